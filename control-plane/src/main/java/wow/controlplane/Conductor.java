@@ -1,0 +1,209 @@
+package wow.controlplane;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import wow.controlplane.link.Hello;
+import wow.controlplane.link.Link;
+import wow.controlplane.link.LinkTable;
+import wow.dataplane.ControlMessages;
+import wow.dataplane.DataPlaneProxy;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.CounterTypes;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The control plane's one agent: it owns the link table, answers and sends link handshakes and
+ * keepalives, decides liveness, and alone builds and publishes FIB versions. Every method runs
+ * on the conductor thread ({@code wow-conductor}, or the shared thread).
+ */
+public final class Conductor implements Agent
+{
+    /** How often timers are looked at. */
+    static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** HELLO resend interval while the handshake is incomplete. */
+    static final long HANDSHAKE_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
+
+    private final int localIp;
+    private final int prefix;
+    private final byte[] localAddress;
+    private final DataPlaneProxy dataPlane;
+    private final NanoClock clock;
+    private final EventLog log;
+    private final long keepaliveNs;
+    private final long deadNs;
+    private final LinkTable links;
+    private final AtomicCounter fibPublished;
+    private final AtomicCounter controlRejected;
+    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
+    private final MessageHandler upHandler = this::onUp;
+
+    private long fibVersion;
+    private boolean fibDirty;
+    private long nextTimerNs;
+    private long nowNs;
+
+    /**
+     * @param localIp     this host's virtual IP (0 for a node without one).
+     * @param prefix      prefix length of the virtual subnet.
+     * @param peers       static peers.
+     * @param dataPlane   the data plane's proxy.
+     * @param counters    where link and conductor counters are allocated.
+     * @param clock       time source (a manual clock in tests).
+     * @param keepaliveMs interval of keepalives on an established link.
+     * @param log         event log.
+     */
+    public Conductor(
+        final int localIp,
+        final int prefix,
+        final List<StaticPeer> peers,
+        final DataPlaneProxy dataPlane,
+        final CountersManager counters,
+        final NanoClock clock,
+        final long keepaliveMs,
+        final EventLog log)
+    {
+        this.localIp = localIp;
+        this.prefix = prefix;
+        this.localAddress = StaticAddresses.ofVirtualIp(localIp);
+        this.dataPlane = dataPlane;
+        this.clock = clock;
+        this.log = log;
+        this.keepaliveNs = TimeUnit.MILLISECONDS.toNanos(keepaliveMs);
+        this.deadNs = keepaliveNs * 3 + HANDSHAKE_RETRY_NS;
+        this.links = new LinkTable(counters);
+        for (final StaticPeer peer : peers)
+        {
+            if (peer.virtualIp() == localIp)
+            {
+                throw new IllegalArgumentException("--peer " + peer + " names this host's own virtual IP");
+            }
+            links.add(peer.virtualIp(), StaticAddresses.ofVirtualIp(peer.virtualIp()), peer.endpoint());
+        }
+        fibPublished = counters.newCounter("fib_published", CounterTypes.FIB_PUBLISHED);
+        controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        fibVersion = dataPlane.current().version();
+        fibDirty = true;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "wow-conductor";
+    }
+
+    @Override
+    public int doWork()
+    {
+        nowNs = clock.nanoTime();
+        int work = dataPlane.pollControl(upHandler, 64);
+        if (nowNs - nextTimerNs >= 0)
+        {
+            nextTimerNs = nowNs + TIMER_INTERVAL_NS;
+            work += onTimer();
+        }
+        if (fibDirty)
+        {
+            publishFib();
+            work++;
+        }
+        return work;
+    }
+
+    /** @return the link table, for status and tests (conductor thread only). */
+    public LinkTable links()
+    {
+        return links;
+    }
+
+    private int onTimer()
+    {
+        int work = 0;
+        for (final var link : links.all())
+        {
+            final boolean handshaking = link.remoteId() == 0 || !link.peerKnowsUs();
+            if (link.isUp() && nowNs - link.lastHeardNs() > deadNs)
+            {
+                link.markDown();
+                log.event("link_down", link + " reason=timeout");
+            }
+            final long interval = handshaking || !link.isUp() ? HANDSHAKE_RETRY_NS : keepaliveNs;
+            if (nowNs - link.lastSentNs() >= interval)
+            {
+                sendHello(link);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private void sendHello(final Link link)
+    {
+        WireHeader.writeLinkHeader(sendBuffer, 0, WireHeader.TYPE_CONTROL, link.remoteId());
+        Hello.write(sendBuffer, WireHeader.CONTROL_LENGTH, 0, link.localId(), localIp, localAddress);
+        if (dataPlane.send(0, link.endpoint(), sendBuffer, 0, sendBuffer.capacity()))
+        {
+            link.sent(nowNs);
+        }
+    }
+
+    private void onUp(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final long endpoint = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
+        final int datagram = index + ControlMessages.UP_DATAGRAM_OFFSET;
+        final int datagramLength = length - ControlMessages.UP_DATAGRAM_OFFSET;
+        if (type != ControlMessages.UP_CONTROL ||
+            !Hello.isHello(buffer, datagram + WireHeader.CONTROL_LENGTH, datagramLength - WireHeader.CONTROL_LENGTH))
+        {
+            controlRejected.increment();
+            return;
+        }
+        final int hello = datagram + WireHeader.CONTROL_LENGTH;
+        final var link = links.byVirtualIp(Hello.virtualIp(buffer, hello));
+        if (link == null || link.endpoint() != endpoint)
+        {
+            // Not a configured peer at its configured endpoint: static tunnels accept no one else.
+            controlRejected.increment();
+            return;
+        }
+        final int theirId = Hello.linkId(buffer, hello);
+        if (theirId == 0)
+        {
+            controlRejected.increment();
+            return;
+        }
+        final boolean knowsUs = buffer.getInt(datagram + WireHeader.LINK_ID_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) ==
+            link.localId();
+        final boolean wasUp = link.isUp();
+        if (link.heard(theirId, knowsUs, nowNs))
+        {
+            fibDirty = true;
+        }
+        if (!wasUp && link.isUp())
+        {
+            log.event("link_up", link.toString());
+        }
+        if (!knowsUs)
+        {
+            sendHello(link);
+        }
+    }
+
+    private void publishFib()
+    {
+        final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
+        links.addTo(builder);
+        final Fib fib = builder.build(++fibVersion);
+        dataPlane.publish(fib);
+        fibPublished.setRelease(fib.version());
+        fibDirty = false;
+        log.event("fib_published", "version=" + fib.version() + " links=" + fib.linkCount() + " routes=" + fib.routeCount());
+    }
+}

@@ -1,0 +1,33 @@
+package wow.dataplane;
+
+/**
+ * Message types and layouts on the rings between the data plane and the conductor.
+ *
+ * <pre>
+ * Up (agents -&gt; conductor, many-to-one ring), message types {@link #UP_CONTROL} and {@link #UP_ROUTED}:
+ *   0: sender's underlay endpoint (8, packed as UdpSocket.endpoint) | 8: queue (4) | 12: the whole datagram
+ * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
+ *   0: destination endpoint (8) | 8: the whole datagram to send
+ * </pre>
+ */
+public final class ControlMessages
+{
+    /** A CONTROL datagram received from a link peer. */
+    public static final int UP_CONTROL = 1;
+    /** A ROUTED datagram with a control payload that ended at this node. */
+    public static final int UP_ROUTED = 2;
+    /** A datagram the agent sends for the conductor. */
+    public static final int DOWN_SEND = 3;
+
+    public static final int ENDPOINT_OFFSET = 0;
+    public static final int QUEUE_OFFSET = 8;
+    public static final int UP_DATAGRAM_OFFSET = 12;
+    public static final int DOWN_DATAGRAM_OFFSET = 8;
+
+    /** Capacity of each control ring (data bytes, a power of two). */
+    public static final int RING_CAPACITY = 1 << 20;
+
+    private ControlMessages()
+    {
+    }
+}

@@ -1,0 +1,193 @@
+package wow.dataplane;
+
+import org.agrona.BufferUtil;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.agrona.concurrent.status.AtomicCounter;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.fib.FibPublication;
+import wow.dataplane.port.TapPort;
+import wow.dataplane.port.UdpPort;
+import wow.dataplane.status.CounterTypes;
+import wow.dataplane.status.CountersFile;
+import wow.dataplane.status.QueueCounters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Wires the data plane of one node: a {@link QueueAgent} per queue with its ports and counters,
+ * the control rings to and from the conductor, the FIB publication and the wake-ups; and starts
+ * the threads in the chosen {@link ThreadingMode}. Built and closed by the thread that wires the
+ * node; {@link #proxy()} is the conductor's way in.
+ */
+public final class DataPlane implements AutoCloseable
+{
+    /** Longest time a data-plane thread blocks in poll before it looks at timers again. */
+    public static final int POLL_TIMEOUT_MS = 100;
+
+    private final ThreadingMode mode;
+    private final QueueAgent[] agents;
+    private final Wakeup[] wakeups;
+    private final RingBuffer controlUp;
+    private final RingBuffer[] controlDown;
+    private final FibPublication fibs;
+    private final DataPlaneProxy proxy;
+    private final AtomicCounter errors;
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final AtomicLong lastErrorLog = new AtomicLong();
+    private Consumer<Throwable> errorLog = Throwable::printStackTrace;
+
+    /**
+     * @param mode     threading mode, which decides how wake-ups are shared.
+     * @param taps     one TAP port per queue, or null for a node without a TAP.
+     * @param udps     one UDP port per queue.
+     * @param tapMac   the kernel side's MAC of the TAP (any 6 bytes without a TAP).
+     * @param innerMtu largest IPv4 packet carried.
+     * @param initial  the FIB agents start with.
+     * @param counters where counters are allocated.
+     */
+    public DataPlane(
+        final ThreadingMode mode,
+        final List<TapPort> taps,
+        final List<UdpPort> udps,
+        final byte[] tapMac,
+        final int innerMtu,
+        final Fib initial,
+        final CountersFile counters)
+    {
+        if (taps != null && taps.size() != udps.size())
+        {
+            throw new IllegalArgumentException("one UDP port per TAP queue: " + taps.size() + " vs " + udps.size());
+        }
+        this.mode = mode;
+        final int queues = udps.size();
+        wakeups = new Wakeup[mode == ThreadingMode.SHARED ? 1 : queues];
+        for (int i = 0; i < wakeups.length; i++)
+        {
+            wakeups[i] = new Wakeup();
+        }
+        fibs = new FibPublication(initial, this::wakeAll);
+        controlUp = new ManyToOneRingBuffer(ring());
+        controlDown = new RingBuffer[queues];
+        agents = new QueueAgent[queues];
+        errors = counters.manager().newCounter("agent_errors", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        for (int q = 0; q < queues; q++)
+        {
+            controlDown[q] = new OneToOneRingBuffer(ring());
+            agents[q] = new QueueAgent(q, taps == null ? null : taps.get(q), udps.get(q), fibs,
+                new QueueCounters(counters.manager(), counters.values(), q), tapMac, innerMtu, controlUp, controlDown[q]);
+        }
+        proxy = new DataPlaneProxy(fibs, controlUp, controlDown, this::wake);
+    }
+
+    private static UnsafeBuffer ring()
+    {
+        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+            ControlMessages.RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, 64));
+    }
+
+    /** @return the conductor's handle on the data plane. */
+    public DataPlaneProxy proxy()
+    {
+        return proxy;
+    }
+
+    /** @return the queue agents, for tests that step them. */
+    public QueueAgent[] agents()
+    {
+        return agents.clone();
+    }
+
+    /** Where agent errors are reported (rate-limited to one a second); stderr by default. */
+    public void errorLog(final Consumer<Throwable> errorLog)
+    {
+        this.errorLog = errorLog;
+    }
+
+    private void wake(final int queue)
+    {
+        wakeups[mode == ThreadingMode.SHARED ? 0 : queue].run();
+    }
+
+    private void wakeAll()
+    {
+        for (final Wakeup w : wakeups)
+        {
+            w.run();
+        }
+    }
+
+    /**
+     * Starts the threads: in DEDICATED mode {@code wow-queue-N} per queue and {@code wow-conductor};
+     * in SHARED mode one {@code wow-shared} thread for all.
+     */
+    public void start(final Agent conductor)
+    {
+        if (mode == ThreadingMode.DEDICATED)
+        {
+            for (int q = 0; q < agents.length; q++)
+            {
+                runners.add(new AgentRunner(
+                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), POLL_TIMEOUT_MS), this::onError, errors, agents[q]));
+            }
+            runners.add(new AgentRunner(conductorIdle(), this::onError, errors, conductor));
+        }
+        else
+        {
+            final List<Agent> all = new ArrayList<>(List.of(agents));
+            final List<Integer> fds = new ArrayList<>();
+            for (final QueueAgent agent : agents)
+            {
+                for (final int fd : agent.pollFds())
+                {
+                    fds.add(fd);
+                }
+            }
+            all.add(conductor);
+            runners.add(new AgentRunner(
+                new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(), POLL_TIMEOUT_MS),
+                this::onError, errors, new CompositeAgent(all)));
+        }
+        for (final AgentRunner runner : runners)
+        {
+            AgentRunner.startOnThread(runner);
+        }
+    }
+
+    /** The conductor has no fd to block on: back off to a 10 ms park, cheap when idle. */
+    private static IdleStrategy conductorIdle()
+    {
+        return new BackoffIdleStrategy(100, 10, 1_000, 10_000_000);
+    }
+
+    private void onError(final Throwable t)
+    {
+        final long now = System.currentTimeMillis();
+        final long last = lastErrorLog.get();
+        if (now - last >= 1000 && lastErrorLog.compareAndSet(last, now))
+        {
+            errorLog.accept(t);
+        }
+    }
+
+    /** Stops the threads (each finishes its duty cycle) and frees the wake-ups. */
+    @Override
+    public void close()
+    {
+        CloseHelper.closeAll(runners);
+        runners.clear();
+        CloseHelper.closeAll(wakeups);
+    }
+}

@@ -1,0 +1,553 @@
+package wow.dataplane;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.fib.FibPublication;
+import wow.dataplane.fib.RingDistance;
+import wow.dataplane.port.FrameBatch;
+import wow.dataplane.port.OutList;
+import wow.dataplane.port.TapPort;
+import wow.dataplane.port.UdpPort;
+import wow.dataplane.protocol.Arp;
+import wow.dataplane.protocol.Ethernet;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.CounterTypes;
+import wow.dataplane.status.DropReason;
+import wow.dataplane.status.QueueCounters;
+
+/**
+ * Moves the packets of one TAP queue and its UDP socket; every method runs on this agent's
+ * thread. One duty cycle:
+ * <ol>
+ * <li>one volatile read of the current FIB (its version is recorded in a counter);</li>
+ * <li>egress: read a batch of frames from the TAP queue; answer ARP in place; look up each IPv4
+ *     packet's route; write the DATA or ROUTED header in the headroom in front of it; send the
+ *     batch with one sendmmsg;</li>
+ * <li>ingress: receive a batch of datagrams with one recvmmsg; DATA is checked against its link
+ *     and written to the TAP behind a rebuilt Ethernet header; ROUTED is delivered here or
+ *     forwarded greedily to the next hop (transit, in place); CONTROL goes up to the conductor;</li>
+ * <li>send what the conductor queued on this queue's down ring.</li>
+ * </ol>
+ * Nothing here allocates, locks or logs; every discarded packet is counted by reason.
+ * Both directions live in one agent so that a flow stays on one core end to end.
+ */
+public final class QueueAgent implements Agent
+{
+    /** Frames or datagrams per batch. */
+    public static final int BATCH = 64;
+    /** Largest frame or datagram a slot takes. */
+    public static final int MAX_FRAME = 2048;
+    /** Longest wait for a full socket before the rest of a batch is dropped (back-pressure). */
+    private static final int SEND_WAIT_LIMIT_MS = 100;
+    private static final int DOWN_MESSAGES_PER_CYCLE = 64;
+
+    private final int queue;
+    private final TapPort tap;
+    private final UdpPort udp;
+    private final FibPublication fibs;
+    private final QueueCounters counters;
+    private final byte[] tapMac;
+    private final int innerMtu;
+    private final RingBuffer controlUp;
+    private final RingBuffer controlDown;
+
+    private final FrameBatch tapIn = new FrameBatch(BATCH, MAX_FRAME);
+    private final FrameBatch udpIn = new FrameBatch(BATCH, MAX_FRAME);
+    private final FrameBatch downBatch = new FrameBatch(DOWN_MESSAGES_PER_CYCLE, MAX_FRAME);
+    private final OutList udpOut = new OutList(BATCH);
+    private final OutList tapOut = new OutList(BATCH);
+    private final OutList downOut = new OutList(DOWN_MESSAGES_PER_CYCLE);
+    private final UdpPort.SendResult sendResult = new UdpPort.SendResult();
+    private final RingDistance scratch = new RingDistance();
+    private final RingDistance best = new RingDistance();
+    private final MessageHandler downHandler = this::onDownMessage;
+
+    private final LinkTally tally = new LinkTally();
+    private long appliedVersion = -1;
+    private Fib fib;
+
+    /**
+     * @param queue       queue number, for names and counters.
+     * @param tap         the TAP queue, or null for a node without a TAP.
+     * @param udp         this queue's UDP socket.
+     * @param fibs        where the conductor publishes FIB versions.
+     * @param counters    this queue's counters.
+     * @param tapMac      the kernel side's MAC: destination of frames written to the TAP.
+     * @param innerMtu    largest IPv4 packet carried.
+     * @param controlUp   ring to the conductor (many writers).
+     * @param controlDown ring from the conductor to this queue (one writer).
+     */
+    public QueueAgent(
+        final int queue,
+        final TapPort tap,
+        final UdpPort udp,
+        final FibPublication fibs,
+        final QueueCounters counters,
+        final byte[] tapMac,
+        final int innerMtu,
+        final RingBuffer controlUp,
+        final RingBuffer controlDown)
+    {
+        this.queue = queue;
+        this.tap = tap;
+        this.udp = udp;
+        this.fibs = fibs;
+        this.counters = counters;
+        this.tapMac = tapMac.clone();
+        this.innerMtu = innerMtu;
+        this.controlUp = controlUp;
+        this.controlDown = controlDown;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "wow-queue-" + queue;
+    }
+
+    /** @return the fds to poll when idle: the TAP queue's (if any) and the socket's. */
+    public int[] pollFds()
+    {
+        if (tap == null || tap.pollFd() < 0)
+        {
+            return udp.pollFd() < 0 ? new int[0] : new int[] {udp.pollFd()};
+        }
+        return udp.pollFd() < 0 ? new int[] {tap.pollFd()} : new int[] {tap.pollFd(), udp.pollFd()};
+    }
+
+    @Override
+    public int doWork()
+    {
+        fib = fibs.current();
+        if (fib.version() != appliedVersion)
+        {
+            appliedVersion = fib.version();
+            counters.fibVersion.setRelease(appliedVersion);
+            tally.ensure(fib.linkCount());
+        }
+        int work = 0;
+        if (tap != null)
+        {
+            work += egress();
+        }
+        work += ingress();
+        work += drainControlDown();
+        return work;
+    }
+
+    // ------------------------------------------------------------------ egress: TAP -> UDP
+
+    private int egress()
+    {
+        final int n = tap.read(tapIn);
+        final long readErrors = tap.readErrors();
+        if (readErrors != counters.tapReadErrors.getPlain())
+        {
+            counters.tapReadErrors.setRelease(readErrors);
+        }
+        if (n == 0)
+        {
+            return 0;
+        }
+        counters.tapRxFrames.getAndAddRelease(n);
+        final UnsafeBuffer buffer = tapIn.buffer();
+        udpOut.reset(buffer);
+        tapOut.reset(buffer);
+        for (int i = 0; i < n; i++)
+        {
+            onTapFrame(buffer, tapIn.dataOffset(i), tapIn.length(i));
+        }
+        if (tapOut.count() > 0)
+        {
+            writeTap();
+            counters.arpReplies.getAndAddRelease(tapOut.count());
+        }
+        sendAll(udpOut);
+        tally.flush(fib, counters);
+        return n;
+    }
+
+    private void onTapFrame(final UnsafeBuffer buffer, final int frame, final int length)
+    {
+        if (length < Ethernet.HEADER_LENGTH)
+        {
+            counters.drop(DropReason.TAP_TRUNCATED);
+            return;
+        }
+        final int ethertype = Ethernet.ethertype(buffer, frame);
+        if (ethertype == Ethernet.ETHERTYPE_IPV4)
+        {
+            onTapIpv4(buffer, frame + Ethernet.HEADER_LENGTH, length - Ethernet.HEADER_LENGTH);
+        }
+        else if (ethertype == Ethernet.ETHERTYPE_ARP)
+        {
+            onTapArp(buffer, frame, length);
+        }
+        else
+        {
+            counters.drop(DropReason.NOT_IPV4);
+        }
+    }
+
+    private void onTapArp(final UnsafeBuffer buffer, final int frame, final int length)
+    {
+        final int arp = frame + Ethernet.HEADER_LENGTH;
+        if (length - Ethernet.HEADER_LENGTH < Arp.LENGTH)
+        {
+            counters.drop(DropReason.TAP_TRUNCATED);
+            return;
+        }
+        final int target = Arp.targetIp(buffer, arp);
+        if (!Arp.isRequest(buffer, arp, length - Ethernet.HEADER_LENGTH) || !fib.inSubnet(target) ||
+            target == fib.localIp())
+        {
+            counters.drop(DropReason.ARP_IGNORED);
+            return;
+        }
+        Arp.rewriteAsReply(buffer, frame, Ethernet.VIRTUAL_MAC);
+        tapOut.add(frame, Ethernet.HEADER_LENGTH + Arp.LENGTH, 0);
+    }
+
+    private void onTapIpv4(final UnsafeBuffer buffer, final int ip, final int available)
+    {
+        final int length = Ipv4.validLength(buffer, ip, available);
+        if (length < 0)
+        {
+            counters.drop(available < Ipv4.MIN_HEADER_LENGTH ? DropReason.TAP_TRUNCATED : DropReason.BAD_IPV4);
+            return;
+        }
+        if (length > innerMtu)
+        {
+            counters.drop(DropReason.OVERSIZED);
+            return;
+        }
+        final int destination = Ipv4.destination(buffer, ip);
+        if ((destination >>> 28) == 0xE || destination == -1 || fib.isSubnetBroadcast(destination))
+        {
+            counters.drop(DropReason.NOT_UNICAST);
+            return;
+        }
+        final int route = fib.route(destination);
+        final int hop = route == Fib.NONE ? Fib.NONE : fib.routeNextHop(route);
+        if (hop == Fib.NONE)
+        {
+            counters.drop(DropReason.NO_ROUTE);
+            return;
+        }
+        final int header;
+        if (fib.routeDirect(route))
+        {
+            final int remoteId = fib.linkRemoteId(hop);
+            if (remoteId == 0)
+            {
+                counters.drop(DropReason.LINK_NOT_READY);
+                return;
+            }
+            header = ip - WireHeader.DATA_LENGTH;
+            WireHeader.writeLinkHeader(buffer, header, WireHeader.TYPE_DATA, remoteId);
+        }
+        else
+        {
+            header = ip - WireHeader.ROUTED_LENGTH;
+            WireHeader.writeRouted(buffer, header, fib.localAddress(), fib.routeAddresses(), route * WireHeader.ADDRESS_LENGTH,
+                WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4);
+        }
+        final int datagram = length + (ip - header);
+        udpOut.add(header, datagram, fib.linkEndpoint(hop));
+        tally.tx(hop, datagram);
+    }
+
+    // ------------------------------------------------------------------ ingress: UDP -> TAP
+
+    private int ingress()
+    {
+        final int n = udp.receive(udpIn);
+        if (n == 0)
+        {
+            return 0;
+        }
+        counters.udpRxDatagrams.getAndAddRelease(n);
+        final UnsafeBuffer buffer = udpIn.buffer();
+        tapOut.reset(buffer);
+        udpOut.reset(buffer);
+        for (int i = 0; i < n; i++)
+        {
+            onDatagram(buffer, udpIn.dataOffset(i), udpIn.length(i), udpIn.endpoint(i));
+        }
+        if (tapOut.count() > 0)
+        {
+            writeTap();
+        }
+        if (udpOut.count() > 0)
+        {
+            counters.transitForwarded.getAndAddRelease(udpOut.count());
+            sendAll(udpOut);
+        }
+        tally.flush(fib, counters);
+        return n;
+    }
+
+    private void onDatagram(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        if (length < 0)
+        {
+            counters.drop(DropReason.DATAGRAM_OVERSIZED);
+            return;
+        }
+        switch (WireHeader.validType(buffer, offset, length))
+        {
+            case WireHeader.TYPE_DATA:
+                onData(buffer, offset, length, endpoint);
+                break;
+            case WireHeader.TYPE_ROUTED:
+                onRouted(buffer, offset, length, endpoint);
+                break;
+            case WireHeader.TYPE_CONTROL:
+                up(ControlMessages.UP_CONTROL, buffer, offset, length, endpoint);
+                break;
+            default:
+                counters.drop(DropReason.BAD_HEADER);
+        }
+    }
+
+    private void onData(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        final int link = fib.linkByLocalId(WireHeader.linkId(buffer, offset));
+        if (link == Fib.NONE)
+        {
+            counters.drop(DropReason.UNKNOWN_LINK);
+            return;
+        }
+        if (fib.linkEndpoint(link) != endpoint)
+        {
+            counters.drop(DropReason.ENDPOINT_MISMATCH);
+            return;
+        }
+        if (deliver(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH, fib.linkVirtualIp(link)))
+        {
+            tally.rx(link, length);
+        }
+    }
+
+    private void onRouted(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        final int destination = offset + WireHeader.DESTINATION_OFFSET;
+        final int payload = offset + WireHeader.ROUTED_LENGTH;
+        final boolean local = fib.isLocalAddress(buffer, destination);
+        int hop = Fib.NONE;
+        if (!local)
+        {
+            hop = fib.closestLink(buffer, destination, scratch, best);
+            if (hop == Fib.NONE && WireHeader.delivery(buffer, offset) != WireHeader.DELIVERY_CLOSEST)
+            {
+                counters.drop(DropReason.NO_NEXT_HOP);
+                return;
+            }
+        }
+        if (hop == Fib.NONE)
+        {
+            if (WireHeader.payloadType(buffer, offset) == WireHeader.PAYLOAD_IPV4)
+            {
+                deliver(buffer, payload, length - WireHeader.ROUTED_LENGTH, 0);
+            }
+            else
+            {
+                up(ControlMessages.UP_ROUTED, buffer, offset, length, endpoint);
+            }
+            return;
+        }
+        if (WireHeader.ttl(buffer, offset) <= 1)
+        {
+            counters.drop(DropReason.TTL_EXPIRED);
+            return;
+        }
+        WireHeader.countHop(buffer, offset);
+        udpOut.add(offset, length, fib.linkEndpoint(hop));
+        tally.tx(hop, length);
+    }
+
+    /**
+     * Queues an inner IPv4 packet for the TAP behind a rebuilt Ethernet header.
+     *
+     * @param expectedSource the link peer's virtual IP, or 0 when the packet came routed.
+     * @return true if it was queued.
+     */
+    private boolean deliver(final UnsafeBuffer buffer, final int ip, final int available, final int expectedSource)
+    {
+        final int length = Ipv4.validLength(buffer, ip, available);
+        if (length < 0)
+        {
+            counters.drop(DropReason.BAD_IPV4);
+            return false;
+        }
+        if (tap == null || Ipv4.destination(buffer, ip) != fib.localIp())
+        {
+            counters.drop(DropReason.NOT_FOR_US);
+            return false;
+        }
+        if (expectedSource != 0 && Ipv4.source(buffer, ip) != expectedSource)
+        {
+            counters.drop(DropReason.SPOOFED_SOURCE);
+            return false;
+        }
+        final int frame = ip - Ethernet.HEADER_LENGTH;
+        Ethernet.writeIpv4Header(buffer, frame, tapMac);
+        tapOut.add(frame, length + Ethernet.HEADER_LENGTH, 0);
+        return true;
+    }
+
+    private void up(final int type, final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        final int index = controlUp.tryClaim(type, ControlMessages.UP_DATAGRAM_OFFSET + length);
+        if (index <= 0)
+        {
+            counters.drop(DropReason.CONTROL_RING_FULL);
+            return;
+        }
+        final var ring = controlUp.buffer();
+        ring.putLong(index + ControlMessages.ENDPOINT_OFFSET, endpoint);
+        ring.putInt(index + ControlMessages.QUEUE_OFFSET, queue);
+        ring.putBytes(index + ControlMessages.UP_DATAGRAM_OFFSET, buffer, offset, length);
+        controlUp.commit(index);
+        counters.controlUp.incrementRelease();
+    }
+
+    // ------------------------------------------------------------------ conductor -> network
+
+    private int drainControlDown()
+    {
+        downOut.reset(downBatch.buffer());
+        final int n = controlDown.read(downHandler, DOWN_MESSAGES_PER_CYCLE);
+        if (downOut.count() > 0)
+        {
+            counters.controlDown.getAndAddRelease(downOut.count());
+            sendAll(downOut);
+        }
+        return n;
+    }
+
+    private void onDownMessage(final int type, final org.agrona.MutableDirectBuffer ring, final int index, final int length)
+    {
+        final int datagram = length - ControlMessages.DOWN_DATAGRAM_OFFSET;
+        final int slot = downOut.count();
+        if (type != ControlMessages.DOWN_SEND || datagram <= 0 || datagram > downBatch.capacity() ||
+            slot >= downBatch.slots())
+        {
+            counters.drop(DropReason.BAD_HEADER);
+            return;
+        }
+        final int at = downBatch.dataOffset(slot);
+        downBatch.buffer().putBytes(at, ring, index + ControlMessages.DOWN_DATAGRAM_OFFSET, datagram);
+        downOut.add(at, datagram, ring.getLong(index + ControlMessages.ENDPOINT_OFFSET));
+    }
+
+    // ------------------------------------------------------------------ batch writes
+
+    private void writeTap()
+    {
+        final int written = tap.write(tapOut);
+        counters.tapTxFrames.getAndAddRelease(written);
+        if (written < tapOut.count())
+        {
+            counters.drop(DropReason.TAP_WRITE_FAILED, tapOut.count() - written);
+        }
+    }
+
+    /** Sends the whole list, waiting for room while the socket is full, up to a limit (back-pressure). */
+    private void sendAll(final OutList list)
+    {
+        int from = 0;
+        int waitedMs = 0;
+        int refused = 0;
+        while (from < list.count())
+        {
+            final int done = udp.send(list, from, sendResult);
+            refused += sendResult.refused;
+            from += done;
+            if (from < list.count())
+            {
+                if (waitedMs >= SEND_WAIT_LIMIT_MS)
+                {
+                    counters.drop(DropReason.UDP_SEND_BACKPRESSURE, list.count() - from);
+                    break;
+                }
+                udp.awaitWritable(1);
+                waitedMs++;
+            }
+        }
+        if (refused > 0)
+        {
+            counters.drop(DropReason.UDP_SEND_REFUSED, refused);
+        }
+        counters.udpTxDatagrams.getAndAddRelease(from - refused);
+    }
+
+    /**
+     * Per-link packet and byte counts of one batch, added to the shared link counters once per
+     * batch. Grows only when a FIB with more links arrives.
+     */
+    private static final class LinkTally
+    {
+        private long[] values = new long[0];
+        private int[] touched = new int[0];
+        private int touchedCount;
+
+        void ensure(final int links)
+        {
+            if (values.length < links * 4)
+            {
+                values = new long[links * 4];
+                touched = new int[links];
+                touchedCount = 0;
+            }
+        }
+
+        void tx(final int link, final int bytes)
+        {
+            add(link, CounterTypes.LINK_TX_PACKETS, CounterTypes.LINK_TX_BYTES, bytes);
+        }
+
+        void rx(final int link, final int bytes)
+        {
+            add(link, CounterTypes.LINK_RX_PACKETS, CounterTypes.LINK_RX_BYTES, bytes);
+        }
+
+        private void add(final int link, final int packets, final int bytesIndex, final int bytes)
+        {
+            final int base = link * 4;
+            if (values[base] == 0 && values[base + 1] == 0 && values[base + 2] == 0 && values[base + 3] == 0)
+            {
+                touched[touchedCount++] = link;
+            }
+            values[base + packets]++;
+            values[base + bytesIndex] += bytes;
+        }
+
+        void flush(final Fib fib, final QueueCounters counters)
+        {
+            for (int t = 0; t < touchedCount; t++)
+            {
+                final int link = touched[t];
+                final int base = link * 4;
+                for (int k = 0; k < 4; k++)
+                {
+                    final long v = values[base + k];
+                    if (v != 0)
+                    {
+                        final int id = fib.linkCounterId(link, k);
+                        if (id >= 0)
+                        {
+                            counters.addToCounter(id, v);
+                        }
+                        values[base + k] = 0;
+                    }
+                }
+            }
+            touchedCount = 0;
+        }
+    }
+}

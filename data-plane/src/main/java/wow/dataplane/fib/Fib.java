@@ -1,0 +1,323 @@
+package wow.dataplane.fib;
+
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One immutable version of the forwarding table: virtual IP &rarr; ring address &rarr; next-hop
+ * link &rarr; underlay endpoint. Built by the control plane's conductor with {@link Builder},
+ * published through {@link FibPublication}, read by every data-plane agent. Lookups allocate
+ * nothing. Nothing mutates an instance after {@link Builder#build}.
+ *
+ * <p>A route's next hop is its destination's own link when one exists, else the link whose ring
+ * address is closest to the destination (greedy routing), else none.
+ */
+public final class Fib
+{
+    /** The answer of a lookup that found nothing. */
+    public static final int NONE = -1;
+
+    private final long version;
+    private final int localIp;
+    private final int subnet;
+    private final int subnetMask;
+    private final UnsafeBuffer localAddress;
+
+    private final int linkCount;
+    private final long[] linkEndpoint;
+    private final int[] linkLocalId;
+    private final int[] linkRemoteId;
+    private final int[] linkVirtualIp;
+    private final int[] linkCounterId;
+    private final UnsafeBuffer linkAddress;
+    private final Int2IntHashMap linkByLocalId;
+
+    private final Int2IntHashMap routeByIp;
+    private final int[] routeIp;
+    private final int[] routeNextHop;
+    private final boolean[] routeDirect;
+    private final UnsafeBuffer routeAddress;
+
+    private Fib(final Builder b, final long version)
+    {
+        this.version = version;
+        this.localIp = b.localIp;
+        this.subnetMask = b.prefix == 0 ? 0 : (int)(0xFFFF_FFFFL << (32 - b.prefix));
+        this.subnet = b.localIp & subnetMask;
+        this.localAddress = new UnsafeBuffer(b.localAddress.clone());
+
+        linkCount = b.links.size();
+        linkEndpoint = new long[linkCount];
+        linkLocalId = new int[linkCount];
+        linkRemoteId = new int[linkCount];
+        linkVirtualIp = new int[linkCount];
+        linkCounterId = new int[linkCount * 4];
+        linkAddress = new UnsafeBuffer(new byte[Math.max(1, linkCount) * 20]);
+        linkByLocalId = new Int2IntHashMap(Math.max(8, linkCount * 2), 0.5f, NONE);
+        for (int i = 0; i < linkCount; i++)
+        {
+            final LinkEntry l = b.links.get(i);
+            linkEndpoint[i] = l.endpoint;
+            linkLocalId[i] = l.localId;
+            linkRemoteId[i] = l.remoteId;
+            linkVirtualIp[i] = l.virtualIp;
+            System.arraycopy(l.counterIds, 0, linkCounterId, i * 4, 4);
+            linkAddress.putBytes(i * 20, l.address);
+            linkByLocalId.put(l.localId, i);
+        }
+
+        final int routeCount = b.routes.size();
+        routeIp = new int[routeCount];
+        routeNextHop = new int[routeCount];
+        routeDirect = new boolean[routeCount];
+        routeAddress = new UnsafeBuffer(new byte[Math.max(1, routeCount) * 20]);
+        routeByIp = new Int2IntHashMap(Math.max(8, routeCount * 2), 0.5f, NONE);
+        final RingDistance scratch = new RingDistance();
+        final RingDistance best = new RingDistance();
+        for (int i = 0; i < routeCount; i++)
+        {
+            final RouteEntry r = b.routes.get(i);
+            routeIp[i] = r.virtualIp;
+            routeAddress.putBytes(i * 20, r.address);
+            routeByIp.put(r.virtualIp, i);
+            int hop = NONE;
+            for (int l = 0; l < linkCount; l++)
+            {
+                if (linkVirtualIp[l] == r.virtualIp || java.util.Arrays.equals(b.links.get(l).address, r.address))
+                {
+                    hop = l;
+                    break;
+                }
+            }
+            routeDirect[i] = hop != NONE;
+            if (hop == NONE)
+            {
+                hop = closestLink(routeAddress, i * 20, scratch, best);
+            }
+            routeNextHop[i] = hop;
+        }
+    }
+
+    /** @return this table's version; versions only grow. */
+    public long version()
+    {
+        return version;
+    }
+
+    /** @return this host's virtual IP (host order). */
+    public int localIp()
+    {
+        return localIp;
+    }
+
+    /** @return true if the address is inside the virtual subnet. */
+    public boolean inSubnet(final int ip)
+    {
+        return (ip & subnetMask) == subnet;
+    }
+
+    /** @return true if the address is the virtual subnet's broadcast address. */
+    public boolean isSubnetBroadcast(final int ip)
+    {
+        return subnetMask != -1 && subnetMask != -2 && (ip & subnetMask) == subnet && (ip | subnetMask) == -1;
+    }
+
+    /** @return this host's ring address. */
+    public UnsafeBuffer localAddress()
+    {
+        return localAddress;
+    }
+
+    /** @return the route index of a virtual IP, or {@link #NONE}. */
+    public int route(final int virtualIp)
+    {
+        return routeByIp.get(virtualIp);
+    }
+
+    /** @return the next-hop link of a route, or {@link #NONE} if nothing leads there. */
+    public int routeNextHop(final int route)
+    {
+        return routeNextHop[route];
+    }
+
+    /** @return true if the route's next hop is its destination itself. */
+    public boolean routeDirect(final int route)
+    {
+        return routeDirect[route];
+    }
+
+    /** @return the buffer holding route ring addresses; route r's is at {@code r * 20}. */
+    public UnsafeBuffer routeAddresses()
+    {
+        return routeAddress;
+    }
+
+    public int routeCount()
+    {
+        return routeIp.length;
+    }
+
+    public int routeIp(final int route)
+    {
+        return routeIp[route];
+    }
+
+    public int linkCount()
+    {
+        return linkCount;
+    }
+
+    /** @return the link with this local id (the id peers put in DATA headers), or {@link #NONE}. */
+    public int linkByLocalId(final int localId)
+    {
+        return linkByLocalId.get(localId);
+    }
+
+    public long linkEndpoint(final int link)
+    {
+        return linkEndpoint[link];
+    }
+
+    /** @return the id the peer gave this link (0 while unknown): what DATA headers to it carry. */
+    public int linkRemoteId(final int link)
+    {
+        return linkRemoteId[link];
+    }
+
+    public int linkLocalId(final int link)
+    {
+        return linkLocalId[link];
+    }
+
+    public int linkVirtualIp(final int link)
+    {
+        return linkVirtualIp[link];
+    }
+
+    /**
+     * @param which one of the {@code CounterTypes.LINK_*} indexes.
+     * @return the id of one of the link's traffic counters.
+     */
+    public int linkCounterId(final int link, final int which)
+    {
+        return linkCounterId[link * 4 + which];
+    }
+
+    /** @return the buffer holding link ring addresses; link l's is at {@code l * 20}. */
+    public UnsafeBuffer linkAddresses()
+    {
+        return linkAddress;
+    }
+
+    /**
+     * Greedy routing: the link closest on the ring to the address at {@code dst[dstOffset]},
+     * if it is strictly closer than this host; else {@link #NONE} (this host is the closest).
+     *
+     * @param scratch and best: the calling thread's reusable distances.
+     */
+    public int closestLink(final UnsafeBuffer dst, final int dstOffset, final RingDistance scratch, final RingDistance best)
+    {
+        best.between(localAddress, 0, dst, dstOffset);
+        int hop = NONE;
+        for (int l = 0; l < linkCount; l++)
+        {
+            if (scratch.between(linkAddress, l * 20, dst, dstOffset).compareTo(best) < 0)
+            {
+                best.set(scratch);
+                hop = l;
+            }
+        }
+        return hop;
+    }
+
+    /** @return true if the address at {@code buffer[offset]} is this host's ring address. */
+    public boolean isLocalAddress(final UnsafeBuffer buffer, final int offset)
+    {
+        return equal20(buffer, offset);
+    }
+
+    private boolean equal20(final UnsafeBuffer buffer, final int offset)
+    {
+        return localAddress.getLong(0) == buffer.getLong(offset) &&
+            localAddress.getLong(8) == buffer.getLong(offset + 8) &&
+            localAddress.getInt(16) == buffer.getInt(offset + 16);
+    }
+
+    /** Collects the entries of one version; used by the conductor thread only. */
+    public static final class Builder
+    {
+        private final int localIp;
+        private final int prefix;
+        private final byte[] localAddress;
+        private final List<LinkEntry> links = new ArrayList<>();
+        private final List<RouteEntry> routes = new ArrayList<>();
+
+        /**
+         * @param localIp      this host's virtual IP (host order).
+         * @param prefix       prefix length of the virtual subnet.
+         * @param localAddress this host's 20-byte ring address.
+         */
+        public Builder(final int localIp, final int prefix, final byte[] localAddress)
+        {
+            if (localAddress.length != 20)
+            {
+                throw new IllegalArgumentException("ring addresses are 20 bytes");
+            }
+            if (prefix < 0 || prefix > 32)
+            {
+                throw new IllegalArgumentException("bad prefix length " + prefix);
+            }
+            this.localIp = localIp;
+            this.prefix = prefix;
+            this.localAddress = localAddress.clone();
+        }
+
+        /** Adds a link; its index in the table is the order of addition. */
+        public Builder link(
+            final byte[] address, final int virtualIp, final long endpoint, final int localId, final int remoteId,
+            final int[] counterIds)
+        {
+            if (counterIds.length != 4)
+            {
+                throw new IllegalArgumentException("a link has 4 traffic counters");
+            }
+            if (address.length != 20)
+            {
+                throw new IllegalArgumentException("ring addresses are 20 bytes");
+            }
+            if (localId == 0)
+            {
+                throw new IllegalArgumentException("link id 0 is reserved for 'unknown'");
+            }
+            links.add(new LinkEntry(address.clone(), virtualIp, endpoint, localId, remoteId, counterIds.clone()));
+            return this;
+        }
+
+        /** Adds a route from a virtual IP to the ring address that owns it. */
+        public Builder route(final int virtualIp, final byte[] address)
+        {
+            if (address.length != 20)
+            {
+                throw new IllegalArgumentException("ring addresses are 20 bytes");
+            }
+            routes.add(new RouteEntry(virtualIp, address.clone()));
+            return this;
+        }
+
+        public Fib build(final long version)
+        {
+            return new Fib(this, version);
+        }
+    }
+
+    private record LinkEntry(byte[] address, int virtualIp, long endpoint, int localId, int remoteId, int[] counterIds)
+    {
+    }
+
+    private record RouteEntry(int virtualIp, byte[] address)
+    {
+    }
+}

@@ -1,0 +1,58 @@
+package wow.dataplane.port;
+
+import wow.shim.LibWow;
+import wow.shim.Shim;
+
+/**
+ * A real TAP queue: one native call reads or writes a whole batch. Called by the queue's agent.
+ */
+public final class ShimTapPort implements TapPort
+{
+    private final LibWow lib = Shim.lib();
+    private final int fd;
+    private final org.agrona.concurrent.UnsafeBuffer error =
+        new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
+    private long readErrors;
+
+    /** @param fd a non-blocking queue fd of a {@link wow.shim.TapDevice}. */
+    public ShimTapPort(final int fd)
+    {
+        this.fd = fd;
+    }
+
+    @Override
+    public int read(final FrameBatch batch)
+    {
+        final int n = lib.wow_read_batch(fd, batch.dataAddress(), batch.stride(), batch.capacity(),
+            batch.lengthsAddress(), batch.slots(), error.addressOffset());
+        if (error.getInt(0) != 0)
+        {
+            readErrors++;
+        }
+        batch.count(n);
+        return n;
+    }
+
+    @Override
+    public int write(final OutList frames)
+    {
+        if (frames.count() == 0)
+        {
+            return 0;
+        }
+        return Math.max(0, lib.wow_write_batch(
+            fd, frames.sourceAddress(), frames.offsetsAddress(), frames.lengthsAddress(), frames.count()));
+    }
+
+    @Override
+    public long readErrors()
+    {
+        return readErrors;
+    }
+
+    @Override
+    public int pollFd()
+    {
+        return fd;
+    }
+}

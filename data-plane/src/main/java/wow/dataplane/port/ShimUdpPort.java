@@ -1,0 +1,66 @@
+package wow.dataplane.port;
+
+import wow.shim.LibWow;
+import wow.shim.Shim;
+import wow.shim.UdpSocket;
+
+/**
+ * A real UDP socket read with recvmmsg and written with sendmmsg through the shim, one native
+ * call per batch. Called by the agent that owns the socket.
+ */
+public final class ShimUdpPort implements UdpPort
+{
+    private final LibWow lib = Shim.lib();
+    private final UdpSocket socket;
+    private final org.agrona.concurrent.UnsafeBuffer refused =
+        new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
+
+    public ShimUdpPort(final UdpSocket socket)
+    {
+        this.socket = socket;
+    }
+
+    @Override
+    public int receive(final FrameBatch batch)
+    {
+        final int n = lib.wow_udp_recv_batch(socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
+            batch.lengthsAddress(), batch.endpointsAddress(), batch.slots());
+        final int count = Math.max(0, n);
+        batch.count(count);
+        return count;
+    }
+
+    @Override
+    public int send(final OutList datagrams, final int from, final SendResult result)
+    {
+        final int n = datagrams.count() - from;
+        if (n <= 0)
+        {
+            result.refused = 0;
+            return 0;
+        }
+        final int done = lib.wow_udp_send_batch(socket.fd(), datagrams.sourceAddress(),
+            datagrams.offsetsAddress() + from * 4L, datagrams.lengthsAddress() + from * 4L,
+            datagrams.endpointsAddress() + from * 8L, n, refused.addressOffset());
+        result.refused = refused.getInt(0);
+        return Math.max(0, done);
+    }
+
+    @Override
+    public boolean awaitWritable(final int timeoutMs)
+    {
+        return lib.wow_poll_out(socket.fd(), timeoutMs) > 0;
+    }
+
+    @Override
+    public int pollFd()
+    {
+        return socket.fd();
+    }
+
+    @Override
+    public int port()
+    {
+        return socket.port();
+    }
+}

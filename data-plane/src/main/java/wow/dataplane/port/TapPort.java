@@ -1,0 +1,29 @@
+package wow.dataplane.port;
+
+/**
+ * One queue of the virtual Ethernet device, read and written in batches by the one agent that
+ * owns the queue. Implementations: {@link ShimTapPort} (a real TAP queue) and an in-memory
+ * double in the test-jar.
+ */
+public interface TapPort
+{
+    /**
+     * Reads as many frames as are waiting, up to the batch's slots, without blocking.
+     *
+     * @return the number of frames read (also set as the batch's count).
+     */
+    int read(FrameBatch batch);
+
+    /**
+     * Writes every frame of the list, without blocking.
+     *
+     * @return the number of frames written; the rest were refused.
+     */
+    int write(OutList frames);
+
+    /** @return how many reads failed with an error other than "nothing to read" so far. */
+    long readErrors();
+
+    /** @return an fd to poll for readability when idle, or -1 if there is none. */
+    int pollFd();
+}

@@ -1,0 +1,102 @@
+package wow.dataplane.protocol;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The fields of an IPv4 header the data plane needs.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-------+-------+---------------+-------------------------------+
+ * |Version|  IHL  |      TOS      |          Total Length         |
+ * |         Identification        |Flags|     Fragment Offset     |
+ * |      TTL      |   Protocol    |        Header Checksum        |
+ * |                        Source Address                         |
+ * |                     Destination Address                       |
+ * </pre>
+ */
+public final class Ipv4
+{
+    public static final int MIN_HEADER_LENGTH = 20;
+    public static final int TOTAL_LENGTH_OFFSET = 2;
+    public static final int PROTOCOL_OFFSET = 9;
+    public static final int SOURCE_OFFSET = 12;
+    public static final int DESTINATION_OFFSET = 16;
+
+    private Ipv4()
+    {
+    }
+
+    /**
+     * @return the packet's total length if the header is sound (version 4, IHL of at least 5,
+     *         total length within {@code available} bytes and not below the header), else -1.
+     */
+    public static int validLength(final UnsafeBuffer buffer, final int offset, final int available)
+    {
+        if (available < MIN_HEADER_LENGTH)
+        {
+            return -1;
+        }
+        final int versionIhl = buffer.getByte(offset) & 0xFF;
+        final int headerLength = (versionIhl & 0x0F) * 4;
+        final int total = buffer.getShort(offset + TOTAL_LENGTH_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if ((versionIhl >>> 4) != 4 || headerLength < MIN_HEADER_LENGTH || total < headerLength || total > available)
+        {
+            return -1;
+        }
+        return total;
+    }
+
+    /** @return the source address as a host-order int. */
+    public static int source(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + SOURCE_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /** @return the destination address as a host-order int. */
+    public static int destination(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + DESTINATION_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /** @return an address as dotted quad. */
+    public static String toString(final int address)
+    {
+        return ((address >>> 24) & 0xFF) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." +
+            (address & 0xFF);
+    }
+
+    /**
+     * Parses a dotted quad.
+     *
+     * @throws IllegalArgumentException naming the bad text.
+     */
+    public static int parse(final String text)
+    {
+        final String[] parts = text.split("\\.", -1);
+        if (parts.length != 4)
+        {
+            throw new IllegalArgumentException("bad IPv4 address '" + text + "'");
+        }
+        int address = 0;
+        for (final String part : parts)
+        {
+            final int v;
+            try
+            {
+                v = part.isEmpty() || part.length() > 3 ? -1 : Integer.parseInt(part);
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("bad IPv4 address '" + text + "'");
+            }
+            if (v < 0 || v > 255)
+            {
+                throw new IllegalArgumentException("bad IPv4 address '" + text + "'");
+            }
+            address = (address << 8) | v;
+        }
+        return address;
+    }
+}

@@ -1,0 +1,191 @@
+package wow.dataplane.protocol;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The header every WOW datagram starts with, and the per-type headers behind it. All fields
+ * are in network byte order. Static accessors over an {@link UnsafeBuffer} and an offset act as
+ * the flyweight; callers check {@link #isValid} (lengths first) before reading any field.
+ *
+ * <pre>
+ * Common header (8 bytes)
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------+---------------+---------------+---------------+
+ *  |   version=1   |     type      |     flags     |   reserved    |
+ *  +---------------+---------------+---------------+---------------+
+ *  |               session / key index (0 = none, reserved)        |
+ *  +---------------------------------------------------------------+
+ *
+ * DATA (type 1), 12 bytes, then one IPv4 packet
+ *  | common header (8)                                              |
+ *  |               link id (the receiver's id for this link)       |
+ *
+ * ROUTED (type 2), 52 bytes, then the payload
+ *  | common header (8)                                              |
+ *  |        source ring address (20 bytes)                          |
+ *  |        destination ring address (20 bytes)                     |
+ *  |      ttl      |     hops      |   delivery    | payload type  |
+ *
+ * CONTROL (type 3), 12 bytes, then an overlay protocol message
+ *  | common header (8)                                              |
+ *  |               link id (the receiver's id, 0 if unknown)       |
+ * </pre>
+ *
+ * Delivery is {@link #DELIVERY_EXACT} (only the node with the destination address) or
+ * {@link #DELIVERY_CLOSEST} (the node nearest the destination key). Payload type is
+ * {@link #PAYLOAD_IPV4} or {@link #PAYLOAD_CONTROL}.
+ */
+public final class WireHeader
+{
+    public static final int VERSION = 1;
+
+    public static final int TYPE_DATA = 1;
+    public static final int TYPE_ROUTED = 2;
+    public static final int TYPE_CONTROL = 3;
+
+    public static final int VERSION_OFFSET = 0;
+    public static final int TYPE_OFFSET = 1;
+    public static final int FLAGS_OFFSET = 2;
+    public static final int RESERVED_OFFSET = 3;
+    public static final int SESSION_OFFSET = 4;
+    public static final int COMMON_LENGTH = 8;
+
+    public static final int LINK_ID_OFFSET = 8;
+    public static final int DATA_LENGTH = 12;
+    public static final int CONTROL_LENGTH = 12;
+
+    public static final int ADDRESS_LENGTH = 20;
+    public static final int SOURCE_OFFSET = 8;
+    public static final int DESTINATION_OFFSET = 28;
+    public static final int TTL_OFFSET = 48;
+    public static final int HOPS_OFFSET = 49;
+    public static final int DELIVERY_OFFSET = 50;
+    public static final int PAYLOAD_TYPE_OFFSET = 51;
+    public static final int ROUTED_LENGTH = 52;
+
+    public static final int DELIVERY_EXACT = 1;
+    public static final int DELIVERY_CLOSEST = 2;
+    public static final int PAYLOAD_IPV4 = 1;
+    public static final int PAYLOAD_CONTROL = 2;
+
+    /** TTL a routed packet starts with, as the original system. */
+    public static final int DEFAULT_TTL = 30;
+
+    /** The largest header a packet can carry: the inner MTU leaves room for it. */
+    public static final int MAX_HEADER_LENGTH = ROUTED_LENGTH;
+
+    private WireHeader()
+    {
+    }
+
+    /**
+     * @return the type of a datagram whose lengths and version check out, or 0 if it is
+     *         too short for its type, of another version, or of an unknown type.
+     */
+    public static int validType(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        if (length < COMMON_LENGTH || (buffer.getByte(offset + VERSION_OFFSET) & 0xFF) != VERSION)
+        {
+            return 0;
+        }
+        final int type = buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
+        switch (type)
+        {
+            case TYPE_DATA:
+                return length >= DATA_LENGTH ? type : 0;
+            case TYPE_CONTROL:
+                return length >= CONTROL_LENGTH ? type : 0;
+            case TYPE_ROUTED:
+                return length >= ROUTED_LENGTH ? type : 0;
+            default:
+                return 0;
+        }
+    }
+
+    /** @return true if the datagram has the common header of this version. */
+    public static boolean isValid(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        return validType(buffer, offset, length) != 0;
+    }
+
+    /** Writes the common header. */
+    public static void writeCommon(final UnsafeBuffer buffer, final int offset, final int type, final int flags)
+    {
+        buffer.putByte(offset + VERSION_OFFSET, (byte)VERSION);
+        buffer.putByte(offset + TYPE_OFFSET, (byte)type);
+        buffer.putByte(offset + FLAGS_OFFSET, (byte)flags);
+        buffer.putByte(offset + RESERVED_OFFSET, (byte)0);
+        buffer.putInt(offset + SESSION_OFFSET, 0, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    public static int type(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
+    }
+
+    /** Writes a DATA or CONTROL header: common header and link id. */
+    public static void writeLinkHeader(final UnsafeBuffer buffer, final int offset, final int type, final int linkId)
+    {
+        writeCommon(buffer, offset, type, 0);
+        buffer.putInt(offset + LINK_ID_OFFSET, linkId, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    public static int linkId(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + LINK_ID_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Writes a ROUTED header.
+     *
+     * @param source      buffer holding the 20-byte source ring address at offset 0.
+     * @param destination buffer holding the 20-byte destination ring address.
+     * @param destOffset  offset of the destination address in that buffer.
+     */
+    public static void writeRouted(
+        final UnsafeBuffer buffer,
+        final int offset,
+        final UnsafeBuffer source,
+        final UnsafeBuffer destination,
+        final int destOffset,
+        final int ttl,
+        final int delivery,
+        final int payloadType)
+    {
+        writeCommon(buffer, offset, TYPE_ROUTED, 0);
+        buffer.putBytes(offset + SOURCE_OFFSET, source, 0, ADDRESS_LENGTH);
+        buffer.putBytes(offset + DESTINATION_OFFSET, destination, destOffset, ADDRESS_LENGTH);
+        buffer.putByte(offset + TTL_OFFSET, (byte)ttl);
+        buffer.putByte(offset + HOPS_OFFSET, (byte)0);
+        buffer.putByte(offset + DELIVERY_OFFSET, (byte)delivery);
+        buffer.putByte(offset + PAYLOAD_TYPE_OFFSET, (byte)payloadType);
+    }
+
+    public static int ttl(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + TTL_OFFSET) & 0xFF;
+    }
+
+    public static int hops(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + HOPS_OFFSET) & 0xFF;
+    }
+
+    public static int delivery(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + DELIVERY_OFFSET) & 0xFF;
+    }
+
+    public static int payloadType(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + PAYLOAD_TYPE_OFFSET) & 0xFF;
+    }
+
+    /** Decrements TTL and increments the hop count of a ROUTED header in place. */
+    public static void countHop(final UnsafeBuffer buffer, final int offset)
+    {
+        buffer.putByte(offset + TTL_OFFSET, (byte)(ttl(buffer, offset) - 1));
+        buffer.putByte(offset + HOPS_OFFSET, (byte)Math.min(255, hops(buffer, offset) + 1));
+    }
+}

@@ -1,0 +1,62 @@
+package wow.dataplane.status;
+
+/**
+ * Why the data plane dropped a frame or datagram. Each reason is a counter per queue; nothing is
+ * dropped without being counted under one of these.
+ */
+public enum DropReason
+{
+    /** TAP frame shorter than an Ethernet header, or ARP/IPv4 shorter than its header. */
+    TAP_TRUNCATED("tap_truncated"),
+    /** Frame of another protocol than IPv4 or ARP (IPv6, LLDP, ...). */
+    NOT_IPV4("not_ipv4"),
+    /** IPv4 header that does not check out (version, IHL, total length). */
+    BAD_IPV4("bad_ipv4"),
+    /** IPv4 packet larger than the inner MTU. */
+    OVERSIZED("oversized"),
+    /** Multicast or broadcast IPv4: the overlay carries unicast only. */
+    NOT_UNICAST("not_unicast"),
+    /** Unicast to an address with no route (outside the subnet or not resolved). */
+    NO_ROUTE("no_route"),
+    /** Route whose link has not finished its handshake (peer's link id unknown). */
+    LINK_NOT_READY("link_not_ready"),
+    /** ARP request this host does not answer (its own address, outside the subnet). */
+    ARP_IGNORED("arp_ignored"),
+    /** Datagram shorter than its header, of another version, or of an unknown type. */
+    BAD_HEADER("bad_header"),
+    /** Datagram longer than the receive buffer. */
+    DATAGRAM_OVERSIZED("datagram_oversized"),
+    /** DATA naming a link id this host does not have. */
+    UNKNOWN_LINK("unknown_link"),
+    /** DATA from another endpoint than its link's. */
+    ENDPOINT_MISMATCH("endpoint_mismatch"),
+    /** Inner IPv4 packet to another address than this host's. */
+    NOT_FOR_US("not_for_us"),
+    /** Inner IPv4 source that is not the link peer's virtual IP (spoofing). */
+    SPOOFED_SOURCE("spoofed_source"),
+    /** Routed packet whose TTL ran out. */
+    TTL_EXPIRED("ttl_expired"),
+    /** Routed packet for an exact address this host cannot get closer to. */
+    NO_NEXT_HOP("no_next_hop"),
+    /** Control frame while the ring to the conductor was full. */
+    CONTROL_RING_FULL("control_ring_full"),
+    /** Datagram the kernel refused to send (no route to the underlay endpoint). */
+    UDP_SEND_REFUSED("udp_send_refused"),
+    /** Datagram not sent because the socket stayed full (back-pressure gave up). */
+    UDP_SEND_BACKPRESSURE("udp_send_backpressure"),
+    /** Frame the TAP device did not take. */
+    TAP_WRITE_FAILED("tap_write_failed");
+
+    private final String label;
+
+    DropReason(final String label)
+    {
+        this.label = label;
+    }
+
+    /** @return the counter label. */
+    public String label()
+    {
+        return label;
+    }
+}

@@ -1,0 +1,78 @@
+package wow.dataplane.status;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+/**
+ * The counters one queue's agent owns and is the only writer of: drops by reason, traffic, and
+ * the FIB version it applied. Link counters are shared by all queues and are added to once
+ * per batch ({@link #addToCounter}). Allocated by the wiring thread, updated by the agent.
+ */
+public final class QueueCounters
+{
+    public final AtomicCounter tapRxFrames;
+    public final AtomicCounter tapTxFrames;
+    public final AtomicCounter tapReadErrors;
+    public final AtomicCounter udpRxDatagrams;
+    public final AtomicCounter udpTxDatagrams;
+    public final AtomicCounter arpReplies;
+    public final AtomicCounter transitForwarded;
+    public final AtomicCounter controlUp;
+    public final AtomicCounter controlDown;
+    public final AtomicCounter fibVersion;
+    private final AtomicCounter[] drops;
+    private final UnsafeBuffer values;
+
+    public QueueCounters(final CountersManager manager, final UnsafeBuffer values, final int queue)
+    {
+        this.values = values;
+        tapRxFrames = traffic(manager, "tap_rx_frames", queue);
+        tapTxFrames = traffic(manager, "tap_tx_frames", queue);
+        tapReadErrors = traffic(manager, "tap_read_errors", queue);
+        udpRxDatagrams = traffic(manager, "udp_rx_datagrams", queue);
+        udpTxDatagrams = traffic(manager, "udp_tx_datagrams", queue);
+        arpReplies = traffic(manager, "arp_replies", queue);
+        transitForwarded = traffic(manager, "transit_forwarded", queue);
+        controlUp = traffic(manager, "control_up", queue);
+        controlDown = traffic(manager, "control_down", queue);
+        fibVersion = manager.newCounter("fib_version q" + queue, CounterTypes.FIB_VERSION, key -> key.putInt(0, queue));
+        final DropReason[] reasons = DropReason.values();
+        drops = new AtomicCounter[reasons.length];
+        for (final DropReason reason : reasons)
+        {
+            drops[reason.ordinal()] = manager.newCounter(
+                "drop " + reason.label() + " q" + queue, CounterTypes.DROP, key -> key.putInt(0, queue));
+        }
+    }
+
+    private static AtomicCounter traffic(final CountersManager manager, final String name, final int queue)
+    {
+        return manager.newCounter(name + " q" + queue, CounterTypes.TRAFFIC, key -> key.putInt(0, queue));
+    }
+
+    /** Counts one drop. */
+    public void drop(final DropReason reason)
+    {
+        drops[reason.ordinal()].incrementRelease();
+    }
+
+    /** Counts several drops. */
+    public void drop(final DropReason reason, final int count)
+    {
+        drops[reason.ordinal()].getAndAddRelease(count);
+    }
+
+    /** @return the number of drops for a reason so far. */
+    public long drops(final DropReason reason)
+    {
+        return drops[reason.ordinal()].get();
+    }
+
+    /** Adds atomically to a shared counter (a link's) by id: once per batch, not per packet. */
+    public void addToCounter(final int counterId, final long delta)
+    {
+        values.getAndAddLong(CountersReader.counterOffset(counterId), delta);
+    }
+}

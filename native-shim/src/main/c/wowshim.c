@@ -1,0 +1,358 @@
+/*
+ * wowshim: the syscalls the JDK cannot make for WOW's data plane.
+ *
+ * Every function returns >= 0 on success or -errno, so the Java side can turn a failure
+ * into a specific message. Batch functions make many syscalls per call so that Java
+ * crosses into native code once per batch, never once per packet. Buffers are passed as
+ * raw addresses of off-heap memory owned by the caller.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <linux/if_tun.h>
+
+#define WOW_MAX_BATCH 1024
+
+static int sock_ioctl(unsigned long req, struct ifreq *ifr)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -errno;
+    int rc = ioctl(s, req, ifr);
+    int err = errno;
+    close(s);
+    return rc < 0 ? -err : 0;
+}
+
+static int fill_ifr(struct ifreq *ifr, const char *name)
+{
+    memset(ifr, 0, sizeof(*ifr));
+    if (name == NULL || strlen(name) == 0 || strlen(name) >= IFNAMSIZ) return -EINVAL;
+    strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+    return 0;
+}
+
+/* 1 if an interface with this name exists in this network namespace, else 0. */
+int wow_if_exists(const char *name)
+{
+    return if_nametoindex(name) != 0 ? 1 : 0;
+}
+
+/*
+ * Opens a TAP device with 'queues' queues (IFF_TAP|IFF_NO_PI|IFF_MULTI_QUEUE, plus
+ * IFF_VNET_HDR when vnet_hdr != 0, identical on every queue). fds_out receives one
+ * non-blocking fd per queue. On failure every fd opened so far is closed.
+ * Returns 0, -ENOENT (no /dev/net/tun), -EPERM (no CAP_NET_ADMIN), -EBUSY (name in use).
+ */
+int wow_tap_open(const char *name, int queues, int vnet_hdr, int32_t *fds_out)
+{
+    struct ifreq ifr;
+    int rc = fill_ifr(&ifr, name);
+    if (rc < 0) return rc;
+    if (queues < 1 || queues > 256) return -EINVAL;
+    if (wow_if_exists(name)) return -EBUSY;
+    short flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+    if (vnet_hdr) flags |= IFF_VNET_HDR;
+    for (int q = 0; q < queues; q++) {
+        int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+            rc = -errno;
+            goto fail;
+        }
+        fill_ifr(&ifr, name);
+        ifr.ifr_flags = flags;
+        if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+            rc = -errno;
+            close(fd);
+            goto fail;
+        }
+        fds_out[q] = fd;
+        continue;
+fail:
+        for (int i = 0; i < q; i++) close(fds_out[i]);
+        return rc;
+    }
+    return 0;
+}
+
+/* TUNSETOFFLOAD takes its flags by value. */
+int wow_tap_set_offload(int fd, int flags)
+{
+    return ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags) < 0 ? -errno : 0;
+}
+
+int wow_tap_set_vnet_hdr_size(int fd, int size)
+{
+    return ioctl(fd, TUNSETVNETHDRSZ, &size) < 0 ? -errno : 0;
+}
+
+/* Sets the MTU and brings the interface up. */
+int wow_if_up(const char *name, int mtu)
+{
+    struct ifreq ifr;
+    int rc = fill_ifr(&ifr, name);
+    if (rc < 0) return rc;
+    ifr.ifr_mtu = mtu;
+    if ((rc = sock_ioctl(SIOCSIFMTU, &ifr)) < 0) return rc;
+    fill_ifr(&ifr, name);
+    if ((rc = sock_ioctl(SIOCGIFFLAGS, &ifr)) < 0) return rc;
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    return sock_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+/* Assigns an IPv4 address (network byte order) with its prefix length. */
+int wow_if_set_ipv4(const char *name, int addr_be, int prefix)
+{
+    if (prefix < 1 || prefix > 32) return -EINVAL;
+    struct ifreq ifr;
+    int rc = fill_ifr(&ifr, name);
+    if (rc < 0) return rc;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = (uint32_t)addr_be;
+    if ((rc = sock_ioctl(SIOCSIFADDR, &ifr)) < 0) return rc;
+    fill_ifr(&ifr, name);
+    sin = (struct sockaddr_in *)&ifr.ifr_netmask;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix));
+    return sock_ioctl(SIOCSIFNETMASK, &ifr);
+}
+
+/* Copies the interface's 6-byte hardware address into mac_out. */
+int wow_if_get_mac(const char *name, uint8_t *mac_out)
+{
+    struct ifreq ifr;
+    int rc = fill_ifr(&ifr, name);
+    if (rc < 0) return rc;
+    if ((rc = sock_ioctl(SIOCGIFHWADDR, &ifr)) < 0) return rc;
+    memcpy(mac_out, ifr.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+/*
+ * Reads up to n frames from a non-blocking fd: frame i lands at buf + i*stride (at most
+ * 'capacity' bytes) and its length in lens[i]. Stops at the first EAGAIN. A failure other
+ * than EAGAIN ends the batch and leaves -errno in *error (else 0).
+ * Returns the number of frames read.
+ * (Seven parameters on purpose: JNR-FFI 2.2.17 garbles the sixth argument of six-argument
+ * functions on x86-64, see LibWow.)
+ */
+int wow_read_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *lens, int n, int32_t *error)
+{
+    int i = 0;
+    *error = 0;
+    while (i < n) {
+        ssize_t r = read(fd, buf + (size_t)i * stride, capacity);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN) *error = -errno;
+            break;
+        }
+        lens[i++] = (int32_t)r;
+    }
+    return i;
+}
+
+/*
+ * Writes n frames, frame i at buf + offs[i] with length lens[i]. A frame the kernel
+ * refuses (EINVAL, EIO) is skipped; EAGAIN stops the batch.
+ * Returns the number of frames consumed (written or refused).
+ */
+int wow_write_batch(int fd, uint8_t *buf, const int32_t *offs, const int32_t *lens, int n)
+{
+    int i = 0;
+    for (; i < n; i++) {
+        ssize_t w = write(fd, buf + offs[i], lens[i]);
+        if (w < 0) {
+            if (errno == EINTR) { i--; continue; }
+            if (errno == EAGAIN) break;
+        }
+    }
+    return i;
+}
+
+/* Opens a non-blocking UDP socket bound to addr:port (SO_REUSEPORT if asked). */
+int wow_udp_open(int addr_be, int port, int reuseport, int bufsize)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) goto fail;
+    if (bufsize > 0) {
+        /* Best effort: FORCE needs CAP_NET_ADMIN, the plain option is capped by rmem_max. */
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+    }
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t)port);
+    sin.sin_addr.s_addr = (uint32_t)addr_be;
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) goto fail;
+    return fd;
+fail:;
+    int err = errno;
+    close(fd);
+    return -err;
+}
+
+/* The port a socket is bound to, or -errno. */
+int wow_udp_local_port(int fd)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0) return -errno;
+    return ntohs(sin.sin_port);
+}
+
+static __thread struct mmsghdr t_msgs[WOW_MAX_BATCH];
+static __thread struct iovec t_iov[WOW_MAX_BATCH];
+static __thread struct sockaddr_in t_addr[WOW_MAX_BATCH];
+
+/* Endpoints cross the boundary as one int64: IPv4 address (host order) << 16 | port. */
+static inline int64_t pack_endpoint(const struct sockaddr_in *sin)
+{
+    return ((int64_t)ntohl(sin->sin_addr.s_addr) << 16) | ntohs(sin->sin_port);
+}
+
+static inline void unpack_endpoint(int64_t ep, struct sockaddr_in *sin)
+{
+    memset(sin, 0, sizeof(*sin));
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((uint16_t)(ep & 0xffff));
+    sin->sin_addr.s_addr = htonl((uint32_t)(ep >> 16));
+}
+
+/*
+ * recvmmsg of up to n datagrams: datagram i at buf + i*stride (capacity bytes), length in
+ * lens[i], sender in endpoints[i]. Returns the count, 0 when nothing is waiting, or -errno.
+ */
+int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *lens, int64_t *endpoints, int n)
+{
+    if (n > WOW_MAX_BATCH) n = WOW_MAX_BATCH;
+    for (int i = 0; i < n; i++) {
+        t_iov[i].iov_base = buf + (size_t)i * stride;
+        t_iov[i].iov_len = capacity;
+        memset(&t_msgs[i].msg_hdr, 0, sizeof(struct msghdr));
+        t_msgs[i].msg_hdr.msg_iov = &t_iov[i];
+        t_msgs[i].msg_hdr.msg_iovlen = 1;
+        t_msgs[i].msg_hdr.msg_name = &t_addr[i];
+        t_msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+    }
+    int r;
+    do {
+        r = recvmmsg(fd, t_msgs, n, MSG_DONTWAIT, NULL);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return errno == EAGAIN ? 0 : -errno;
+    for (int i = 0; i < r; i++) {
+        /* A datagram longer than capacity is truncated: report it as oversized. */
+        lens[i] = (t_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)t_msgs[i].msg_len;
+        endpoints[i] = pack_endpoint(&t_addr[i]);
+    }
+    return r;
+}
+
+/*
+ * sendmmsg of n datagrams: datagram i at buf + offs[i], lens[i] bytes, to endpoints[i].
+ * A datagram the kernel refuses outright (no route, bad address) is skipped and counted
+ * in *refused; EAGAIN stops the batch. Returns the number consumed (sent or refused).
+ */
+int wow_udp_send_batch(int fd, uint8_t *buf, const int32_t *offs, const int32_t *lens, const int64_t *endpoints, int n, int32_t *refused)
+{
+    if (n > WOW_MAX_BATCH) n = WOW_MAX_BATCH;
+    for (int i = 0; i < n; i++) {
+        t_iov[i].iov_base = buf + offs[i];
+        t_iov[i].iov_len = lens[i];
+        unpack_endpoint(endpoints[i], &t_addr[i]);
+        memset(&t_msgs[i].msg_hdr, 0, sizeof(struct msghdr));
+        t_msgs[i].msg_hdr.msg_iov = &t_iov[i];
+        t_msgs[i].msg_hdr.msg_iovlen = 1;
+        t_msgs[i].msg_hdr.msg_name = &t_addr[i];
+        t_msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+    }
+    int done = 0;
+    *refused = 0;
+    while (done < n) {
+        int r = sendmmsg(fd, t_msgs + done, n - done, MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == ENOBUFS) break;
+            /* The first message of the remainder was refused: skip it and go on. */
+            (*refused)++;
+            done++;
+            continue;
+        }
+        done += r;
+    }
+    return done;
+}
+
+/*
+ * Waits until one of n fds (an off-heap int array) is readable, or eventfd (-1 = none) is
+ * signalled, or timeout_ms passes. A signalled eventfd is drained. Returns the number of
+ * ready fds, 0 on timeout or signal interruption, or -errno.
+ */
+int wow_poll(const int32_t *fds, int n, int eventfd_fd, int timeout_ms)
+{
+    struct pollfd p[65];
+    int k = 0;
+    for (int i = 0; i < n && k < 64; i++) {
+        p[k].fd = fds[i]; p[k].events = POLLIN; p[k].revents = 0; k++;
+    }
+    if (eventfd_fd >= 0) { p[k].fd = eventfd_fd; p[k].events = POLLIN; p[k].revents = 0; k++; }
+    int r = poll(p, k, timeout_ms);
+    if (r < 0) return errno == EINTR ? 0 : -errno;
+    if (eventfd_fd >= 0 && (p[k - 1].revents & POLLIN)) {
+        uint64_t v;
+        ssize_t ignored = read(eventfd_fd, &v, sizeof(v));
+        (void)ignored;
+    }
+    return r;
+}
+
+/* Waits until fd is writable or timeout_ms passes: 1 writable, 0 not, or -errno. */
+int wow_poll_out(int fd, int timeout_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLOUT, .revents = 0 };
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0) return errno == EINTR ? 0 : -errno;
+    return r > 0 && (p.revents & POLLOUT) ? 1 : 0;
+}
+
+int wow_eventfd(void)
+{
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int wow_eventfd_signal(int fd)
+{
+    uint64_t one = 1;
+    return write(fd, &one, sizeof(one)) < 0 ? -errno : 0;
+}
+
+int wow_close(int fd)
+{
+    return close(fd) < 0 ? -errno : 0;
+}
+
+/* Copies strerror(errnum) into out (NUL-terminated, at most len bytes). */
+int wow_strerror(int errnum, char *out, int len)
+{
+    if (len <= 0) return -EINVAL;
+    const char *s = strerror(errnum);
+    strncpy(out, s, (size_t)len - 1);
+    out[len - 1] = 0;
+    return (int)strlen(out);
+}

@@ -1,0 +1,51 @@
+package wow.shim;
+
+/**
+ * The C functions of {@code wowshim.c} as JNR-FFI sees them. Buffers and arrays on the packet
+ * path cross as raw off-heap addresses ({@code long}) so that a call allocates nothing.
+ * Every function returns {@code >= 0} or {@code -errno}. Thread-safe: the C side keeps its
+ * scratch state per thread.
+ *
+ * <p>No function here has exactly six parameters: JNR-FFI 2.2.17 passes a garbage sixth
+ * argument to six-parameter functions on x86-64 (found here; {@code ShimBindingTest} guards it).
+ */
+public interface LibWow
+{
+    int wow_if_exists(String name);
+
+    int wow_tap_open(String name, int queues, int vnetHdr, int[] fdsOut);
+
+    int wow_tap_set_offload(int fd, int flags);
+
+    int wow_tap_set_vnet_hdr_size(int fd, int size);
+
+    int wow_if_up(String name, int mtu);
+
+    int wow_if_set_ipv4(String name, int addrBigEndian, int prefix);
+
+    int wow_if_get_mac(String name, byte[] macOut);
+
+    int wow_read_batch(int fd, long buf, int stride, int capacity, long lens, int n, long errorOut);
+
+    int wow_write_batch(int fd, long buf, long offs, long lens, int n);
+
+    int wow_udp_open(int addrBigEndian, int port, int reuseport, int bufSize);
+
+    int wow_udp_local_port(int fd);
+
+    int wow_udp_recv_batch(int fd, long buf, int stride, int capacity, long lens, long endpoints, int n);
+
+    int wow_udp_send_batch(int fd, long buf, long offs, long lens, long endpoints, int n, long refusedOut);
+
+    int wow_poll(long fds, int n, int eventFd, int timeoutMs);
+
+    int wow_poll_out(int fd, int timeoutMs);
+
+    int wow_eventfd();
+
+    int wow_eventfd_signal(int fd);
+
+    int wow_close(int fd);
+
+    int wow_strerror(int errnum, byte[] out, int len);
+}

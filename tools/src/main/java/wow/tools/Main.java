@@ -1,0 +1,62 @@
+package wow.tools;
+
+import wow.shim.ShimException;
+
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * Entry point of the {@code wow} command. Runs on the main thread; every failure becomes one line
+ * on stderr naming the problem and a non-zero exit status (2 for usage, 1 otherwise).
+ */
+public final class Main
+{
+    static final String USAGE = String.join("\n",
+        "usage: wow <command> [options]",
+        "  node  --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N]",
+        "        [--no-tap] [--state-dir DIR] [--underlay-mtu N] [--threading dedicated|shared] [--keepalive-ms N]",
+        "  counters [--state-dir DIR] [--all]   a running node's live counters (non-zero unless --all)",
+        "  demo  two network namespaces joined by a static WOW tunnel: ping and iperf3 (root)",
+        "run 'wow <command> --help' for details");
+
+    private Main()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(run(args));
+    }
+
+    static int run(final String[] args)
+    {
+        if (args.length == 0 || "--help".equals(args[0]) || "-h".equals(args[0]) || "help".equals(args[0]))
+        {
+            System.out.println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try
+        {
+            switch (args[0])
+            {
+                case "node":
+                    return NodeCommand.run(rest);
+                case "counters":
+                    return CountersCommand.run(rest);
+                default:
+                    throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
+            }
+        }
+        catch (final UsageException ex)
+        {
+            System.err.println("wow: " + ex.getMessage());
+            return 2;
+        }
+        catch (final ShimException | IllegalArgumentException | IllegalStateException | UncheckedIOException ex)
+        {
+            System.err.println("wow: " + ex.getMessage());
+            return 1;
+        }
+    }
+}

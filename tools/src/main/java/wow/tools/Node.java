@@ -1,0 +1,173 @@
+package wow.tools;
+
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.SystemNanoClock;
+import wow.controlplane.Conductor;
+import wow.controlplane.EventLog;
+import wow.controlplane.StaticAddresses;
+import wow.dataplane.DataPlane;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.port.ShimTapPort;
+import wow.dataplane.port.ShimUdpPort;
+import wow.dataplane.port.TapPort;
+import wow.dataplane.port.UdpPort;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.status.CountersFile;
+import wow.shim.TapDevice;
+import wow.shim.UdpSocket;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One running node: its UDP sockets, TAP device, counters file, data plane and conductor, wired
+ * and started in that order and closed in reverse. Created and closed by the main thread (or a
+ * test); the planes run on their own threads.
+ */
+public final class Node implements AutoCloseable
+{
+    private final NodeConfig config;
+    private final EventLog log;
+    private final List<UdpSocket> sockets = new ArrayList<>();
+    private TapDevice tap;
+    private CountersFile counters;
+    private DataPlane dataPlane;
+    private boolean closed;
+
+    private Node(final NodeConfig config, final EventLog log)
+    {
+        this.config = config;
+        this.log = log;
+    }
+
+    /**
+     * Starts a node; on failure everything opened so far is closed again.
+     *
+     * @throws wow.shim.ShimException naming the problem (no TUN, no privilege, name or port in use).
+     */
+    public static Node start(final NodeConfig config, final PrintStream logStream)
+    {
+        final Node node = new Node(config, new EventLog(logStream));
+        try
+        {
+            node.open();
+            return node;
+        }
+        catch (final RuntimeException ex)
+        {
+            node.close();
+            throw ex;
+        }
+    }
+
+    private void open()
+    {
+        try
+        {
+            Files.createDirectories(config.stateDir());
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot create state directory " + config.stateDir() + ": " + ex);
+        }
+        final Inet4Address listen = inet(config.listenAddress());
+        final UdpSocket first = UdpSocket.open(listen, config.listenPort(), config.queues() > 1);
+        sockets.add(first);
+        for (int q = 1; q < config.queues(); q++)
+        {
+            sockets.add(UdpSocket.open(listen, first.port(), true));
+        }
+
+        byte[] tapMac = new byte[6];
+        List<TapPort> taps = null;
+        if (config.tapName() != null)
+        {
+            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), inet(config.virtualIp()), config.prefix());
+            disableIpv6(config.tapName());
+            tapMac = tap.mac();
+            taps = new ArrayList<>();
+            for (int q = 0; q < config.queues(); q++)
+            {
+                taps.add(new ShimTapPort(tap.fd(q)));
+            }
+        }
+        final List<UdpPort> udps = new ArrayList<>();
+        for (final UdpSocket socket : sockets)
+        {
+            udps.add(new ShimUdpPort(socket));
+        }
+
+        counters = CountersFile.create(config.stateDir().resolve("counters"), CountersFile.DEFAULT_COUNTERS);
+        final Fib initial = new Fib.Builder(config.virtualIp(), config.prefix(), StaticAddresses.ofVirtualIp(config.virtualIp()))
+            .build(1);
+        dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
+        dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
+        final Conductor conductor = new Conductor(config.virtualIp(), config.prefix(), config.peers(), dataPlane.proxy(),
+            counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log);
+        dataPlane.start(conductor);
+        log.event("node_started", config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
+    }
+
+    /** IPv6 router solicitations and MLD on a fresh TAP would only be counted drops: switch it off. */
+    private static void disableIpv6(final String name)
+    {
+        final Path knob = Path.of("/proc/sys/net/ipv6/conf", name, "disable_ipv6");
+        try
+        {
+            if (Files.isWritable(knob))
+            {
+                Files.writeString(knob, "1", StandardCharsets.US_ASCII);
+            }
+        }
+        catch (final IOException ignored)
+        {
+            // best effort: without it IPv6 frames are counted as not_ipv4 drops
+        }
+    }
+
+    private static Inet4Address inet(final int address)
+    {
+        try
+        {
+            return (Inet4Address)InetAddress.getByAddress(ByteBuffer.allocate(4).putInt(address).array());
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalArgumentException("bad address " + Ipv4.toString(address), ex);
+        }
+    }
+
+    /** @return the UDP port the node listens on. */
+    public int port()
+    {
+        return sockets.get(0).port();
+    }
+
+    /** Stops the threads, then removes the TAP and closes sockets and files. Idempotent. */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietClose(dataPlane);
+        CloseHelper.quietClose(tap);
+        CloseHelper.quietCloseAll(sockets);
+        CloseHelper.quietClose(counters);
+        if (dataPlane != null)
+        {
+            log.event("node_stopped", "tap=" + (config.tapName() == null ? "none" : config.tapName()));
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package wow.tools;
+
+import wow.controlplane.StaticPeer;
+import wow.dataplane.ThreadingMode;
+import wow.dataplane.protocol.Ipv4;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code wow node}: parses and validates the options into a {@link NodeConfig}, starts a
+ * {@link Node} and runs until SIGINT/SIGTERM, then shuts it down cleanly. Main thread.
+ */
+final class NodeCommand
+{
+    static final String HELP = String.join("\n",
+        "usage: wow node --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [options]",
+        "  --listen HOST:PORT     underlay UDP address to bind (HOST an IPv4 address, 0.0.0.0 for all)",
+        "  --ip A.B.C.D/P         this host's virtual IP and the virtual subnet's prefix length",
+        "  --peer VIP=HOST:PORT   a static peer (repeatable): its virtual IP and underlay endpoint",
+        "  --tap NAME             TAP device to create (default wow0); it is removed on exit",
+        "  --queues N             TAP queues, each with its own UDP socket and thread (default 1)",
+        "  --no-tap               run without a TAP device (a router node)",
+        "  --state-dir DIR        where the counters file lives (default /var/lib/wow/NAME as root,",
+        "                         else $XDG_STATE_HOME/wow/NAME or ~/.local/state/wow/NAME)",
+        "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-80",
+        "  --threading MODE       dedicated (a thread per queue, default) or shared (one thread)",
+        "  --keepalive-ms N       keepalive interval on a link (default 5000)");
+
+    private NodeCommand()
+    {
+    }
+
+    static int run(final String[] argv)
+    {
+        if (argv.length == 1 && ("--help".equals(argv[0]) || "-h".equals(argv[0])))
+        {
+            System.out.println(HELP);
+            return 0;
+        }
+        final NodeConfig config = parse(argv);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Node node = Node.start(config, System.err);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            node.close();
+            stopped.countDown();
+        }, "wow-shutdown"));
+        try
+        {
+            stopped.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    static NodeConfig parse(final String[] argv)
+    {
+        final Args args = new Args(argv,
+            Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
+                "--keepalive-ms"),
+            Set.of("--peer"),
+            Set.of("--no-tap"));
+        if (!args.has("--listen"))
+        {
+            throw new UsageException("--listen HOST:PORT is required");
+        }
+        final String listen = args.get("--listen", null);
+        final int colon = listen.lastIndexOf(':');
+        if (colon < 0)
+        {
+            throw new UsageException("bad --listen '" + listen + "': expected HOST:PORT");
+        }
+        final int listenAddress = parseIp(listen.substring(0, colon), "--listen");
+        final int listenPort = parsePort(listen.substring(colon + 1), "--listen");
+
+        final boolean noTap = args.has("--no-tap");
+        int virtualIp = 0;
+        int prefix = 0;
+        if (args.has("--ip"))
+        {
+            final String ip = args.get("--ip", null);
+            final int slash = ip.indexOf('/');
+            if (slash < 0)
+            {
+                throw new UsageException("bad --ip '" + ip + "': expected A.B.C.D/PREFIX");
+            }
+            virtualIp = parseIp(ip.substring(0, slash), "--ip");
+            try
+            {
+                prefix = Integer.parseInt(ip.substring(slash + 1));
+            }
+            catch (final NumberFormatException ex)
+            {
+                prefix = -1;
+            }
+            if (prefix < 1 || prefix > 30)
+            {
+                throw new UsageException("bad --ip '" + ip + "': prefix length must be 1 to 30");
+            }
+            final int hostMask = (int)(0xFFFF_FFFFL >>> prefix);
+            if ((virtualIp & hostMask) == 0 || (virtualIp & hostMask) == hostMask)
+            {
+                throw new UsageException("bad --ip '" + ip + "': that is the subnet's network or broadcast address");
+            }
+        }
+        else if (!noTap)
+        {
+            throw new UsageException("--ip A.B.C.D/P is required (or --no-tap)");
+        }
+        if (noTap && args.has("--tap"))
+        {
+            throw new UsageException("--tap and --no-tap exclude each other");
+        }
+
+        final List<StaticPeer> peers = new ArrayList<>();
+        for (final String text : args.all("--peer"))
+        {
+            try
+            {
+                peers.add(StaticPeer.parse(text));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException(ex.getMessage());
+            }
+        }
+        final String tap = noTap ? null : args.get("--tap", NodeConfig.DEFAULT_TAP);
+        final int queues = args.getInt("--queues", 1, 1, 64);
+        final int mtu = args.getInt("--underlay-mtu", NodeConfig.DEFAULT_UNDERLAY_MTU, 576, 9000);
+        final long keepalive = args.getInt("--keepalive-ms", (int)NodeConfig.DEFAULT_KEEPALIVE_MS, 100, 3_600_000);
+        final String threadingText = args.get("--threading", "dedicated");
+        final ThreadingMode threading;
+        switch (threadingText)
+        {
+            case "dedicated":
+                threading = ThreadingMode.DEDICATED;
+                break;
+            case "shared":
+                threading = ThreadingMode.SHARED;
+                break;
+            default:
+                throw new UsageException("bad --threading '" + threadingText + "': dedicated or shared");
+        }
+        final Path stateDir = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
+            defaultStateDir(tap == null ? "router-" + listenPort : tap);
+        return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
+            threading, keepalive);
+    }
+
+    /** The state directory a node named {@code name} uses when none is given; tools look there too. */
+    static Path defaultStateDir(final String name)
+    {
+        if ("root".equals(System.getProperty("user.name")))
+        {
+            return Path.of("/var/lib/wow", name);
+        }
+        final String xdg = System.getenv("XDG_STATE_HOME");
+        final Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("wow").resolve(name);
+    }
+
+    private static int parseIp(final String text, final String option)
+    {
+        try
+        {
+            return Ipv4.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException("bad " + option + ": " + ex.getMessage());
+        }
+    }
+
+    private static int parsePort(final String text, final String option)
+    {
+        try
+        {
+            final int port = Integer.parseInt(text);
+            if (port >= 0 && port <= 65535)
+            {
+                return port;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // reported below
+        }
+        throw new UsageException("bad port '" + text + "' in " + option);
+    }
+}

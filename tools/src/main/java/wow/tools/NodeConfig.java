@@ -1,0 +1,63 @@
+package wow.tools;
+
+import wow.controlplane.StaticPeer;
+import wow.dataplane.ThreadingMode;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.WireHeader;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The effective configuration of one node, validated: every {@code wow node} option in one place
+ * with its default.
+ *
+ * @param listenAddress host-order IPv4 to bind.
+ * @param listenPort    UDP port to bind (0 = any).
+ * @param virtualIp     host-order virtual IP, 0 with no TAP.
+ * @param prefix        prefix length of the virtual subnet.
+ * @param peers         static peers.
+ * @param tapName       TAP device name, null for a node without a TAP.
+ * @param queues        TAP queues and UDP sockets.
+ * @param stateDir      state directory.
+ * @param underlayMtu   MTU of the underlay path; the inner MTU is derived from it.
+ * @param threading     threading mode.
+ * @param keepaliveMs   keepalive interval of a link.
+ */
+public record NodeConfig(
+    int listenAddress,
+    int listenPort,
+    int virtualIp,
+    int prefix,
+    List<StaticPeer> peers,
+    String tapName,
+    int queues,
+    Path stateDir,
+    int underlayMtu,
+    ThreadingMode threading,
+    long keepaliveMs)
+{
+    public static final String DEFAULT_TAP = "wow0";
+    public static final int DEFAULT_UNDERLAY_MTU = 1500;
+    public static final long DEFAULT_KEEPALIVE_MS = 5_000;
+    /** IPv4 (20) and UDP (8) headers of the underlay. */
+    public static final int UNDERLAY_OVERHEAD = 28;
+
+    /**
+     * @return the largest inner IPv4 packet: the underlay MTU less its IPv4 and UDP headers and
+     *         the largest WOW header, so that nothing is ever IP-fragmented on the underlay.
+     */
+    public int innerMtu()
+    {
+        return underlayMtu - UNDERLAY_OVERHEAD - WireHeader.MAX_HEADER_LENGTH;
+    }
+
+    /** @return the configuration as {@code key=value} pairs for the start-up log line. */
+    public String describe()
+    {
+        return "listen=" + Ipv4.toString(listenAddress) + ":" + listenPort +
+            " ip=" + (virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
+            " tap=" + (tapName == null ? "none" : tapName) + " queues=" + queues + " mtu=" + innerMtu() +
+            " threading=" + threading.name().toLowerCase() + " peers=" + peers.size() + " state_dir=" + stateDir;
+    }
+}

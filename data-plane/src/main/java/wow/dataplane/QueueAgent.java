@@ -402,7 +402,8 @@ public final class QueueAgent implements Agent
 
     private void up(final int type, final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
     {
-        final int index = controlUp.tryClaim(type, ControlMessages.UP_DATAGRAM_OFFSET + length);
+        final int messageLength = ControlMessages.UP_DATAGRAM_OFFSET + length;
+        final int index = messageLength > controlUp.maxMsgLength() ? -1 : controlUp.tryClaim(type, messageLength);
         if (index <= 0)
         {
             counters.drop(DropReason.CONTROL_RING_FULL);

@@ -1,0 +1,398 @@
+package wow.dataplane;
+
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.fib.FibPublication;
+import wow.dataplane.port.Frames;
+import wow.dataplane.port.MemoryTapPort;
+import wow.dataplane.port.MemoryUdpNetwork;
+import wow.dataplane.protocol.Ethernet;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.CounterTypes;
+import wow.dataplane.status.CountersFile;
+import wow.dataplane.status.DropReason;
+import wow.dataplane.status.QueueCounters;
+import wow.shim.UdpSocket;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Steps one {@link QueueAgent}'s duty cycle against in-memory ports. */
+class QueueAgentTest
+{
+    static final int LOCAL_IP = Ipv4.parse("10.1.0.1");
+    static final int PEER_IP = Ipv4.parse("10.1.0.2");
+    static final int FAR_IP = Ipv4.parse("10.1.0.3");
+    static final long LOCAL_EP = UdpSocket.endpoint(Ipv4.parse("192.0.2.1"), 7000);
+    static final long PEER_EP = UdpSocket.endpoint(Ipv4.parse("192.0.2.2"), 7000);
+    static final int LOCAL_LINK_ID = 0x11;
+    static final int PEER_LINK_ID = 0x22;
+    static final byte[] LOCAL_ADDR = address(0x10);
+    static final byte[] PEER_ADDR = address(0x20);
+    static final byte[] FAR_ADDR = address(0x30);
+    static final byte[] TAP_MAC = {0x0a, 0, 0, 0, 0, 0x09};
+
+    final MemoryTapPort tap = new MemoryTapPort();
+    final MemoryUdpNetwork net = new MemoryUdpNetwork();
+    final MemoryUdpNetwork.Port udp = net.bind(LOCAL_EP);
+    final MemoryUdpNetwork.Port peer = net.bind(PEER_EP);
+    final CountersFile countersFile = CountersFile.inMemory(256);
+    final QueueCounters counters = new QueueCounters(countersFile.manager(), countersFile.values(), 0);
+    final RingBuffer up = new ManyToOneRingBuffer(ring());
+    final RingBuffer down = new OneToOneRingBuffer(ring());
+    int[] linkCounters;
+    FibPublication fibs;
+    QueueAgent agent;
+
+    static byte[] address(final int first)
+    {
+        final byte[] a = new byte[20];
+        a[0] = (byte)first;
+        return a;
+    }
+
+    static UnsafeBuffer ring()
+    {
+        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(65536 + RingBufferDescriptor.TRAILER_LENGTH, 64));
+    }
+
+    Fib fib(final long version, final int remoteId)
+    {
+        return new Fib.Builder(LOCAL_IP, 24, LOCAL_ADDR)
+            .link(PEER_ADDR, PEER_IP, PEER_EP, LOCAL_LINK_ID, remoteId, linkCounters)
+            .route(PEER_IP, PEER_ADDR)
+            .route(FAR_IP, FAR_ADDR)
+            .build(version);
+    }
+
+    @BeforeEach
+    void setUp()
+    {
+        linkCounters = new int[4];
+        for (int i = 0; i < 4; i++)
+        {
+            linkCounters[i] = countersFile.manager().allocate("link " + CounterTypes.LINK_COUNTERS[i], CounterTypes.LINK);
+        }
+        fibs = new FibPublication(fib(1, PEER_LINK_ID), () -> { });
+        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+    }
+
+    long linkCounter(final int which)
+    {
+        return countersFile.manager().getCounterValue(linkCounters[which]);
+    }
+
+    List<byte[]> received(final MemoryUdpNetwork.Port port)
+    {
+        final wow.dataplane.port.FrameBatch batch = new wow.dataplane.port.FrameBatch(64, 2048);
+        final List<byte[]> out = new ArrayList<>();
+        while (port.receive(batch) > 0)
+        {
+            for (int i = 0; i < batch.count(); i++)
+            {
+                out.add(batch.copy(i));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void recordsTheFibVersionItApplied()
+    {
+        agent.doWork();
+        assertEquals(1, counters.fibVersion.get());
+        fibs.publish(fib(7, PEER_LINK_ID));
+        agent.doWork();
+        assertEquals(7, counters.fibVersion.get());
+    }
+
+    @Test
+    void encapsulatesIpv4ToTheLinkPeerWithItsLinkId()
+    {
+        final byte[] packet = Frames.ipv4(LOCAL_IP, PEER_IP, 100, 1);
+        tap.inject(Frames.ethernet(packet));
+        assertTrue(agent.doWork() > 0);
+
+        final List<byte[]> sent = received(peer);
+        assertEquals(1, sent.size());
+        final UnsafeBuffer d = new UnsafeBuffer(sent.get(0));
+        assertEquals(WireHeader.TYPE_DATA, WireHeader.validType(d, 0, d.capacity()));
+        assertEquals(PEER_LINK_ID, WireHeader.linkId(d, 0));
+        assertArrayEquals(packet, Arrays.copyOfRange(sent.get(0), WireHeader.DATA_LENGTH, sent.get(0).length));
+        assertEquals(1, linkCounter(CounterTypes.LINK_TX_PACKETS));
+        assertEquals(100 + WireHeader.DATA_LENGTH, linkCounter(CounterTypes.LINK_TX_BYTES));
+        assertEquals(1, counters.udpTxDatagrams.get());
+    }
+
+    @Test
+    void routesToAnAddressWithoutALinkThroughTheClosestLink()
+    {
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, FAR_IP, 60, 1)));
+        agent.doWork();
+        final List<byte[]> sent = received(peer);
+        assertEquals(1, sent.size());
+        final UnsafeBuffer d = new UnsafeBuffer(sent.get(0));
+        assertEquals(WireHeader.TYPE_ROUTED, WireHeader.validType(d, 0, d.capacity()));
+        assertEquals(WireHeader.DEFAULT_TTL, WireHeader.ttl(d, 0));
+        assertEquals(0x30, d.getByte(WireHeader.DESTINATION_OFFSET));
+        assertEquals(0x10, d.getByte(WireHeader.SOURCE_OFFSET));
+        assertEquals(60 + WireHeader.ROUTED_LENGTH, sent.get(0).length);
+    }
+
+    @Test
+    void countsWhatItCannotForward()
+    {
+        fibs.publish(fib(2, 0));
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, PEER_IP, 100, 1)));           // link not ready
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("10.1.0.77"), 100, 1))); // unresolved
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("10.1.0.255"), 100, 1))); // broadcast
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("224.0.0.251"), 100, 1))); // multicast
+        tap.inject(Frames.ethernet(new byte[40], 0x86DD));                                  // IPv6
+        tap.inject(new byte[10]);                                                          // truncated
+        tap.inject(Frames.ethernet(new byte[12]));                                         // short IPv4
+        final byte[] badVersion = Frames.ipv4(LOCAL_IP, PEER_IP, 100, 1);
+        badVersion[0] = 0x65;
+        tap.inject(Frames.ethernet(badVersion));
+        final byte[] lying = Frames.ipv4(LOCAL_IP, PEER_IP, 100, 1);
+        lying[3] = (byte)200;                                                              // total length > frame
+        tap.inject(Frames.ethernet(lying));
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, PEER_IP, 1500, 1)));              // above inner MTU
+        agent.doWork();
+
+        assertEquals(1, counters.drops(DropReason.LINK_NOT_READY));
+        assertEquals(1, counters.drops(DropReason.NO_ROUTE));
+        assertEquals(2, counters.drops(DropReason.NOT_UNICAST));
+        assertEquals(1, counters.drops(DropReason.NOT_IPV4));
+        assertEquals(2, counters.drops(DropReason.TAP_TRUNCATED));
+        assertEquals(2, counters.drops(DropReason.BAD_IPV4));
+        assertEquals(1, counters.drops(DropReason.OVERSIZED));
+        assertEquals(0, received(peer).size());
+        assertEquals(10, counters.tapRxFrames.get());
+    }
+
+    @Test
+    void answersArpForOtherSubnetAddressesOnly()
+    {
+        tap.inject(Frames.arpRequest(LOCAL_IP, PEER_IP));
+        tap.inject(Frames.arpRequest(LOCAL_IP, Ipv4.parse("10.1.0.200")));
+        tap.inject(Frames.arpRequest(LOCAL_IP, LOCAL_IP));
+        tap.inject(Frames.arpRequest(LOCAL_IP, Ipv4.parse("10.9.0.1")));
+        agent.doWork();
+
+        final List<byte[]> replies = tap.drainWritten();
+        assertEquals(2, replies.size());
+        final ByteBuffer r = ByteBuffer.wrap(replies.get(0));
+        assertEquals(42, replies.get(0).length);
+        assertArrayEquals(Frames.HOST_MAC, Arrays.copyOfRange(replies.get(0), 0, 6));
+        assertArrayEquals(Ethernet.VIRTUAL_MAC, Arrays.copyOfRange(replies.get(0), 6, 12));
+        assertEquals(Ethernet.ETHERTYPE_ARP, r.getShort(12) & 0xFFFF);
+        assertEquals(2, r.getShort(14 + 6));
+        assertArrayEquals(Ethernet.VIRTUAL_MAC, Arrays.copyOfRange(replies.get(0), 22, 28));
+        assertEquals(PEER_IP, r.getInt(28));
+        assertArrayEquals(Frames.HOST_MAC, Arrays.copyOfRange(replies.get(0), 32, 38));
+        assertEquals(LOCAL_IP, r.getInt(38));
+        assertEquals(Ipv4.parse("10.1.0.200"), ByteBuffer.wrap(replies.get(1)).getInt(28));
+        assertEquals(2, counters.drops(DropReason.ARP_IGNORED));
+        assertEquals(2, counters.arpReplies.get());
+    }
+
+    static byte[] data(final int linkId, final byte[] ipv4)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[WireHeader.DATA_LENGTH + ipv4.length]);
+        WireHeader.writeLinkHeader(b, 0, WireHeader.TYPE_DATA, linkId);
+        b.putBytes(WireHeader.DATA_LENGTH, ipv4);
+        return b.byteArray();
+    }
+
+    @Test
+    void deliversDataToTheTapBehindAnEthernetHeader()
+    {
+        final byte[] packet = Frames.ipv4(PEER_IP, LOCAL_IP, 200, 5);
+        udp.inject(PEER_EP, data(LOCAL_LINK_ID, packet));
+        agent.doWork();
+        final List<byte[]> frames = tap.drainWritten();
+        assertEquals(1, frames.size());
+        assertArrayEquals(TAP_MAC, Arrays.copyOfRange(frames.get(0), 0, 6));
+        assertArrayEquals(Ethernet.VIRTUAL_MAC, Arrays.copyOfRange(frames.get(0), 6, 12));
+        assertArrayEquals(packet, Arrays.copyOfRange(frames.get(0), 14, frames.get(0).length));
+        assertEquals(1, linkCounter(CounterTypes.LINK_RX_PACKETS));
+        assertEquals(1, counters.tapTxFrames.get());
+    }
+
+    @Test
+    void dropsDataThatDoesNotBelong()
+    {
+        udp.inject(PEER_EP, data(0x99, Frames.ipv4(PEER_IP, LOCAL_IP, 100, 1)));        // unknown link
+        udp.inject(LOCAL_EP, data(LOCAL_LINK_ID, Frames.ipv4(PEER_IP, LOCAL_IP, 100, 1))); // wrong endpoint
+        udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.ipv4(PEER_IP, FAR_IP, 100, 1)));   // not for us
+        udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.ipv4(FAR_IP, LOCAL_IP, 100, 1)));  // spoofed source
+        udp.inject(PEER_EP, data(LOCAL_LINK_ID, new byte[10]));                            // bad inner
+        udp.inject(PEER_EP, new byte[5]);                                                  // short header
+        udp.inject(PEER_EP, new byte[3000]);                                               // oversized
+        agent.doWork();
+        assertEquals(0, tap.drainWritten().size());
+        assertEquals(1, counters.drops(DropReason.UNKNOWN_LINK));
+        assertEquals(1, counters.drops(DropReason.ENDPOINT_MISMATCH));
+        assertEquals(1, counters.drops(DropReason.NOT_FOR_US));
+        assertEquals(1, counters.drops(DropReason.SPOOFED_SOURCE));
+        assertEquals(1, counters.drops(DropReason.BAD_IPV4));
+        assertEquals(1, counters.drops(DropReason.BAD_HEADER));
+        assertEquals(1, counters.drops(DropReason.DATAGRAM_OVERSIZED));
+    }
+
+    static byte[] routed(final byte[] destination, final int ttl, final int delivery, final int payloadType, final byte[] payload)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[WireHeader.ROUTED_LENGTH + payload.length]);
+        WireHeader.writeRouted(b, 0, new UnsafeBuffer(address(0x77)), new UnsafeBuffer(destination), 0, ttl, delivery,
+            payloadType);
+        b.putBytes(WireHeader.ROUTED_LENGTH, payload);
+        return b.byteArray();
+    }
+
+    @Test
+    void forwardsRoutedPacketsInTransitAndCountsTheHop()
+    {
+        final byte[] packet = Frames.ipv4(FAR_IP, PEER_IP, 80, 1);
+        final byte[] towardPeer = address(0x21);
+        udp.inject(Ipv4.parse("192.0.2.9") << 16 | 7000, routed(towardPeer, 5, WireHeader.DELIVERY_EXACT, 1, packet));
+        agent.doWork();
+        final List<byte[]> sent = received(peer);
+        assertEquals(1, sent.size());
+        final UnsafeBuffer d = new UnsafeBuffer(sent.get(0));
+        assertEquals(4, WireHeader.ttl(d, 0));
+        assertEquals(1, WireHeader.hops(d, 0));
+        assertEquals(1, counters.transitForwarded.get());
+    }
+
+    @Test
+    void deliversRoutedPacketsForItsOwnAddressAndDropsExpiredOnes()
+    {
+        final byte[] packet = Frames.ipv4(FAR_IP, LOCAL_IP, 80, 1);
+        udp.inject(PEER_EP, routed(LOCAL_ADDR, 5, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4, packet));
+        udp.inject(PEER_EP, routed(address(0x21), 1, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4, packet));
+        udp.inject(PEER_EP, routed(address(0x11), 9, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4, packet));
+        udp.inject(PEER_EP, routed(address(0x11), 9, WireHeader.DELIVERY_CLOSEST, WireHeader.PAYLOAD_CONTROL, new byte[8]));
+        agent.doWork();
+        assertEquals(1, tap.drainWritten().size());
+        assertEquals(1, counters.drops(DropReason.TTL_EXPIRED));
+        assertEquals(1, counters.drops(DropReason.NO_NEXT_HOP));
+        assertEquals(1, up.size() > 0 ? 1 : 0);
+        final int[] types = new int[1];
+        assertEquals(1, up.read((type, buffer, index, length) -> types[0] = type));
+        assertEquals(ControlMessages.UP_ROUTED, types[0]);
+    }
+
+    @Test
+    void handsControlUpAndSendsControlDown()
+    {
+        final UnsafeBuffer control = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + 4]);
+        WireHeader.writeLinkHeader(control, 0, WireHeader.TYPE_CONTROL, LOCAL_LINK_ID);
+        control.putInt(WireHeader.CONTROL_LENGTH, 0xCAFE);
+        udp.inject(PEER_EP, control.byteArray());
+        agent.doWork();
+        final long[] from = new long[1];
+        final int[] length = new int[1];
+        assertEquals(1, up.read((type, buffer, index, len) ->
+        {
+            from[0] = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
+            length[0] = len - ControlMessages.UP_DATAGRAM_OFFSET;
+        }));
+        assertEquals(PEER_EP, from[0]);
+        assertEquals(control.capacity(), length[0]);
+
+        final int index = down.tryClaim(ControlMessages.DOWN_SEND, 8 + control.capacity());
+        down.buffer().putLong(index, PEER_EP);
+        down.buffer().putBytes(index + 8, control, 0, control.capacity());
+        down.commit(index);
+        agent.doWork();
+        final List<byte[]> sent = received(peer);
+        assertEquals(1, sent.size());
+        assertArrayEquals(control.byteArray(), sent.get(0));
+        assertEquals(1, counters.controlDown.get());
+    }
+
+    @Test
+    void countsControlWhenTheRingIsFull()
+    {
+        final RingBuffer tiny = new ManyToOneRingBuffer(
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(2048 + RingBufferDescriptor.TRAILER_LENGTH, 64)));
+        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, tiny, down);
+        final UnsafeBuffer control = new UnsafeBuffer(new byte[200]);
+        WireHeader.writeLinkHeader(control, 0, WireHeader.TYPE_CONTROL, 0);
+        for (int i = 0; i < 20; i++)
+        {
+            udp.inject(PEER_EP, control.byteArray());
+        }
+        udp.inject(PEER_EP, java.util.Arrays.copyOf(control.byteArray(), 1000)); // longer than the ring's largest message
+        agent.doWork();
+        assertTrue(counters.controlUp.get() > 0);
+        assertTrue(counters.drops(DropReason.CONTROL_RING_FULL) > 1);
+        assertEquals(21, counters.drops(DropReason.CONTROL_RING_FULL) + counters.controlUp.get());
+    }
+
+    @Test
+    void backPressureWaitsForTheSocketAndCountsWhatItGivesUp()
+    {
+        udp.sendLimit(0);
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, PEER_IP, 100, 1)));
+        agent.doWork();
+        assertEquals(1, counters.drops(DropReason.UDP_SEND_BACKPRESSURE));
+        tap.refuseWrites(1);
+        udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.ipv4(PEER_IP, LOCAL_IP, 100, 1)));
+        agent.doWork();
+        assertEquals(1, counters.drops(DropReason.TAP_WRITE_FAILED));
+    }
+
+    @Test
+    void survivesRandomInputOnBothSides()
+    {
+        final Random random = new Random(42);
+        for (int round = 0; round < 2000; round++)
+        {
+            final byte[] junk = new byte[random.nextInt(1600)];
+            random.nextBytes(junk);
+            if (junk.length > 2 && random.nextBoolean())
+            {
+                junk[0] = 1; // valid version, so the type and length checks get exercised
+                junk[1] = (byte)(1 + random.nextInt(3));
+            }
+            udp.inject(random.nextBoolean() ? PEER_EP : LOCAL_EP, junk);
+            final byte[] frame = new byte[random.nextInt(1500)];
+            random.nextBytes(frame);
+            if (frame.length > 14 && random.nextBoolean())
+            {
+                frame[12] = 0x08;
+                frame[13] = (byte)(random.nextBoolean() ? 0x00 : 0x06);
+                if (frame.length > 15)
+                {
+                    frame[14] = 0x45;
+                }
+            }
+            tap.inject(frame);
+            agent.doWork();
+        }
+        long dropped = 0;
+        for (final DropReason reason : DropReason.values())
+        {
+            dropped += counters.drops(reason);
+        }
+        // every frame and datagram has exactly one outcome: written, sent, handed up or dropped by reason
+        assertEquals(4000, counters.tapRxFrames.get() + counters.udpRxDatagrams.get());
+        assertEquals(4000, dropped + counters.tapTxFrames.get() + counters.udpTxDatagrams.get() + counters.controlUp.get());
+    }
+}

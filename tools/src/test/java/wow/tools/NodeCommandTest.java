@@ -1,0 +1,103 @@
+package wow.tools;
+
+import org.junit.jupiter.api.Test;
+import wow.dataplane.ThreadingMode;
+import wow.dataplane.protocol.Ipv4;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NodeCommandTest
+{
+    @Test
+    void parsesAFullCommandLine()
+    {
+        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "192.0.2.1:7000", "--ip", "10.7.0.1/16",
+            "--peer", "10.7.0.2=192.0.2.2:7000", "--peer=10.7.0.3=192.0.2.3:7001", "--tap", "wowt", "--queues", "2",
+            "--state-dir", "/tmp/x", "--underlay-mtu", "9000", "--threading", "shared", "--keepalive-ms", "250"});
+        assertEquals(Ipv4.parse("192.0.2.1"), c.listenAddress());
+        assertEquals(7000, c.listenPort());
+        assertEquals(Ipv4.parse("10.7.0.1"), c.virtualIp());
+        assertEquals(16, c.prefix());
+        assertEquals(2, c.peers().size());
+        assertEquals("wowt", c.tapName());
+        assertEquals(2, c.queues());
+        assertEquals(Path.of("/tmp/x"), c.stateDir());
+        assertEquals(9000 - 80, c.innerMtu());
+        assertEquals(ThreadingMode.SHARED, c.threading());
+        assertEquals(250, c.keepaliveMs());
+    }
+
+    @Test
+    void defaults()
+    {
+        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24"});
+        assertEquals("wow0", c.tapName());
+        assertEquals(1, c.queues());
+        assertEquals(1420, c.innerMtu());
+        assertEquals(ThreadingMode.DEDICATED, c.threading());
+        assertTrue(c.stateDir().endsWith(Path.of("wow", "wow0")));
+        final NodeConfig router = NodeCommand.parse(new String[] {"--listen", "0.0.0.0:9", "--no-tap"});
+        assertEquals(null, router.tapName());
+        assertEquals(0, router.virtualIp());
+    }
+
+    static String error(final String... argv)
+    {
+        return assertThrows(UsageException.class, () -> NodeCommand.parse(argv)).getMessage();
+    }
+
+    @Test
+    void badInputGetsOneLineNamingTheProblem()
+    {
+        assertEquals("--listen HOST:PORT is required", error("--ip", "10.0.0.1/24"));
+        assertEquals("--ip A.B.C.D/P is required (or --no-tap)", error("--listen", "1.2.3.4:5"));
+        assertEquals("bad --listen 'nowhere': expected HOST:PORT", error("--listen", "nowhere", "--no-tap"));
+        assertEquals("bad --listen: bad IPv4 address 'example.org'", error("--listen", "example.org:5", "--no-tap"));
+        assertEquals("bad port '99999' in --listen", error("--listen", "1.2.3.4:99999", "--no-tap"));
+        assertEquals("bad --ip '10.0.0.1': expected A.B.C.D/PREFIX", error("--listen", "1.2.3.4:5", "--ip", "10.0.0.1"));
+        assertEquals("bad --ip '10.0.0.1/33': prefix length must be 1 to 30",
+            error("--listen", "1.2.3.4:5", "--ip", "10.0.0.1/33"));
+        assertEquals("bad --ip '10.0.0.255/24': that is the subnet's network or broadcast address",
+            error("--listen", "1.2.3.4:5", "--ip", "10.0.0.255/24"));
+        assertEquals("bad --peer '10.0.0.2': expected VIRTUAL_IP=HOST:PORT",
+            error("--listen", "1.2.3.4:5", "--ip", "10.0.0.1/24", "--peer", "10.0.0.2"));
+        assertEquals("bad --queues 'many': expected an integer from 1 to 64",
+            error("--listen", "1.2.3.4:5", "--ip", "10.0.0.1/24", "--queues", "many"));
+        assertEquals("bad --threading 'turbo': dedicated or shared",
+            error("--listen", "1.2.3.4:5", "--ip", "10.0.0.1/24", "--threading", "turbo"));
+        assertEquals("unknown option '--frobnicate'", error("--listen", "1.2.3.4:5", "--frobnicate", "1"));
+        assertEquals("--listen given twice", error("--listen", "1.2.3.4:5", "--listen", "1.2.3.4:6"));
+        assertEquals("--queues needs a value", error("--listen", "1.2.3.4:5", "--queues"));
+        assertEquals("--tap and --no-tap exclude each other", error("--listen", "1.2.3.4:5", "--no-tap", "--tap", "x"));
+    }
+
+    @Test
+    void mainPrintsOneLineAndExitsNonZero()
+    {
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(2, Main.run(new String[] {"node", "--listen", "x"}));
+            assertEquals(2, Main.run(new String[] {"bogus"}));
+            assertEquals(1, Main.run(new String[] {"counters", "--state-dir", "/nonexistent/wow"}));
+        }
+        finally
+        {
+            System.setErr(err);
+        }
+        final String[] lines = captured.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals("wow: bad --listen 'x': expected HOST:PORT", lines[0]);
+        assertTrue(lines[1].startsWith("wow: unknown command 'bogus'"));
+        assertTrue(captured.toString(StandardCharsets.UTF_8)
+            .contains("wow: no counters file at /nonexistent/wow/counters: is a node running with this state directory?"));
+    }
+}

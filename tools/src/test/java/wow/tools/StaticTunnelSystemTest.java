@@ -1,0 +1,148 @@
+package wow.tools;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * System test (root): two network namespaces joined by veth, {@code tools/wow node} in each with a
+ * real two-queue TAP; ping both ways, a 50 MB TCP transfer whose checksum matches, and a clean
+ * teardown of every namespace, interface and process, even on failure.
+ */
+@Tag("system")
+class StaticTunnelSystemTest
+{
+    static String launcher;
+
+    @BeforeAll
+    static void requirements()
+    {
+        final String reason = Netns.unavailableReason();
+        Assumptions.assumeTrue(reason == null, reason);
+        launcher = System.getProperty("wow.launcher");
+        Assumptions.assumeTrue(launcher != null && System.getProperty("wow.jar") != null,
+            "run through Maven (failsafe sets wow.launcher and wow.jar)");
+    }
+
+    static ProcessBuilder env(final ProcessBuilder pb)
+    {
+        pb.environment().put("WOW_JAR", System.getProperty("wow.jar"));
+        return pb;
+    }
+
+    Process node(final Netns netns, final String ns, final Path dir, final String... args) throws Exception
+    {
+        final java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("env",
+            "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "node"));
+        cmd.addAll(java.util.List.of(args));
+        cmd.addAll(java.util.List.of("--state-dir", dir.toString()));
+        return netns.start(ns, dir.resolve("node.log"), cmd.toArray(new String[0]));
+    }
+
+    static void awaitLog(final Path log, final String text, final Process p) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline)
+        {
+            if (Files.exists(log) && Files.readString(log).contains(text))
+            {
+                return;
+            }
+            if (!p.isAlive())
+            {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("'" + text + "' not seen in " + log + ":\n" + (Files.exists(log) ? Files.readString(log) : ""));
+    }
+
+    @Test
+    @Timeout(180)
+    void pingBothWaysAndA50MegabyteTransferWithMatchingChecksum(@TempDir final Path tmp) throws Exception
+    {
+        String nsA;
+        String nsB;
+        Process a;
+        Process b;
+        try (Netns netns = new Netns())
+        {
+            nsA = netns.create("a");
+            nsB = netns.create("b");
+            netns.veth(nsA, "172.31.77.1/24", nsB, "172.31.77.2/24");
+            final Path dirA = Files.createDirectories(tmp.resolve("a"));
+            final Path dirB = Files.createDirectories(tmp.resolve("b"));
+            a = node(netns, nsA, dirA, "--listen", "172.31.77.1:40001", "--ip", "10.77.0.1/24",
+                "--peer", "10.77.0.2=172.31.77.2:40002", "--queues", "2");
+            b = node(netns, nsB, dirB, "--listen", "172.31.77.2:40002", "--ip", "10.77.0.2/24",
+                "--peer", "10.77.0.1=172.31.77.1:40001", "--queues", "2");
+            awaitLog(dirA.resolve("node.log"), "link_up", a);
+            awaitLog(dirB.resolve("node.log"), "link_up", b);
+            assertTrue(Netns.run("ip", "-n", nsA, "-d", "link", "show", "wow0").contains("numqueues 2"));
+
+            Netns.run("ip", "netns", "exec", nsA, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.77.0.2");
+            Netns.run("ip", "netns", "exec", nsB, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.77.0.1");
+
+            final Netns.Result nc = Netns.exec("sh", "-c", "command -v nc");
+            Assumptions.assumeTrue(nc.exit() == 0, "the transfer needs nc (apt-get install netcat-openbsd)");
+            final Path source = tmp.resolve("source.bin");
+            final Path sink = tmp.resolve("sink.bin");
+            Netns.run("sh", "-c", "head -c 50000000 /dev/urandom > " + source);
+            final Process server = netns.start(nsB, tmp.resolve("nc-server.log"), "sh", "-c", "nc -l 10.77.0.2 45000 > " + sink);
+            Thread.sleep(300);
+            Netns.run("ip", "netns", "exec", nsA, "sh", "-c", "nc -N -w 30 10.77.0.2 45000 < " + source);
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS), "receiver finished");
+            assertEquals(50_000_000L, Files.size(sink));
+            assertEquals(Netns.run("sha256sum", source.toString()).split(" ")[0], Netns.run("sha256sum", sink.toString()).split(" ")[0]);
+
+            final String counters = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "counters",
+                "--state-dir", dirA.toString());
+            assertTrue(counters.contains("udp_tx_datagrams"), counters);
+
+            Netns.stop(a);
+            Netns.stop(b);
+            assertTrue(Files.readString(dirA.resolve("node.log")).contains("node_stopped tap=wow0"));
+            assertFalse(Netns.exec("ip", "-n", nsA, "link", "show", "wow0").exit() == 0, "TAP removed when the node stops");
+        }
+        assertFalse(Netns.exists(nsA));
+        assertFalse(Netns.exists(nsB));
+        assertFalse(a.isAlive() || b.isAlive());
+    }
+
+    @Test
+    @Timeout(60)
+    void refusesATapNameInUseWithOneLine(@TempDir final Path tmp) throws Exception
+    {
+        try (Netns netns = new Netns())
+        {
+            final String ns = netns.create("busy");
+            final Netns.Result r = Netns.exec("ip", "netns", "exec", ns, "env", "WOW_JAR=" + System.getProperty("wow.jar"),
+                launcher, "node", "--listen", "127.0.0.1:0", "--ip", "10.78.0.1/24", "--tap", "lo",
+                "--state-dir", tmp.toString());
+            assertEquals(1, r.exit());
+            assertEquals("wow: device name lo is in use: pick another with --tap", r.output().trim());
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void demoRunsAndLeavesNothingBehind() throws Exception
+    {
+        final Netns.Result r = Netns.exec("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "demo");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains(" 0% packet loss"), r.output());
+        assertTrue(r.output().contains("removed namespaces"), r.output());
+        assertFalse(Netns.run("ip", "netns", "list").contains("wowdemo-"), "demo namespaces removed");
+    }
+}

@@ -132,15 +132,17 @@ public final class DataPlane implements AutoCloseable
     /**
      * Starts the threads: in DEDICATED mode {@code wow-queue-N} per queue and {@code wow-conductor};
      * in SHARED mode one {@code wow-shared} thread for all.
+     *
+     * @param spinNs how long a data-plane thread spins after its last work before it blocks.
      */
-    public void start(final Agent conductor)
+    public void start(final Agent conductor, final long spinNs)
     {
         if (mode == ThreadingMode.DEDICATED)
         {
             for (int q = 0; q < agents.length; q++)
             {
                 runners.add(new AgentRunner(
-                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), POLL_TIMEOUT_MS), this::onError, errors, agents[q]));
+                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), POLL_TIMEOUT_MS, spinNs), this::onError, errors, agents[q]));
             }
             runners.add(new AgentRunner(conductorIdle(), this::onError, errors, conductor));
         }
@@ -157,7 +159,8 @@ public final class DataPlane implements AutoCloseable
             }
             all.add(conductor);
             runners.add(new AgentRunner(
-                new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(), POLL_TIMEOUT_MS),
+                new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(), POLL_TIMEOUT_MS,
+                    spinNs),
                 this::onError, errors, new CompositeAgent(all)));
         }
         for (final AgentRunner runner : runners)

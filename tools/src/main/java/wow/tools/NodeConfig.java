@@ -23,6 +23,7 @@ import java.util.List;
  * @param underlayMtu   MTU of the underlay path; the inner MTU is derived from it.
  * @param threading     threading mode.
  * @param keepaliveMs   keepalive interval of a link.
+ * @param spinUs        how long a data-plane thread spins after work before it blocks.
  */
 public record NodeConfig(
     int listenAddress,
@@ -35,7 +36,8 @@ public record NodeConfig(
     Path stateDir,
     int underlayMtu,
     ThreadingMode threading,
-    long keepaliveMs)
+    long keepaliveMs,
+    int spinUs)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;

@@ -20,7 +20,7 @@ class NodeCommandTest
     {
         final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "192.0.2.1:7000", "--ip", "10.7.0.1/16",
             "--peer", "10.7.0.2=192.0.2.2:7000", "--peer=10.7.0.3=192.0.2.3:7001", "--tap", "wowt", "--queues", "2",
-            "--state-dir", "/tmp/x", "--underlay-mtu", "9000", "--threading", "shared", "--keepalive-ms", "250"});
+            "--state-dir", "/tmp/x", "--underlay-mtu", "9000", "--threading", "shared", "--keepalive-ms", "250", "--spin-us", "20"});
         assertEquals(Ipv4.parse("192.0.2.1"), c.listenAddress());
         assertEquals(7000, c.listenPort());
         assertEquals(Ipv4.parse("10.7.0.1"), c.virtualIp());
@@ -32,6 +32,7 @@ class NodeCommandTest
         assertEquals(9000 - 80, c.innerMtu());
         assertEquals(ThreadingMode.SHARED, c.threading());
         assertEquals(250, c.keepaliveMs());
+        assertEquals(20, c.spinUs());
     }
 
     @Test

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Throughput harness: two network namespaces joined by one veth pair (the underlay); for each
+# mode, iperf3 TCP (1 and 4 streams, DUR s each) and ping (50 x 10 ms) across it, side by side in
+# one run, with absolute figures and ratios to raw veth. Only addresses inside the namespaces it
+# creates are used; every namespace and process it starts is removed on exit, Ctrl-C or failure.
+#
+# usage: sudo bench/throughput.sh [mode ...]     modes: raw vxlan wow wow-shared wireguard-go
+#        env: DUR (s, default 10), QUEUES (WOW TAP queues, default 1), WOW_ARGS (extra node options)
+set -uo pipefail
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+WOW="$(dirname "$HERE")/tools/wow"
+DUR=${DUR:-10}
+QUEUES=${QUEUES:-1}
+MODES=("$@")
+[ ${#MODES[@]} -gt 0 ] || MODES=(raw vxlan wow)
+
+die() { echo "throughput: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+for t in ip iperf3 ping jq; do command -v $t >/dev/null || die "needs $t"; done
+"$WOW" --help >/dev/null 2>&1 || die "cannot build or run tools/wow"
+
+ID=$$
+NSA="wowtp-a-$ID" NSB="wowtp-b-$ID"
+UA=192.168.250.1 UB=192.168.250.2
+WORK=$(mktemp -d /tmp/wow-throughput.XXXXXX)
+PIDS=()
+
+stop_all() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
+  PIDS=()
+  ip netns del "$NSA" 2>/dev/null; ip netns del "$NSB" 2>/dev/null
+}
+cleanup() { trap - EXIT INT TERM; stop_all; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+underlay() {
+  ip netns add "$NSA" && ip netns add "$NSB" || die "cannot create namespaces"
+  ip -n "$NSA" link set lo up; ip -n "$NSB" link set lo up
+  ip link add tpa netns "$NSA" type veth peer name tpb netns "$NSB"
+  ip -n "$NSA" addr add $UA/24 dev tpa; ip -n "$NSA" link set tpa up
+  ip -n "$NSB" addr add $UB/24 dev tpb; ip -n "$NSB" link set tpb up
+}
+
+# Each mode sets INNER_B (address to reach in ns-b) and starts what it needs.
+mode_raw() { INNER_B=$UB; }
+mode_vxlan() {
+  ip -n "$NSA" link add vx0 type vxlan id 42 local $UA remote $UB dstport 4789 dev tpa
+  ip -n "$NSB" link add vx0 type vxlan id 42 local $UB remote $UA dstport 4789 dev tpb
+  ip -n "$NSA" addr add 10.250.1.1/24 dev vx0; ip -n "$NSA" link set vx0 mtu 1450 up
+  ip -n "$NSB" addr add 10.250.1.2/24 dev vx0; ip -n "$NSB" link set vx0 mtu 1450 up
+  INNER_B=10.250.1.2
+}
+wow_nodes() { # wow_nodes EXTRA_ARGS...
+  ip netns exec "$NSA" "$WOW" node --listen $UA:51820 --ip 10.250.2.1/24 --peer 10.250.2.2=$UB:51820 \
+    --queues "$QUEUES" --state-dir "$WORK/a" ${WOW_ARGS:-} "$@" >"$WORK/wow-a.log" 2>&1 &
+  PIDS+=($!); PEER_A=$!
+  ip netns exec "$NSB" "$WOW" node --listen $UB:51820 --ip 10.250.2.2/24 --peer 10.250.2.1=$UA:51820 \
+    --queues "$QUEUES" --state-dir "$WORK/b" ${WOW_ARGS:-} "$@" >"$WORK/wow-b.log" 2>&1 &
+  PIDS+=($!); PEER_B=$!
+  INNER_B=10.250.2.2
+}
+mode_wow() { wow_nodes; }
+mode_wow_shared() { wow_nodes --threading shared; }
+mode_wireguard_go() {
+  command -v wireguard-go >/dev/null && command -v wg >/dev/null || { SKIP="wireguard-go or wg not installed"; return 1; }
+  local ka kb; ka=$(wg genkey); kb=$(wg genkey)
+  WG_PROCESS_FOREGROUND=1 ip netns exec "$NSA" wireguard-go wgtpa >"$WORK/wg-a.log" 2>&1 & PIDS+=($!); PEER_A=$!
+  WG_PROCESS_FOREGROUND=1 ip netns exec "$NSB" wireguard-go wgtpb >"$WORK/wg-b.log" 2>&1 & PIDS+=($!); PEER_B=$!
+  for _ in $(seq 1 50); do [ -S /var/run/wireguard/wgtpa.sock ] && [ -S /var/run/wireguard/wgtpb.sock ] && break; sleep 0.1; done
+  ip netns exec "$NSA" wg set wgtpa listen-port 51821 private-key <(echo "$ka") peer "$(echo "$kb" | wg pubkey)" endpoint $UB:51821 allowed-ips 10.250.3.2/32
+  ip netns exec "$NSB" wg set wgtpb listen-port 51821 private-key <(echo "$kb") peer "$(echo "$ka" | wg pubkey)" endpoint $UA:51821 allowed-ips 10.250.3.1/32
+  ip -n "$NSA" addr add 10.250.3.1/24 dev wgtpa; ip -n "$NSA" link set wgtpa mtu 1420 up
+  ip -n "$NSB" addr add 10.250.3.2/24 dev wgtpb; ip -n "$NSB" link set wgtpb mtu 1420 up
+  INNER_B=10.250.3.2
+}
+
+cpu_ticks() { # utime+stime of a pid (0 if none)
+  [ -n "${1:-}" ] && awk '{sub(/^.*\) /,""); print $12+$13}' /proc/$1/stat 2>/dev/null || echo 0
+}
+
+declare -A RESULT
+measure() { # measure MODE
+  local mode=$1 fn=mode_${1//-/_}
+  declare -F "$fn" >/dev/null || die "unknown mode $mode"
+  underlay
+  INNER_B= SKIP= PEER_A= PEER_B=
+  if ! $fn; then echo "$mode: skipped ($SKIP)" >&2; RESULT[$mode]="skip"; stop_all; return; fi
+  local ok=0
+  for _ in $(seq 1 100); do ip netns exec "$NSA" ping -c1 -W1 -q "$INNER_B" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.1; done
+  [ $ok = 1 ] || { echo "$mode: $INNER_B unreachable" >&2; cat "$WORK"/*.log >&2 2>/dev/null; RESULT[$mode]="unreachable"; stop_all; return; }
+  ip netns exec "$NSB" iperf3 -s -B "$INNER_B" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
+  sleep 0.5
+  local rtt t1 t4 r1 hz ca0 cb0 ca1 cb1
+  rtt=$(ip netns exec "$NSA" ping -q -c 50 -i 0.01 "$INNER_B" | awk -F'[/ =]+' '/^rtt/{print $7}')
+  hz=$(getconf CLK_TCK); ca0=$(cpu_ticks "$PEER_A"); cb0=$(cpu_ticks "$PEER_B")
+  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -J >"$WORK/$mode-1.json" 2>&1
+  ca1=$(cpu_ticks "$PEER_A"); cb1=$(cpu_ticks "$PEER_B")
+  t1=$(jq -r '.end.sum_received.bits_per_second/1e9' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
+  r1=$(jq -r '.end.sum_sent.retransmits' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
+  sleep 1
+  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -P 4 -J >"$WORK/$mode-4.json" 2>&1
+  t4=$(jq -r '.end.sum_received.bits_per_second/1e9' "$WORK/$mode-4.json" 2>/dev/null || echo nan)
+  local cpu
+  cpu=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v hz="$hz" -v d="$DUR" 'BEGIN{printf "%.0f/%.0f", a/hz/d*100, b/hz/d*100}')
+  RESULT[$mode]="$t1 $t4 ${rtt:-nan} $r1 $cpu"
+  echo "$mode: tcp1 ${t1} Gbit/s (retransmits $r1), tcp4 ${t4} Gbit/s, ping avg ${rtt} ms, daemon CPU% A/B $cpu" >&2
+  stop_all
+}
+
+for m in "${MODES[@]}"; do measure "$m"; done
+
+echo
+echo "underlay: veth pair between two namespaces; iperf3 ${DUR}s; ping 50 x 10 ms; $(nproc) cores; kernel $(uname -r)"
+printf '| %-12s | %13s | %13s | %12s | %9s | %12s | %9s | %9s | %9s |\n' mode "tcp1 Gbit/s" "tcp4 Gbit/s" "RTT avg ms" "tcp1 retr" "CPU% A/B" "tcp1/raw" "tcp4/raw" "RTT/raw"
+printf '|%s|\n' "--------------|---------------|---------------|--------------|-----------|--------------|-----------|-----------|-----------"
+read -r R1 R4 RR _ <<<"${RESULT[raw]:-nan nan nan nan}"
+for m in "${MODES[@]}"; do
+  case "${RESULT[$m]}" in skip|unreachable) printf '| %-12s | %s |\n' "$m" "${RESULT[$m]}"; continue;; esac
+  read -r t1 t4 rtt r1 cpu <<<"${RESULT[$m]}"
+  awk -v m="$m" -v t1="$t1" -v t4="$t4" -v rtt="$rtt" -v r1="$r1" -v cpu="$cpu" -v R1="$R1" -v R4="$R4" -v RR="$RR" 'BEGIN{
+    printf "| %-12s | %13.2f | %13.2f | %12.3f | %9s | %12s | %9s | %9s | %9s |\n", m, t1, t4, rtt, r1, (m=="raw"||m=="vxlan")?"kernel":cpu,
+      (R1+0>0)?sprintf("%.2f",t1/R1):"n/a", (R4+0>0)?sprintf("%.2f",t4/R4):"n/a", (RR+0>0)?sprintf("%.1fx",rtt/RR):"n/a" }'
+done

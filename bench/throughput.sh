@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Throughput harness: two network namespaces joined by one veth pair (the underlay); for each
-# mode, iperf3 TCP (1 and 4 streams, DUR s each) and ping (50 x 10 ms) across it, side by side in
-# one run, with absolute figures and ratios to raw veth. Only addresses inside the namespaces it
-# creates are used; every namespace and process it starts is removed on exit, Ctrl-C or failure.
+# Throughput harness: two network namespaces joined by one veth pair (the underlay). For each
+# mode, after the same 2 s of warm-up traffic: ping (50 x 10 ms), then iperf3 TCP with 1 and with
+# 4 streams (DUR s each), side by side in one run, with absolute figures and ratios to raw veth.
+# Only addresses inside the namespaces it creates are used; every namespace and process it
+# starts is removed on exit, Ctrl-C or failure.
 #
 # usage: sudo bench/throughput.sh [mode ...]     modes: raw vxlan wow wow-shared wireguard-go
 #        env: DUR (s, default 10), QUEUES (WOW TAP queues, default 1), WOW_ARGS (extra node options)
@@ -97,6 +98,9 @@ measure() { # measure MODE
   ip netns exec "$NSB" iperf3 -s -B "$INNER_B" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
   sleep 0.5
   local rtt t1 t4 r1 hz ca0 cb0 ca1 cb1
+  # the same 2 s of TCP warm-up for every mode, so that a JIT-compiled peer is measured warm
+  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t 2 >/dev/null 2>&1
+  sleep 0.5
   rtt=$(ip netns exec "$NSA" ping -q -c 50 -i 0.01 "$INNER_B" | awk -F'[/ =]+' '/^rtt/{print $7}')
   hz=$(getconf CLK_TCK); ca0=$(cpu_ticks "$PEER_A"); cb0=$(cpu_ticks "$PEER_B")
   ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -J >"$WORK/$mode-1.json" 2>&1

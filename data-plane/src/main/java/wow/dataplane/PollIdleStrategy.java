@@ -15,7 +15,6 @@ import wow.shim.Shim;
  */
 public final class PollIdleStrategy implements IdleStrategy
 {
-    private static final int CLOCK_CHECK_INTERVAL = 32;
 
     private final LibWow lib = Shim.lib();
     private final UnsafeBuffer fds;
@@ -24,7 +23,6 @@ public final class PollIdleStrategy implements IdleStrategy
     private final int timeoutMs;
     private final long spinNs;
     private long lastWorkNs;
-    private int idleCycles;
 
     /**
      * @param fds       fds whose readability means work.
@@ -50,7 +48,6 @@ public final class PollIdleStrategy implements IdleStrategy
     {
         if (workCount > 0)
         {
-            idleCycles = 0;
             lastWorkNs = 0;
         }
         else
@@ -62,24 +59,26 @@ public final class PollIdleStrategy implements IdleStrategy
     @Override
     public void idle()
     {
-        if (lastWorkNs == 0)
+        if (spinNs > 0)
         {
-            lastWorkNs = System.nanoTime();
-        }
-        if (++idleCycles % CLOCK_CHECK_INTERVAL != 0 || System.nanoTime() - lastWorkNs < spinNs)
-        {
-            Thread.onSpinWait();
-            return;
+            final long now = System.nanoTime();
+            if (lastWorkNs == 0)
+            {
+                lastWorkNs = now;
+            }
+            if (now - lastWorkNs < spinNs)
+            {
+                Thread.onSpinWait();
+                return;
+            }
         }
         lib.wow_poll(fds.addressOffset(), fdCount, eventFd, timeoutMs);
-        idleCycles = 0;
         lastWorkNs = 0;
     }
 
     @Override
     public void reset()
     {
-        idleCycles = 0;
         lastWorkNs = 0;
     }
 

@@ -163,15 +163,16 @@ int wow_read_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *lens
 }
 
 /*
- * Writes n frames, frame i at buf + offs[i] with length lens[i]. A frame the kernel
+ * Writes n frames, frame i at base + offs[i] with length lens[i] (base 0: offs are absolute
+ * addresses, so one batch may gather frames from several buffers). A frame the kernel
  * refuses (EINVAL, EIO) is skipped; EAGAIN stops the batch.
  * Returns the number of frames consumed (written or refused).
  */
-int wow_write_batch(int fd, uint8_t *buf, const int32_t *offs, const int32_t *lens, int n)
+int wow_write_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, int n)
 {
     int i = 0;
     for (; i < n; i++) {
-        ssize_t w = write(fd, buf + offs[i], lens[i]);
+        ssize_t w = write(fd, (void *)(base + (uintptr_t)offs[i]), lens[i]);
         if (w < 0) {
             if (errno == EINTR) { i--; continue; }
             if (errno == EAGAIN) break;
@@ -264,15 +265,16 @@ int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *
 }
 
 /*
- * sendmmsg of n datagrams: datagram i at buf + offs[i], lens[i] bytes, to endpoints[i].
+ * sendmmsg of n datagrams: datagram i at base + offs[i] (base 0: absolute addresses),
+ * lens[i] bytes, to endpoints[i].
  * A datagram the kernel refuses outright (no route, bad address) is skipped and counted
  * in *refused; EAGAIN stops the batch. Returns the number consumed (sent or refused).
  */
-int wow_udp_send_batch(int fd, uint8_t *buf, const int32_t *offs, const int32_t *lens, const int64_t *endpoints, int n, int32_t *refused)
+int wow_udp_send_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, const int64_t *endpoints, int n, int32_t *refused)
 {
     if (n > WOW_MAX_BATCH) n = WOW_MAX_BATCH;
     for (int i = 0; i < n; i++) {
-        t_iov[i].iov_base = buf + offs[i];
+        t_iov[i].iov_base = (void *)(base + (uintptr_t)offs[i]);
         t_iov[i].iov_len = lens[i];
         unpack_endpoint(endpoints[i], &t_addr[i]);
         memset(&t_msgs[i].msg_hdr, 0, sizeof(struct msghdr));

@@ -77,10 +77,10 @@ public final class UdpTransportComparison
                 final UdpPort udp = new ShimUdpPort(socket);
                 final FrameBatch batch = new FrameBatch(QueueAgent.BATCH, 2048);
                 final OutList out = new OutList(QueueAgent.BATCH);
-                out.reset(batch.buffer());
+                out.reset();
                 for (int i = 0; i < QueueAgent.BATCH; i++)
                 {
-                    out.add(batch.dataOffset(i), payload, UdpSocket.endpoint(0x7F000001, port));
+                    out.add(batch.buffer(), batch.dataOffset(i), payload, UdpSocket.endpoint(0x7F000001, port));
                 }
                 final UdpPort.SendResult result = new UdpPort.SendResult();
                 while (running.get())
@@ -190,10 +190,10 @@ public final class UdpTransportComparison
             final UdpPort udp = new ShimUdpPort(socket);
             final FrameBatch batch = new FrameBatch(QueueAgent.BATCH, 2048);
             final OutList out = new OutList(QueueAgent.BATCH);
-            out.reset(batch.buffer());
+            out.reset();
             for (int i = 0; i < QueueAgent.BATCH; i++)
             {
-                out.add(batch.dataOffset(i), payload, UdpSocket.endpoint(0x7F000001, sink.port()));
+                out.add(batch.buffer(), batch.dataOffset(i), payload, UdpSocket.endpoint(0x7F000001, sink.port()));
             }
             final UdpPort.SendResult result = new UdpPort.SendResult();
             final long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);

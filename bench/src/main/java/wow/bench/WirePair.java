@@ -68,8 +68,7 @@ final class WirePair
                 for (int i = from; i < datagrams.count() && peer.pendingCount < peer.pending.slots(); i++)
                 {
                     final int slot = peer.pendingCount++;
-                    peer.pending.buffer().putBytes(peer.pending.dataOffset(slot), datagrams.source(), datagrams.offset(i),
-                        datagrams.length(i));
+                    peer.pending.buffer().putBytes(peer.pending.dataOffset(slot), datagrams.view(i), 0, datagrams.length(i));
                     peer.pending.length(slot, datagrams.length(i));
                     peer.pending.endpoint(slot, endpoint);
                 }

@@ -155,8 +155,8 @@ public final class QueueAgent implements Agent
         }
         counters.tapRxFrames.getAndAddRelease(n);
         final UnsafeBuffer buffer = tapIn.buffer();
-        udpOut.reset(buffer);
-        tapOut.reset(buffer);
+        udpOut.reset();
+        tapOut.reset();
         for (int i = 0; i < n; i++)
         {
             onTapFrame(buffer, tapIn.dataOffset(i), tapIn.length(i));
@@ -209,7 +209,7 @@ public final class QueueAgent implements Agent
             return;
         }
         Arp.rewriteAsReply(buffer, frame, Ethernet.VIRTUAL_MAC);
-        tapOut.add(frame, Ethernet.HEADER_LENGTH + Arp.LENGTH, 0);
+        tapOut.add(buffer, frame, Ethernet.HEADER_LENGTH + Arp.LENGTH, 0);
     }
 
     private void onTapIpv4(final UnsafeBuffer buffer, final int ip, final int available)
@@ -257,7 +257,7 @@ public final class QueueAgent implements Agent
                 WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4);
         }
         final int datagram = length + (ip - header);
-        udpOut.add(header, datagram, fib.linkEndpoint(hop));
+        udpOut.add(buffer, header, datagram, fib.linkEndpoint(hop));
         tally.tx(hop, datagram);
     }
 
@@ -272,8 +272,8 @@ public final class QueueAgent implements Agent
         }
         counters.udpRxDatagrams.getAndAddRelease(n);
         final UnsafeBuffer buffer = udpIn.buffer();
-        tapOut.reset(buffer);
-        udpOut.reset(buffer);
+        tapOut.reset();
+        udpOut.reset();
         for (int i = 0; i < n; i++)
         {
             onDatagram(buffer, udpIn.dataOffset(i), udpIn.length(i), udpIn.endpoint(i));
@@ -366,7 +366,7 @@ public final class QueueAgent implements Agent
             return;
         }
         WireHeader.countHop(buffer, offset);
-        udpOut.add(offset, length, fib.linkEndpoint(hop));
+        udpOut.add(buffer, offset, length, fib.linkEndpoint(hop));
         tally.tx(hop, length);
     }
 
@@ -396,7 +396,7 @@ public final class QueueAgent implements Agent
         }
         final int frame = ip - Ethernet.HEADER_LENGTH;
         Ethernet.writeIpv4Header(buffer, frame, tapMac);
-        tapOut.add(frame, length + Ethernet.HEADER_LENGTH, 0);
+        tapOut.add(buffer, frame, length + Ethernet.HEADER_LENGTH, 0);
         return true;
     }
 
@@ -421,7 +421,7 @@ public final class QueueAgent implements Agent
 
     private int drainControlDown()
     {
-        downOut.reset(downBatch.buffer());
+        downOut.reset();
         final int n = controlDown.read(downHandler, DOWN_MESSAGES_PER_CYCLE);
         if (downOut.count() > 0)
         {
@@ -443,7 +443,7 @@ public final class QueueAgent implements Agent
         }
         final int at = downBatch.dataOffset(slot);
         downBatch.buffer().putBytes(at, ring, index + ControlMessages.DOWN_DATAGRAM_OFFSET, datagram);
-        downOut.add(at, datagram, ring.getLong(index + ControlMessages.ENDPOINT_OFFSET));
+        downOut.add(downBatch.buffer(), at, datagram, ring.getLong(index + ControlMessages.ENDPOINT_OFFSET));
     }
 
     // ------------------------------------------------------------------ batch writes

@@ -27,7 +27,7 @@ public interface LibWow
 
     int wow_read_batch(int fd, long buf, int stride, int capacity, long lens, int n, long errorOut);
 
-    int wow_write_batch(int fd, long buf, long offs, long lens, int n);
+    int wow_write_batch(int fd, long base, long offs, long lens, int n);
 
     int wow_udp_open(int addrBigEndian, int port, int reuseport, int bufSize);
 
@@ -35,7 +35,7 @@ public interface LibWow
 
     int wow_udp_recv_batch(int fd, long buf, int stride, int capacity, long lens, long endpoints, int n);
 
-    int wow_udp_send_batch(int fd, long buf, long offs, long lens, long endpoints, int n, long refusedOut);
+    int wow_udp_send_batch(int fd, long base, long offs, long lens, long endpoints, int n, long refusedOut);
 
     int wow_poll(long fds, int n, int eventFd, int timeoutMs);
 

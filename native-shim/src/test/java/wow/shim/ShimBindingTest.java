@@ -47,7 +47,7 @@ class ShimBindingTest
             final long to = UdpSocket.endpoint(0x7F000001, b.port());
             for (int i = 0; i < 5; i++)
             {
-                offs.putInt(i * 4, i * 100);
+                offs.putLong(i * 8, i * 100);
                 lens.putInt(i * 4, 10 + i);
                 eps.putLong(i * 8, to);
                 data.putByte(i * 100, (byte)(0x40 + i));
@@ -90,11 +90,12 @@ class ShimBindingTest
         {
             final Pointer data = direct(4096);
             final Pointer offs = direct(8);
+            offs.putLong(0, address(data));
             final Pointer lens = direct(8);
             final Pointer eps = direct(8);
             lens.putInt(0, 3000);
             eps.putLong(0, UdpSocket.endpoint(0x7F000001, b.port()));
-            assertEquals(1, LIB.wow_udp_send_batch(a.fd(), address(data), address(offs), address(lens), address(eps), 1,
+            assertEquals(1, LIB.wow_udp_send_batch(a.fd(), 0, address(offs), address(lens), address(eps), 1,
                 address(direct(8))));
             final Pointer fds = direct(8);
             fds.putInt(0, b.fd());

@@ -4,42 +4,47 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A list of frames or datagrams to write, each an (offset, length[, endpoint]) into one source
- * buffer, usually the {@link FrameBatch} they were received into: headers are rewritten in
- * place and nothing is copied. Owned by one agent; the native side reads the arrays by address.
+ * A list of frames or datagrams to write, each an (address, length[, endpoint]) in off-heap
+ * memory: usually inside the {@link FrameBatch} they were received into, with headers rewritten
+ * in place, so nothing is copied; one list may gather from several buffers. Owned by one agent;
+ * the native side reads the arrays by address.
  */
 public final class OutList
 {
     private final int capacity;
-    private final UnsafeBuffer offsets;
+    private final UnsafeBuffer addresses;
     private final UnsafeBuffer lengths;
     private final UnsafeBuffer endpoints;
-    private UnsafeBuffer source;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private int count;
 
     public OutList(final int capacity)
     {
         this.capacity = capacity;
-        offsets = new UnsafeBuffer(BufferUtil.allocateDirectAligned(capacity * 4, 64));
+        addresses = new UnsafeBuffer(BufferUtil.allocateDirectAligned(capacity * 8, 64));
         lengths = new UnsafeBuffer(BufferUtil.allocateDirectAligned(capacity * 4, 64));
         endpoints = new UnsafeBuffer(BufferUtil.allocateDirectAligned(capacity * 8, 64));
     }
 
-    /** Starts a new list over a source buffer. */
-    public void reset(final UnsafeBuffer source)
+    /** Empties the list. */
+    public void reset()
     {
-        this.source = source;
         count = 0;
     }
 
-    /** @return false if the list is full (the caller counts the drop). */
-    public boolean add(final int offset, final int length, final long endpoint)
+    /**
+     * Adds an entry.
+     *
+     * @param buffer an off-heap buffer (a {@link FrameBatch}'s) holding the data.
+     * @return false if the list is full (the caller counts the drop).
+     */
+    public boolean add(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
     {
         if (count == capacity)
         {
             return false;
         }
-        offsets.putInt(count * 4, offset);
+        addresses.putLong(count * 8, buffer.addressOffset() + offset);
         lengths.putInt(count * 4, length);
         endpoints.putLong(count * 8, endpoint);
         count++;
@@ -56,14 +61,10 @@ public final class OutList
         return capacity;
     }
 
-    public UnsafeBuffer source()
+    /** @return the absolute address of entry i's first byte. */
+    public long address(final int i)
     {
-        return source;
-    }
-
-    public int offset(final int i)
-    {
-        return offsets.getInt(i * 4);
+        return addresses.getLong(i * 8);
     }
 
     public int length(final int i)
@@ -76,14 +77,16 @@ public final class OutList
         return endpoints.getLong(i * 8);
     }
 
-    public long sourceAddress()
+    /** @return a view of entry i, reused by the next call (the owning thread only). */
+    public UnsafeBuffer view(final int i)
     {
-        return source.addressOffset();
+        view.wrap(address(i), length(i));
+        return view;
     }
 
-    public long offsetsAddress()
+    public long addressesAddress()
     {
-        return offsets.addressOffset();
+        return addresses.addressOffset();
     }
 
     public long lengthsAddress()

@@ -41,7 +41,7 @@ public final class ShimTapPort implements TapPort
             return 0;
         }
         return Math.max(0, lib.wow_write_batch(
-            fd, frames.sourceAddress(), frames.offsetsAddress(), frames.lengthsAddress(), frames.count()));
+            fd, 0, frames.addressesAddress(), frames.lengthsAddress(), frames.count()));
     }
 
     @Override

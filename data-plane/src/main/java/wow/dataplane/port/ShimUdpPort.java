@@ -39,8 +39,8 @@ public final class ShimUdpPort implements UdpPort
             result.refused = 0;
             return 0;
         }
-        final int done = lib.wow_udp_send_batch(socket.fd(), datagrams.sourceAddress(),
-            datagrams.offsetsAddress() + from * 4L, datagrams.lengthsAddress() + from * 4L,
+        final int done = lib.wow_udp_send_batch(socket.fd(), 0,
+            datagrams.addressesAddress() + from * 8L, datagrams.lengthsAddress() + from * 4L,
             datagrams.endpointsAddress() + from * 8L, n, refused.addressOffset());
         result.refused = refused.getInt(0);
         return Math.max(0, done);

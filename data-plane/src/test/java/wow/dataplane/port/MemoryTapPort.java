@@ -68,7 +68,7 @@ public final class MemoryTapPort implements TapPort
                 continue;
             }
             final byte[] f = new byte[frames.length(i)];
-            frames.source().getBytes(frames.offset(i), f);
+            frames.view(i).getBytes(0, f);
             fromAgent.add(f);
             written++;
         }

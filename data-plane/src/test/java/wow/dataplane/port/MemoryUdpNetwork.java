@@ -103,7 +103,7 @@ public final class MemoryUdpNetwork
                     continue;
                 }
                 final byte[] bytes = new byte[datagrams.length(i)];
-                datagrams.source().getBytes(datagrams.offset(i), bytes);
+                datagrams.view(i).getBytes(0, bytes);
                 to.inbox.add(new Datagram(endpoint, bytes));
             }
             return Math.max(0, n);

@@ -54,6 +54,12 @@ final class ReplayTapPort implements TapPort
     }
 
     @Override
+    public int vnetHeaderLength()
+    {
+        return 0;
+    }
+
+    @Override
     public long readErrors()
     {
         return 0;

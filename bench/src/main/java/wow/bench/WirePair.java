@@ -116,6 +116,12 @@ final class WirePair
         }
 
         @Override
+        public int vnetHeaderLength()
+        {
+            return 0;
+        }
+
+        @Override
         public long readErrors()
         {
             return 0;

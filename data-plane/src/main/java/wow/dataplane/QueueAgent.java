@@ -14,6 +14,7 @@ import wow.dataplane.port.UdpPort;
 import wow.dataplane.protocol.Arp;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.VirtioNetHeader;
 import wow.dataplane.protocol.WireHeader;
 import wow.dataplane.status.CounterTypes;
 import wow.dataplane.status.DropReason;
@@ -60,6 +61,9 @@ public final class QueueAgent implements Agent
     private final FrameBatch downBatch = new FrameBatch(DOWN_MESSAGES_PER_CYCLE, MAX_FRAME);
     private final OutList udpOut = new OutList(BATCH);
     private final OutList tapOut = new OutList(BATCH);
+    private final OutList tapCoalesced = new OutList(BATCH);
+    private final TcpCoalescer coalescer = new TcpCoalescer(BATCH);
+    private final int vnet;
     private final OutList downOut = new OutList(DOWN_MESSAGES_PER_CYCLE);
     private final UdpPort.SendResult sendResult = new UdpPort.SendResult();
     private final RingDistance scratch = new RingDistance();
@@ -101,6 +105,7 @@ public final class QueueAgent implements Agent
         this.innerMtu = innerMtu;
         this.controlUp = controlUp;
         this.controlDown = controlDown;
+        this.vnet = tap == null ? 0 : tap.vnetHeaderLength();
     }
 
     @Override
@@ -163,7 +168,7 @@ public final class QueueAgent implements Agent
         }
         if (tapOut.count() > 0)
         {
-            writeTap();
+            writeTap(tapOut);
             counters.arpReplies.getAndAddRelease(tapOut.count());
         }
         sendAll(udpOut);
@@ -176,6 +181,11 @@ public final class QueueAgent implements Agent
         if (length < Ethernet.HEADER_LENGTH)
         {
             counters.drop(DropReason.TAP_TRUNCATED);
+            return;
+        }
+        if (vnet != 0 && !VirtioNetHeader.isPlain(buffer, frame - vnet))
+        {
+            counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
             return;
         }
         final int ethertype = Ethernet.ethertype(buffer, frame);
@@ -209,7 +219,11 @@ public final class QueueAgent implements Agent
             return;
         }
         Arp.rewriteAsReply(buffer, frame, Ethernet.VIRTUAL_MAC);
-        tapOut.add(buffer, frame, Ethernet.HEADER_LENGTH + Arp.LENGTH, 0);
+        if (vnet != 0)
+        {
+            VirtioNetHeader.writePlain(buffer, frame - vnet);
+        }
+        tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + Arp.LENGTH, 0);
     }
 
     private void onTapIpv4(final UnsafeBuffer buffer, final int ip, final int available)
@@ -280,7 +294,16 @@ public final class QueueAgent implements Agent
         }
         if (tapOut.count() > 0)
         {
-            writeTap();
+            if (vnet != 0)
+            {
+                coalescer.coalesce(tapOut, tapCoalesced);
+                writeTap(tapCoalesced);
+                counters.tapMergedSegments.setRelease(coalescer.merged());
+            }
+            else
+            {
+                writeTap(tapOut);
+            }
         }
         if (udpOut.count() > 0)
         {
@@ -396,7 +419,11 @@ public final class QueueAgent implements Agent
         }
         final int frame = ip - Ethernet.HEADER_LENGTH;
         Ethernet.writeIpv4Header(buffer, frame, tapMac);
-        tapOut.add(buffer, frame, length + Ethernet.HEADER_LENGTH, 0);
+        if (vnet != 0)
+        {
+            VirtioNetHeader.writePlain(buffer, frame - vnet);
+        }
+        tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + length, 0);
         return true;
     }
 
@@ -448,13 +475,13 @@ public final class QueueAgent implements Agent
 
     // ------------------------------------------------------------------ batch writes
 
-    private void writeTap()
+    private void writeTap(final OutList frames)
     {
-        final int written = tap.write(tapOut);
+        final int written = tap.write(frames);
         counters.tapTxFrames.getAndAddRelease(written);
-        if (written < tapOut.count())
+        if (written < frames.count())
         {
-            counters.drop(DropReason.TAP_WRITE_FAILED, tapOut.count() - written);
+            counters.drop(DropReason.TAP_WRITE_FAILED, frames.count() - written);
         }
     }
 

@@ -359,6 +359,34 @@ class QueueAgentTest
     }
 
     @Test
+    void withAVirtioHeaderMergesTcpRunsAndAnswersArpBehindAPlainHeader()
+    {
+        final MemoryTapPort vnetTap = new MemoryTapPort(10);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+        for (int i = 0; i < 3; i++)
+        {
+            udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.tcp(PEER_IP, LOCAL_IP, 5201, 40000, 1000L + i * 1000,
+                0x10, new byte[1000], 0)));
+        }
+        udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.ipv4(PEER_IP, LOCAL_IP, 100, 1)));
+        agent.doWork();
+        final List<byte[]> written = vnetTap.drainWritten();
+        assertEquals(2, written.size());
+        assertEquals(1, written.get(0)[1], "GSO TCPv4 super-frame");
+        assertEquals(10 + 14 + 40 + 3000, written.get(0).length);
+        assertEquals(0, written.get(1)[0] | written.get(1)[1], "a plain header on the rest");
+        assertEquals(2, counters.tapMergedSegments.get());
+        assertEquals(4, linkCounter(CounterTypes.LINK_RX_PACKETS), "link counters see every datagram");
+
+        vnetTap.inject(Frames.arpRequest(LOCAL_IP, PEER_IP));
+        agent.doWork();
+        final byte[] reply = vnetTap.drainWritten().get(0);
+        assertEquals(10 + 42, reply.length);
+        assertEquals(0, reply[0] | reply[1]);
+        assertEquals(Ethernet.ETHERTYPE_ARP, ByteBuffer.wrap(reply).getShort(10 + 12) & 0xFFFF);
+    }
+
+    @Test
     void survivesRandomInputOnBothSides()
     {
         final Random random = new Random(42);

@@ -30,10 +30,13 @@ public final class TapDevice implements AutoCloseable
      * @param mtu     interface MTU.
      * @param address IPv4 address of this host on the virtual subnet.
      * @param prefix  prefix length of the virtual subnet.
+     * @param vnetHeader whether every frame carries a virtio-net header ({@code IFF_VNET_HDR}).
      * @return the open device.
      * @throws ShimException naming the problem: no /dev/net/tun, no CAP_NET_ADMIN, name in use, bad address.
      */
-    public static TapDevice open(final String name, final int queues, final int mtu, final Inet4Address address, final int prefix)
+    public static TapDevice open(
+        final String name, final int queues, final int mtu, final Inet4Address address, final int prefix,
+        final boolean vnetHeader)
     {
         final LibWow lib = Shim.lib();
         if (name.isEmpty() || name.length() > 15 || name.contains("/") || name.contains(" "))
@@ -45,7 +48,7 @@ public final class TapDevice implements AutoCloseable
             throw new ShimException("bad prefix length /" + prefix + " for " + address.getHostAddress());
         }
         final int[] fds = new int[queues];
-        final int rc = lib.wow_tap_open(name, queues, 0, fds);
+        final int rc = lib.wow_tap_open(name, queues, vnetHeader ? 1 : 0, fds);
         if (rc < 0)
         {
             throw new ShimException(openFailure(name, -rc), -rc);

@@ -138,7 +138,7 @@ class ShimBindingTest
         assertTrue(notHere.getMessage().endsWith("no such address on this host"), notHere.getMessage());
         assertTrue(Errno.describe(Errno.EPERM).startsWith("Operation not permitted"));
         final ShimException badName = assertThrows(ShimException.class,
-            () -> TapDevice.open("this-name-is-too-long", 1, 1400, loopback(), 24));
+            () -> TapDevice.open("this-name-is-too-long", 1, 1400, loopback(), 24, false));
         assertTrue(badName.getMessage().startsWith("bad TAP device name"));
     }
 

@@ -12,6 +12,7 @@ import wow.dataplane.port.ShimUdpPort;
 import wow.dataplane.port.TapPort;
 import wow.dataplane.port.UdpPort;
 import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.VirtioNetHeader;
 import wow.dataplane.status.CountersFile;
 import wow.shim.TapDevice;
 import wow.shim.UdpSocket;
@@ -91,13 +92,14 @@ public final class Node implements AutoCloseable
         List<TapPort> taps = null;
         if (config.tapName() != null)
         {
-            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), inet(config.virtualIp()), config.prefix());
+            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), inet(config.virtualIp()), config.prefix(),
+                config.offload());
             disableIpv6(config.tapName());
             tapMac = tap.mac();
             taps = new ArrayList<>();
             for (int q = 0; q < config.queues(); q++)
             {
-                taps.add(new ShimTapPort(tap.fd(q)));
+                taps.add(new ShimTapPort(tap.fd(q), config.offload() ? VirtioNetHeader.LENGTH : 0));
             }
         }
         final List<UdpPort> udps = new ArrayList<>();

@@ -29,6 +29,8 @@ final class NodeCommand
         "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-80",
         "  --threading MODE       dedicated (a thread per queue, default) or shared (one thread)",
         "  --keepalive-ms N       keepalive interval on a link (default 5000)",
+        "  --offload on|off       coalesce received TCP segments into GSO super-frames for the TAP",
+        "                         (virtio-net header on the TAP; default on)",
         "  --spin-us N            spin N microseconds after work before sleeping in poll (default 0;",
         "                         lowers latency on hosts with idle cores, costs CPU while traffic flows)");
 
@@ -66,7 +68,7 @@ final class NodeCommand
     {
         final Args args = new Args(argv,
             Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us"),
+                "--keepalive-ms", "--spin-us", "--offload"),
             Set.of("--peer"),
             Set.of("--no-tap"));
         if (!args.has("--listen"))
@@ -138,6 +140,11 @@ final class NodeCommand
         final int mtu = args.getInt("--underlay-mtu", NodeConfig.DEFAULT_UNDERLAY_MTU, 576, 9000);
         final long keepalive = args.getInt("--keepalive-ms", (int)NodeConfig.DEFAULT_KEEPALIVE_MS, 100, 3_600_000);
         final int spinUs = args.getInt("--spin-us", 0, 0, 1_000_000);
+        final String offloadText = args.get("--offload", "on");
+        if (!offloadText.equals("on") && !offloadText.equals("off"))
+        {
+            throw new UsageException("bad --offload '" + offloadText + "': on or off");
+        }
         final String threadingText = args.get("--threading", "dedicated");
         final ThreadingMode threading;
         switch (threadingText)
@@ -154,7 +161,7 @@ final class NodeCommand
         final Path stateDir = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
             defaultStateDir(tap == null ? "router-" + listenPort : tap);
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
-            threading, keepalive, spinUs);
+            threading, keepalive, spinUs, offloadText.equals("on"));
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */

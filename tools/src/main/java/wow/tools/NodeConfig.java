@@ -24,6 +24,7 @@ import java.util.List;
  * @param threading     threading mode.
  * @param keepaliveMs   keepalive interval of a link.
  * @param spinUs        how long a data-plane thread spins after work before it blocks.
+ * @param offload       whether TCP segments bound for the TAP are coalesced into GSO super-frames.
  */
 public record NodeConfig(
     int listenAddress,
@@ -37,7 +38,8 @@ public record NodeConfig(
     int underlayMtu,
     ThreadingMode threading,
     long keepaliveMs,
-    int spinUs)
+    int spinUs,
+    boolean offload)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
@@ -60,6 +62,6 @@ public record NodeConfig(
         return "listen=" + Ipv4.toString(listenAddress) + ":" + listenPort +
             " ip=" + (virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
             " tap=" + (tapName == null ? "none" : tapName) + " queues=" + queues + " mtu=" + innerMtu() +
-            " threading=" + threading.name().toLowerCase() + " peers=" + peers.size() + " state_dir=" + stateDir;
+            " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") + " peers=" + peers.size() + " state_dir=" + stateDir;
     }
 }

@@ -10,21 +10,33 @@ public final class ShimTapPort implements TapPort
 {
     private final LibWow lib = Shim.lib();
     private final int fd;
+    private final int vnetHeaderLength;
     private final org.agrona.concurrent.UnsafeBuffer error =
         new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
     private long readErrors;
 
-    /** @param fd a non-blocking queue fd of a {@link wow.shim.TapDevice}. */
-    public ShimTapPort(final int fd)
+    /**
+     * @param fd               a non-blocking queue fd of a {@link wow.shim.TapDevice}.
+     * @param vnetHeaderLength 10 if the device was opened with a virtio-net header, else 0.
+     */
+    public ShimTapPort(final int fd, final int vnetHeaderLength)
     {
         this.fd = fd;
+        this.vnetHeaderLength = vnetHeaderLength;
     }
 
     @Override
     public int read(final FrameBatch batch)
     {
-        final int n = lib.wow_read_batch(fd, batch.dataAddress(), batch.stride(), batch.capacity(),
-            batch.lengthsAddress(), batch.slots(), error.addressOffset());
+        final int n = lib.wow_read_batch(fd, batch.dataAddress() - vnetHeaderLength, batch.stride(),
+            batch.capacity() + vnetHeaderLength, batch.lengthsAddress(), batch.slots(), error.addressOffset());
+        if (vnetHeaderLength != 0)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                batch.length(i, batch.length(i) - vnetHeaderLength);
+            }
+        }
         if (error.getInt(0) != 0)
         {
             readErrors++;
@@ -42,6 +54,12 @@ public final class ShimTapPort implements TapPort
         }
         return Math.max(0, lib.wow_write_batch(
             fd, 0, frames.addressesAddress(), frames.lengthsAddress(), frames.count()));
+    }
+
+    @Override
+    public int vnetHeaderLength()
+    {
+        return vnetHeaderLength;
     }
 
     @Override

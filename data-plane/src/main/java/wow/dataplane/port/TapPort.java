@@ -21,6 +21,13 @@ public interface TapPort
      */
     int write(OutList frames);
 
+    /**
+     * @return 0, or the length of the virtio-net header in front of every frame read and written
+     *         ({@code IFF_VNET_HDR}): it sits in the batch's headroom just before
+     *         {@link FrameBatch#dataOffset}, and every frame written carries one.
+     */
+    int vnetHeaderLength();
+
     /** @return how many reads failed with an error other than "nothing to read" so far. */
     long readErrors();
 

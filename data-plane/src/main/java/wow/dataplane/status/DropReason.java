@@ -8,6 +8,8 @@ public enum DropReason
 {
     /** TAP frame shorter than an Ethernet header, or ARP/IPv4 shorter than its header. */
     TAP_TRUNCATED("tap_truncated"),
+    /** TAP frame whose virtio-net header asks for an offload this node did not enable. */
+    TAP_OFFLOAD_UNEXPECTED("tap_offload_unexpected"),
     /** Frame of another protocol than IPv4 or ARP (IPv6, LLDP, ...). */
     NOT_IPV4("not_ipv4"),
     /** IPv4 header that does not check out (version, IHL, total length). */

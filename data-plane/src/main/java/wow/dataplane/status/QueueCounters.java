@@ -15,6 +15,7 @@ public final class QueueCounters
     public final AtomicCounter tapRxFrames;
     public final AtomicCounter tapTxFrames;
     public final AtomicCounter tapReadErrors;
+    public final AtomicCounter tapMergedSegments;
     public final AtomicCounter udpRxDatagrams;
     public final AtomicCounter udpTxDatagrams;
     public final AtomicCounter arpReplies;
@@ -31,6 +32,7 @@ public final class QueueCounters
         tapRxFrames = traffic(manager, "tap_rx_frames", queue);
         tapTxFrames = traffic(manager, "tap_tx_frames", queue);
         tapReadErrors = traffic(manager, "tap_read_errors", queue);
+        tapMergedSegments = traffic(manager, "tap_tx_merged_segments", queue);
         udpRxDatagrams = traffic(manager, "udp_rx_datagrams", queue);
         udpTxDatagrams = traffic(manager, "udp_tx_datagrams", queue);
         arpReplies = traffic(manager, "arp_replies", queue);

@@ -39,6 +39,51 @@ public final class Frames
         return b.array();
     }
 
+    /**
+     * @return an IPv4/TCP segment (valid IPv4 and TCP checksums) with a 12-byte timestamp option
+     *         when {@code tsval} is not 0.
+     */
+    public static byte[] tcp(
+        final int source, final int destination, final int sourcePort, final int destinationPort, final long seq,
+        final int flags, final byte[] payload, final int tsval)
+    {
+        final int tcpHeader = tsval != 0 ? 32 : 20;
+        final int total = 20 + tcpHeader + payload.length;
+        final ByteBuffer b = ByteBuffer.allocate(total);
+        b.put((byte)0x45).put((byte)0).putShort((short)total).putShort((short)(seq & 0xFFFF)).putShort((short)0x4000)
+            .put((byte)64).put((byte)6).putShort((short)0).putInt(source).putInt(destination);
+        b.putShort((short)sourcePort).putShort((short)destinationPort).putInt((int)seq).putInt(12345)
+            .put((byte)((tcpHeader / 4) << 4)).put((byte)flags).putShort((short)501).putShort((short)0).putShort((short)0);
+        if (tsval != 0)
+        {
+            b.put((byte)1).put((byte)1).put((byte)8).put((byte)10).putInt(tsval).putInt(777);
+        }
+        b.put(payload);
+        final byte[] p = b.array();
+        final int ipSum = checksum(p, 0, 20);
+        p[10] = (byte)(ipSum >>> 8);
+        p[11] = (byte)ipSum;
+        final int tcpSum = tcpChecksum(p);
+        p[36] = (byte)(tcpSum >>> 8);
+        p[37] = (byte)tcpSum;
+        return p;
+    }
+
+    /** @return the TCP checksum of an IPv4/TCP packet whose checksum field is taken as zero. */
+    public static int tcpChecksum(final byte[] ipv4)
+    {
+        final int tcpLength = ipv4.length - 20;
+        final byte[] pseudo = new byte[12 + tcpLength];
+        System.arraycopy(ipv4, 12, pseudo, 0, 8);
+        pseudo[9] = 6;
+        pseudo[10] = (byte)(tcpLength >>> 8);
+        pseudo[11] = (byte)tcpLength;
+        System.arraycopy(ipv4, 20, pseudo, 12, tcpLength);
+        pseudo[12 + 16] = 0;
+        pseudo[12 + 17] = 0;
+        return checksum(pseudo, 0, pseudo.length);
+    }
+
     /** @return the packet inside an Ethernet frame from the host MAC to the virtual MAC. */
     public static byte[] ethernet(final byte[] ipv4)
     {

@@ -15,6 +15,23 @@ public final class MemoryTapPort implements TapPort
     private final Queue<byte[]> toAgent = new ConcurrentLinkedQueue<>();
     private final Queue<byte[]> fromAgent = new ConcurrentLinkedQueue<>();
     private volatile int refuseWrites;
+    private final int vnetHeaderLength;
+
+    /** A TAP queue without a virtio-net header. */
+    public MemoryTapPort()
+    {
+        this(0);
+    }
+
+    /**
+     * @param vnetHeaderLength 10 to act as a device opened with {@code IFF_VNET_HDR}: frames read get a
+     *                         plain header in front, frames written must carry one (kept in what
+     *                         {@link #drainWritten} returns).
+     */
+    public MemoryTapPort(final int vnetHeaderLength)
+    {
+        this.vnetHeaderLength = vnetHeaderLength;
+    }
 
     /** Queues a frame for the agent to read. */
     public void inject(final byte[] frame)
@@ -49,6 +66,7 @@ public final class MemoryTapPort implements TapPort
         {
             final int len = Math.min(f.length, batch.capacity());
             batch.buffer().putBytes(batch.dataOffset(n), f, 0, len);
+            batch.buffer().setMemory(batch.dataOffset(n) - vnetHeaderLength, vnetHeaderLength, (byte)0);
             batch.length(n, len);
             n++;
         }
@@ -73,6 +91,12 @@ public final class MemoryTapPort implements TapPort
             written++;
         }
         return written;
+    }
+
+    @Override
+    public int vnetHeaderLength()
+    {
+        return vnetHeaderLength;
     }
 
     @Override

@@ -1,0 +1,230 @@
+package wow.dataplane;
+
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import wow.dataplane.port.OutList;
+import wow.dataplane.protocol.Ethernet;
+import wow.dataplane.protocol.VirtioNetHeader;
+
+import java.nio.ByteOrder;
+
+/**
+ * Receive-side coalescing (GRO in user space): consecutive in-order TCP/IPv4 segments of one flow
+ * in a batch bound for the TAP are merged into one super-frame, handed to the kernel with a
+ * virtio-net GSO header and a partial checksum, so its TCP stack handles one large packet instead
+ * of dozens. Everything else passes through untouched. Used by one queue agent; allocates only
+ * its buffer, once.
+ *
+ * <p>Entries are {@code [virtio_net_hdr][Ethernet][IPv4][TCP][payload]}. Segments merge when:
+ * IPv4 without options or fragmentation, same addresses, TOS, TTL and DF; TCP with only ACK (PSH
+ * allowed on the last), same ports, ack, window, header length and option bytes, sequence
+ * continuing the previous one, and every payload the size of the first except a shorter last.
+ * The IPv4 checksum of a super-frame is recomputed; the TCP checksum is left to the kernel
+ * (pseudo-header sum in place, {@code NEEDS_CSUM}), as for a frame from a virtio NIC.
+ */
+public final class TcpCoalescer
+{
+    private static final int MAX_SUPER_FRAME = 65_535 - 64;
+    private static final int MAX_SEGMENTS = 64;
+    private static final int TCP_ACK = 0x10;
+    private static final int TCP_PSH = 0x08;
+    private static final int IP = VirtioNetHeader.LENGTH + Ethernet.HEADER_LENGTH;
+
+    private final UnsafeBuffer out;
+    private final UnsafeBuffer a = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer b = new UnsafeBuffer(0, 0);
+    private int used;
+    private long merged;
+
+    /** @param batch largest number of entries in one list (bounds the buffer). */
+    public TcpCoalescer(final int batch)
+    {
+        out = new UnsafeBuffer(BufferUtil.allocateDirectAligned(batch * 2048 + 4096, 64));
+    }
+
+    /** @return segments merged into another so far. */
+    public long merged()
+    {
+        return merged;
+    }
+
+    /**
+     * Rewrites {@code in} into {@code result}: runs of mergeable segments become one super-frame
+     * in this coalescer's buffer, everything else is passed on as is, order kept.
+     */
+    public void coalesce(final OutList in, final OutList result)
+    {
+        result.reset();
+        used = 0;
+        int i = 0;
+        final int n = in.count();
+        while (i < n)
+        {
+            int end = i + 1;
+            final int payload = segmentPayload(in, i);
+            if (payload > 0)
+            {
+                a.wrap(in.address(i), in.length(i));
+                long nextSeq = seq(a) + payload;
+                int total = in.length(i);
+                boolean open = (flags(a) & TCP_PSH) == 0;
+                while (open && end < n && end - i < MAX_SEGMENTS)
+                {
+                    final int p = segmentPayload(in, end);
+                    if (p <= 0 || p > payload)
+                    {
+                        break;
+                    }
+                    b.wrap(in.address(end), in.length(end));
+                    if (!sameFlow(a, b) || seq(b) != nextSeq || total + p > MAX_SUPER_FRAME)
+                    {
+                        break;
+                    }
+                    total += p;
+                    nextSeq += p;
+                    end++;
+                    open = p == payload && (flags(b) & TCP_PSH) == 0;
+                }
+            }
+            if (end - i >= 2)
+            {
+                merge(in, i, end, payload, result);
+            }
+            else
+            {
+                result.add(view(in, i), 0, in.length(i), 0);
+            }
+            i = end;
+        }
+    }
+
+    private UnsafeBuffer view(final OutList list, final int i)
+    {
+        a.wrap(list.address(i), list.length(i));
+        return a;
+    }
+
+    /** @return the TCP payload length of a mergeable segment, or 0 if it cannot take part. */
+    private int segmentPayload(final OutList list, final int i)
+    {
+        final int length = list.length(i);
+        if (length < IP + 40)
+        {
+            return 0;
+        }
+        b.wrap(list.address(i), length);
+        if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
+            b.getByte(IP) != 0x45 || b.getByte(IP + 9) != 6 ||
+            (b.getShort(IP + 6, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0)
+        {
+            return 0;
+        }
+        final int ipTotal = b.getShort(IP + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int tcpHeader = ((b.getByte(IP + 20 + 12) & 0xF0) >>> 4) * 4;
+        final int tcpFlags = b.getByte(IP + 20 + 13) & 0xFF;
+        if (ipTotal != length - IP || tcpHeader < 20 || 20 + tcpHeader >= ipTotal ||
+            (tcpFlags & ~(TCP_ACK | TCP_PSH)) != 0 || (tcpFlags & TCP_ACK) == 0)
+        {
+            return 0;
+        }
+        return ipTotal - 20 - tcpHeader;
+    }
+
+    private static long seq(final UnsafeBuffer frame)
+    {
+        return frame.getInt(IP + 24, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+    }
+
+    private static int flags(final UnsafeBuffer frame)
+    {
+        return frame.getByte(IP + 33) & 0xFF;
+    }
+
+    private static boolean sameFlow(final UnsafeBuffer x, final UnsafeBuffer y)
+    {
+        final int tcpHeader = ((x.getByte(IP + 32) & 0xF0) >>> 4) * 4;
+        if (x.getByte(IP + 32) != y.getByte(IP + 32) ||                       // TCP header length
+            x.getByte(IP + 1) != y.getByte(IP + 1) ||                         // TOS
+            x.getByte(IP + 8) != y.getByte(IP + 8) ||                         // TTL
+            (x.getByte(IP + 6) & 0x40) != (y.getByte(IP + 6) & 0x40) ||       // DF
+            x.getLong(IP + 12) != y.getLong(IP + 12) ||                       // addresses
+            x.getInt(IP + 20) != y.getInt(IP + 20) ||                         // ports
+            x.getInt(IP + 28) != y.getInt(IP + 28) ||                         // ack
+            x.getShort(IP + 34) != y.getShort(IP + 34))                       // window
+        {
+            return false;
+        }
+        for (int k = 20; k < tcpHeader; k++)
+        {
+            if (x.getByte(IP + 20 + k) != y.getByte(IP + 20 + k))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void merge(final OutList in, final int from, final int to, final int gsoSize, final OutList result)
+    {
+        a.wrap(in.address(from), in.length(from));
+        final int tcpHeader = ((a.getByte(IP + 32) & 0xF0) >>> 4) * 4;
+        final int headers = IP + 20 + tcpHeader;
+        final int start = used;
+        out.putBytes(start, a, 0, headers);
+        int at = start + headers;
+        int lastFlags = 0;
+        for (int i = from; i < to; i++)
+        {
+            b.wrap(in.address(i), in.length(i));
+            final int payload = in.length(i) - headers;
+            out.putBytes(at, b, headers, payload);
+            at += payload;
+            lastFlags = b.getByte(IP + 33);
+        }
+        final int frameLength = at - start;
+        final int ipTotal = frameLength - IP;
+        out.putByte(start + IP + 33, (byte)lastFlags);
+        out.putShort(start + IP + 2, (short)ipTotal, ByteOrder.BIG_ENDIAN);
+        out.putShort(start + IP + 10, (short)0);
+        out.putShort(start + IP + 10, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
+        out.putShort(start + IP + 36, (short)pseudoHeaderSum(out, start + IP, ipTotal - 20), ByteOrder.BIG_ENDIAN);
+        VirtioNetHeader.writeTcp4Gso(out, start, Ethernet.HEADER_LENGTH + 20 + tcpHeader, gsoSize,
+            Ethernet.HEADER_LENGTH + 20);
+        result.add(out, start, frameLength, 0);
+        used = (at + 63) & ~63;
+        merged += to - from - 1;
+    }
+
+    /** @return the IPv4 header checksum of a 20-byte header whose checksum field is zero. */
+    static int ipv4HeaderChecksum(final UnsafeBuffer buffer, final int ip)
+    {
+        long sum = 0;
+        for (int k = 0; k < 20; k += 2)
+        {
+            sum += buffer.getShort(ip + k, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        }
+        return ~fold(sum) & 0xFFFF;
+    }
+
+    /** @return the folded, not inverted, TCP pseudo-header sum: what a partial checksum field holds. */
+    static int pseudoHeaderSum(final UnsafeBuffer buffer, final int ip, final int tcpLength)
+    {
+        long sum = 0;
+        for (int k = 12; k < 20; k += 2)
+        {
+            sum += buffer.getShort(ip + k, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        }
+        sum += 6 + tcpLength;
+        return fold(sum);
+    }
+
+    private static int fold(final long value)
+    {
+        long sum = value;
+        while ((sum >>> 16) != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int)sum;
+    }
+}

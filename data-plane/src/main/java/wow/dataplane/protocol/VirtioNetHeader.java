@@ -1,0 +1,51 @@
+package wow.dataplane.protocol;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * The 10-byte {@code struct virtio_net_hdr} a TAP opened with {@code IFF_VNET_HDR} puts in front
+ * of every frame, in the host's byte order (little-endian here). WOW writes it to hand the
+ * kernel coalesced TCP super-frames (GSO) with a partial checksum, as a virtio NIC would.
+ *
+ * <pre>
+ *  0: flags (1) | 1: gso_type (1) | 2: hdr_len (2) | 4: gso_size (2) | 6: csum_start (2) | 8: csum_offset (2)
+ * </pre>
+ */
+public final class VirtioNetHeader
+{
+    public static final int LENGTH = 10;
+    public static final int FLAG_NEEDS_CSUM = 1;
+    public static final int GSO_NONE = 0;
+    public static final int GSO_TCPV4 = 1;
+
+    private VirtioNetHeader()
+    {
+    }
+
+    /** Writes a header that says "plain frame, checksums complete". */
+    public static void writePlain(final UnsafeBuffer buffer, final int offset)
+    {
+        buffer.putLong(offset, 0);
+        buffer.putShort(offset + 8, (short)0);
+    }
+
+    /** Writes a header for a TCP/IPv4 super-frame the kernel is to treat as segments of {@code gsoSize}. */
+    public static void writeTcp4Gso(
+        final UnsafeBuffer buffer, final int offset, final int headerLength, final int gsoSize, final int csumStart)
+    {
+        buffer.putByte(offset, (byte)FLAG_NEEDS_CSUM);
+        buffer.putByte(offset + 1, (byte)GSO_TCPV4);
+        buffer.putShort(offset + 2, (short)headerLength, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 4, (short)gsoSize, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 6, (short)csumStart, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 8, (short)16, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** @return true if the header asks for nothing: no GSO, no checksum to complete. */
+    public static boolean isPlain(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset) == 0 && buffer.getByte(offset + 1) == 0;
+    }
+}

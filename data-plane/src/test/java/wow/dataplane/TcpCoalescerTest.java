@@ -1,0 +1,177 @@
+package wow.dataplane;
+
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import wow.dataplane.port.Frames;
+import wow.dataplane.port.OutList;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.VirtioNetHeader;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class TcpCoalescerTest
+{
+    static final int A = Ipv4.parse("10.2.0.1");
+    static final int B = Ipv4.parse("10.2.0.2");
+    static final int ACK = 0x10;
+    static final int PSH = 0x08;
+
+    final UnsafeBuffer memory = new UnsafeBuffer(BufferUtil.allocateDirectAligned(1 << 20, 64));
+    final OutList in = new OutList(64);
+    final OutList out = new OutList(64);
+    final TcpCoalescer coalescer = new TcpCoalescer(64);
+    int used;
+
+    static byte[] payload(final int length, final int seed)
+    {
+        final byte[] p = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            p[i] = (byte)(i * 7 + seed);
+        }
+        return p;
+    }
+
+    /** Adds [plain vnet header][Ethernet][packet] to the input list. */
+    void add(final byte[] ipv4)
+    {
+        final byte[] frame = Frames.ethernet(ipv4);
+        memory.setMemory(used, VirtioNetHeader.LENGTH, (byte)0);
+        memory.putBytes(used + VirtioNetHeader.LENGTH, frame);
+        in.add(memory, used, VirtioNetHeader.LENGTH + frame.length, 0);
+        used += 2048;
+    }
+
+    byte[] entry(final int i)
+    {
+        final byte[] bytes = new byte[out.length(i)];
+        out.view(i).getBytes(0, bytes);
+        return bytes;
+    }
+
+    @Test
+    void mergesAnInOrderRunIntoOneSuperFrameTheKernelCanFinish()
+    {
+        final List<byte[]> payloads = new ArrayList<>();
+        long seq = 1000;
+        for (int i = 0; i < 5; i++)
+        {
+            final byte[] p = payload(i < 4 ? 1368 : 500, i);
+            payloads.add(p);
+            add(Frames.tcp(A, B, 5001, 40000, seq, i == 4 ? ACK | PSH : ACK, p, 99));
+            seq += p.length;
+        }
+        coalescer.coalesce(in, out);
+        assertEquals(1, out.count());
+        assertEquals(4, coalescer.merged());
+
+        final ByteBuffer f = ByteBuffer.wrap(entry(0));
+        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, f.get(0));
+        assertEquals(VirtioNetHeader.GSO_TCPV4, f.get(1));
+        f.order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(14 + 20 + 32, f.getShort(2), "hdr_len");
+        assertEquals(1368, f.getShort(4), "gso_size");
+        assertEquals(14 + 20, f.getShort(6), "csum_start");
+        assertEquals(16, f.getShort(8), "csum_offset");
+        f.order(ByteOrder.BIG_ENDIAN);
+
+        final byte[] packet = Arrays.copyOfRange(f.array(), VirtioNetHeader.LENGTH + 14, f.capacity());
+        final int total = 20 + 32 + 4 * 1368 + 500;
+        assertEquals(total, packet.length);
+        assertEquals(total, ByteBuffer.wrap(packet).getShort(2) & 0xFFFF);
+        assertEquals(0, Frames.checksum(packet, 0, 20), "IPv4 header checksum verifies");
+        assertEquals(1000, ByteBuffer.wrap(packet).getInt(24), "sequence of the first segment");
+        assertEquals(ACK | PSH, packet[33], "PSH of the last segment kept");
+
+        // finish the partial checksum as the kernel does, then check it as a receiver would
+        final byte[] tcp = Arrays.copyOfRange(packet, 20, packet.length);
+        long sum = 0;
+        for (int i = 0; i + 1 < tcp.length; i += 2)
+        {
+            sum += ((tcp[i] & 0xFF) << 8) | (tcp[i + 1] & 0xFF);
+        }
+        if ((tcp.length & 1) == 1)
+        {
+            sum += (tcp[tcp.length - 1] & 0xFF) << 8;
+        }
+        while ((sum >>> 16) != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        final int finished = (int)(~sum & 0xFFFF);
+        assertEquals(Frames.tcpChecksum(packet), finished, "the kernel's completion of the partial checksum is the true one");
+
+        int at = 20 + 32;
+        for (final byte[] p : payloads)
+        {
+            assertArrayEquals(p, Arrays.copyOfRange(packet, at, at + p.length));
+            at += p.length;
+        }
+    }
+
+    @Test
+    void passesOnWhatMustNotMerge()
+    {
+        final byte[] p = payload(1000, 1);
+        add(Frames.tcp(A, B, 1, 2, 0, ACK, p, 0));
+        add(Frames.tcp(A, B, 1, 2, 1000, ACK | PSH, p, 0));   // merges with the first; PSH closes the run
+        add(Frames.tcp(A, B, 1, 2, 2000, ACK, p, 0));         // new run after PSH
+        add(Frames.tcp(A, B, 1, 2, 5000, ACK, p, 0));         // sequence gap
+        add(Frames.tcp(A, B, 1, 3, 6000, ACK, p, 0));         // other flow
+        add(Frames.tcp(A, B, 1, 3, 7000, ACK | 0x01, p, 0));  // FIN
+        add(Frames.tcp(A, B, 1, 3, 8000, ACK, p, 5));         // options differ from the next
+        add(Frames.tcp(A, B, 1, 3, 9000, ACK, p, 6));
+        add(Frames.ipv4(A, B, 200, 1));                       // not TCP
+        add(Frames.tcp(A, B, 1, 3, 10000, ACK, new byte[0], 0)); // pure ACK
+        coalescer.coalesce(in, out);
+        assertEquals(9, out.count());
+        assertEquals(1, coalescer.merged());
+        for (int i = 1; i < out.count(); i++)
+        {
+            assertEquals(in.address(i + 1), out.address(i), "unmerged entries are passed on in place, in order");
+        }
+    }
+
+    @Test
+    void aShorterSegmentEndsTheRun()
+    {
+        add(Frames.tcp(A, B, 1, 2, 0, ACK, payload(1000, 1), 0));
+        add(Frames.tcp(A, B, 1, 2, 1000, ACK, payload(400, 2), 0));
+        add(Frames.tcp(A, B, 1, 2, 1400, ACK, payload(1000, 3), 0));
+        add(Frames.tcp(A, B, 1, 2, 2400, ACK, payload(1000, 4), 0));
+        coalescer.coalesce(in, out);
+        assertEquals(2, out.count());
+        assertEquals(VirtioNetHeader.GSO_TCPV4, entry(0)[1]);
+        assertEquals(VirtioNetHeader.GSO_TCPV4, entry(1)[1]);
+        assertEquals(10 + 14 + 20 + 20 + 1400, out.length(0));
+    }
+
+    @Test
+    void randomInputNeverThrows()
+    {
+        final java.util.Random random = new java.util.Random(11);
+        for (int round = 0; round < 2000; round++)
+        {
+            in.reset();
+            used = 0;
+            for (int i = 0; i < 1 + random.nextInt(20); i++)
+            {
+                final byte[] p = Frames.tcp(A, B, 1, 2, random.nextInt(3) * 100L, ACK, payload(100, i), 0);
+                if (random.nextBoolean())
+                {
+                    p[random.nextInt(p.length)] = (byte)random.nextInt();
+                }
+                add(Arrays.copyOf(p, random.nextInt(p.length + 1)));
+            }
+            coalescer.coalesce(in, out);
+        }
+    }
+}

@@ -42,7 +42,7 @@ static int fill_ifr(struct ifreq *ifr, const char *name)
 }
 
 /* 1 if an interface with this name exists in this network namespace, else 0. */
-int wow_if_exists(const char *name)
+static int wow_if_exists(const char *name)
 {
     return if_nametoindex(name) != 0 ? 1 : 0;
 }
@@ -88,11 +88,6 @@ fail:
 int wow_tap_set_offload(int fd, int flags)
 {
     return ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags) < 0 ? -errno : 0;
-}
-
-int wow_tap_set_vnet_hdr_size(int fd, int size)
-{
-    return ioctl(fd, TUNSETVNETHDRSZ, &size) < 0 ? -errno : 0;
 }
 
 /* Sets the MTU and brings the interface up. */

@@ -4,6 +4,8 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import java.nio.ByteOrder;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.fib.RingDistance;
@@ -12,6 +14,7 @@ import wow.dataplane.port.OutList;
 import wow.dataplane.port.TapPort;
 import wow.dataplane.port.UdpPort;
 import wow.dataplane.protocol.Arp;
+import wow.dataplane.protocol.Checksum;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.VirtioNetHeader;
@@ -42,6 +45,13 @@ public final class QueueAgent implements Agent
     public static final int BATCH = 64;
     /** Largest frame or datagram a slot takes. */
     public static final int MAX_FRAME = 2048;
+    /** Largest TAP frame with TSO: a 64 KiB IPv4 packet and its Ethernet header. */
+    public static final int MAX_SUPER_FRAME = 65_536 + 64;
+    /** Datagrams per sendmmsg: one TAP batch of super-frames becomes many segments. */
+    public static final int SEND_BATCH = 256;
+    private static final int TCP_FIN = 0x01;
+    private static final int TCP_PSH = 0x08;
+    private static final int TCP_CWR = 0x80;
     /** Longest wait for a full socket before the rest of a batch is dropped (back-pressure). */
     private static final int SEND_WAIT_LIMIT_MS = 100;
     private static final int DOWN_MESSAGES_PER_CYCLE = 64;
@@ -56,10 +66,13 @@ public final class QueueAgent implements Agent
     private final RingBuffer controlUp;
     private final RingBuffer controlDown;
 
-    private final FrameBatch tapIn = new FrameBatch(BATCH, MAX_FRAME);
+    private final FrameBatch tapIn;
+    private final FrameBatch segments;
+    private int segmentsUsed;
+    private int route;
     private final FrameBatch udpIn = new FrameBatch(BATCH, MAX_FRAME);
     private final FrameBatch downBatch = new FrameBatch(DOWN_MESSAGES_PER_CYCLE, MAX_FRAME);
-    private final OutList udpOut = new OutList(BATCH);
+    private final OutList udpOut = new OutList(SEND_BATCH);
     private final OutList tapOut = new OutList(BATCH);
     private final OutList tapCoalesced = new OutList(BATCH);
     private final TcpCoalescer coalescer = new TcpCoalescer(BATCH);
@@ -106,6 +119,9 @@ public final class QueueAgent implements Agent
         this.controlUp = controlUp;
         this.controlDown = controlDown;
         this.vnet = tap == null ? 0 : tap.vnetHeaderLength();
+        // with a virtio-net header the kernel may hand over 64 KiB TCP super-frames (TSO)
+        this.tapIn = new FrameBatch(BATCH, vnet != 0 ? MAX_SUPER_FRAME : MAX_FRAME);
+        this.segments = new FrameBatch(vnet != 0 ? SEND_BATCH : 1, innerMtu);
     }
 
     @Override
@@ -171,7 +187,7 @@ public final class QueueAgent implements Agent
             writeTap(tapOut);
             counters.arpReplies.getAndAddRelease(tapOut.count());
         }
-        sendAll(udpOut);
+        flushEgress();
         tally.flush(fib, counters);
         return n;
     }
@@ -185,8 +201,18 @@ public final class QueueAgent implements Agent
         }
         if (vnet != 0 && !VirtioNetHeader.isPlain(buffer, frame - vnet))
         {
-            counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
-            return;
+            final int header = frame - vnet;
+            final int gso = VirtioNetHeader.gsoType(buffer, header);
+            if (gso == VirtioNetHeader.GSO_TCPV4)
+            {
+                onTapTcpSuperFrame(buffer, frame, length, VirtioNetHeader.gsoSize(buffer, header));
+                return;
+            }
+            if (gso != VirtioNetHeader.GSO_NONE || !completeChecksum(buffer, frame, length, header))
+            {
+                counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
+                return;
+            }
         }
         final int ethertype = Ethernet.ethertype(buffer, frame);
         if (ethertype == Ethernet.ETHERTYPE_IPV4)
@@ -239,30 +265,48 @@ public final class QueueAgent implements Agent
             counters.drop(DropReason.OVERSIZED);
             return;
         }
-        final int destination = Ipv4.destination(buffer, ip);
+        final int hop = nextHop(Ipv4.destination(buffer, ip));
+        if (hop != Fib.NONE)
+        {
+            encapsulate(buffer, ip, length, hop);
+        }
+    }
+
+    /**
+     * Finds the next hop for a destination, leaving its route in {@link #route}.
+     *
+     * @return the next-hop link, or {@link Fib#NONE} after counting the drop.
+     */
+    private int nextHop(final int destination)
+    {
         if ((destination >>> 28) == 0xE || destination == -1 || fib.isSubnetBroadcast(destination))
         {
             counters.drop(DropReason.NOT_UNICAST);
-            return;
+            return Fib.NONE;
         }
-        final int route = fib.route(destination);
+        route = fib.route(destination);
         final int hop = route == Fib.NONE ? Fib.NONE : fib.routeNextHop(route);
         if (hop == Fib.NONE)
         {
             counters.drop(DropReason.NO_ROUTE);
-            return;
+            return Fib.NONE;
         }
+        if (fib.routeDirect(route) && fib.linkRemoteId(hop) == 0)
+        {
+            counters.drop(DropReason.LINK_NOT_READY);
+            return Fib.NONE;
+        }
+        return hop;
+    }
+
+    /** Writes the DATA or ROUTED header in front of the IPv4 packet and queues the datagram. */
+    private void encapsulate(final UnsafeBuffer buffer, final int ip, final int length, final int hop)
+    {
         final int header;
         if (fib.routeDirect(route))
         {
-            final int remoteId = fib.linkRemoteId(hop);
-            if (remoteId == 0)
-            {
-                counters.drop(DropReason.LINK_NOT_READY);
-                return;
-            }
             header = ip - WireHeader.DATA_LENGTH;
-            WireHeader.writeLinkHeader(buffer, header, WireHeader.TYPE_DATA, remoteId);
+            WireHeader.writeLinkHeader(buffer, header, WireHeader.TYPE_DATA, fib.linkRemoteId(hop));
         }
         else
         {
@@ -271,8 +315,99 @@ public final class QueueAgent implements Agent
                 WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4);
         }
         final int datagram = length + (ip - header);
+        if (udpOut.count() == udpOut.capacity())
+        {
+            flushEgress();
+        }
         udpOut.add(buffer, header, datagram, fib.linkEndpoint(hop));
         tally.tx(hop, datagram);
+    }
+
+    /**
+     * Splits a TCP super-frame the kernel handed over (TSO) into segments of {@code mss} bytes,
+     * each a complete IPv4/TCP packet with its own checksums, as a NIC would, and sends them.
+     */
+    private void onTapTcpSuperFrame(final UnsafeBuffer buffer, final int frame, final int length, final int mss)
+    {
+        final int ip = frame + Ethernet.HEADER_LENGTH;
+        final int tcpHeader = length >= Ethernet.HEADER_LENGTH + 40 ? ((buffer.getByte(ip + 32) & 0xF0) >>> 4) * 4 : 0;
+        final int headers = 20 + tcpHeader;
+        if (Ethernet.ethertype(buffer, frame) != Ethernet.ETHERTYPE_IPV4 || buffer.getByte(ip) != 0x45 ||
+            buffer.getByte(ip + 9) != 6 || tcpHeader < 20 || Ethernet.HEADER_LENGTH + headers >= length || mss <= 0 ||
+            headers + mss > innerMtu)
+        {
+            counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
+            return;
+        }
+        final int hop = nextHop(Ipv4.destination(buffer, ip));
+        if (hop == Fib.NONE)
+        {
+            return;
+        }
+        final int payload = length - Ethernet.HEADER_LENGTH - headers;
+        final int id = buffer.getShort(ip + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final long seq = buffer.getInt(ip + 24, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        final int flags = buffer.getByte(ip + 33) & 0xFF;
+        int k = 0;
+        for (int off = 0; off < payload; off += mss, k++)
+        {
+            final int chunk = Math.min(mss, payload - off);
+            if (segmentsUsed == segments.slots())
+            {
+                flushEgress();
+            }
+            final UnsafeBuffer out = segments.buffer();
+            final int seg = segments.dataOffset(segmentsUsed++);
+            out.putBytes(seg, buffer, ip, headers);
+            out.putBytes(seg + headers, buffer, ip + headers + off, chunk);
+            out.putShort(seg + 2, (short)(headers + chunk), ByteOrder.BIG_ENDIAN);
+            out.putShort(seg + 4, (short)(id + k), ByteOrder.BIG_ENDIAN);
+            Checksum.writeIpv4Header(out, seg);
+            out.putInt(seg + 24, (int)(seq + off), ByteOrder.BIG_ENDIAN);
+            int segFlags = flags;
+            if (off + chunk < payload)
+            {
+                segFlags &= ~(TCP_FIN | TCP_PSH);
+            }
+            if (k > 0)
+            {
+                segFlags &= ~TCP_CWR;
+            }
+            out.putByte(seg + 33, (byte)segFlags);
+            out.putShort(seg + 36, (short)Checksum.fold(Checksum.ipv4PseudoHeader(out, seg, 6, tcpHeader + chunk)),
+                ByteOrder.BIG_ENDIAN);
+            Checksum.complete(out, seg + 20, tcpHeader + chunk, 16);
+            encapsulate(out, seg, headers + chunk, hop);
+        }
+    }
+
+    /**
+     * Completes the checksum the kernel left partial ({@code NEEDS_CSUM}), as a NIC would.
+     *
+     * @return false if the offsets do not fit the frame.
+     */
+    private static boolean completeChecksum(final UnsafeBuffer buffer, final int frame, final int length, final int vnetHeader)
+    {
+        final int start = buffer.getShort(vnetHeader + 6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int field = buffer.getShort(vnetHeader + 8, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        if (start < Ethernet.HEADER_LENGTH || start + field + 2 > length)
+        {
+            return false;
+        }
+        Checksum.complete(buffer, frame + start, length - start, field);
+        if (field == 6 && buffer.getShort(frame + start + 6) == 0)
+        {
+            buffer.putShort(frame + start + 6, (short)0xFFFF); // UDP: a computed 0 is sent as all ones
+        }
+        return true;
+    }
+
+    /** Sends what egress queued so far and frees the segment buffer (a batch can outgrow both). */
+    private void flushEgress()
+    {
+        sendAll(udpOut);
+        udpOut.reset();
+        segmentsUsed = 0;
     }
 
     // ------------------------------------------------------------------ ingress: UDP -> TAP

@@ -11,13 +11,9 @@ package wow.shim;
  */
 public interface LibWow
 {
-    int wow_if_exists(String name);
-
     int wow_tap_open(String name, int queues, int vnetHdr, int[] fdsOut);
 
     int wow_tap_set_offload(int fd, int flags);
-
-    int wow_tap_set_vnet_hdr_size(int fd, int size);
 
     int wow_if_up(String name, int mtu);
 

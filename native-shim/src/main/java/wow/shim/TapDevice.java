@@ -11,6 +11,10 @@ import java.nio.ByteBuffer;
  */
 public final class TapDevice implements AutoCloseable
 {
+    /** TUNSETOFFLOAD flags: the device may leave checksums partial and hand over TCP/IPv4 super-frames. */
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+
     private final String name;
     private final int[] fds;
     private final byte[] mac = new byte[6];
@@ -30,13 +34,14 @@ public final class TapDevice implements AutoCloseable
      * @param mtu     interface MTU.
      * @param address IPv4 address of this host on the virtual subnet.
      * @param prefix  prefix length of the virtual subnet.
-     * @param vnetHeader whether every frame carries a virtio-net header ({@code IFF_VNET_HDR}).
+     * @param offload whether every frame carries a virtio-net header ({@code IFF_VNET_HDR}) and the
+     *                kernel may hand over TCP super-frames and partial checksums (TSO4 and CSUM offload).
      * @return the open device.
      * @throws ShimException naming the problem: no /dev/net/tun, no CAP_NET_ADMIN, name in use, bad address.
      */
     public static TapDevice open(
         final String name, final int queues, final int mtu, final Inet4Address address, final int prefix,
-        final boolean vnetHeader)
+        final boolean offload)
     {
         final LibWow lib = Shim.lib();
         if (name.isEmpty() || name.length() > 15 || name.contains("/") || name.contains(" "))
@@ -48,7 +53,7 @@ public final class TapDevice implements AutoCloseable
             throw new ShimException("bad prefix length /" + prefix + " for " + address.getHostAddress());
         }
         final int[] fds = new int[queues];
-        final int rc = lib.wow_tap_open(name, queues, vnetHeader ? 1 : 0, fds);
+        final int rc = lib.wow_tap_open(name, queues, offload ? 1 : 0, fds);
         if (rc < 0)
         {
             throw new ShimException(openFailure(name, -rc), -rc);
@@ -56,6 +61,13 @@ public final class TapDevice implements AutoCloseable
         final TapDevice tap = new TapDevice(name, fds);
         try
         {
+            if (offload)
+            {
+                for (final int fd : fds)
+                {
+                    Shim.check(lib.wow_tap_set_offload(fd, TUN_F_CSUM | TUN_F_TSO4), "cannot enable TSO on " + name);
+                }
+            }
             final int up = lib.wow_if_up(name, mtu);
             if (up < 0)
             {

@@ -43,6 +43,16 @@ public final class VirtioNetHeader
         buffer.putShort(offset + 8, (short)16, ByteOrder.LITTLE_ENDIAN);
     }
 
+    public static int gsoType(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + 1) & 0xFF;
+    }
+
+    public static int gsoSize(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + 4, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+    }
+
     /** @return true if the header asks for nothing: no GSO, no checksum to complete. */
     public static boolean isPlain(final UnsafeBuffer buffer, final int offset)
     {

@@ -386,6 +386,69 @@ class QueueAgentTest
         assertEquals(Ethernet.ETHERTYPE_ARP, ByteBuffer.wrap(reply).getShort(10 + 12) & 0xFFFF);
     }
 
+    static byte[] vnet(final int flags, final int gsoType, final int gsoSize, final int csumStart, final int csumOffset)
+    {
+        return ByteBuffer.allocate(10).order(java.nio.ByteOrder.LITTLE_ENDIAN).put((byte)flags).put((byte)gsoType)
+            .putShort((short)0).putShort((short)gsoSize).putShort((short)csumStart).putShort((short)csumOffset).array();
+    }
+
+    @Test
+    void segmentsATsoSuperFrameIntoCompleteTcpPackets()
+    {
+        final MemoryTapPort vnetTap = new MemoryTapPort(10);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+        final byte[] payload = new byte[10_000];
+        new Random(1).nextBytes(payload);
+        final byte[] superPacket = Frames.tcp(LOCAL_IP, PEER_IP, 40000, 5201, 0xFFFF_F000L, 0x18 | 0x01, payload, 9);
+        // as the kernel hands it over: checksum field holds the pseudo-header sum only
+        final UnsafeBuffer sp = new UnsafeBuffer(superPacket);
+        sp.putShort(36, (short)wow.dataplane.protocol.Checksum.fold(
+            wow.dataplane.protocol.Checksum.ipv4PseudoHeader(sp, 0, 6, superPacket.length - 20)), java.nio.ByteOrder.BIG_ENDIAN);
+        vnetTap.inject(vnet(1, 1, 1368, 34, 16), Frames.ethernet(superPacket));
+        agent.doWork();
+
+        final List<byte[]> sent = received(peer);
+        assertEquals(8, sent.size(), "ceil(10000 / 1368) segments");
+        final byte[] joined = new byte[payload.length];
+        int at = 0;
+        for (int i = 0; i < sent.size(); i++)
+        {
+            final byte[] ip = Arrays.copyOfRange(sent.get(i), WireHeader.DATA_LENGTH, sent.get(i).length);
+            final ByteBuffer b = ByteBuffer.wrap(ip);
+            final int chunk = i < 7 ? 1368 : 10_000 - 7 * 1368;
+            assertEquals(20 + 32 + chunk, b.getShort(2) & 0xFFFF);
+            assertEquals(0, Frames.checksum(ip, 0, 20), "IPv4 checksum of segment " + i);
+            assertEquals(Frames.tcpChecksum(ip), b.getShort(36) & 0xFFFF, "TCP checksum of segment " + i);
+            assertEquals((int)(0xFFFF_F000L + (long)i * 1368), b.getInt(24), "sequence wraps correctly");
+            assertEquals(i < 7 ? 0x10 : 0x19, ip[33], "FIN and PSH only on the last segment");
+            System.arraycopy(ip, 52, joined, at, chunk);
+            at += chunk;
+        }
+        assertArrayEquals(payload, joined);
+        assertEquals(8, linkCounter(CounterTypes.LINK_TX_PACKETS));
+    }
+
+    @Test
+    void completesPartialChecksumsAndRefusesOffloadsItDidNotAskFor()
+    {
+        final MemoryTapPort vnetTap = new MemoryTapPort(10);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+        final byte[] segment = Frames.tcp(LOCAL_IP, PEER_IP, 1, 2, 5, 0x10, new byte[77], 0);
+        final int good = Frames.tcpChecksum(segment);
+        final UnsafeBuffer s = new UnsafeBuffer(segment);
+        s.putShort(36, (short)wow.dataplane.protocol.Checksum.fold(
+            wow.dataplane.protocol.Checksum.ipv4PseudoHeader(s, 0, 6, segment.length - 20)), java.nio.ByteOrder.BIG_ENDIAN);
+        vnetTap.inject(vnet(1, 0, 0, 34, 16), Frames.ethernet(segment));
+        vnetTap.inject(vnet(1, 0, 0, 34, 4000), Frames.ethernet(segment));  // offsets beyond the frame
+        vnetTap.inject(vnet(0, 4, 1000, 0, 0), Frames.ethernet(segment));   // UDP GSO: not enabled
+        vnetTap.inject(vnet(1, 1, 1368, 34, 16), Frames.ethernet(Frames.ipv4(LOCAL_IP, PEER_IP, 100, 1))); // TSO but not TCP
+        agent.doWork();
+        final List<byte[]> sent = received(peer);
+        assertEquals(1, sent.size());
+        assertEquals(good, ByteBuffer.wrap(sent.get(0)).getShort(WireHeader.DATA_LENGTH + 36) & 0xFFFF);
+        assertEquals(3, counters.drops(DropReason.TAP_OFFLOAD_UNEXPECTED));
+    }
+
     @Test
     void survivesRandomInputOnBothSides()
     {

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class MemoryTapPort implements TapPort
 {
-    private final Queue<byte[]> toAgent = new ConcurrentLinkedQueue<>();
+    private final Queue<Injected> toAgent = new ConcurrentLinkedQueue<>();
     private final Queue<byte[]> fromAgent = new ConcurrentLinkedQueue<>();
     private volatile int refuseWrites;
     private final int vnetHeaderLength;
@@ -33,10 +33,24 @@ public final class MemoryTapPort implements TapPort
         this.vnetHeaderLength = vnetHeaderLength;
     }
 
-    /** Queues a frame for the agent to read. */
+    private record Injected(byte[] header, byte[] frame)
+    {
+    }
+
+    /** Queues a frame for the agent to read (behind a plain virtio-net header if the port has one). */
     public void inject(final byte[] frame)
     {
-        toAgent.add(frame.clone());
+        toAgent.add(new Injected(new byte[vnetHeaderLength], frame.clone()));
+    }
+
+    /** Queues a frame for the agent to read behind the given virtio-net header (offload tests). */
+    public void inject(final byte[] vnetHeader, final byte[] frame)
+    {
+        if (vnetHeader.length != vnetHeaderLength)
+        {
+            throw new IllegalArgumentException("this port's header is " + vnetHeaderLength + " bytes");
+        }
+        toAgent.add(new Injected(vnetHeader.clone(), frame.clone()));
     }
 
     /** @return and forget every frame the agent wrote so far. */
@@ -61,12 +75,12 @@ public final class MemoryTapPort implements TapPort
     public int read(final FrameBatch batch)
     {
         int n = 0;
-        byte[] f;
+        Injected f;
         while (n < batch.slots() && (f = toAgent.poll()) != null)
         {
-            final int len = Math.min(f.length, batch.capacity());
-            batch.buffer().putBytes(batch.dataOffset(n), f, 0, len);
-            batch.buffer().setMemory(batch.dataOffset(n) - vnetHeaderLength, vnetHeaderLength, (byte)0);
+            final int len = Math.min(f.frame.length, batch.capacity());
+            batch.buffer().putBytes(batch.dataOffset(n), f.frame, 0, len);
+            batch.buffer().putBytes(batch.dataOffset(n) - vnetHeaderLength, f.header);
             batch.length(n, len);
             n++;
         }

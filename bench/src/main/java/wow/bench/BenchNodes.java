@@ -61,7 +61,7 @@ final class BenchNodes
         }
         return new QueueAgent(0, tap, udp, new FibPublication(builder.build(1), () -> { }),
             new QueueCounters(counters.manager(), counters.values(), 0), Frames.HOST_MAC, 1420,
-            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()));
+            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()), () -> { });
     }
 
     static UnsafeBuffer ring()

@@ -4,9 +4,7 @@ import org.agrona.BufferUtil;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -40,6 +38,7 @@ public final class DataPlane implements AutoCloseable
     private final ThreadingMode mode;
     private final QueueAgent[] agents;
     private final Wakeup[] wakeups;
+    private final Wakeup conductorWakeup;
     private final RingBuffer controlUp;
     private final RingBuffer[] controlDown;
     private final FibPublication fibs;
@@ -78,6 +77,7 @@ public final class DataPlane implements AutoCloseable
         {
             wakeups[i] = new Wakeup();
         }
+        conductorWakeup = mode == ThreadingMode.SHARED ? wakeups[0] : new Wakeup();
         fibs = new FibPublication(initial, this::wakeAll);
         controlUp = new ManyToOneRingBuffer(ring());
         controlDown = new RingBuffer[queues];
@@ -87,7 +87,8 @@ public final class DataPlane implements AutoCloseable
         {
             controlDown[q] = new OneToOneRingBuffer(ring());
             agents[q] = new QueueAgent(q, taps == null ? null : taps.get(q), udps.get(q), fibs,
-                new QueueCounters(counters.manager(), counters.values(), q), tapMac, innerMtu, controlUp, controlDown[q]);
+                new QueueCounters(counters.manager(), counters.values(), q), tapMac, innerMtu, controlUp, controlDown[q],
+                conductorWakeup);
         }
         proxy = new DataPlaneProxy(fibs, controlUp, controlDown, this::wake);
     }
@@ -144,7 +145,8 @@ public final class DataPlane implements AutoCloseable
                 runners.add(new AgentRunner(
                     new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), POLL_TIMEOUT_MS, spinNs), this::onError, errors, agents[q]));
             }
-            runners.add(new AgentRunner(conductorIdle(), this::onError, errors, conductor));
+            runners.add(new AgentRunner(new PollIdleStrategy(new int[0], conductorWakeup.fd(), POLL_TIMEOUT_MS, 0),
+                this::onError, errors, conductor));
         }
         else
         {
@@ -169,12 +171,6 @@ public final class DataPlane implements AutoCloseable
         }
     }
 
-    /** The conductor has no fd to block on: back off to a 10 ms park, cheap when idle. */
-    private static IdleStrategy conductorIdle()
-    {
-        return new BackoffIdleStrategy(100, 10, 1_000, 10_000_000);
-    }
-
     private void onError(final Throwable t)
     {
         final long now = System.currentTimeMillis();
@@ -192,5 +188,9 @@ public final class DataPlane implements AutoCloseable
         CloseHelper.closeAll(runners);
         runners.clear();
         CloseHelper.closeAll(wakeups);
+        if (mode != ThreadingMode.SHARED)
+        {
+            conductorWakeup.close();
+        }
     }
 }

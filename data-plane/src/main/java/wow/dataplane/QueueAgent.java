@@ -65,6 +65,8 @@ public final class QueueAgent implements Agent
     private final int innerMtu;
     private final RingBuffer controlUp;
     private final RingBuffer controlDown;
+    private final Runnable conductorWakeup;
+    private boolean handedUp;
 
     private final FrameBatch tapIn;
     private final FrameBatch segments;
@@ -97,6 +99,7 @@ public final class QueueAgent implements Agent
      * @param innerMtu    largest IPv4 packet carried.
      * @param controlUp   ring to the conductor (many writers).
      * @param controlDown ring from the conductor to this queue (one writer).
+     * @param conductorWakeup signalled once after a batch that handed something up.
      */
     public QueueAgent(
         final int queue,
@@ -107,8 +110,10 @@ public final class QueueAgent implements Agent
         final byte[] tapMac,
         final int innerMtu,
         final RingBuffer controlUp,
-        final RingBuffer controlDown)
+        final RingBuffer controlDown,
+        final Runnable conductorWakeup)
     {
+        this.conductorWakeup = conductorWakeup;
         this.queue = queue;
         this.tap = tap;
         this.udp = udp;
@@ -446,6 +451,11 @@ public final class QueueAgent implements Agent
             sendAll(udpOut);
         }
         tally.flush(fib, counters);
+        if (handedUp)
+        {
+            handedUp = false;
+            conductorWakeup.run();
+        }
         return n;
     }
 
@@ -577,6 +587,7 @@ public final class QueueAgent implements Agent
         ring.putBytes(index + ControlMessages.UP_DATAGRAM_OFFSET, buffer, offset, length);
         controlUp.commit(index);
         counters.controlUp.incrementRelease();
+        handedUp = true;
     }
 
     // ------------------------------------------------------------------ conductor -> network

@@ -89,7 +89,7 @@ class QueueAgentTest
             linkCounters[i] = countersFile.manager().allocate("link " + CounterTypes.LINK_COUNTERS[i], CounterTypes.LINK);
         }
         fibs = new FibPublication(fib(1, PEER_LINK_ID), () -> { });
-        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { });
     }
 
     long linkCounter(final int which)
@@ -331,7 +331,7 @@ class QueueAgentTest
     {
         final RingBuffer tiny = new ManyToOneRingBuffer(
             new UnsafeBuffer(BufferUtil.allocateDirectAligned(2048 + RingBufferDescriptor.TRAILER_LENGTH, 64)));
-        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, tiny, down);
+        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, tiny, down, () -> { });
         final UnsafeBuffer control = new UnsafeBuffer(new byte[200]);
         WireHeader.writeLinkHeader(control, 0, WireHeader.TYPE_CONTROL, 0);
         for (int i = 0; i < 20; i++)
@@ -362,7 +362,7 @@ class QueueAgentTest
     void withAVirtioHeaderMergesTcpRunsAndAnswersArpBehindAPlainHeader()
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
-        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { });
         for (int i = 0; i < 3; i++)
         {
             udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.tcp(PEER_IP, LOCAL_IP, 5201, 40000, 1000L + i * 1000,
@@ -396,7 +396,7 @@ class QueueAgentTest
     void segmentsATsoSuperFrameIntoCompleteTcpPackets()
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
-        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { });
         final byte[] payload = new byte[10_000];
         new Random(1).nextBytes(payload);
         final byte[] superPacket = Frames.tcp(LOCAL_IP, PEER_IP, 40000, 5201, 0xFFFF_F000L, 0x18 | 0x01, payload, 9);
@@ -432,7 +432,7 @@ class QueueAgentTest
     void completesPartialChecksumsAndRefusesOffloadsItDidNotAskFor()
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
-        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { });
         final byte[] segment = Frames.tcp(LOCAL_IP, PEER_IP, 1, 2, 5, 0x10, new byte[77], 0);
         final int good = Frames.tcpChecksum(segment);
         final UnsafeBuffer s = new UnsafeBuffer(segment);

@@ -3,8 +3,6 @@ package wow.dataplane.port;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteBuffer;
-
 /**
  * A batch of frames or datagrams in one off-heap buffer: {@code slots} slots of {@code stride}
  * bytes, each received at {@link #HEADROOM} so that headers can be written in front in place.
@@ -123,11 +121,5 @@ public final class FrameBatch
         final byte[] bytes = new byte[length(slot)];
         buffer.getBytes(dataOffset(slot), bytes);
         return bytes;
-    }
-
-    /** @return a view of the slot's data as a ByteBuffer (tests and tools only: allocates). */
-    public ByteBuffer view(final int slot)
-    {
-        return buffer.byteBuffer().duplicate().position(dataOffset(slot)).limit(dataOffset(slot) + length(slot)).slice();
     }
 }

@@ -103,12 +103,6 @@ public final class WireHeader
         }
     }
 
-    /** @return true if the datagram has the common header of this version. */
-    public static boolean isValid(final UnsafeBuffer buffer, final int offset, final int length)
-    {
-        return validType(buffer, offset, length) != 0;
-    }
-
     /** Writes the common header. */
     public static void writeCommon(final UnsafeBuffer buffer, final int offset, final int type, final int flags)
     {

@@ -5,7 +5,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * The header every WOW datagram starts with, and the per-type headers behind it. All fields
  * are in network byte order. Static accessors over an {@link UnsafeBuffer} and an offset act as
- * the flyweight; callers check {@link #isValid} (lengths first) before reading any field.
+ * the flyweight; callers check {@link #validType} (lengths first) before reading any field.
  *
  * <pre>
  * Common header (8 bytes)

@@ -5,7 +5,7 @@
 # Only addresses inside the namespaces it creates are used; every namespace and process it
 # starts is removed on exit, Ctrl-C or failure.
 #
-# usage: sudo bench/throughput.sh [mode ...]     modes: raw vxlan wow wow-shared wireguard-go
+# usage: sudo bench/throughput.sh [mode ...]     modes: raw vxlan wow wow-shared wow-pinned wireguard-go
 #        env: DUR (s, default 10), QUEUES (WOW TAP queues, default 1), WOW_ARGS (extra node options)
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -68,6 +68,7 @@ wow_nodes() { # wow_nodes EXTRA_ARGS...
 }
 mode_wow() { wow_nodes; }
 mode_wow_shared() { wow_nodes --threading shared; }
+mode_wow_pinned() { wow_nodes --cpus 0; }   # both nodes' queue threads on CPU 0: no cross-CPU wake-ups
 mode_wireguard_go() {
   command -v wireguard-go >/dev/null && command -v wg >/dev/null || { SKIP="wireguard-go or wg not installed"; return 1; }
   local ka kb; ka=$(wg genkey); kb=$(wg genkey)

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/eventfd.h>
+#include <sched.h>
 #include <linux/if_tun.h>
 
 #define WOW_MAX_BATCH 1024
@@ -337,6 +338,16 @@ int wow_eventfd_signal(int fd)
 {
     uint64_t one = 1;
     return write(fd, &one, sizeof(one)) < 0 ? -errno : 0;
+}
+
+/* Pins the calling thread to one CPU. */
+int wow_pin_thread(int cpu)
+{
+    cpu_set_t set;
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return -EINVAL;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
 }
 
 int wow_close(int fd)

@@ -79,7 +79,7 @@ class LoopbackTunnelTest
             final Conductor conductor = new Conductor(ip, 24,
                 List.of(new StaticPeer(peerIp, UdpSocket.endpoint(0x7F000001, peerPort))), dataPlane.proxy(),
                 counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())));
-            dataPlane.start(conductor, 0);
+            dataPlane.start(conductor, 0, new int[0]);
         }
 
         String nonZeroCounters()

@@ -18,6 +18,7 @@ import wow.dataplane.port.UdpPort;
 import wow.dataplane.status.CounterTypes;
 import wow.dataplane.status.CountersFile;
 import wow.dataplane.status.QueueCounters;
+import wow.shim.Shim;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -135,8 +136,10 @@ public final class DataPlane implements AutoCloseable
      * in SHARED mode one {@code wow-shared} thread for all.
      *
      * @param spinNs how long a data-plane thread spins after its last work before it blocks.
+     * @param cpus   CPUs to pin queue threads to, queue q on {@code cpus[q % cpus.length]} (the shared
+     *               thread on {@code cpus[0]}); empty to leave placement to the scheduler.
      */
-    public void start(final Agent conductor, final long spinNs)
+    public void start(final Agent conductor, final long spinNs, final int[] cpus)
     {
         if (mode == ThreadingMode.DEDICATED)
         {
@@ -165,9 +168,18 @@ public final class DataPlane implements AutoCloseable
                     spinNs),
                 this::onError, errors, new CompositeAgent(all)));
         }
-        for (final AgentRunner runner : runners)
+        for (int i = 0; i < runners.size(); i++)
         {
-            AgentRunner.startOnThread(runner);
+            final boolean isQueueThread = mode == ThreadingMode.SHARED || i < agents.length;
+            final int cpu = cpus.length == 0 || !isQueueThread ? -1 : cpus[i % cpus.length];
+            AgentRunner.startOnThread(runners.get(i), task -> new Thread(() ->
+            {
+                if (cpu >= 0)
+                {
+                    Shim.check(Shim.lib().wow_pin_thread(cpu), "cannot pin " + Thread.currentThread().getName() + " to CPU " + cpu);
+                }
+                task.run();
+            }));
         }
     }
 

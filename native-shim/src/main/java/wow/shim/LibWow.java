@@ -41,6 +41,8 @@ public interface LibWow
 
     int wow_eventfd_signal(int fd);
 
+    int wow_pin_thread(int cpu);
+
     int wow_close(int fd);
 
     int wow_strerror(int errnum, byte[] out, int len);

@@ -115,7 +115,7 @@ public final class Node implements AutoCloseable
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
         final Conductor conductor = new Conductor(config.virtualIp(), config.prefix(), config.peers(), dataPlane.proxy(),
             counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log);
-        dataPlane.start(conductor, config.spinUs() * 1000L);
+        dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
         log.event("node_started", config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
     }
 

@@ -31,6 +31,8 @@ final class NodeCommand
         "  --keepalive-ms N       keepalive interval on a link (default 5000)",
         "  --offload on|off       coalesce received TCP segments into GSO super-frames for the TAP",
         "                         (virtio-net header on the TAP; default on)",
+        "  --cpus LIST            pin queue threads to these CPUs, e.g. 0 or 2,3 or 4-7 (queue q on the",
+        "                         q-th, round robin; default: the scheduler places them)",
         "  --spin-us N            spin N microseconds after work before sleeping in poll (default 0;",
         "                         lowers latency on hosts with idle cores, costs CPU while traffic flows)");
 
@@ -68,7 +70,7 @@ final class NodeCommand
     {
         final Args args = new Args(argv,
             Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us", "--offload"),
+                "--keepalive-ms", "--spin-us", "--offload", "--cpus"),
             Set.of("--peer"),
             Set.of("--no-tap"));
         if (!args.has("--listen"))
@@ -161,7 +163,8 @@ final class NodeCommand
         final Path stateDir = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
             defaultStateDir(tap == null ? "router-" + listenPort : tap);
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
-            threading, keepalive, spinUs, offloadText.equals("on"));
+            threading, keepalive, spinUs, offloadText.equals("on"),
+            parseCpus(args.get("--cpus", "")));
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */
@@ -174,6 +177,39 @@ final class NodeCommand
         final String xdg = System.getenv("XDG_STATE_HOME");
         final Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
         return base.resolve("wow").resolve(name);
+    }
+
+    /** Parses a CPU list such as {@code 0}, {@code 2,3} or {@code 4-7}, checked against this host. */
+    static int[] parseCpus(final String text)
+    {
+        if (text.isEmpty())
+        {
+            return new int[0];
+        }
+        final int available = Runtime.getRuntime().availableProcessors();
+        final List<Integer> cpus = new ArrayList<>();
+        try
+        {
+            for (final String part : text.split(",", -1))
+            {
+                final int dash = part.indexOf('-');
+                final int from = Integer.parseInt(dash < 0 ? part : part.substring(0, dash));
+                final int to = dash < 0 ? from : Integer.parseInt(part.substring(dash + 1));
+                if (from < 0 || to < from || to >= available)
+                {
+                    throw new NumberFormatException();
+                }
+                for (int c = from; c <= to; c++)
+                {
+                    cpus.add(c);
+                }
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new UsageException("bad --cpus '" + text + "': expected a list like 0,2-3 of CPUs 0 to " + (available - 1));
+        }
+        return cpus.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static int parseIp(final String text, final String option)

@@ -25,6 +25,7 @@ import java.util.List;
  * @param keepaliveMs   keepalive interval of a link.
  * @param spinUs        how long a data-plane thread spins after work before it blocks.
  * @param offload       whether TCP segments bound for the TAP are coalesced into GSO super-frames.
+ * @param cpus          CPUs the queue threads are pinned to (empty: not pinned).
  */
 public record NodeConfig(
     int listenAddress,
@@ -39,7 +40,8 @@ public record NodeConfig(
     ThreadingMode threading,
     long keepaliveMs,
     int spinUs,
-    boolean offload)
+    boolean offload,
+    int[] cpus)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
@@ -62,6 +64,7 @@ public record NodeConfig(
         return "listen=" + Ipv4.toString(listenAddress) + ":" + listenPort +
             " ip=" + (virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
             " tap=" + (tapName == null ? "none" : tapName) + " queues=" + queues + " mtu=" + innerMtu() +
-            " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") + " peers=" + peers.size() + " state_dir=" + stateDir;
+            " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
+            " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() + " state_dir=" + stateDir;
     }
 }

@@ -36,6 +36,22 @@ class NodeCommandTest
     }
 
     @Test
+    void parsesCpuLists()
+    {
+        assertEquals(0, NodeCommand.parseCpus("").length);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0}, NodeCommand.parseCpus("0"));
+        final int last = Runtime.getRuntime().availableProcessors() - 1;
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+            java.util.stream.IntStream.rangeClosed(0, last).toArray(), NodeCommand.parseCpus("0-" + last));
+        assertEquals("bad --cpus '" + (last + 1) + "': expected a list like 0,2-3 of CPUs 0 to " + last,
+            assertThrows(UsageException.class, () -> NodeCommand.parseCpus(String.valueOf(last + 1))).getMessage());
+        for (final String bad : new String[] {"a", "1-0", "-1", "0,", "0-"})
+        {
+            assertThrows(UsageException.class, () -> NodeCommand.parseCpus(bad), bad);
+        }
+    }
+
+    @Test
     void defaults()
     {
         final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24"});

@@ -184,6 +184,8 @@ int wow_udp_open(int addr_be, int port, int reuseport, int bufsize)
     if (fd < 0) return -errno;
     int one = 1;
     if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) goto fail;
+    /* Report the socket's drop counter with received datagrams, so kernel drops are counted too. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) < 0) goto fail;
     if (bufsize > 0) {
         /* Best effort: FORCE needs CAP_NET_ADMIN, the plain option is capped by rmem_max. */
         if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
@@ -216,6 +218,7 @@ int wow_udp_local_port(int fd)
 static __thread struct mmsghdr t_msgs[WOW_MAX_BATCH];
 static __thread struct iovec t_iov[WOW_MAX_BATCH];
 static __thread struct sockaddr_in t_addr[WOW_MAX_BATCH];
+static __thread uint64_t t_cmsg[WOW_MAX_BATCH][4]; /* room for one SO_RXQ_OVFL cmsg each */
 
 /* Endpoints cross the boundary as one int64: IPv4 address (host order) << 16 | port. */
 static inline int64_t pack_endpoint(const struct sockaddr_in *sin)
@@ -233,9 +236,12 @@ static inline void unpack_endpoint(int64_t ep, struct sockaddr_in *sin)
 
 /*
  * recvmmsg of up to n datagrams: datagram i at buf + i*stride (capacity bytes), length in
- * lens[i], sender in endpoints[i]. Returns the count, 0 when nothing is waiting, or -errno.
+ * lens[i], sender in endpoints[i]. *kernel_drops receives the socket's cumulative count of
+ * datagrams the kernel dropped (full receive buffer) as last reported, or is left alone.
+ * Returns the count, 0 when nothing is waiting, or -errno.
  */
-int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *lens, int64_t *endpoints, int n)
+int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *lens, int64_t *endpoints, int n,
+                       int64_t *kernel_drops)
 {
     if (n > WOW_MAX_BATCH) n = WOW_MAX_BATCH;
     for (int i = 0; i < n; i++) {
@@ -246,6 +252,8 @@ int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *
         t_msgs[i].msg_hdr.msg_iovlen = 1;
         t_msgs[i].msg_hdr.msg_name = &t_addr[i];
         t_msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+        t_msgs[i].msg_hdr.msg_control = t_cmsg[i];
+        t_msgs[i].msg_hdr.msg_controllen = sizeof(t_cmsg[i]);
     }
     int r;
     do {
@@ -256,6 +264,16 @@ int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *
         /* A datagram longer than capacity is truncated: report it as oversized. */
         lens[i] = (t_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? -1 : (int32_t)t_msgs[i].msg_len;
         endpoints[i] = pack_endpoint(&t_addr[i]);
+    }
+    if (r > 0) {
+        struct msghdr *last = &t_msgs[r - 1].msg_hdr;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(last); c != NULL; c = CMSG_NXTHDR(last, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                uint32_t drops;
+                memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+                *kernel_drops = drops;
+            }
+        }
     }
     return r;
 }

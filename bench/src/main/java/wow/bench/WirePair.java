@@ -84,6 +84,12 @@ final class WirePair
         }
 
         @Override
+        public long kernelDrops()
+        {
+            return 0;
+        }
+
+        @Override
         public int pollFd()
         {
             return -1;

@@ -17,6 +17,7 @@ import wow.dataplane.protocol.WireHeader;
 import wow.dataplane.status.CounterTypes;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +43,9 @@ public final class Conductor implements Agent
     private final LinkTable links;
     private final AtomicCounter fibPublished;
     private final AtomicCounter controlRejected;
+    private final AtomicCounter tapKernelDropped;
+    private final LongSupplier tapKernelDrops;
+    private int timerTicks;
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
     private final MessageHandler upHandler = this::onUp;
 
@@ -59,6 +63,8 @@ public final class Conductor implements Agent
      * @param clock       time source (a manual clock in tests).
      * @param keepaliveMs interval of keepalives on an established link.
      * @param log         event log.
+     * @param tapKernelDrops reads how many frames the kernel dropped because the TAP's queue to
+     *                    this node was full (interface tx_dropped); looked at once a second.
      */
     public Conductor(
         final int localIp,
@@ -68,8 +74,10 @@ public final class Conductor implements Agent
         final CountersManager counters,
         final NanoClock clock,
         final long keepaliveMs,
-        final EventLog log)
+        final EventLog log,
+        final LongSupplier tapKernelDrops)
     {
+        this.tapKernelDrops = tapKernelDrops;
         this.localIp = localIp;
         this.prefix = prefix;
         this.localAddress = StaticAddresses.ofVirtualIp(localIp);
@@ -89,6 +97,7 @@ public final class Conductor implements Agent
         }
         fibPublished = counters.newCounter("fib_published", CounterTypes.FIB_PUBLISHED);
         controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         fibVersion = dataPlane.current().version();
         fibDirty = true;
     }
@@ -126,6 +135,10 @@ public final class Conductor implements Agent
     private int onTimer()
     {
         int work = 0;
+        if (++timerTicks % 10 == 0)
+        {
+            tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
+        }
         for (final var link : links.all())
         {
             final boolean handshaking = link.remoteId() == 0 || !link.peerKnowsUs();

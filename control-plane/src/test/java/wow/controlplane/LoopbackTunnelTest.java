@@ -78,7 +78,7 @@ class LoopbackTunnelTest
                 new Fib.Builder(ip, 24, StaticAddresses.ofVirtualIp(ip)).build(1), counters);
             final Conductor conductor = new Conductor(ip, 24,
                 List.of(new StaticPeer(peerIp, UdpSocket.endpoint(0x7F000001, peerPort))), dataPlane.proxy(),
-                counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())));
+                counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())), () -> 0);
             dataPlane.start(conductor, 0, new int[0]);
         }
 

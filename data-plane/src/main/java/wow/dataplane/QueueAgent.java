@@ -425,6 +425,11 @@ public final class QueueAgent implements Agent
             return 0;
         }
         counters.udpRxDatagrams.getAndAddRelease(n);
+        final long kernelDrops = udp.kernelDrops();
+        if (kernelDrops != counters.udpRxKernelDrops.getPlain())
+        {
+            counters.udpRxKernelDrops.setRelease(kernelDrops);
+        }
         final UnsafeBuffer buffer = udpIn.buffer();
         tapOut.reset();
         udpOut.reset();

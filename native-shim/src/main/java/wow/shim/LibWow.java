@@ -29,7 +29,7 @@ public interface LibWow
 
     int wow_udp_local_port(int fd);
 
-    int wow_udp_recv_batch(int fd, long buf, int stride, int capacity, long lens, long endpoints, int n);
+    int wow_udp_recv_batch(int fd, long buf, int stride, int capacity, long lens, long endpoints, int n, long kernelDrops);
 
     int wow_udp_send_batch(int fd, long base, long offs, long lens, long endpoints, int n, long refusedOut);
 

@@ -72,11 +72,11 @@ class ShimBindingTest
                 assertEquals(0x40 + i, in.getByte(i * 512));
             }
             final Pointer from = direct(128);
-            assertEquals(2, LIB.wow_udp_recv_batch(b.fd(), address(in), 512, 500, address(inLens), address(from), 64));
+            assertEquals(2, LIB.wow_udp_recv_batch(b.fd(), address(in), 512, 500, address(inLens), address(from), 64, address(direct(8))));
             assertEquals(13, inLens.getInt(0));
             assertEquals(0x44, in.getByte(512));
             assertEquals(UdpSocket.endpoint(0x7F000001, a.port()), from.getLong(0));
-            assertEquals(0, LIB.wow_udp_recv_batch(b.fd(), address(in), 512, 500, address(inLens), address(from), 64),
+            assertEquals(0, LIB.wow_udp_recv_batch(b.fd(), address(in), 512, 500, address(inLens), address(from), 64, address(direct(8))),
                 "nothing left: 0, not an error");
             assertEquals(0, LIB.wow_read_batch(b.fd(), address(in), 512, 500, address(inLens), 3, address(err)));
             assertEquals(0, err.getInt(0));
@@ -102,8 +102,47 @@ class ShimBindingTest
             LIB.wow_poll(address(fds), 1, -1, 1000);
             final Pointer inLens = direct(8);
             assertEquals(1, LIB.wow_udp_recv_batch(b.fd(), address(direct(4096)), 2048, 2048, address(inLens),
-                address(direct(8)), 1));
+                address(direct(8)), 1, address(direct(8))));
             assertEquals(-1, inLens.getInt(0));
+        }
+    }
+
+    @Test
+    void reportsWhatTheKernelDroppedOnAFullReceiveBuffer() throws Exception
+    {
+        try (UdpSocket a = UdpSocket.open(loopback(), 0, false); UdpSocket b = UdpSocket.open(loopback(), 0, false))
+        {
+            final Pointer data = direct(65536);
+            final Pointer offs = direct(8 * 64);
+            final Pointer lens = direct(4 * 64);
+            final Pointer eps = direct(8 * 64);
+            for (int i = 0; i < 64; i++)
+            {
+                offs.putLong(i * 8, 0);
+                lens.putInt(i * 4, 1400);
+                eps.putLong(i * 8, UdpSocket.endpoint(0x7F000001, b.port()));
+            }
+            // far more than the 4 MiB receive buffer holds: the kernel must drop some
+            for (int round = 0; round < 200; round++)
+            {
+                LIB.wow_udp_send_batch(a.fd(), address(data), address(offs), address(lens), address(eps), 64, address(direct(8)));
+            }
+            final Pointer drops = direct(8);
+            drops.putLong(0, -1);
+            final Pointer in = direct(64 * 2048);
+            long received = 0;
+            int n;
+            while ((n = LIB.wow_udp_recv_batch(b.fd(), address(in), 2048, 2048, address(direct(256)), address(direct(512)), 64,
+                address(drops))) > 0)
+            {
+                received += n;
+            }
+            // the kernel reports its count with the next datagram it queues after the drops
+            LIB.wow_udp_send_batch(a.fd(), address(data), address(offs), address(lens), address(eps), 1, address(direct(8)));
+            received += LIB.wow_udp_recv_batch(b.fd(), address(in), 2048, 2048, address(direct(256)), address(direct(512)), 64,
+                address(drops));
+            assertTrue(drops.getLong(0) > 0, "drops reported");
+            assertEquals(200 * 64 + 1, received + drops.getLong(0), "every datagram either received or counted as dropped");
         }
     }
 

@@ -114,7 +114,7 @@ public final class Node implements AutoCloseable
         dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
         final Conductor conductor = new Conductor(config.virtualIp(), config.prefix(), config.peers(), dataPlane.proxy(),
-            counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log);
+            counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()));
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
         log.event("node_started", config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
     }
@@ -133,6 +133,23 @@ public final class Node implements AutoCloseable
         catch (final IOException ignored)
         {
             // best effort: without it IPv6 frames are counted as not_ipv4 drops
+        }
+    }
+
+    /** @return the TAP's tx_dropped statistic: frames the kernel could not queue to this node. */
+    private static long tapTxDropped(final String tapName)
+    {
+        if (tapName == null)
+        {
+            return 0;
+        }
+        try
+        {
+            return Long.parseLong(Files.readString(Path.of("/sys/class/net", tapName, "statistics", "tx_dropped")).trim());
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            return 0;
         }
     }
 

@@ -15,6 +15,9 @@ public final class ShimUdpPort implements UdpPort
     private final org.agrona.concurrent.UnsafeBuffer refused =
         new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
 
+    private final org.agrona.concurrent.UnsafeBuffer kernelDrops =
+        new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
+
     public ShimUdpPort(final UdpSocket socket)
     {
         this.socket = socket;
@@ -24,7 +27,7 @@ public final class ShimUdpPort implements UdpPort
     public int receive(final FrameBatch batch)
     {
         final int n = lib.wow_udp_recv_batch(socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
-            batch.lengthsAddress(), batch.endpointsAddress(), batch.slots());
+            batch.lengthsAddress(), batch.endpointsAddress(), batch.slots(), kernelDrops.addressOffset());
         final int count = Math.max(0, n);
         batch.count(count);
         return count;
@@ -50,6 +53,12 @@ public final class ShimUdpPort implements UdpPort
     public boolean awaitWritable(final int timeoutMs)
     {
         return lib.wow_poll_out(socket.fd(), timeoutMs) > 0;
+    }
+
+    @Override
+    public long kernelDrops()
+    {
+        return kernelDrops.getLong(0);
     }
 
     @Override

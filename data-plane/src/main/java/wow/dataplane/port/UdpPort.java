@@ -26,6 +26,12 @@ public interface UdpPort
     /** Waits up to {@code timeoutMs} for room to send; returns true if there is. */
     boolean awaitWritable(int timeoutMs);
 
+    /**
+     * @return datagrams the kernel dropped before this port could receive them (full receive
+     *         buffer), cumulative, as last reported; 0 where nothing can be dropped.
+     */
+    long kernelDrops();
+
     /** @return an fd to poll for readability when idle, or -1 if there is none. */
     int pollFd();
 

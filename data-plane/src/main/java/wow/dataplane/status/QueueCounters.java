@@ -18,6 +18,7 @@ public final class QueueCounters
     public final AtomicCounter tapMergedSegments;
     public final AtomicCounter udpRxDatagrams;
     public final AtomicCounter udpTxDatagrams;
+    public final AtomicCounter udpRxKernelDrops;
     public final AtomicCounter arpReplies;
     public final AtomicCounter transitForwarded;
     public final AtomicCounter controlUp;
@@ -35,6 +36,7 @@ public final class QueueCounters
         tapMergedSegments = traffic(manager, "tap_tx_merged_segments", queue);
         udpRxDatagrams = traffic(manager, "udp_rx_datagrams", queue);
         udpTxDatagrams = traffic(manager, "udp_tx_datagrams", queue);
+        udpRxKernelDrops = traffic(manager, "udp_rx_kernel_drops", queue);
         arpReplies = traffic(manager, "arp_replies", queue);
         transitForwarded = traffic(manager, "transit_forwarded", queue);
         controlUp = traffic(manager, "control_up", queue);

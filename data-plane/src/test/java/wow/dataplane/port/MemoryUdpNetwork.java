@@ -116,6 +116,12 @@ public final class MemoryUdpNetwork
         }
 
         @Override
+        public long kernelDrops()
+        {
+            return 0;
+        }
+
+        @Override
         public int pollFd()
         {
             return -1;

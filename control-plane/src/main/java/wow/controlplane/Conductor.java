@@ -7,6 +7,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
+import wow.controlplane.identity.Identity;
 import wow.controlplane.link.Hello;
 import wow.controlplane.link.Link;
 import wow.controlplane.link.LinkTable;
@@ -48,6 +49,7 @@ public final class Conductor implements Agent
     private int timerTicks;
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
     private final MessageHandler upHandler = this::onUp;
+    private final byte[] peerAddress = new byte[Identity.ADDRESS_LENGTH];
 
     private long fibVersion;
     private boolean fibDirty;
@@ -56,6 +58,7 @@ public final class Conductor implements Agent
 
     /**
      * @param localIp     this host's virtual IP (0 for a node without one).
+     * @param localAddress this node's 20-byte ring address (its identity's).
      * @param prefix      prefix length of the virtual subnet.
      * @param peers       static peers.
      * @param dataPlane   the data plane's proxy.
@@ -68,6 +71,7 @@ public final class Conductor implements Agent
      */
     public Conductor(
         final int localIp,
+        final byte[] localAddress,
         final int prefix,
         final List<StaticPeer> peers,
         final DataPlaneProxy dataPlane,
@@ -80,7 +84,7 @@ public final class Conductor implements Agent
         this.tapKernelDrops = tapKernelDrops;
         this.localIp = localIp;
         this.prefix = prefix;
-        this.localAddress = StaticAddresses.ofVirtualIp(localIp);
+        this.localAddress = localAddress.clone();
         this.dataPlane = dataPlane;
         this.clock = clock;
         this.log = log;
@@ -93,7 +97,7 @@ public final class Conductor implements Agent
             {
                 throw new IllegalArgumentException("--peer " + peer + " names this host's own virtual IP");
             }
-            links.add(peer.virtualIp(), StaticAddresses.ofVirtualIp(peer.virtualIp()), peer.endpoint());
+            links.add(peer.virtualIp(), new byte[Identity.ADDRESS_LENGTH], peer.endpoint());
         }
         fibPublished = counters.newCounter("fib_published", CounterTypes.FIB_PUBLISHED);
         controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
@@ -195,7 +199,8 @@ public final class Conductor implements Agent
         final boolean knowsUs = buffer.getInt(datagram + WireHeader.LINK_ID_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) ==
             link.localId();
         final boolean wasUp = link.isUp();
-        if (link.heard(theirId, knowsUs, nowNs))
+        Hello.address(buffer, hello, peerAddress);
+        if (link.heard(theirId, peerAddress, knowsUs, nowNs))
         {
             fibDirty = true;
         }

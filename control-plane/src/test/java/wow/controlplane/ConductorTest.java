@@ -3,6 +3,7 @@ package wow.controlplane;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import wow.controlplane.identity.Identity;
 import wow.controlplane.link.Hello;
 import wow.controlplane.link.Link;
 import wow.dataplane.DataPlane;
@@ -49,6 +50,7 @@ class ConductorTest
         final MemoryTapPort tap = new MemoryTapPort();
         final MemoryUdpNetwork.Port udp;
         final CountersFile counters = CountersFile.inMemory(512);
+        final Identity identity = Identity.generate();
         final DataPlane dataPlane;
         final Conductor conductor;
 
@@ -56,8 +58,8 @@ class ConductorTest
         {
             udp = net.bind(endpoint);
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(udp), Frames.HOST_MAC, 1420,
-                new Fib.Builder(ip, 24, StaticAddresses.ofVirtualIp(ip)).build(1), counters);
-            conductor = new Conductor(ip, 24, List.of(new StaticPeer(peerIp, peerEndpoint)), dataPlane.proxy(),
+                new Fib.Builder(ip, 24, identity.address()).build(1), counters);
+            conductor = new Conductor(ip, identity.address(), 24, List.of(new StaticPeer(peerIp, peerEndpoint)), dataPlane.proxy(),
                 counters.manager(), () -> now[0], 1000, new EventLog(log), () -> 0);
         }
 
@@ -121,6 +123,8 @@ class ConductorTest
         assertEquals(b.link().localId(), a.link().remoteId());
         assertEquals(a.link().localId(), b.link().remoteId());
         assertTrue(a.link().peerKnowsUs() && b.link().peerKnowsUs());
+        assertArrayEquals(b.identity.address(), a.link().address(), "the peer's ring address comes with its HELLO");
+        assertArrayEquals(a.identity.address(), b.link().address());
         final Fib fib = a.dataPlane.proxy().current();
         assertEquals(a.link().remoteId(), fib.linkRemoteId(0));
         assertTrue(logA.toString().contains("link_up peer=10.5.0.2 endpoint=198.51.100.2:4000"));
@@ -204,7 +208,7 @@ class ConductorTest
         try (DataPlane dp = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()), List.of(udp), Frames.HOST_MAC,
             1420, new Fib.Builder(IP_A, 24, new byte[20]).build(1), counters))
         {
-            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new Conductor(IP_A, 24,
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new Conductor(IP_A, new byte[20], 24,
                 List.of(new StaticPeer(IP_A, EP_B)), dp.proxy(), counters.manager(), () -> 0, 1000,
                 new EventLog(System.err), () -> 0));
             assertEquals("--peer 10.5.0.1=198.51.100.2:4000 names this host's own virtual IP", ex.getMessage());

@@ -3,6 +3,7 @@ package wow.controlplane;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import wow.controlplane.identity.Identity;
 import wow.dataplane.DataPlane;
 import wow.dataplane.ThreadingMode;
 import wow.dataplane.fib.Fib;
@@ -43,6 +44,7 @@ class LoopbackTunnelTest
         final List<MemoryTapPort> taps = new ArrayList<>();
         final List<UdpSocket> sockets = new ArrayList<>();
         final CountersFile counters = CountersFile.inMemory(512);
+        final Identity identity = Identity.generate();
         DataPlane dataPlane;
 
         Node(final ThreadingMode mode, final int queues) throws Exception
@@ -75,8 +77,8 @@ class LoopbackTunnelTest
                 udps.add(new ShimUdpPort(s));
             }
             dataPlane = new DataPlane(mode, new ArrayList<>(taps), udps, Frames.HOST_MAC, 1420,
-                new Fib.Builder(ip, 24, StaticAddresses.ofVirtualIp(ip)).build(1), counters);
-            final Conductor conductor = new Conductor(ip, 24,
+                new Fib.Builder(ip, 24, identity.address()).build(1), counters);
+            final Conductor conductor = new Conductor(ip, identity.address(), 24,
                 List.of(new StaticPeer(peerIp, UdpSocket.endpoint(0x7F000001, peerPort))), dataPlane.proxy(),
                 counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())), () -> 0);
             dataPlane.start(conductor, 0, new int[0]);

@@ -4,7 +4,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.SystemNanoClock;
 import wow.controlplane.Conductor;
 import wow.controlplane.EventLog;
-import wow.controlplane.StaticAddresses;
+import wow.controlplane.identity.Identity;
 import wow.dataplane.DataPlane;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.port.ShimTapPort;
@@ -109,14 +109,14 @@ public final class Node implements AutoCloseable
         }
 
         counters = CountersFile.create(config.stateDir().resolve("counters"), CountersFile.DEFAULT_COUNTERS);
-        final Fib initial = new Fib.Builder(config.virtualIp(), config.prefix(), StaticAddresses.ofVirtualIp(config.virtualIp()))
-            .build(1);
+        final Identity identity = Identity.loadOrCreate(config.stateDir());
+        final Fib initial = new Fib.Builder(config.virtualIp(), config.prefix(), identity.address()).build(1);
         dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
-        final Conductor conductor = new Conductor(config.virtualIp(), config.prefix(), config.peers(), dataPlane.proxy(),
+        final Conductor conductor = new Conductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(), dataPlane.proxy(),
             counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()));
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
-        log.event("node_started", config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
+        log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
     }
 
     /** IPv6 router solicitations and MLD on a fresh TAP would only be counted drops: switch it off. */

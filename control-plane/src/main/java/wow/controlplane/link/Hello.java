@@ -64,6 +64,12 @@ public final class Hello
         return buffer.getInt(offset + LINK_ID_OFFSET, ByteOrder.BIG_ENDIAN);
     }
 
+    /** Copies the sender's 20-byte ring address into {@code out}. */
+    public static void address(final DirectBuffer buffer, final int offset, final byte[] out)
+    {
+        buffer.getBytes(offset + ADDRESS_OFFSET, out, 0, 20);
+    }
+
     public static int virtualIp(final DirectBuffer buffer, final int offset)
     {
         return buffer.getInt(offset + VIRTUAL_IP_OFFSET, ByteOrder.BIG_ENDIAN);

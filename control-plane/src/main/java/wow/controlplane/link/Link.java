@@ -107,11 +107,13 @@ public final class Link
     /**
      * Records a HELLO from the peer.
      *
-     * @return true if the peer's link id changed, so the FIB must be rebuilt.
+     * @param theirAddress the ring address the peer announced.
+     * @return true if the peer's link id or address changed, so the FIB must be rebuilt.
      */
-    public boolean heard(final int theirId, final boolean knowsUs, final long nowNs)
+    public boolean heard(final int theirId, final byte[] theirAddress, final boolean knowsUs, final long nowNs)
     {
-        final boolean changed = theirId != remoteId;
+        final boolean changed = theirId != remoteId || !java.util.Arrays.equals(address, theirAddress);
+        System.arraycopy(theirAddress, 0, address, 0, address.length);
         remoteId = theirId;
         peerKnowsUs = knowsUs;
         lastHeardNs = nowNs;

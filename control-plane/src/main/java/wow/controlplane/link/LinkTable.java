@@ -30,7 +30,11 @@ public final class LinkTable
         this.counters = counters;
     }
 
-    /** Adds a link to a peer and allocates its id and counters. */
+    /**
+     * Adds a link to a peer and allocates its id and counters.
+     *
+     * @param address the peer's ring address, all zero until its first HELLO tells it.
+     */
     public Link add(final int virtualIp, final byte[] address, final long endpoint)
     {
         if (byVirtualIp.containsKey(virtualIp))

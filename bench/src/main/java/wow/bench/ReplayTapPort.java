@@ -13,21 +13,35 @@ import wow.dataplane.port.TapPort;
 final class ReplayTapPort implements TapPort
 {
     private final byte[] frame;
+    private final byte[] vnetHeader;
+    private final int framesPerRead;
     private FrameBatch primed;
     long written;
     long reads;
 
     ReplayTapPort(final byte[] frame)
     {
+        this(frame, null, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param vnetHeader     a virtio-net header to put in front of every frame (null: none).
+     * @param framesPerRead  how many frames one read returns at most.
+     */
+    ReplayTapPort(final byte[] frame, final byte[] vnetHeader, final int framesPerRead)
+    {
         this.frame = frame.clone();
+        this.vnetHeader = vnetHeader == null ? null : vnetHeader.clone();
+        this.framesPerRead = framesPerRead;
     }
 
     @Override
     public int read(final FrameBatch batch)
     {
+        final int n = Math.min(batch.slots(), framesPerRead);
         if (primed != batch)
         {
-            for (int i = 0; i < batch.slots(); i++)
+            for (int i = 0; i < n; i++)
             {
                 batch.buffer().putBytes(batch.dataOffset(i), frame);
                 batch.length(i, frame.length);
@@ -36,14 +50,21 @@ final class ReplayTapPort implements TapPort
         }
         else
         {
-            for (int i = 0; i < batch.slots(); i++)
+            for (int i = 0; i < n; i++)
             {
                 batch.buffer().putBytes(batch.dataOffset(i), frame, 0, 14);
             }
         }
+        if (vnetHeader != null)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                batch.buffer().putBytes(batch.dataOffset(i) - vnetHeader.length, vnetHeader);
+            }
+        }
         reads++;
-        batch.count(batch.slots());
-        return batch.slots();
+        batch.count(n);
+        return n;
     }
 
     @Override
@@ -56,7 +77,7 @@ final class ReplayTapPort implements TapPort
     @Override
     public int vnetHeaderLength()
     {
-        return 0;
+        return vnetHeader == null ? 0 : vnetHeader.length;
     }
 
     @Override

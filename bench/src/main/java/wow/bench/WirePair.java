@@ -105,7 +105,18 @@ final class WirePair
     /** A TAP that accepts and counts writes and never has anything to read. */
     static final class SinkTap implements TapPort
     {
+        private final int vnetHeaderLength;
         long written;
+
+        SinkTap()
+        {
+            this(0);
+        }
+
+        SinkTap(final int vnetHeaderLength)
+        {
+            this.vnetHeaderLength = vnetHeaderLength;
+        }
 
         @Override
         public int read(final FrameBatch batch)
@@ -124,7 +135,7 @@ final class WirePair
         @Override
         public int vnetHeaderLength()
         {
-            return 0;
+            return vnetHeaderLength;
         }
 
         @Override

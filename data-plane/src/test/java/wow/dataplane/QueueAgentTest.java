@@ -450,6 +450,33 @@ class QueueAgentTest
     }
 
     @Test
+    void survivesRandomOffloadHeadersAndFrames()
+    {
+        final MemoryTapPort vnetTap = new MemoryTapPort(10);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { });
+        final Random random = new Random(99);
+        for (int round = 0; round < 3000; round++)
+        {
+            final byte[] payload = new byte[random.nextInt(5000)];
+            random.nextBytes(payload);
+            byte[] frame = Frames.ethernet(Frames.tcp(LOCAL_IP, PEER_IP, 1, 2, random.nextInt(), 0x10, payload, 0));
+            if (random.nextBoolean())
+            {
+                frame[14 + random.nextInt(60)] = (byte)random.nextInt(); // break a header byte
+            }
+            if (random.nextInt(4) == 0)
+            {
+                frame = Arrays.copyOf(frame, random.nextInt(frame.length + 1));
+            }
+            vnetTap.inject(vnet(random.nextInt(4), random.nextInt(6), random.nextInt(3000) - 100, random.nextInt(200),
+                random.nextInt(40)), frame);
+            agent.doWork();
+            received(peer);
+        }
+        assertEquals(3000, counters.tapRxFrames.get());
+    }
+
+    @Test
     void survivesRandomInputOnBothSides()
     {
         final Random random = new Random(42);

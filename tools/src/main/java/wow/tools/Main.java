@@ -16,6 +16,8 @@ public final class Main
         "  node  --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N]",
         "        [--no-tap] [--state-dir DIR] [--underlay-mtu N] [--threading dedicated|shared] [--keepalive-ms N]",
         "  counters [--state-dir DIR] [--all]   a running node's live counters (non-zero unless --all)",
+        "  sim   --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",
+        "        the overlay's control-plane code on a simulated network (deterministic per seed)",
         "  demo  two network namespaces joined by a static WOW tunnel: ping and iperf3 (root)",
         "run 'wow <command> --help' for details");
 
@@ -44,6 +46,8 @@ public final class Main
                     return NodeCommand.run(rest);
                 case "counters":
                     return CountersCommand.run(rest);
+                case "sim":
+                    return SimCommand.run(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             }

@@ -1,0 +1,361 @@
+package wow.controlplane.overlay;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Codec of the overlay protocol messages (network byte order), carried after a CONTROL header
+ * (sent to a link peer) or a ROUTED header (routed over the ring). Every message starts with
+ * {@code [type u8][connection types u8][flags u8][reserved u8]}. Decoding checks every length and
+ * returns null for anything malformed; it never throws. Used by the conductor thread.
+ *
+ * <pre>
+ * LINK_REQUEST / LINK_REPLY: link id i32 | virtual ip i32 | address 20 | observed endpoint i64 | endpoints
+ * PING / PONG:               address 20 | observed endpoint i64
+ * CLOSE:                     address 20
+ * CTM_REQUEST (routed):      token i32 | peer (requester)
+ * CTM_REPLY:                 token i32 | peer (responder) | count u8 | peer...  (its neighbours near the requester)
+ * NEIGHBOURS:                count u8 | peer...
+ * PROBE / PROBE_REPLY (routed exact): token i32 | address 20 (the prober)
+ * DHT_PUT (routed closest):  ttl s i32 | key 20 | replicas u8 | value length u16 | value
+ * DHT_GET (routed closest):  token i32 | key 20 | requester 20
+ * DHT_REPLY (routed exact):  token i32 | key 20 | found u8 | ttl s i32 | value length u16 | value
+ * peer:                      address 20 | virtual ip i32 | endpoints
+ * endpoints:                 count u8 | endpoint i64...   (at most 8)
+ * </pre>
+ */
+public final class Messages
+{
+    public static final int LINK_REQUEST = 2;
+    public static final int LINK_REPLY = 3;
+    public static final int PING = 4;
+    public static final int PONG = 5;
+    public static final int CLOSE = 6;
+    public static final int CTM_REQUEST = 7;
+    public static final int CTM_REPLY = 8;
+    public static final int NEIGHBOURS = 9;
+    public static final int PROBE = 10;
+    public static final int PROBE_REPLY = 11;
+    public static final int DHT_PUT = 12;
+    public static final int DHT_GET = 13;
+    public static final int DHT_REPLY = 14;
+
+    public static final int MAX_ENDPOINTS = 8;
+    public static final int MAX_PEERS = 16;
+    public static final int MAX_VALUE = 256;
+
+    private Messages()
+    {
+    }
+
+    /** A node as messages describe it. */
+    public record Peer(byte[] address, int virtualIp, long[] endpoints)
+    {
+    }
+
+    /** One decoded message; fields not used by its type are zero or null. */
+    public record Message(
+        int type,
+        int connectionTypes,
+        int linkId,
+        int virtualIp,
+        byte[] address,
+        long observed,
+        long[] endpoints,
+        int token,
+        Peer peer,
+        List<Peer> peers,
+        byte[] key,
+        int ttlSeconds,
+        int replicas,
+        boolean found,
+        byte[] value)
+    {
+    }
+
+    /** @return the message type of an encoded message, or 0 if it is too short. */
+    public static int type(final byte[] bytes, final int offset, final int length)
+    {
+        return length < 4 ? 0 : bytes[offset] & 0xFF;
+    }
+
+    private static ByteBuffer header(final int capacity, final int type, final int connectionTypes)
+    {
+        return ByteBuffer.allocate(capacity).put((byte)type).put((byte)connectionTypes).put((byte)0).put((byte)0);
+    }
+
+    private static byte[] done(final ByteBuffer b)
+    {
+        final byte[] out = new byte[b.position()];
+        b.flip().get(out);
+        return out;
+    }
+
+    private static void putEndpoints(final ByteBuffer b, final long[] endpoints)
+    {
+        final int n = Math.min(endpoints.length, MAX_ENDPOINTS);
+        b.put((byte)n);
+        for (int i = 0; i < n; i++)
+        {
+            b.putLong(endpoints[i]);
+        }
+    }
+
+    private static void putPeer(final ByteBuffer b, final Peer peer)
+    {
+        b.put(peer.address()).putInt(peer.virtualIp());
+        putEndpoints(b, peer.endpoints());
+    }
+
+    private static int peerSize(final Peer peer)
+    {
+        return 20 + 4 + 1 + 8 * Math.min(peer.endpoints().length, MAX_ENDPOINTS);
+    }
+
+    public static byte[] link(
+        final int type, final int connectionTypes, final int linkId, final int virtualIp, final byte[] address,
+        final long observed, final long[] endpoints)
+    {
+        final ByteBuffer b = header(4 + 4 + 4 + 20 + 8 + 1 + 8 * MAX_ENDPOINTS, type, connectionTypes);
+        b.putInt(linkId).putInt(virtualIp).put(address).putLong(observed);
+        putEndpoints(b, endpoints);
+        return done(b);
+    }
+
+    /** @param connectionTypes what the sender uses the link for, so the peer keeps it while needed. */
+    public static byte[] ping(final int type, final int connectionTypes, final byte[] address, final long observed)
+    {
+        return done(header(4 + 20 + 8, type, connectionTypes).put(address).putLong(observed));
+    }
+
+    public static byte[] close(final byte[] address)
+    {
+        return done(header(4 + 20, CLOSE, 0).put(address));
+    }
+
+    public static byte[] ctmRequest(final int connectionTypes, final int token, final Peer requester)
+    {
+        final ByteBuffer b = header(4 + 4 + peerSize(requester), CTM_REQUEST, connectionTypes).putInt(token);
+        putPeer(b, requester);
+        return done(b);
+    }
+
+    public static byte[] ctmReply(final int connectionTypes, final int token, final Peer responder, final List<Peer> near)
+    {
+        int size = 4 + 4 + peerSize(responder) + 1;
+        final int n = Math.min(near.size(), MAX_PEERS);
+        for (int i = 0; i < n; i++)
+        {
+            size += peerSize(near.get(i));
+        }
+        final ByteBuffer b = header(size, CTM_REPLY, connectionTypes).putInt(token);
+        putPeer(b, responder);
+        b.put((byte)n);
+        for (int i = 0; i < n; i++)
+        {
+            putPeer(b, near.get(i));
+        }
+        return done(b);
+    }
+
+    public static byte[] neighbours(final List<Peer> near)
+    {
+        final int n = Math.min(near.size(), MAX_PEERS);
+        int size = 4 + 1;
+        for (int i = 0; i < n; i++)
+        {
+            size += peerSize(near.get(i));
+        }
+        final ByteBuffer b = header(size, NEIGHBOURS, 0).put((byte)n);
+        for (int i = 0; i < n; i++)
+        {
+            putPeer(b, near.get(i));
+        }
+        return done(b);
+    }
+
+    public static byte[] probe(final int type, final int token, final byte[] prober)
+    {
+        return done(header(4 + 4 + 20, type, 0).putInt(token).put(prober));
+    }
+
+    public static byte[] dhtPut(final int ttlSeconds, final byte[] key, final int replicas, final byte[] value)
+    {
+        return done(header(4 + 4 + 20 + 1 + 2 + value.length, DHT_PUT, 0).putInt(ttlSeconds).put(key).put((byte)replicas)
+            .putShort((short)value.length).put(value));
+    }
+
+    public static byte[] dhtGet(final int token, final byte[] key, final byte[] requester)
+    {
+        return done(header(4 + 4 + 20 + 20, DHT_GET, 0).putInt(token).put(key).put(requester));
+    }
+
+    public static byte[] dhtReply(final int token, final byte[] key, final boolean found, final int ttlSeconds, final byte[] value)
+    {
+        final byte[] v = value == null ? new byte[0] : value;
+        return done(header(4 + 4 + 20 + 1 + 4 + 2 + v.length, DHT_REPLY, 0).putInt(token).put(key).put((byte)(found ? 1 : 0))
+            .putInt(ttlSeconds).putShort((short)v.length).put(v));
+    }
+
+    /** @return the decoded message, or null if it is malformed or of an unknown type. */
+    public static Message decode(final byte[] bytes, final int offset, final int length)
+    {
+        if (length < 4 || offset < 0 || offset + length > bytes.length)
+        {
+            return null;
+        }
+        final ByteBuffer b = ByteBuffer.wrap(bytes, offset, length).slice();
+        final int type = b.get() & 0xFF;
+        final int connectionTypes = b.get() & 0xFF;
+        b.get();
+        b.get();
+        try
+        {
+            switch (type)
+            {
+                case LINK_REQUEST:
+                case LINK_REPLY:
+                {
+                    final int linkId = b.getInt();
+                    final int vip = b.getInt();
+                    final byte[] address = bytes20(b);
+                    final long observed = b.getLong();
+                    final long[] eps = endpoints(b);
+                    return eps == null ? null :
+                        new Message(type, connectionTypes, linkId, vip, address, observed, eps, 0, null, null, null, 0, 0, false, null);
+                }
+                case PING:
+                case PONG:
+                {
+                    final byte[] address = bytes20(b);
+                    return new Message(type, connectionTypes, 0, 0, address, b.getLong(), null, 0, null, null, null, 0, 0, false,
+                        null);
+                }
+                case CLOSE:
+                    return new Message(type, 0, 0, 0, bytes20(b), 0, null, 0, null, null, null, 0, 0, false, null);
+                case CTM_REQUEST:
+                {
+                    final int token = b.getInt();
+                    final Peer peer = peer(b);
+                    return peer == null ? null :
+                        new Message(type, connectionTypes, 0, 0, null, 0, null, token, peer, null, null, 0, 0, false, null);
+                }
+                case CTM_REPLY:
+                {
+                    final int token = b.getInt();
+                    final Peer peer = peer(b);
+                    final List<Peer> peers = peers(b);
+                    return peer == null || peers == null ? null :
+                        new Message(type, connectionTypes, 0, 0, null, 0, null, token, peer, peers, null, 0, 0, false, null);
+                }
+                case NEIGHBOURS:
+                {
+                    final List<Peer> peers = peers(b);
+                    return peers == null ? null :
+                        new Message(type, 0, 0, 0, null, 0, null, 0, null, peers, null, 0, 0, false, null);
+                }
+                case PROBE:
+                case PROBE_REPLY:
+                {
+                    final int token = b.getInt();
+                    return new Message(type, 0, 0, 0, bytes20(b), 0, null, token, null, null, null, 0, 0, false, null);
+                }
+                case DHT_PUT:
+                {
+                    final int ttl = b.getInt();
+                    final byte[] key = bytes20(b);
+                    final int replicas = b.get() & 0xFF;
+                    final byte[] value = value(b);
+                    return value == null || ttl <= 0 ? null :
+                        new Message(type, 0, 0, 0, null, 0, null, 0, null, null, key, ttl, replicas, false, value);
+                }
+                case DHT_GET:
+                {
+                    final int token = b.getInt();
+                    final byte[] key = bytes20(b);
+                    return new Message(type, 0, 0, 0, bytes20(b), 0, null, token, null, null, key, 0, 0, false, null);
+                }
+                case DHT_REPLY:
+                {
+                    final int token = b.getInt();
+                    final byte[] key = bytes20(b);
+                    final boolean found = b.get() != 0;
+                    final int ttl = b.getInt();
+                    final byte[] value = value(b);
+                    return value == null ? null :
+                        new Message(type, 0, 0, 0, null, 0, null, token, null, null, key, ttl, 0, found, value);
+                }
+                default:
+                    return null;
+            }
+        }
+        catch (final BufferUnderflowException ex)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] bytes20(final ByteBuffer b)
+    {
+        final byte[] a = new byte[20];
+        b.get(a);
+        return a;
+    }
+
+    private static long[] endpoints(final ByteBuffer b)
+    {
+        final int n = b.get() & 0xFF;
+        if (n > MAX_ENDPOINTS)
+        {
+            return null;
+        }
+        final long[] eps = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            eps[i] = b.getLong();
+        }
+        return eps;
+    }
+
+    private static Peer peer(final ByteBuffer b)
+    {
+        final byte[] address = bytes20(b);
+        final int vip = b.getInt();
+        final long[] eps = endpoints(b);
+        return eps == null ? null : new Peer(address, vip, eps);
+    }
+
+    private static List<Peer> peers(final ByteBuffer b)
+    {
+        final int n = b.get() & 0xFF;
+        if (n > MAX_PEERS)
+        {
+            return null;
+        }
+        final List<Peer> peers = new ArrayList<>(n);
+        for (int i = 0; i < n; i++)
+        {
+            final Peer p = peer(b);
+            if (p == null)
+            {
+                return null;
+            }
+            peers.add(p);
+        }
+        return peers;
+    }
+
+    private static byte[] value(final ByteBuffer b)
+    {
+        final int n = b.getShort() & 0xFFFF;
+        if (n > MAX_VALUE)
+        {
+            return null;
+        }
+        final byte[] v = new byte[n];
+        b.get(v);
+        return v;
+    }
+}

@@ -1,0 +1,99 @@
+package wow.controlplane.overlay;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MessagesTest
+{
+    static byte[] addr(final int b)
+    {
+        final byte[] a = new byte[20];
+        Arrays.fill(a, (byte)b);
+        return a;
+    }
+
+    static Messages.Message decode(final byte[] bytes)
+    {
+        return Messages.decode(bytes, 0, bytes.length);
+    }
+
+    @Test
+    void everyMessageRoundTrips()
+    {
+        final Messages.Message link = decode(Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 77, 0x0A000001, addr(1),
+            0x1234_5678_9ABCL, new long[] {1, 2}));
+        assertEquals(Messages.LINK_REQUEST, link.type());
+        assertEquals(OverlayNode.NEAR, link.connectionTypes());
+        assertEquals(77, link.linkId());
+        assertEquals(0x0A000001, link.virtualIp());
+        assertArrayEquals(addr(1), link.address());
+        assertEquals(0x1234_5678_9ABCL, link.observed());
+        assertArrayEquals(new long[] {1, 2}, link.endpoints());
+
+        final Messages.Message ping = decode(Messages.ping(Messages.PONG, OverlayNode.FAR, addr(2), 99));
+        assertEquals(Messages.PONG, ping.type());
+        assertEquals(OverlayNode.FAR, ping.connectionTypes());
+        assertEquals(99, ping.observed());
+
+        final Messages.Peer p = new Messages.Peer(addr(3), 5, new long[] {7});
+        final Messages.Message ctm = decode(Messages.ctmReply(OverlayNode.NEAR, 9, p, List.of(p, p)));
+        assertEquals(9, ctm.token());
+        assertArrayEquals(addr(3), ctm.peer().address());
+        assertEquals(2, ctm.peers().size());
+        assertArrayEquals(new long[] {7}, ctm.peers().get(1).endpoints());
+
+        final Messages.Message put = decode(Messages.dhtPut(60, addr(4), 3, new byte[] {1, 2, 3}));
+        assertEquals(60, put.ttlSeconds());
+        assertEquals(3, put.replicas());
+        assertArrayEquals(new byte[] {1, 2, 3}, put.value());
+
+        final Messages.Message reply = decode(Messages.dhtReply(5, addr(4), true, 30, new byte[] {9}));
+        assertTrue(reply.found());
+        assertEquals(30, reply.ttlSeconds());
+
+        assertEquals(Messages.CLOSE, decode(Messages.close(addr(6))).type());
+        assertEquals(11, decode(Messages.probe(Messages.PROBE, 11, addr(6))).token());
+        assertArrayEquals(addr(8), decode(Messages.dhtGet(1, addr(7), addr(8))).address());
+        assertEquals(1, decode(Messages.neighbours(List.of(p))).peers().size());
+        assertEquals(OverlayNode.FAR, decode(Messages.ctmRequest(OverlayNode.FAR, 3, p)).connectionTypes());
+    }
+
+    @Test
+    void malformedInputIsNullNeverAnException()
+    {
+        final byte[] good = Messages.ctmReply(OverlayNode.NEAR, 9, new Messages.Peer(addr(3), 5, new long[] {7}),
+            List.of(new Messages.Peer(addr(4), 6, new long[] {8})));
+        for (int len = 0; len < good.length; len++)
+        {
+            assertNull(Messages.decode(good, 0, len), "truncated to " + len);
+        }
+        final byte[] tooManyEndpoints = Messages.link(Messages.LINK_REPLY, 0, 1, 0, addr(1), 0, new long[0]);
+        tooManyEndpoints[tooManyEndpoints.length - 1] = 9;
+        assertNull(decode(tooManyEndpoints));
+        final byte[] unknown = {99, 0, 0, 0, 1, 2, 3};
+        assertNull(decode(unknown));
+        assertNull(Messages.decode(good, 5, good.length), "range beyond the array");
+        final byte[] badTtl = Messages.dhtPut(60, addr(4), 3, new byte[0]);
+        badTtl[4] = (byte)0x80;
+        assertNull(decode(badTtl), "negative TTL");
+        final Random random = new Random(3);
+        for (int i = 0; i < 100_000; i++)
+        {
+            final byte[] junk = new byte[random.nextInt(80)];
+            random.nextBytes(junk);
+            if (junk.length > 0)
+            {
+                junk[0] = (byte)(2 + random.nextInt(13));
+            }
+            Messages.decode(junk, 0, junk.length);
+        }
+    }
+}

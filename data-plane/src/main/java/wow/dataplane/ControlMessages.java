@@ -6,6 +6,7 @@ package wow.dataplane;
  * <pre>
  * Up (agents -&gt; conductor, many-to-one ring), message types {@link #UP_CONTROL} and {@link #UP_ROUTED}:
  *   0: sender's underlay endpoint (8, packed as UdpSocket.endpoint) | 8: queue (4) | 12: the whole datagram
+ * Up, message type {@link #UP_RESOLVE}: 0: unused (8) | 8: queue (4) | 12: virtual IP to resolve (4)
  * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
  *   0: destination endpoint (8) | 8: the whole datagram to send
  * </pre>
@@ -16,6 +17,8 @@ public final class ControlMessages
     public static final int UP_CONTROL = 1;
     /** A ROUTED datagram with a control payload that ended at this node. */
     public static final int UP_ROUTED = 2;
+    /** A packet went to a virtual IP the FIB does not know: the conductor should resolve it. */
+    public static final int UP_RESOLVE = 4;
     /** A datagram the agent sends for the conductor. */
     public static final int DOWN_SEND = 3;
 

@@ -86,6 +86,10 @@ public final class QueueAgent implements Agent
     private final MessageHandler downHandler = this::onDownMessage;
 
     private final LinkTally tally = new LinkTally();
+    private static final int RESOLVE_SLOTS = 64;
+    private static final long RESOLVE_INTERVAL_NS = 1_000_000_000L;
+    private final int[] resolveIp = new int[RESOLVE_SLOTS];
+    private final long[] resolveAt = new long[RESOLVE_SLOTS];
     private long appliedVersion = -1;
     private Fib fib;
 
@@ -194,6 +198,11 @@ public final class QueueAgent implements Agent
         }
         flushEgress();
         tally.flush(fib, counters);
+        if (handedUp)
+        {
+            handedUp = false;
+            conductorWakeup.run();
+        }
         return n;
     }
 
@@ -293,6 +302,10 @@ public final class QueueAgent implements Agent
         final int hop = route == Fib.NONE ? Fib.NONE : fib.routeNextHop(route);
         if (hop == Fib.NONE)
         {
+            if (route == Fib.NONE && fib.inSubnet(destination))
+            {
+                requestResolution(destination);
+            }
             counters.drop(DropReason.NO_ROUTE);
             return Fib.NONE;
         }
@@ -514,7 +527,8 @@ public final class QueueAgent implements Agent
         int hop = Fib.NONE;
         if (!local)
         {
-            hop = fib.closestLink(buffer, destination, scratch, best);
+            final boolean exclude = (WireHeader.flags(buffer, offset) & WireHeader.FLAG_EXCLUDE_SOURCE) != 0;
+            hop = fib.closestLink(buffer, destination, exclude ? buffer : null, offset + WireHeader.SOURCE_OFFSET, scratch, best);
             if (hop == Fib.NONE && WireHeader.delivery(buffer, offset) != WireHeader.DELIVERY_CLOSEST)
             {
                 counters.drop(DropReason.NO_NEXT_HOP);
@@ -575,6 +589,34 @@ public final class QueueAgent implements Agent
         }
         tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + length, 0);
         return true;
+    }
+
+    /**
+     * Asks the conductor to resolve a virtual IP, at most once a second per address (a small
+     * direct-mapped table, so a flood to unknown addresses cannot flood the conductor).
+     */
+    private void requestResolution(final int destination)
+    {
+        final int slot = (destination ^ (destination >>> 16)) & (RESOLVE_SLOTS - 1);
+        final long now = System.nanoTime();
+        if (resolveIp[slot] == destination && now - resolveAt[slot] < RESOLVE_INTERVAL_NS)
+        {
+            return;
+        }
+        resolveIp[slot] = destination;
+        resolveAt[slot] = now;
+        final int index = controlUp.tryClaim(ControlMessages.UP_RESOLVE, ControlMessages.UP_DATAGRAM_OFFSET + 4);
+        if (index <= 0)
+        {
+            counters.drop(DropReason.CONTROL_RING_FULL);
+            return;
+        }
+        final var ring = controlUp.buffer();
+        ring.putLong(index + ControlMessages.ENDPOINT_OFFSET, 0);
+        ring.putInt(index + ControlMessages.QUEUE_OFFSET, queue);
+        ring.putInt(index + ControlMessages.UP_DATAGRAM_OFFSET, destination);
+        controlUp.commit(index);
+        handedUp = true;
     }
 
     private void up(final int type, final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)

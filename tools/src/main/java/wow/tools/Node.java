@@ -2,7 +2,10 @@ package wow.tools;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.SystemEpochClock;
 import wow.controlplane.Conductor;
+import wow.controlplane.OverlayConductor;
 import wow.controlplane.EventLog;
 import wow.controlplane.identity.Identity;
 import wow.dataplane.DataPlane;
@@ -40,6 +43,7 @@ public final class Node implements AutoCloseable
     private final EventLog log;
     private final List<UdpSocket> sockets = new ArrayList<>();
     private TapDevice tap;
+    private OverlayConductor overlay;
     private CountersFile counters;
     private DataPlane dataPlane;
     private boolean closed;
@@ -113,8 +117,20 @@ public final class Node implements AutoCloseable
         final Fib initial = new Fib.Builder(config.virtualIp(), config.prefix(), identity.address()).build(1);
         dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
-        final Conductor conductor = new Conductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(), dataPlane.proxy(),
-            counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()));
+        final Agent conductor;
+        if (config.overlay())
+        {
+            final long[] local = config.listenAddress() == 0 ? new long[0] :
+                new long[] {UdpSocket.endpoint(config.listenAddress(), first.port())};
+            overlay = new OverlayConductor(config.virtualIp(), identity.address(), config.prefix(), config.seeds(), local,
+                dataPlane.proxy(), counters.manager(), new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()));
+            conductor = overlay;
+        }
+        else
+        {
+            conductor = new Conductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(), dataPlane.proxy(),
+                counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()));
+        }
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
         log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
     }
@@ -165,6 +181,12 @@ public final class Node implements AutoCloseable
         }
     }
 
+    /** @return the overlay conductor, or null for a static-tunnel node. */
+    public OverlayConductor overlay()
+    {
+        return overlay;
+    }
+
     /** @return the UDP port the node listens on. */
     public int port()
     {
@@ -180,6 +202,24 @@ public final class Node implements AutoCloseable
             return;
         }
         closed = true;
+        if (overlay != null && dataPlane != null)
+        {
+            // leave gracefully: peers repair at once instead of waiting for a timeout
+            overlay.requestLeave();
+            final long deadline = System.nanoTime() + 1_000_000_000L;
+            while (!overlay.hasLeft() && System.nanoTime() < deadline)
+            {
+                Thread.onSpinWait();
+            }
+            try
+            {
+                Thread.sleep(50); // let the queue threads send the goodbyes
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         CloseHelper.quietClose(dataPlane);
         CloseHelper.quietClose(tap);
         CloseHelper.quietCloseAll(sockets);

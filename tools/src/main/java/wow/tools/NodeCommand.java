@@ -17,7 +17,9 @@ import java.util.concurrent.CountDownLatch;
 final class NodeCommand
 {
     static final String HELP = String.join("\n",
-        "usage: wow node --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [options]",
+        "usage: wow node --listen HOST:PORT --ip A.B.C.D/P [--seed [udp://]HOST:PORT]... [--peer VIRTUAL_IP=HOST:PORT]... [options]",
+        "  --seed HOST:PORT       join the overlay through this node (repeatable); without --seed and --peer",
+        "                         the node starts a new overlay that others join through it",
         "  --listen HOST:PORT     underlay UDP address to bind (HOST an IPv4 address, 0.0.0.0 for all)",
         "  --ip A.B.C.D/P         this host's virtual IP and the virtual subnet's prefix length",
         "  --peer VIP=HOST:PORT   a static peer (repeatable): its virtual IP and underlay endpoint",
@@ -70,8 +72,8 @@ final class NodeCommand
     {
         final Args args = new Args(argv,
             Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us", "--offload", "--cpus"),
-            Set.of("--peer"),
+                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed"),
+            Set.of("--peer", "--seed"),
             Set.of("--no-tap"));
         if (!args.has("--listen"))
         {
@@ -137,6 +139,28 @@ final class NodeCommand
                 throw new UsageException(ex.getMessage());
             }
         }
+        final List<String> seedTexts = args.all("--seed");
+        final long[] seeds = new long[seedTexts.size()];
+        for (int i = 0; i < seeds.length; i++)
+        {
+            String text = seedTexts.get(i);
+            if (text.startsWith("tcp://"))
+            {
+                throw new UsageException("bad --seed '" + text + "': the TCP transport is not in this build; use udp://HOST:PORT");
+            }
+            if (text.startsWith("udp://"))
+            {
+                text = text.substring("udp://".length());
+            }
+            try
+            {
+                seeds[i] = wow.controlplane.OverlayConductor.parseEndpoint(text);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException("bad --seed '" + seedTexts.get(i) + "': " + ex.getMessage());
+            }
+        }
         final String tap = noTap ? null : args.get("--tap", NodeConfig.DEFAULT_TAP);
         final int queues = args.getInt("--queues", 1, 1, 64);
         final int mtu = args.getInt("--underlay-mtu", NodeConfig.DEFAULT_UNDERLAY_MTU, 576, 9000);
@@ -164,7 +188,7 @@ final class NodeCommand
             defaultStateDir(tap == null ? "router-" + listenPort : tap);
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
             threading, keepalive, spinUs, offloadText.equals("on"),
-            parseCpus(args.get("--cpus", "")));
+            parseCpus(args.get("--cpus", "")), seeds);
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */

@@ -26,6 +26,8 @@ import java.util.List;
  * @param spinUs        how long a data-plane thread spins after work before it blocks.
  * @param offload       whether TCP segments bound for the TAP are coalesced into GSO super-frames.
  * @param cpus          CPUs the queue threads are pinned to (empty: not pinned).
+ * @param seeds         packed endpoints of overlay seeds; with none and no static peers the node
+ *                      starts a new overlay.
  */
 public record NodeConfig(
     int listenAddress,
@@ -41,7 +43,8 @@ public record NodeConfig(
     long keepaliveMs,
     int spinUs,
     boolean offload,
-    int[] cpus)
+    int[] cpus,
+    long[] seeds)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
@@ -58,13 +61,19 @@ public record NodeConfig(
         return underlayMtu - UNDERLAY_OVERHEAD - WireHeader.MAX_HEADER_LENGTH;
     }
 
+    /** @return true if the node joins (or starts) a self-organizing overlay rather than static tunnels. */
+    public boolean overlay()
+    {
+        return seeds.length > 0 || peers.isEmpty();
+    }
+
     /** @return the configuration as {@code key=value} pairs for the start-up log line. */
     public String describe()
     {
         return "listen=" + Ipv4.toString(listenAddress) + ":" + listenPort +
             " ip=" + (virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
             " tap=" + (tapName == null ? "none" : tapName) + " queues=" + queues + " mtu=" + innerMtu() +
-            " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
+            " mode=" + (overlay() ? "overlay seeds=" + seeds.length : "static") + " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
             " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() + " state_dir=" + stateDir;
     }
 }

@@ -960,10 +960,19 @@ public final class OverlayNode
         final BigInteger key = Ring.value(peer);
         Connection c = connections.get(key);
         boolean changed = false;
+        final boolean created = c == null;
         if (c == null)
         {
-            c = new Connection(peer.clone(), preferredLocalId != 0 && !localIds.contains(preferredLocalId) ?
-                preferredLocalId : newLocalId());
+            // keep the id this node already gave the peer in its own link request, if it sent one
+            int id = preferredLocalId;
+            for (final Pending p : pending)
+            {
+                if (id == 0 && p.address != null && Arrays.equals(p.address, peer))
+                {
+                    id = p.localId;
+                }
+            }
+            c = new Connection(peer.clone(), id != 0 ? id : newLocalId());
             localIds.add(c.localId);
             c.upSinceMs = nowMs;
             c.lastSentMs = nowMs;
@@ -987,13 +996,19 @@ public final class OverlayNode
             if (p.address != null && Arrays.equals(p.address, peer))
             {
                 c.types |= p.types; // a link both sides asked for at once keeps what each wanted it for
-                localIds.remove(p.localId);
+                if (p.localId != c.localId)
+                {
+                    localIds.remove(p.localId);
+                }
                 it.remove();
             }
         }
-        if (changed)
+        if (created)
         {
             events.linkUp(c);
+        }
+        if (changed)
+        {
             transport.connectionsChanged();
         }
         return c;

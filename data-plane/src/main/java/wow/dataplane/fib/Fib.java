@@ -32,6 +32,7 @@ public final class Fib
     private final int[] linkRemoteId;
     private final int[] linkVirtualIp;
     private final int[] linkCounterId;
+    private final boolean[] linkRoutable;
     private final UnsafeBuffer linkAddress;
     private final Int2IntHashMap linkByLocalId;
 
@@ -55,6 +56,7 @@ public final class Fib
         linkRemoteId = new int[linkCount];
         linkVirtualIp = new int[linkCount];
         linkCounterId = new int[linkCount * 4];
+        linkRoutable = new boolean[linkCount];
         linkAddress = new UnsafeBuffer(new byte[Math.max(1, linkCount) * 20]);
         linkByLocalId = new Int2IntHashMap(Math.max(8, linkCount * 2), 0.5f, NONE);
         for (int i = 0; i < linkCount; i++)
@@ -65,6 +67,7 @@ public final class Fib
             linkRemoteId[i] = l.remoteId;
             linkVirtualIp[i] = l.virtualIp;
             System.arraycopy(l.counterIds, 0, linkCounterId, i * 4, 4);
+            linkRoutable[i] = l.routable;
             linkAddress.putBytes(i * 20, l.address);
             linkByLocalId.put(l.localId, i);
         }
@@ -95,7 +98,7 @@ public final class Fib
             routeDirect[i] = hop != NONE;
             if (hop == NONE)
             {
-                hop = closestLink(routeAddress, i * 20, scratch, best);
+                hop = closestLink(routeAddress, i * 20, null, 0, scratch, best);
             }
             routeNextHop[i] = hop;
         }
@@ -213,17 +216,28 @@ public final class Fib
     }
 
     /**
-     * Greedy routing: the link closest on the ring to the address at {@code dst[dstOffset]},
+     * Greedy routing: the routable link closest on the ring to the address at {@code dst[dstOffset]},
      * if it is strictly closer than this host; else {@link #NONE} (this host is the closest).
      *
-     * @param scratch and best: the calling thread's reusable distances.
+     * @param exclude       buffer holding an address whose link must not be chosen (the packet's
+     *                      source, for messages meant for the closest node other than it), or null.
+     * @param excludeOffset offset of that address.
+     * @param scratch       and best: the calling thread's reusable distances.
      */
-    public int closestLink(final UnsafeBuffer dst, final int dstOffset, final RingDistance scratch, final RingDistance best)
+    public int closestLink(
+        final UnsafeBuffer dst, final int dstOffset, final UnsafeBuffer exclude, final int excludeOffset,
+        final RingDistance scratch, final RingDistance best)
     {
         best.between(localAddress, 0, dst, dstOffset);
         int hop = NONE;
         for (int l = 0; l < linkCount; l++)
         {
+            if (!linkRoutable[l] || (exclude != null && linkAddress.getLong(l * 20) == exclude.getLong(excludeOffset) &&
+                linkAddress.getLong(l * 20 + 8) == exclude.getLong(excludeOffset + 8) &&
+                linkAddress.getInt(l * 20 + 16) == exclude.getInt(excludeOffset + 16)))
+            {
+                continue;
+            }
             if (scratch.between(linkAddress, l * 20, dst, dstOffset).compareTo(best) < 0)
             {
                 best.set(scratch);
@@ -275,10 +289,22 @@ public final class Fib
             this.localAddress = localAddress.clone();
         }
 
-        /** Adds a link; its index in the table is the order of addition. */
+        /** Adds a routable link; its index in the table is the order of addition. */
         public Builder link(
             final byte[] address, final int virtualIp, final long endpoint, final int localId, final int remoteId,
             final int[] counterIds)
+        {
+            return link(address, virtualIp, endpoint, localId, remoteId, counterIds, true);
+        }
+
+        /**
+         * Adds a link; its index in the table is the order of addition.
+         *
+         * @param routable whether greedy routing may use it (a bootstrap leaf link may not).
+         */
+        public Builder link(
+            final byte[] address, final int virtualIp, final long endpoint, final int localId, final int remoteId,
+            final int[] counterIds, final boolean routable)
         {
             if (counterIds.length != 4)
             {
@@ -292,7 +318,7 @@ public final class Fib
             {
                 throw new IllegalArgumentException("link id 0 is reserved for 'unknown'");
             }
-            links.add(new LinkEntry(address.clone(), virtualIp, endpoint, localId, remoteId, counterIds.clone()));
+            links.add(new LinkEntry(address.clone(), virtualIp, endpoint, localId, remoteId, counterIds.clone(), routable));
             return this;
         }
 
@@ -313,7 +339,8 @@ public final class Fib
         }
     }
 
-    private record LinkEntry(byte[] address, int virtualIp, long endpoint, int localId, int remoteId, int[] counterIds)
+    private record LinkEntry(byte[] address, int virtualIp, long endpoint, int localId, int remoteId, int[] counterIds,
+        boolean routable)
     {
     }
 

@@ -64,6 +64,12 @@ public final class WireHeader
     public static final int PAYLOAD_TYPE_OFFSET = 51;
     public static final int ROUTED_LENGTH = 52;
 
+    /**
+     * ROUTED flag: deliver to the node closest to the destination other than the source, so no hop
+     * hands the packet back to it (Connect-To-Me toward one's own address).
+     */
+    public static final int FLAG_EXCLUDE_SOURCE = 1;
+
     public static final int DELIVERY_EXACT = 1;
     public static final int DELIVERY_CLOSEST = 2;
     public static final int PAYLOAD_IPV4 = 1;
@@ -154,6 +160,11 @@ public final class WireHeader
         buffer.putByte(offset + HOPS_OFFSET, (byte)0);
         buffer.putByte(offset + DELIVERY_OFFSET, (byte)delivery);
         buffer.putByte(offset + PAYLOAD_TYPE_OFFSET, (byte)payloadType);
+    }
+
+    public static int flags(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getByte(offset + FLAGS_OFFSET) & 0xFF;
     }
 
     public static int ttl(final UnsafeBuffer buffer, final int offset)

@@ -1,0 +1,472 @@
+package wow.controlplane;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.Ring;
+import wow.dataplane.ControlMessages;
+import wow.dataplane.DataPlaneProxy;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.CounterTypes;
+import wow.shim.UdpSocket;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongSupplier;
+
+/**
+ * The conductor of an overlay node: runs the {@link OverlayNode} (join by seeds, near and far
+ * links, keepalives, repair, DHT) on the conductor thread, carries its messages through the
+ * data plane (CONTROL datagrams to link peers, ROUTED datagrams whose transit the data plane
+ * forwards), registers this node's virtual IP in the DHT, resolves the virtual IPs the data plane
+ * asks about, and alone builds and publishes FIB versions from its connections. Every method
+ * except the thread-safe {@link #probe}, {@link #snapshot} and {@link #requestLeave} runs on the
+ * conductor thread.
+ */
+public final class OverlayConductor implements Agent
+{
+    /** Lifetime of this node's DHT registration; it is renewed well before. */
+    static final int REGISTRATION_TTL_S = 120;
+    /** How long a resolved virtual IP is trusted before it is looked up again. */
+    static final long RESOLUTION_TTL_MS = 60_000;
+    private static final long TICK_MS = 100;
+
+    /** A thread-safe view of the node's connections, rebuilt by the conductor when they change. */
+    public record Snapshot(byte[] address, List<Peer> connections, List<Long> learnedEndpoints)
+    {
+    }
+
+    /** One connection as the snapshot shows it. */
+    public record Peer(byte[] address, int types, int peerTypes, int virtualIp, long endpoint, long lastHeardMs)
+    {
+    }
+
+    private final int localIp;
+    private final int prefix;
+    private final byte[] localAddress;
+    private final DataPlaneProxy dataPlane;
+    private final EpochClock clock;
+    private final EventLog log;
+    private final OverlayNode overlay;
+    private final long[] seeds;
+    private final CountersManager counters;
+    private final AtomicCounter fibPublished;
+    private final AtomicCounter controlRejected;
+    private final AtomicCounter tapKernelDropped;
+    private final LongSupplier tapKernelDrops;
+    private final MessageHandler upHandler = this::onUp;
+    private final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
+    private final Map<Integer, int[]> linkCounters = new HashMap<>();
+    private final Map<Integer, byte[]> resolved = new HashMap<>();
+    private final Map<Integer, Long> resolvedAt = new HashMap<>();
+    private final Map<Integer, Integer> resolving = new HashMap<>();
+    private final Map<Integer, Integer> resolvingByToken = new HashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
+
+    private volatile Snapshot snapshot;
+    private volatile boolean leaveRequested;
+    private volatile boolean left;
+    private boolean started;
+    private boolean fibDirty = true;
+    private long fibVersion;
+    private long nextTickMs;
+    private long nextRegistrationMs;
+    private int ticks;
+
+    /**
+     * @param localIp        this host's virtual IP (0 for a router node without a TAP).
+     * @param localAddress   this node's ring address (its identity's).
+     * @param prefix         prefix length of the virtual subnet.
+     * @param seeds          packed endpoints of the seeds (none: start a new ring).
+     * @param localEndpoints packed endpoints this node listens on, to advertise.
+     * @param dataPlane      the data plane's proxy.
+     * @param counters       where link and conductor counters are allocated.
+     * @param clock          wall-clock milliseconds (the overlay's timers).
+     * @param log            event log.
+     * @param tapKernelDrops reads the TAP's tx_dropped statistic (once a second).
+     */
+    public OverlayConductor(
+        final int localIp,
+        final byte[] localAddress,
+        final int prefix,
+        final long[] seeds,
+        final long[] localEndpoints,
+        final DataPlaneProxy dataPlane,
+        final CountersManager counters,
+        final EpochClock clock,
+        final EventLog log,
+        final LongSupplier tapKernelDrops)
+    {
+        this.localIp = localIp;
+        this.prefix = prefix;
+        this.localAddress = localAddress.clone();
+        this.seeds = seeds.clone();
+        this.dataPlane = dataPlane;
+        this.counters = counters;
+        this.clock = clock;
+        this.log = log;
+        this.tapKernelDrops = tapKernelDrops;
+        this.overlay = new OverlayNode(localAddress, localIp, localEndpoints, OverlayConfig.defaults(), new Transport(),
+            new Events(), new Random());
+        fibPublished = counters.newCounter("fib_published", CounterTypes.FIB_PUBLISHED);
+        controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        fibVersion = dataPlane.current().version();
+        snapshot = new Snapshot(localAddress.clone(), List.of(), List.of());
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "wow-conductor";
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long now = clock.time();
+        if (!started)
+        {
+            started = true;
+            overlay.join(seeds, now);
+            nextRegistrationMs = now;
+        }
+        if (left)
+        {
+            return 0;
+        }
+        if (leaveRequested)
+        {
+            overlay.leave();
+            left = true;
+            log.event("overlay_left", "connections_closed=true");
+            return 1;
+        }
+        int work = dataPlane.pollControl(upHandler, 64);
+        Runnable command;
+        while ((command = commands.poll()) != null)
+        {
+            command.run();
+            work++;
+        }
+        if (now >= nextTickMs)
+        {
+            nextTickMs = now + TICK_MS;
+            overlay.tick(now);
+            if (localIp != 0 && now >= nextRegistrationMs && !overlay.connections().isEmpty())
+            {
+                nextRegistrationMs = now + REGISTRATION_TTL_S * 1000L / 4;
+                overlay.put(ipKey(localIp), localAddress, REGISTRATION_TTL_S, now);
+            }
+            if (++ticks % 10 == 0)
+            {
+                tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
+                resolvedAt.entrySet().removeIf(e ->
+                {
+                    final boolean stale = now - e.getValue() > RESOLUTION_TTL_MS;
+                    if (stale)
+                    {
+                        resolved.remove(e.getKey());
+                        fibDirty = true;
+                    }
+                    return stale;
+                });
+            }
+            work++;
+        }
+        if (fibDirty)
+        {
+            publishFib();
+            work++;
+        }
+        return work;
+    }
+
+    /** @return the DHT key under which a virtual IP's ring address is registered. */
+    static byte[] ipKey(final int virtualIp)
+    {
+        return OverlayNode.key("ip:" + Ipv4.toString(virtualIp));
+    }
+
+    // ------------------------------------------------------------------ thread-safe API
+
+    /** @return the latest view of the connections (any thread). */
+    public Snapshot snapshot()
+    {
+        return snapshot;
+    }
+
+    /** Sends an exact-delivery probe to an address; completes true when answered (any thread). */
+    public CompletableFuture<Boolean> probe(final byte[] address)
+    {
+        final CompletableFuture<Boolean> result = new CompletableFuture<>();
+        commands.add(() -> probes.put(overlay.probe(address, clock.time()), result));
+        return result;
+    }
+
+    /** Asks the conductor to leave the overlay gracefully (any thread); see {@link #hasLeft}. */
+    public void requestLeave()
+    {
+        leaveRequested = true;
+    }
+
+    /** @return true once the leave messages went out. */
+    public boolean hasLeft()
+    {
+        return left;
+    }
+
+    // ------------------------------------------------------------------ from the data plane
+
+    private void onUp(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final long now = clock.time();
+        final long endpoint = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
+        final int datagram = index + ControlMessages.UP_DATAGRAM_OFFSET;
+        final int datagramLength = length - ControlMessages.UP_DATAGRAM_OFFSET;
+        switch (type)
+        {
+            case ControlMessages.UP_CONTROL:
+            {
+                final byte[] message = new byte[datagramLength - WireHeader.CONTROL_LENGTH];
+                buffer.getBytes(datagram + WireHeader.CONTROL_LENGTH, message);
+                final long malformed = overlay.malformed();
+                overlay.onDirect(endpoint, message, 0, message.length, now);
+                countRejected(malformed);
+                break;
+            }
+            case ControlMessages.UP_ROUTED:
+            {
+                final byte[] source = new byte[WireHeader.ADDRESS_LENGTH];
+                buffer.getBytes(datagram + WireHeader.SOURCE_OFFSET, source);
+                final byte[] message = new byte[datagramLength - WireHeader.ROUTED_LENGTH];
+                buffer.getBytes(datagram + WireHeader.ROUTED_LENGTH, message);
+                final long malformed = overlay.malformed();
+                overlay.onRouted(source, message, 0, message.length, now);
+                countRejected(malformed);
+                break;
+            }
+            case ControlMessages.UP_RESOLVE:
+                resolve(buffer.getInt(datagram), now);
+                break;
+            default:
+                controlRejected.increment();
+        }
+    }
+
+    private void countRejected(final long malformedBefore)
+    {
+        final long delta = overlay.malformed() - malformedBefore;
+        if (delta > 0)
+        {
+            controlRejected.getAndAdd(delta);
+        }
+    }
+
+    private void resolve(final int virtualIp, final long now)
+    {
+        if (virtualIp == localIp || resolved.containsKey(virtualIp) || resolving.containsKey(virtualIp))
+        {
+            return;
+        }
+        final int token = overlay.nextProbeToken();
+        resolving.put(virtualIp, token);
+        resolvingByToken.put(token, virtualIp);
+        overlay.get(ipKey(virtualIp), now);
+    }
+
+    // ------------------------------------------------------------------ FIB
+
+    private void publishFib()
+    {
+        fibDirty = false;
+        final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
+        final List<Peer> peers = new ArrayList<>();
+        final Map<Integer, Boolean> routed = new HashMap<>();
+        for (final OverlayNode.Connection c : overlay.connections())
+        {
+            if (c.remoteId() == 0)
+            {
+                continue;
+            }
+            builder.link(c.address(), c.virtualIp(), c.endpoint(), c.localId(), c.remoteId(), countersFor(c), c.routable());
+            if (c.virtualIp() != 0)
+            {
+                builder.route(c.virtualIp(), c.address());
+                routed.put(c.virtualIp(), true);
+            }
+            peers.add(new Peer(c.address(), c.types(), c.peerTypes(), c.virtualIp(), c.endpoint(), c.lastHeardMs()));
+        }
+        for (final Map.Entry<Integer, byte[]> e : resolved.entrySet())
+        {
+            if (!routed.containsKey(e.getKey()))
+            {
+                builder.route(e.getKey(), e.getValue());
+            }
+        }
+        linkCounters.keySet().removeIf(id ->
+        {
+            final boolean gone = overlay.connectionByLocalId(id) == null;
+            if (gone)
+            {
+                for (final int counter : linkCounters.get(id))
+                {
+                    counters.free(counter);
+                }
+            }
+            return gone;
+        });
+        final Fib fib = builder.build(++fibVersion);
+        dataPlane.publish(fib);
+        fibPublished.setRelease(fib.version());
+        snapshot = new Snapshot(localAddress.clone(), List.copyOf(peers), List.copyOf(overlay.learnedEndpoints()));
+    }
+
+    private int[] countersFor(final OverlayNode.Connection c)
+    {
+        return linkCounters.computeIfAbsent(c.localId(), id ->
+        {
+            final int[] ids = new int[CounterTypes.LINK_COUNTERS.length];
+            for (int i = 0; i < ids.length; i++)
+            {
+                ids[i] = counters.allocate("link " + Ring.shortHex(c.address()) + " " +
+                    (c.virtualIp() == 0 ? "-" : Ipv4.toString(c.virtualIp())) + " " + CounterTypes.LINK_COUNTERS[i],
+                    CounterTypes.LINK, key -> key.putInt(0, id));
+            }
+            return ids;
+        });
+    }
+
+    // ------------------------------------------------------------------ to the data plane
+
+    private final class Transport implements OverlayNode.Transport
+    {
+        @Override
+        public void sendDirect(final long endpoint, final int remoteLinkId, final byte[] message)
+        {
+            if (WireHeader.CONTROL_LENGTH + message.length > out.capacity())
+            {
+                controlRejected.increment();
+                return;
+            }
+            WireHeader.writeLinkHeader(out, 0, WireHeader.TYPE_CONTROL, remoteLinkId);
+            out.putBytes(WireHeader.CONTROL_LENGTH, message);
+            dataPlane.send(0, endpoint, out, 0, WireHeader.CONTROL_LENGTH + message.length);
+        }
+
+        @Override
+        public void sendRouted(
+            final long firstHop, final byte[] destination, final int delivery, final boolean excludeSource, final byte[] message)
+        {
+            if (WireHeader.ROUTED_LENGTH + message.length > out.capacity())
+            {
+                controlRejected.increment();
+                return;
+            }
+            WireHeader.writeRouted(out, 0, new UnsafeBuffer(localAddress), new UnsafeBuffer(destination), 0,
+                WireHeader.DEFAULT_TTL, delivery == OverlayNode.EXACT ? WireHeader.DELIVERY_EXACT : WireHeader.DELIVERY_CLOSEST,
+                WireHeader.PAYLOAD_CONTROL);
+            if (excludeSource)
+            {
+                out.putByte(WireHeader.FLAGS_OFFSET, (byte)WireHeader.FLAG_EXCLUDE_SOURCE);
+            }
+            out.putBytes(WireHeader.ROUTED_LENGTH, message);
+            dataPlane.send(0, firstHop, out, 0, WireHeader.ROUTED_LENGTH + message.length);
+        }
+
+        @Override
+        public void connectionsChanged()
+        {
+            fibDirty = true;
+        }
+    }
+
+    private final class Events implements OverlayNode.Events
+    {
+        @Override
+        public void probeReplied(final int token, final byte[] from)
+        {
+            final CompletableFuture<Boolean> f = probes.remove(token);
+            if (f != null)
+            {
+                f.complete(true);
+            }
+        }
+
+        @Override
+        public void dhtReplied(final int token, final boolean found, final byte[] value)
+        {
+            final Integer virtualIp = resolvingByToken.remove(token);
+            if (virtualIp == null)
+            {
+                return;
+            }
+            resolving.remove(virtualIp);
+            if (found && value.length == Ring.ADDRESS_LENGTH)
+            {
+                resolved.put(virtualIp, value);
+                resolvedAt.put(virtualIp, clock.time());
+                fibDirty = true;
+                log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(value));
+            }
+        }
+
+        @Override
+        public void linkUp(final OverlayNode.Connection c)
+        {
+            log.event("link_up", "peer=" + Ring.shortHex(c.address()) + " ip=" +
+                (c.virtualIp() == 0 ? "-" : Ipv4.toString(c.virtualIp())) + " endpoint=" +
+                UdpSocket.endpointToString(c.endpoint()) + " types=" + OverlayNode.typeNames(c.types() | c.peerTypes()));
+        }
+
+        @Override
+        public void linkDown(final OverlayNode.Connection c, final String reason)
+        {
+            log.event("link_down", "peer=" + Ring.shortHex(c.address()) + " reason=" + reason);
+        }
+
+        @Override
+        public void endpointLearned(final long endpoint)
+        {
+            log.event("endpoint_learned", "endpoint=" + UdpSocket.endpointToString(endpoint));
+        }
+    }
+
+    /** @return packed endpoint of {@code HOST:PORT} text (HOST an IPv4 address). */
+    public static long parseEndpoint(final String text)
+    {
+        final int colon = text.lastIndexOf(':');
+        if (colon < 0)
+        {
+            throw new IllegalArgumentException("bad endpoint '" + text + "': expected HOST:PORT");
+        }
+        final int port;
+        try
+        {
+            port = Integer.parseInt(text.substring(colon + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("bad port in '" + text + "'");
+        }
+        if (port < 1 || port > 65535)
+        {
+            throw new IllegalArgumentException("bad port in '" + text + "'");
+        }
+        return UdpSocket.endpoint(Ipv4.parse(text.substring(0, colon)), port);
+    }
+}

@@ -215,6 +215,7 @@ public final class OverlayConductor implements Agent
     {
         final CompletableFuture<Boolean> result = new CompletableFuture<>();
         commands.add(() -> probes.put(overlay.probe(address, clock.time()), result));
+        dataPlane.wakeConductor();
         return result;
     }
 
@@ -222,6 +223,7 @@ public final class OverlayConductor implements Agent
     public void requestLeave()
     {
         leaveRequested = true;
+        dataPlane.wakeConductor();
     }
 
     /** @return true once the leave messages went out. */

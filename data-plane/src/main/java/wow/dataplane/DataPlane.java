@@ -91,7 +91,7 @@ public final class DataPlane implements AutoCloseable
                 new QueueCounters(counters.manager(), counters.values(), q), tapMac, innerMtu, controlUp, controlDown[q],
                 conductorWakeup);
         }
-        proxy = new DataPlaneProxy(fibs, controlUp, controlDown, this::wake);
+        proxy = new DataPlaneProxy(fibs, controlUp, controlDown, this::wake, conductorWakeup);
     }
 
     private static UnsafeBuffer ring()

@@ -11,7 +11,7 @@ import java.util.function.IntConsumer;
 /**
  * The conductor's side of the data plane: publish FIB versions, queue control datagrams on a
  * queue's down ring, and drain the control datagrams agents handed up. All methods are called
- * from the conductor thread only.
+ * from the conductor thread only, except {@link #wakeConductor}.
  */
 public final class DataPlaneProxy
 {
@@ -19,13 +19,23 @@ public final class DataPlaneProxy
     private final RingBuffer controlUp;
     private final RingBuffer[] controlDown;
     private final IntConsumer wake;
+    private final Runnable wakeConductor;
 
-    DataPlaneProxy(final FibPublication fibs, final RingBuffer controlUp, final RingBuffer[] controlDown, final IntConsumer wake)
+    DataPlaneProxy(
+        final FibPublication fibs, final RingBuffer controlUp, final RingBuffer[] controlDown, final IntConsumer wake,
+        final Runnable wakeConductor)
     {
+        this.wakeConductor = wakeConductor;
         this.fibs = fibs;
         this.controlUp = controlUp;
         this.controlDown = controlDown;
         this.wake = wake;
+    }
+
+    /** Wakes the conductor's thread (any thread may call this): a command is waiting for it. */
+    public void wakeConductor()
+    {
+        wakeConductor.run();
     }
 
     /** Publishes a new FIB version to every agent. */

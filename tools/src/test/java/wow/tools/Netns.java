@@ -68,6 +68,27 @@ final class Netns implements AutoCloseable
         run("ip", "-n", nsB, "link", "set", b, "up");
     }
 
+    /** Creates a namespace holding one bridge; returns its name. Namespaces join it with {@link #joinBridge}. */
+    String createHub() throws Exception
+    {
+        final String hub = create("hub");
+        run("ip", "-n", hub, "link", "add", "br0", "type", "bridge");
+        run("ip", "-n", hub, "link", "set", "br0", "up");
+        return hub;
+    }
+
+    /** Plugs a namespace into a hub's bridge with a veth pair and gives its end an address. */
+    void joinBridge(final String hub, final String ns, final String address) throws Exception
+    {
+        final String inside = "vn" + SEQUENCE.incrementAndGet();
+        final String port = "vp" + SEQUENCE.get();
+        run("ip", "link", "add", inside, "netns", ns, "type", "veth", "peer", "name", port, "netns", hub);
+        run("ip", "-n", hub, "link", "set", port, "master", "br0");
+        run("ip", "-n", hub, "link", "set", port, "up");
+        run("ip", "-n", ns, "addr", "add", address, "dev", inside);
+        run("ip", "-n", ns, "link", "set", inside, "up");
+    }
+
     /** Runs a command to completion (at most 120 s) and returns its output; fails on non-zero exit. */
     static String run(final String... command) throws Exception
     {

@@ -212,6 +212,8 @@ public final class OverlayNode
     private long nextFarMs;
     private long nextRepublishMs;
     private long nextSeedRetryMs;
+    private long nextSelfCheckMs;
+    private static final long SELF_CHECK_MS = 10_000;
     private boolean nearChanged;
     private int nextToken = 1;
     private long messagesSent;
@@ -547,6 +549,13 @@ public final class OverlayNode
         if (nowMs >= nextNeighboursMs || nearChanged)
         {
             sendNeighbours(nowMs);
+        }
+        if (joined && nowMs >= nextSelfCheckMs)
+        {
+            // ask the node nearest our address again now and then: a node whose view went wrong
+            // while the ring changed around it learns its true neighbours from the right place
+            nextSelfCheckMs = nowMs + SELF_CHECK_MS + random.nextInt((int)SELF_CHECK_MS);
+            routeToOther(address, Messages.ctmRequest(NEAR, nextToken++, me()));
         }
         if (joined && nowMs >= nextFarMs)
         {

@@ -1,0 +1,96 @@
+package wow.tools;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import wow.controlplane.OverlayConductor;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Integration: 30 router nodes ({@code --no-tap}) in one JVM over loopback UDP, each with its own
+ * data plane and overlay conductor, join through one seed, form the ring, and route an
+ * exact-delivery probe between every ordered pair through the data planes' transit path.
+ */
+class OverlayLoopbackTest
+{
+    static final int NODES = 30;
+
+    @Test
+    @Timeout(120)
+    void thirtyNodesFormTheRingAndRouteBetweenEveryPair(@TempDir final Path dir) throws Exception
+    {
+        final List<Node> nodes = new ArrayList<>();
+        final PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        try
+        {
+            final Node seed = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:0", "--no-tap",
+                "--threading", "shared", "--state-dir", dir.resolve("n0").toString()}), quiet);
+            nodes.add(seed);
+            for (int i = 1; i < NODES; i++)
+            {
+                nodes.add(Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:0", "--no-tap",
+                    "--threading", "shared", "--seed", "127.0.0.1:" + seed.port(),
+                    "--state-dir", dir.resolve("n" + i).toString()}), quiet));
+                Thread.sleep(50);
+            }
+            // every ordered pair, all of one node's probes at once, retried until answered or the deadline passes
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int answered = 0;
+            for (int a = 0; a < NODES; a++)
+            {
+                final List<Integer> todo = new ArrayList<>();
+                for (int b = 0; b < NODES; b++)
+                {
+                    if (b != a)
+                    {
+                        todo.add(b);
+                    }
+                }
+                while (!todo.isEmpty() && System.nanoTime() < deadline)
+                {
+                    final List<CompletableFuture<Boolean>> replies = new ArrayList<>();
+                    for (final int b : todo)
+                    {
+                        replies.add(nodes.get(a).overlay().probe(nodes.get(b).overlay().snapshot().address()));
+                    }
+                    final List<Integer> missing = new ArrayList<>();
+                    for (int k = 0; k < todo.size(); k++)
+                    {
+                        try
+                        {
+                            replies.get(k).get(2, TimeUnit.SECONDS);
+                            answered++;
+                        }
+                        catch (final java.util.concurrent.TimeoutException ex)
+                        {
+                            missing.add(todo.get(k));
+                        }
+                    }
+                    todo.clear();
+                    todo.addAll(missing);
+                }
+                assertTrue(todo.isEmpty(), "probes from node " + a + " unanswered: " + todo);
+            }
+            assertEquals(NODES * (NODES - 1), answered);
+            for (final Node n : nodes)
+            {
+                final OverlayConductor.Snapshot s = n.overlay().snapshot();
+                assertTrue(s.connections().size() >= 4, "each node has its near neighbours: " + s.connections().size());
+            }
+        }
+        finally
+        {
+            nodes.forEach(Node::close);
+        }
+    }
+}

@@ -29,6 +29,11 @@ public final class OverlayNode
     public static final int SHORTCUT = 8;
     private static final int STRUCTURED = NEAR | FAR | SHORTCUT;
 
+    /** Bounds on what peers can make a node hold, so no peer can make it grow without limit. */
+    public static final int MAX_CONNECTIONS = 512;
+    public static final int MAX_PENDING = 128;
+    public static final int MAX_STORED = 10_000;
+
     public static final int EXACT = 1;
     public static final int CLOSEST = 2;
 
@@ -914,6 +919,11 @@ public final class OverlayNode
             malformed++;
             return;
         }
+        if (connections.size() >= MAX_CONNECTIONS && !connections.containsKey(Ring.value(m.address())))
+        {
+            malformed++;
+            return;
+        }
         learn(m.observed());
         final Connection c = upsert(m.address(), from, m.linkId(), m.virtualIp(), 0, m.endpoints(), nowMs);
         c.peerTypes = m.connectionTypes();
@@ -1151,6 +1161,11 @@ public final class OverlayNode
         final BigInteger key = Ring.value(m.key());
         final long expires = nowMs + m.ttlSeconds() * 1000L;
         final Stored old = store.get(key);
+        if (old == null && store.size() >= MAX_STORED)
+        {
+            malformed++;
+            return;
+        }
         if (old == null || old.expiresMs < expires || !Arrays.equals(old.value, m.value()))
         {
             store.put(key, new Stored(m.value().clone(), expires));
@@ -1218,6 +1233,10 @@ public final class OverlayNode
                     return;
                 }
             }
+        }
+        if (pending.size() >= MAX_PENDING || connections.size() >= MAX_CONNECTIONS)
+        {
+            return;
         }
         final Pending p = new Pending(endpoints.clone(), peer == null ? null : peer.clone(), types, newLocalId());
         localIds.add(p.localId);

@@ -102,6 +102,35 @@ class OverlayNodeTest
     }
 
     @Test
+    void aFloodingPeerCannotMakeTheNodeGrowWithoutBound()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        link(node, 0x20, 20);
+        final Random random = new Random(5);
+        for (int round = 0; round < 200; round++)
+        {
+            final List<Messages.Peer> fake = new ArrayList<>();
+            for (int i = 0; i < Messages.MAX_PEERS; i++)
+            {
+                final byte[] a = new byte[20];
+                random.nextBytes(a);
+                a[0] = 0x11; // all "closer" than anything the node knows, so each is a near candidate
+                fake.add(new Messages.Peer(a, 0, new long[] {random.nextLong()}));
+            }
+            final byte[] list = Messages.neighbours(fake);
+            node.onDirect(20, list, 0, list.length, round);
+            final byte[] put = Messages.dhtPut(60, fake.get(0).address(), 1, new byte[200]);
+            node.onDirect(20, put, 0, put.length, round);
+            final byte[] link = Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 1 + round, 0, fake.get(1).address(), 1,
+                new long[] {round});
+            node.onDirect(1000 + round, link, 0, link.length, round);
+        }
+        assertTrue(r.direct.size() < 200 * 10 + OverlayNode.MAX_PENDING * 2, "link attempts are bounded: " + r.direct.size());
+        assertTrue(node.connections().size() <= OverlayNode.MAX_CONNECTIONS);
+    }
+
+    @Test
     void farDistancesFollowTheHarmonicDistribution()
     {
         // P(d) ~ 1/d on [ring/n, ring/2] means log2(d) is uniform on [160 - log2 n, 159]

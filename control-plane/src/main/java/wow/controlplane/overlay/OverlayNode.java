@@ -1258,7 +1258,6 @@ public final class OverlayNode
 
     private void send(final Connection c, final byte[] message)
     {
-        c.lastSentMs = Math.max(c.lastSentMs, 0);
         messagesSent++;
         transport.sendDirect(c.endpoint, c.remoteId, message);
     }

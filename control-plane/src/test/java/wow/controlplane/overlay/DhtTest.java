@@ -1,0 +1,178 @@
+package wow.controlplane.overlay;
+
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The DHT on a small ring of real overlay nodes joined by an instant, lossless network. */
+class DhtTest
+{
+    final Map<Long, OverlayNode> byEndpoint = new HashMap<>();
+    final ArrayDeque<Runnable> wire = new ArrayDeque<>();
+    final Map<Integer, byte[]> answers = new HashMap<>();
+    final Map<Integer, Boolean> found = new HashMap<>();
+    long now;
+
+    OverlayNode node(final long endpoint, final Random random)
+    {
+        final byte[] address = new byte[20];
+        random.nextBytes(address);
+        final OverlayNode[] self = new OverlayNode[1];
+        final OverlayNode.Transport transport = new OverlayNode.Transport()
+        {
+            @Override
+            public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
+            {
+                wire.add(() ->
+                {
+                    final OverlayNode target = byEndpoint.get(to);
+                    if (target != null)
+                    {
+                        target.onDirect(endpoint, message, 0, message.length, now);
+                    }
+                });
+            }
+
+            @Override
+            public void sendRouted(final long firstHop, final byte[] destination, final int delivery, final boolean excludeSource,
+                final byte[] message)
+            {
+                final BigInteger source = self[0].value();
+                wire.add(() -> forward(firstHop, source, destination, delivery, excludeSource, message, 30));
+            }
+
+            @Override
+            public void connectionsChanged()
+            {
+            }
+        };
+        final OverlayNode.Events events = new OverlayNode.Events()
+        {
+            @Override
+            public void dhtReplied(final int token, final boolean ok, final byte[] value)
+            {
+                found.put(token, ok);
+                answers.put(token, value);
+            }
+        };
+        self[0] = new OverlayNode(address, 0, new long[] {endpoint}, OverlayConfig.defaults(), transport, events, random);
+        byEndpoint.put(endpoint, self[0]);
+        return self[0];
+    }
+
+    void forward(final long at, final BigInteger source, final byte[] destination, final int delivery, final boolean exclude,
+        final byte[] message, final int ttl)
+    {
+        final OverlayNode node = byEndpoint.get(at);
+        if (node == null)
+        {
+            return; // crashed
+        }
+        final BigInteger dst = Ring.value(destination);
+        if (delivery == OverlayNode.EXACT && node.value().equals(dst))
+        {
+            node.onRouted(Ring.address(source), message, 0, message.length, now);
+            return;
+        }
+        final OverlayNode.Connection hop = node.nextHop(dst, exclude ? source : null);
+        if (hop == null)
+        {
+            if (delivery == OverlayNode.CLOSEST)
+            {
+                node.onRouted(Ring.address(source), message, 0, message.length, now);
+            }
+            return;
+        }
+        if (ttl > 1)
+        {
+            wire.add(() -> forward(hop.endpoint(), source, destination, delivery, exclude, message, ttl - 1));
+        }
+    }
+
+    void run(final List<OverlayNode> nodes, final long millis)
+    {
+        for (long t = 0; t < millis; t += 100)
+        {
+            now += 100;
+            for (final OverlayNode n : nodes)
+            {
+                n.tick(now);
+            }
+            while (!wire.isEmpty())
+            {
+                wire.poll().run();
+            }
+        }
+    }
+
+    @Test
+    void putThenGetFromAnotherNodeAndRecordsOutliveTheirHolders()
+    {
+        final Random random = new Random(17);
+        final List<OverlayNode> nodes = new ArrayList<>();
+        final OverlayNode first = node(1, random);
+        first.join(new long[0], now);
+        nodes.add(first);
+        for (int i = 2; i <= 12; i++)
+        {
+            final OverlayNode n = node(i, random);
+            n.join(new long[] {1}, now);
+            nodes.add(n);
+            run(nodes, 500);
+        }
+        run(nodes, 10_000);
+
+        final byte[] key = OverlayNode.key("ip:10.0.0.7");
+        final byte[] value = "ring address".getBytes();
+        nodes.get(3).put(key, value, 120, now);
+        run(nodes, 500);
+
+        // stored on the r = 3 nodes closest to the key
+        final List<OverlayNode> byDistance = new ArrayList<>(nodes);
+        byDistance.sort(Comparator.comparing(n -> Ring.distance(n.value(), Ring.value(key))));
+        for (int i = 0; i < 3; i++)
+        {
+            assertArrayEquals(value, byDistance.get(i).stored(key, now), "replica " + i);
+        }
+
+        final int token = nodes.get(8).get(key, now);
+        run(nodes, 500);
+        assertTrue(found.get(token));
+        assertArrayEquals(value, answers.get(token));
+
+        final int missing = nodes.get(8).get(OverlayNode.key("ip:10.0.0.99"), now);
+        run(nodes, 500);
+        assertFalse(found.get(missing));
+
+        // the closest holder crashes: its neighbours repair the ring and the record is still found
+        final OverlayNode holder = byDistance.get(0);
+        nodes.remove(holder);
+        byEndpoint.values().remove(holder);
+        run(nodes, 60_000);
+        final int again = nodes.get(0).get(key, now);
+        run(nodes, 500);
+        assertTrue(found.get(again), "found after its closest holder died");
+        assertNotNull(answers.get(again));
+
+        // the owner stops renewing (remove): it expires with its TTL
+        nodes.get(3).remove(key);
+        run(nodes, 130_000);
+        final int gone = nodes.get(0).get(key, now);
+        run(nodes, 500);
+        assertFalse(found.get(gone), "expired after the owner removed it");
+    }
+}

@@ -43,6 +43,8 @@ public final class OverlayConductor implements Agent
     /** How long a resolved virtual IP is trusted before it is looked up again. */
     static final long RESOLUTION_TTL_MS = 60_000;
     private static final long TICK_MS = 100;
+    /** A virtual-IP lookup not answered within this time may be asked again. */
+    static final long RESOLUTION_TIMEOUT_MS = 3_000;
 
     /** A thread-safe view of the node's connections, rebuilt by the conductor when they change. */
     public record Snapshot(byte[] address, List<Peer> connections, List<Long> learnedEndpoints)
@@ -72,7 +74,7 @@ public final class OverlayConductor implements Agent
     private final Map<Integer, int[]> linkCounters = new HashMap<>();
     private final Map<Integer, byte[]> resolved = new HashMap<>();
     private final Map<Integer, Long> resolvedAt = new HashMap<>();
-    private final Map<Integer, Integer> resolving = new HashMap<>();
+    private final Map<Integer, Long> resolving = new HashMap<>();
     private final Map<Integer, Integer> resolvingByToken = new HashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
@@ -175,6 +177,9 @@ public final class OverlayConductor implements Agent
             if (++ticks % 10 == 0)
             {
                 tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
+                // a lookup whose answer was lost may be asked again
+                resolving.values().removeIf(started -> now - started > RESOLUTION_TIMEOUT_MS);
+                resolvingByToken.values().removeIf(ip -> !resolving.containsKey(ip));
                 resolvedAt.entrySet().removeIf(e ->
                 {
                     final boolean stale = now - e.getValue() > RESOLUTION_TTL_MS;
@@ -286,7 +291,7 @@ public final class OverlayConductor implements Agent
             return;
         }
         final int token = overlay.nextProbeToken();
-        resolving.put(virtualIp, token);
+        resolving.put(virtualIp, now);
         resolvingByToken.put(token, virtualIp);
         overlay.get(ipKey(virtualIp), now);
     }

@@ -29,6 +29,6 @@ public record OverlayConfig(
     /** The defaults: 2 near links per side, keepalive 5 s, dead after 20 s, r = 3. */
     public static OverlayConfig defaults()
     {
-        return new OverlayConfig(2, 5_000, 20_000, 500, 6, 1_000, 5_000, 2_000, 3, 30_000);
+        return new OverlayConfig(2, 3_000, 10_000, 500, 6, 1_000, 5_000, 2_000, 3, 30_000);
     }
 }

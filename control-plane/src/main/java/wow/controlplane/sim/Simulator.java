@@ -61,6 +61,8 @@ public final class Simulator
     }
 
     private static final int TTL = 30;
+    /** Seeds a joining node is given, as an operator would list several. */
+    private static final int SEEDS_PER_JOIN = 3;
     private static final long TICK_MS = 250;
     private static final int PROBE_PAIRS = 1000;
     private static final int PROBE_ATTEMPTS = 5;
@@ -253,15 +255,30 @@ public final class Simulator
         schedule(now + TICK_MS, () -> tickLoop(n));
     }
 
-    private SimNode startNode(final SimNode seed)
+    /** Starts a node that joins through up to three random routable nodes (none: it starts the ring). */
+    private SimNode startNode(final boolean first)
+    {
+        final List<SimNode> seeds = new ArrayList<>();
+        for (int i = 0; i < SEEDS_PER_JOIN && !first; i++)
+        {
+            final SimNode s = randomAlive(true);
+            if (s != null && !seeds.contains(s))
+            {
+                seeds.add(s);
+            }
+        }
+        return startNode(seeds);
+    }
+
+    private SimNode startNode(final List<SimNode> seeds)
     {
         final SimNode n = new SimNode(nextIndex++);
         all.add(n);
         byEndpoint.put(n.endpoint, n);
         n.joinStartMs = now;
-        n.node.join(seed == null ? new long[0] : new long[] {seed.endpoint}, now);
-        n.routable = seed == null;
-        if (seed == null)
+        n.node.join(seeds.stream().mapToLong(s -> s.endpoint).toArray(), now);
+        n.routable = seeds.isEmpty();
+        if (seeds.isEmpty())
         {
             joinTimes.add(0L);
         }
@@ -340,11 +357,11 @@ public final class Simulator
         final long duration = Math.round(options.durationS() * 1000);
         // everyone joins within the first 40 % of the run, each through a random node already in
         final long joinWindow = duration * 2 / 5;
-        startNode(null);
+        startNode(true);
         for (int i = 1; i < options.nodes(); i++)
         {
             final long at = joinWindow * i / Math.max(1, options.nodes() - 1);
-            schedule(at, () -> startNode(randomAlive(true)));
+            schedule(at, () -> startNode(false));
         }
         schedule(100, this::checkJoins);
         final long churnEnd = Math.max(joinWindow, duration - SETTLE_AFTER_CHURN_MS);
@@ -414,7 +431,7 @@ public final class Simulator
                     victim.node.leave();
                 }
                 victim.alive = false;
-                startNode(randomAlive(true));
+                startNode(false);
             }
             scheduleChurn(now + 1_000, until);
         });

@@ -86,6 +86,16 @@ public final class QueueAgent implements Agent
     private final MessageHandler downHandler = this::onDownMessage;
 
     private final LinkTally tally = new LinkTally();
+    /** Packets held while their destination resolves: a few, for at most a second. */
+    private static final int HOLD_SLOTS = 16;
+    private static final long HOLD_TIMEOUT_NS = 1_000_000_000L;
+    private final FrameBatch held = new FrameBatch(HOLD_SLOTS, MAX_FRAME);
+    private final int[] heldDestination = new int[HOLD_SLOTS];
+    private final long[] heldSince = new long[HOLD_SLOTS];
+    private int heldCount;
+    private UnsafeBuffer holdingBuffer;
+    private int holdingIp;
+    private int holdingLength;
     private static final int RESOLVE_SLOTS = 64;
     private static final long RESOLVE_INTERVAL_NS = 1_000_000_000L;
     private final int[] resolveIp = new int[RESOLVE_SLOTS];
@@ -153,13 +163,21 @@ public final class QueueAgent implements Agent
     public int doWork()
     {
         fib = fibs.current();
+        int work = 0;
         if (fib.version() != appliedVersion)
         {
             appliedVersion = fib.version();
             counters.fibVersion.setRelease(appliedVersion);
             tally.ensure(fib.linkCount());
+            if (heldCount > 0)
+            {
+                work += releaseHeld(); // a new FIB may know where held packets go: send them first, in order
+            }
         }
-        int work = 0;
+        else if (heldCount > 0)
+        {
+            expireHeld();
+        }
         if (tap != null)
         {
             work += egress();
@@ -279,7 +297,11 @@ public final class QueueAgent implements Agent
             counters.drop(DropReason.OVERSIZED);
             return;
         }
+        holdingBuffer = buffer;
+        holdingIp = ip;
+        holdingLength = length;
         final int hop = nextHop(Ipv4.destination(buffer, ip));
+        holdingBuffer = null;
         if (hop != Fib.NONE)
         {
             encapsulate(buffer, ip, length, hop);
@@ -305,6 +327,10 @@ public final class QueueAgent implements Agent
             if (route == Fib.NONE && fib.inSubnet(destination))
             {
                 requestResolution(destination);
+                if (hold(destination))
+                {
+                    return Fib.NONE;
+                }
             }
             counters.drop(DropReason.NO_ROUTE);
             return Fib.NONE;
@@ -589,6 +615,77 @@ public final class QueueAgent implements Agent
         }
         tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + length, 0);
         return true;
+    }
+
+    /**
+     * Keeps a copy of the packet being forwarded ({@link #holdingBuffer} at {@link #holdingIp}) until
+     * its destination resolves, if a slot is free: a bounded few wait, the rest are counted drops.
+     *
+     * @return true if it was held.
+     */
+    private boolean hold(final int destination)
+    {
+        if (heldCount == HOLD_SLOTS || holdingBuffer == null || holdingLength > held.capacity())
+        {
+            return false;
+        }
+        final int slot = heldCount++;
+        held.buffer().putBytes(held.dataOffset(slot), holdingBuffer, holdingIp, holdingLength);
+        held.length(slot, holdingLength);
+        heldDestination[slot] = destination;
+        heldSince[slot] = System.nanoTime();
+        counters.resolutionHeld.incrementRelease();
+        return true;
+    }
+
+    /** Sends the held packets whose destination the FIB now knows, in order; keeps the others. */
+    private int releaseHeld()
+    {
+        int sent = 0;
+        int kept = 0;
+        final long now = System.nanoTime();
+        for (int i = 0; i < heldCount; i++)
+        {
+            final int destination = heldDestination[i];
+            final int r = fib.route(destination);
+            final int hop = r == Fib.NONE ? Fib.NONE : fib.routeNextHop(r);
+            if (hop != Fib.NONE && !(fib.routeDirect(r) && fib.linkRemoteId(hop) == 0))
+            {
+                route = r;
+                encapsulate(held.buffer(), held.dataOffset(i), held.length(i), hop);
+                sent++;
+            }
+            else if (now - heldSince[i] > HOLD_TIMEOUT_NS)
+            {
+                counters.drop(DropReason.NO_ROUTE);
+            }
+            else
+            {
+                if (kept != i)
+                {
+                    held.buffer().putBytes(held.dataOffset(kept), held.buffer(), held.dataOffset(i), held.length(i));
+                    held.length(kept, held.length(i));
+                    heldDestination[kept] = destination;
+                    heldSince[kept] = heldSince[i];
+                }
+                kept++;
+            }
+        }
+        if (sent > 0)
+        {
+            flushEgress();
+            tally.flush(fib, counters);
+        }
+        heldCount = kept;
+        return sent;
+    }
+
+    private void expireHeld()
+    {
+        if (System.nanoTime() - heldSince[0] > HOLD_TIMEOUT_NS)
+        {
+            releaseHeld();
+        }
     }
 
     /**

@@ -159,7 +159,8 @@ class QueueAgentTest
     {
         fibs.publish(fib(2, 0));
         tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, PEER_IP, 100, 1)));           // link not ready
-        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("10.1.0.77"), 100, 1))); // unresolved
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("10.1.0.77"), 100, 1))); // unresolved: held
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("10.9.9.9"), 100, 1)));  // outside the subnet
         tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("10.1.0.255"), 100, 1))); // broadcast
         tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, Ipv4.parse("224.0.0.251"), 100, 1))); // multicast
         tap.inject(Frames.ethernet(new byte[40], 0x86DD));                                  // IPv6
@@ -176,13 +177,52 @@ class QueueAgentTest
 
         assertEquals(1, counters.drops(DropReason.LINK_NOT_READY));
         assertEquals(1, counters.drops(DropReason.NO_ROUTE));
+        assertEquals(1, counters.resolutionHeld.get());
         assertEquals(2, counters.drops(DropReason.NOT_UNICAST));
         assertEquals(1, counters.drops(DropReason.NOT_IPV4));
         assertEquals(2, counters.drops(DropReason.TAP_TRUNCATED));
         assertEquals(2, counters.drops(DropReason.BAD_IPV4));
         assertEquals(1, counters.drops(DropReason.OVERSIZED));
         assertEquals(0, received(peer).size());
-        assertEquals(10, counters.tapRxFrames.get());
+        assertEquals(11, counters.tapRxFrames.get());
+    }
+
+    @Test
+    void holdsAFewPacketsForAnUnresolvedAddressAndSendsThemInOrderOnceItResolves()
+    {
+        final int unknown = Ipv4.parse("10.1.0.77");
+        for (int i = 0; i < 20; i++)
+        {
+            tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, unknown, 60 + i, i)));
+        }
+        agent.doWork();
+        assertEquals(16, counters.resolutionHeld.get(), "a bounded few wait");
+        assertEquals(4, counters.drops(DropReason.NO_ROUTE), "the rest are counted drops");
+        final int[] resolutions = new int[1];
+        up.read((type, buffer, index, length) ->
+        {
+            if (type == ControlMessages.UP_RESOLVE)
+            {
+                resolutions[0]++;
+                assertEquals(unknown, buffer.getInt(index + ControlMessages.UP_DATAGRAM_OFFSET));
+            }
+        });
+        assertEquals(1, resolutions[0], "asked once, not once per packet");
+        assertEquals(0, received(peer).size());
+
+        // the conductor resolved it: 10.1.0.77 lives at the peer's ring address... routed via the peer
+        fibs.publish(new Fib.Builder(LOCAL_IP, 24, LOCAL_ADDR)
+            .link(PEER_ADDR, PEER_IP, PEER_EP, LOCAL_LINK_ID, PEER_LINK_ID, linkCounters)
+            .route(PEER_IP, PEER_ADDR)
+            .route(unknown, address(0x21))
+            .build(2));
+        agent.doWork();
+        final List<byte[]> sent = received(peer);
+        assertEquals(16, sent.size());
+        for (int i = 0; i < 16; i++)
+        {
+            assertEquals(WireHeader.ROUTED_LENGTH + 60 + i, sent.get(i).length, "in order");
+        }
     }
 
     @Test

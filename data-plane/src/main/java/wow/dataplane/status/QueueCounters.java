@@ -23,6 +23,7 @@ public final class QueueCounters
     public final AtomicCounter transitForwarded;
     public final AtomicCounter controlUp;
     public final AtomicCounter controlDown;
+    public final AtomicCounter resolutionHeld;
     public final AtomicCounter fibVersion;
     private final AtomicCounter[] drops;
     private final UnsafeBuffer values;
@@ -41,6 +42,7 @@ public final class QueueCounters
         transitForwarded = traffic(manager, "transit_forwarded", queue);
         controlUp = traffic(manager, "control_up", queue);
         controlDown = traffic(manager, "control_down", queue);
+        resolutionHeld = traffic(manager, "resolution_held", queue);
         fibVersion = manager.newCounter("fib_version q" + queue, CounterTypes.FIB_VERSION, key -> key.putInt(0, queue));
         final DropReason[] reasons = DropReason.values();
         drops = new AtomicCounter[reasons.length];

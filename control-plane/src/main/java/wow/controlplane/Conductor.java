@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.identity.Identity;
+import wow.controlplane.journal.FibListener;
 import wow.controlplane.link.Hello;
 import wow.controlplane.link.Link;
 import wow.controlplane.link.LinkTable;
@@ -46,6 +47,7 @@ public final class Conductor implements Agent
     private final AtomicCounter controlRejected;
     private final AtomicCounter tapKernelDropped;
     private final LongSupplier tapKernelDrops;
+    private final FibListener fibListener;
     private int timerTicks;
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
     private final MessageHandler upHandler = this::onUp;
@@ -68,6 +70,7 @@ public final class Conductor implements Agent
      * @param log         event log.
      * @param tapKernelDrops reads how many frames the kernel dropped because the TAP's queue to
      *                    this node was full (interface tx_dropped); looked at once a second.
+     * @param fibListener told of every FIB version published (the journal).
      */
     public Conductor(
         final int localIp,
@@ -79,8 +82,10 @@ public final class Conductor implements Agent
         final NanoClock clock,
         final long keepaliveMs,
         final EventLog log,
-        final LongSupplier tapKernelDrops)
+        final LongSupplier tapKernelDrops,
+        final FibListener fibListener)
     {
+        this.fibListener = fibListener;
         this.tapKernelDrops = tapKernelDrops;
         this.localIp = localIp;
         this.prefix = prefix;
@@ -221,7 +226,9 @@ public final class Conductor implements Agent
         final Fib fib = builder.build(++fibVersion);
         dataPlane.publish(fib);
         fibPublished.setRelease(fib.version());
+        final String[] types = new String[fib.linkCount()];
+        java.util.Arrays.fill(types, "[static]");
+        fibListener.published(fib, fib.version() == 2 ? "start" : "link_changed", types);
         fibDirty = false;
-        log.event("fib_published", "version=" + fib.version() + " links=" + fib.linkCount() + " routes=" + fib.routeCount());
     }
 }

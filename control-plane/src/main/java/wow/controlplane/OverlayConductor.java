@@ -7,6 +7,7 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
+import wow.controlplane.journal.FibListener;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.Ring;
@@ -79,6 +80,8 @@ public final class OverlayConductor implements Agent
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
 
+    private final FibListener fibListener;
+    private String fibReason = "start";
     private volatile Snapshot snapshot;
     private volatile boolean leaveRequested;
     private volatile boolean left;
@@ -100,6 +103,7 @@ public final class OverlayConductor implements Agent
      * @param clock          wall-clock milliseconds (the overlay's timers).
      * @param log            event log.
      * @param tapKernelDrops reads the TAP's tx_dropped statistic (once a second).
+     * @param fibListener    told of every FIB version published (the journal).
      */
     public OverlayConductor(
         final int localIp,
@@ -111,8 +115,10 @@ public final class OverlayConductor implements Agent
         final CountersManager counters,
         final EpochClock clock,
         final EventLog log,
-        final LongSupplier tapKernelDrops)
+        final LongSupplier tapKernelDrops,
+        final FibListener fibListener)
     {
+        this.fibListener = fibListener;
         this.localIp = localIp;
         this.prefix = prefix;
         this.localAddress = localAddress.clone();
@@ -303,6 +309,7 @@ public final class OverlayConductor implements Agent
         fibDirty = false;
         final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
         final List<Peer> peers = new ArrayList<>();
+        final List<String> linkTypes = new ArrayList<>();
         final Map<Integer, Boolean> routed = new HashMap<>();
         for (final OverlayNode.Connection c : overlay.connections())
         {
@@ -311,6 +318,7 @@ public final class OverlayConductor implements Agent
                 continue;
             }
             builder.link(c.address(), c.virtualIp(), c.endpoint(), c.localId(), c.remoteId(), countersFor(c), c.routable());
+            linkTypes.add(OverlayNode.typeNames(c.types() | c.peerTypes()));
             if (c.virtualIp() != 0)
             {
                 builder.route(c.virtualIp(), c.address());
@@ -340,6 +348,8 @@ public final class OverlayConductor implements Agent
         final Fib fib = builder.build(++fibVersion);
         dataPlane.publish(fib);
         fibPublished.setRelease(fib.version());
+        fibListener.published(fib, fibReason, linkTypes.toArray(new String[0]));
+        fibReason = "links_changed";
         snapshot = new Snapshot(localAddress.clone(), List.copyOf(peers), List.copyOf(overlay.learnedEndpoints()));
     }
 
@@ -428,6 +438,7 @@ public final class OverlayConductor implements Agent
                 resolved.put(virtualIp, value);
                 resolvedAt.put(virtualIp, clock.time());
                 fibDirty = true;
+                fibReason = "resolution";
                 log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(value));
             }
         }
@@ -435,6 +446,7 @@ public final class OverlayConductor implements Agent
         @Override
         public void linkUp(final OverlayNode.Connection c)
         {
+            fibReason = "link_up";
             log.event("link_up", "peer=" + Ring.shortHex(c.address()) + " ip=" +
                 (c.virtualIp() == 0 ? "-" : Ipv4.toString(c.virtualIp())) + " endpoint=" +
                 UdpSocket.endpointToString(c.endpoint()) + " types=" + OverlayNode.typeNames(c.types() | c.peerTypes()));
@@ -443,6 +455,7 @@ public final class OverlayConductor implements Agent
         @Override
         public void linkDown(final OverlayNode.Connection c, final String reason)
         {
+            fibReason = "link_down";
             log.event("link_down", "peer=" + Ring.shortHex(c.address()) + " reason=" + reason);
         }
 

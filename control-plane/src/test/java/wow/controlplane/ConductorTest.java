@@ -60,7 +60,7 @@ class ConductorTest
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(udp), Frames.HOST_MAC, 1420,
                 new Fib.Builder(ip, 24, identity.address()).build(1), counters);
             conductor = new Conductor(ip, identity.address(), 24, List.of(new StaticPeer(peerIp, peerEndpoint)), dataPlane.proxy(),
-                counters.manager(), () -> now[0], 1000, new EventLog(log), () -> 0);
+                counters.manager(), () -> now[0], 1000, new EventLog(log), () -> 0, wow.controlplane.journal.FibListener.NONE);
         }
 
         void step()
@@ -210,7 +210,7 @@ class ConductorTest
         {
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new Conductor(IP_A, new byte[20], 24,
                 List.of(new StaticPeer(IP_A, EP_B)), dp.proxy(), counters.manager(), () -> 0, 1000,
-                new EventLog(System.err), () -> 0));
+                new EventLog(System.err), () -> 0, wow.controlplane.journal.FibListener.NONE));
             assertEquals("--peer 10.5.0.1=198.51.100.2:4000 names this host's own virtual IP", ex.getMessage());
         }
     }

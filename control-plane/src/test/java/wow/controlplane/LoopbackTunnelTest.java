@@ -80,7 +80,8 @@ class LoopbackTunnelTest
                 new Fib.Builder(ip, 24, identity.address()).build(1), counters);
             final Conductor conductor = new Conductor(ip, identity.address(), 24,
                 List.of(new StaticPeer(peerIp, UdpSocket.endpoint(0x7F000001, peerPort))), dataPlane.proxy(),
-                counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())), () -> 0);
+                counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())), () -> 0,
+                wow.controlplane.journal.FibListener.NONE);
             dataPlane.start(conductor, 0, new int[0]);
         }
 

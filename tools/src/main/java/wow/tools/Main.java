@@ -16,6 +16,7 @@ public final class Main
         "  node  --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N]",
         "        [--no-tap] [--state-dir DIR] [--underlay-mtu N] [--threading dedicated|shared] [--keepalive-ms N]",
         "  counters [--state-dir DIR] [--all]   a running node's live counters (non-zero unless --all)",
+        "  fib dump [--state-dir DIR] [--json] [--version N | --at TIME] [--follow]   the journaled forwarding table",
         "  sim   --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",
         "        the overlay's control-plane code on a simulated network (deterministic per seed)",
         "  demo  two network namespaces joined by a static WOW tunnel: ping and iperf3 (root)",
@@ -31,6 +32,19 @@ public final class Main
     }
 
     static int run(final String[] args)
+    {
+        try
+        {
+            return dispatch(args);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+    }
+
+    private static int dispatch(final String[] args) throws InterruptedException
     {
         if (args.length == 0 || "--help".equals(args[0]) || "-h".equals(args[0]) || "help".equals(args[0]))
         {
@@ -48,6 +62,8 @@ public final class Main
                     return CountersCommand.run(rest);
                 case "sim":
                     return SimCommand.run(rest);
+                case "fib":
+                    return FibCommand.run(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             }

@@ -8,6 +8,8 @@ import wow.controlplane.Conductor;
 import wow.controlplane.OverlayConductor;
 import wow.controlplane.EventLog;
 import wow.controlplane.identity.Identity;
+import wow.controlplane.journal.FibJournal;
+import wow.controlplane.journal.FibRecord;
 import wow.dataplane.DataPlane;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.port.ShimTapPort;
@@ -44,6 +46,7 @@ public final class Node implements AutoCloseable
     private final List<UdpSocket> sockets = new ArrayList<>();
     private TapDevice tap;
     private OverlayConductor overlay;
+    private FibJournal journal;
     private CountersFile counters;
     private DataPlane dataPlane;
     private boolean closed;
@@ -113,6 +116,7 @@ public final class Node implements AutoCloseable
         }
 
         counters = CountersFile.create(config.stateDir().resolve("counters"), CountersFile.DEFAULT_COUNTERS);
+        journal = FibJournal.openForWriting(config.stateDir(), config.journalRetentionHours());
         final Identity identity = Identity.loadOrCreate(config.stateDir());
         final Fib initial = new Fib.Builder(config.virtualIp(), config.prefix(), identity.address()).build(1);
         dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
@@ -123,16 +127,26 @@ public final class Node implements AutoCloseable
             final long[] local = config.listenAddress() == 0 ? new long[0] :
                 new long[] {UdpSocket.endpoint(config.listenAddress(), first.port())};
             overlay = new OverlayConductor(config.virtualIp(), identity.address(), config.prefix(), config.seeds(), local,
-                dataPlane.proxy(), counters.manager(), new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()));
+                dataPlane.proxy(), counters.manager(), new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()),
+                this::journal);
             conductor = overlay;
         }
         else
         {
             conductor = new Conductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(), dataPlane.proxy(),
-                counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()));
+                counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()),
+                this::journal);
         }
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
         log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
+    }
+
+    /** Appends a published FIB version to the journal (conductor thread). */
+    private void journal(final Fib fib, final String reason, final String[] linkTypes)
+    {
+        journal.append(FibRecord.of(fib, System.currentTimeMillis(), reason, linkTypes));
+        log.event("fib_published", "version=" + fib.version() + " reason=" + reason + " links=" + fib.linkCount() +
+            " routes=" + fib.routeCount());
     }
 
     /** IPv6 router solicitations and MLD on a fresh TAP would only be counted drops: switch it off. */
@@ -223,6 +237,7 @@ public final class Node implements AutoCloseable
         CloseHelper.quietClose(dataPlane);
         CloseHelper.quietClose(tap);
         CloseHelper.quietCloseAll(sockets);
+        CloseHelper.quietClose(journal);
         CloseHelper.quietClose(counters);
         if (dataPlane != null)
         {

@@ -35,6 +35,7 @@ final class NodeCommand
         "                         (virtio-net header on the TAP; default on)",
         "  --cpus LIST            pin queue threads to these CPUs, e.g. 0 or 2,3 or 4-7 (queue q on the",
         "                         q-th, round robin; default: the scheduler places them)",
+        "  --journal-retention-hours N  hours of FIB versions kept in STATE_DIR/fib (default 24)",
         "  --spin-us N            spin N microseconds after work before sleeping in poll (default 0;",
         "                         lowers latency on hosts with idle cores, costs CPU while traffic flows)");
 
@@ -72,7 +73,7 @@ final class NodeCommand
     {
         final Args args = new Args(argv,
             Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed"),
+                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours"),
             Set.of("--peer", "--seed"),
             Set.of("--no-tap"));
         if (!args.has("--listen"))
@@ -188,7 +189,7 @@ final class NodeCommand
             defaultStateDir(tap == null ? "router-" + listenPort : tap);
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
             threading, keepalive, spinUs, offloadText.equals("on"),
-            parseCpus(args.get("--cpus", "")), seeds);
+            parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365));
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */

@@ -26,6 +26,7 @@ import java.util.List;
  * @param spinUs        how long a data-plane thread spins after work before it blocks.
  * @param offload       whether TCP segments bound for the TAP are coalesced into GSO super-frames.
  * @param cpus          CPUs the queue threads are pinned to (empty: not pinned).
+ * @param journalRetentionHours hours of FIB versions the journal keeps.
  * @param seeds         packed endpoints of overlay seeds; with none and no static peers the node
  *                      starts a new overlay.
  */
@@ -44,7 +45,8 @@ public record NodeConfig(
     int spinUs,
     boolean offload,
     int[] cpus,
-    long[] seeds)
+    long[] seeds,
+    int journalRetentionHours)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;

@@ -1,0 +1,114 @@
+package wow.tools;
+
+import org.agrona.concurrent.status.CountersReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import wow.dataplane.status.CountersFile;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code wow fib dump} against live in-process nodes (static peers, no TAP, loopback UDP). */
+class FibDumpTest
+{
+    static String run(final String... args)
+    {
+        final PrintStream out = System.out;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            assertEquals(0, Main.run(args));
+        }
+        finally
+        {
+            System.setOut(out);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    static long appliedVersion(final Path dir)
+    {
+        final CountersReader reader = CountersFile.openReader(dir.resolve("counters"));
+        final long[] version = {-1};
+        reader.forEach((value, id, label) -> version[0] = label.equals("fib_version q0") ? value : version[0]);
+        return version[0];
+    }
+
+    @Test
+    @Timeout(60)
+    void dumpShowsTheTableTheDataPlaneAppliedAndPastVersions(@TempDir final Path dir) throws Exception
+    {
+        final PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        final Path a = dir.resolve("a");
+        final Path b = dir.resolve("b");
+        try (Node nodeA = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46001", "--no-tap", "--ip",
+            "10.4.0.1/24", "--peer", "10.4.0.2=127.0.0.1:46002", "--state-dir", a.toString()}), quiet))
+        {
+            Node nodeB = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46002", "--no-tap", "--ip",
+                "10.4.0.2/24", "--peer", "10.4.0.1=127.0.0.1:46001", "--state-dir", b.toString()}), quiet);
+            try
+            {
+                String json = "";
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (System.nanoTime() < deadline && !json.contains("\"kind\":\"direct\""))
+                {
+                    Thread.sleep(100);
+                    json = run("fib", "dump", "--state-dir", a.toString(), "--json").trim();
+                }
+                assertTrue(json.matches("\\{\"version\":\\d+,\"time\":\"[^\"]+\",\"reason\":\"[a-z_]+\",\"entries\":\\[.*]}"), json);
+                assertTrue(json.contains("{\"virtual_ip\":\"10.4.0.2\",\"address\":\""), json);
+                assertTrue(json.contains("\"endpoint\":\"127.0.0.1:46002\",\"kind\":\"direct\""), json);
+                final long version = Long.parseLong(json.replaceAll("^\\{\"version\":(\\d+),.*", "$1"));
+                assertEquals(appliedVersion(a), version, "the dump is the version the data plane applied");
+
+                final String old = run("fib", "dump", "--state-dir", a.toString(), "--json", "--version", "2").trim();
+                assertTrue(old.startsWith("{\"version\":2,"), old);
+                final String table = run("fib", "dump", "--state-dir", a.toString());
+                assertTrue(table.contains("10.4.0.2") && table.contains("127.0.0.1:46002") && table.contains("direct"), table);
+
+                // B restarts with new link ids: A publishes a new version, which --follow prints
+                final ByteArrayOutputStream followed = new ByteArrayOutputStream();
+                final Thread follower = new Thread(() ->
+                {
+                    final PrintStream out = System.out;
+                    System.setOut(new PrintStream(followed, true, StandardCharsets.UTF_8));
+                    try
+                    {
+                        Main.run(new String[] {"fib", "dump", "--state-dir", a.toString(), "--json", "--follow"});
+                    }
+                    finally
+                    {
+                        System.setOut(out);
+                    }
+                });
+                follower.start();
+                Thread.sleep(500);
+                nodeB.close();
+                nodeB = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46002", "--no-tap", "--ip",
+                    "10.4.0.2/24", "--peer", "10.4.0.1=127.0.0.1:46001", "--state-dir", b.toString()}), quiet);
+                final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (System.nanoTime() < until && followed.toString(StandardCharsets.UTF_8).split("\n").length < 2)
+                {
+                    Thread.sleep(100);
+                }
+                follower.interrupt();
+                follower.join(5_000);
+                final String[] lines = followed.toString(StandardCharsets.UTF_8).trim().split("\n");
+                assertTrue(lines.length >= 2, "the current version, then at least one new one: " + lines.length);
+                assertTrue(Long.parseLong(lines[lines.length - 1].replaceAll("^\\{\"version\":(\\d+),.*", "$1")) > version);
+            }
+            finally
+            {
+                nodeB.close();
+            }
+        }
+    }
+}

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * keepalives, decides liveness, and alone builds and publishes FIB versions. Every method runs
  * on the conductor thread ({@code wow-conductor}, or the shared thread).
  */
-public final class Conductor implements Agent
+public final class Conductor implements Agent, StatusSource
 {
     /** How often timers are looked at. */
     static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -49,6 +49,7 @@ public final class Conductor implements Agent
     private final LongSupplier tapKernelDrops;
     private final FibListener fibListener;
     private int timerTicks;
+    private volatile NodeStatus status;
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
     private final MessageHandler upHandler = this::onUp;
     private final byte[] peerAddress = new byte[Identity.ADDRESS_LENGTH];
@@ -146,6 +147,7 @@ public final class Conductor implements Agent
         int work = 0;
         if (++timerTicks % 10 == 0)
         {
+            buildStatus();
             tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
         }
         for (final var link : links.all())
@@ -164,6 +166,24 @@ public final class Conductor implements Agent
             }
         }
         return work;
+    }
+
+    private void buildStatus()
+    {
+        final long now = System.currentTimeMillis();
+        final List<NodeStatus.Connection> connections = new java.util.ArrayList<>();
+        for (final Link link : links.all())
+        {
+            connections.add(new NodeStatus.Connection("static" + (link.isUp() ? "" : "," + link.state().name().toLowerCase()),
+                link.address(), link.virtualIp(), link.endpoint(), -1, now - (nowNs - link.lastHeardNs()) / 1_000_000, true));
+        }
+        status = new NodeStatus(localAddress, localIp, List.of(), List.copyOf(connections), now);
+    }
+
+    @Override
+    public NodeStatus status()
+    {
+        return status;
     }
 
     private void sendHello(final Link link)

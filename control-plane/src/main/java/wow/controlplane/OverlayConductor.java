@@ -37,7 +37,7 @@ import java.util.function.LongSupplier;
  * except the thread-safe {@link #probe}, {@link #snapshot} and {@link #requestLeave} runs on the
  * conductor thread.
  */
-public final class OverlayConductor implements Agent
+public final class OverlayConductor implements Agent, StatusSource
 {
     /** Lifetime of this node's DHT registration; it is renewed well before. */
     static final int REGISTRATION_TTL_S = 120;
@@ -83,6 +83,8 @@ public final class OverlayConductor implements Agent
     private final FibListener fibListener;
     private String fibReason = "start";
     private volatile Snapshot snapshot;
+    private volatile NodeStatus status;
+    private final long[] localEndpoints;
     private volatile boolean leaveRequested;
     private volatile boolean left;
     private boolean started;
@@ -123,6 +125,7 @@ public final class OverlayConductor implements Agent
         this.prefix = prefix;
         this.localAddress = localAddress.clone();
         this.seeds = seeds.clone();
+        this.localEndpoints = localEndpoints.clone();
         this.dataPlane = dataPlane;
         this.counters = counters;
         this.clock = clock;
@@ -182,6 +185,7 @@ public final class OverlayConductor implements Agent
             }
             if (++ticks % 10 == 0)
             {
+                buildStatus(now);
                 tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
                 // a lookup whose answer was lost may be asked again
                 resolving.values().removeIf(started -> now - started > RESOLUTION_TIMEOUT_MS);
@@ -211,6 +215,36 @@ public final class OverlayConductor implements Agent
     static byte[] ipKey(final int virtualIp)
     {
         return OverlayNode.key("ip:" + Ipv4.toString(virtualIp));
+    }
+
+    private void buildStatus(final long now)
+    {
+        final List<Long> endpoints = new ArrayList<>();
+        for (final long e : localEndpoints)
+        {
+            endpoints.add(e);
+        }
+        for (final long e : overlay.learnedEndpoints())
+        {
+            if (!endpoints.contains(e))
+            {
+                endpoints.add(e);
+            }
+        }
+        final List<NodeStatus.Connection> connections = new ArrayList<>();
+        for (final OverlayNode.Connection c : overlay.connections())
+        {
+            final String types = OverlayNode.typeNames(c.types() | c.peerTypes());
+            connections.add(new NodeStatus.Connection(types.length() > 2 ? types.substring(1, types.length() - 1) : "-",
+                c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), true));
+        }
+        status = new NodeStatus(localAddress, localIp, List.copyOf(endpoints), List.copyOf(connections), now);
+    }
+
+    @Override
+    public NodeStatus status()
+    {
+        return status;
     }
 
     // ------------------------------------------------------------------ thread-safe API

@@ -16,6 +16,7 @@ public final class Main
         "  node  --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N]",
         "        [--no-tap] [--state-dir DIR] [--underlay-mtu N] [--threading dedicated|shared] [--keepalive-ms N]",
         "  counters [--state-dir DIR] [--all]   a running node's live counters (non-zero unless --all)",
+        "  status [--state-dir DIR] [--json]   identity, endpoints and connections of a running node",
         "  fib dump [--state-dir DIR] [--json] [--version N | --at TIME] [--follow]   the journaled forwarding table",
         "  sim   --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",
         "        the overlay's control-plane code on a simulated network (deterministic per seed)",
@@ -64,6 +65,8 @@ public final class Main
                     return SimCommand.run(rest);
                 case "fib":
                     return FibCommand.run(rest);
+                case "status":
+                    return StatusCommand.run(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             }

@@ -5,7 +5,9 @@ import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.SystemEpochClock;
 import wow.controlplane.Conductor;
+import wow.controlplane.NodeStatus;
 import wow.controlplane.OverlayConductor;
+import wow.controlplane.StatusSource;
 import wow.controlplane.EventLog;
 import wow.controlplane.identity.Identity;
 import wow.controlplane.journal.FibJournal;
@@ -47,6 +49,12 @@ public final class Node implements AutoCloseable
     private TapDevice tap;
     private OverlayConductor overlay;
     private FibJournal journal;
+    private java.util.concurrent.ScheduledExecutorService statusWriter;
+
+    /** Name of the status file {@code wow status} reads, rewritten every second. */
+    public static final String STATUS_FILE = "status.json";
+    /** The same status as aligned text. */
+    public static final String STATUS_TEXT = "status.txt";
     private CountersFile counters;
     private DataPlane dataPlane;
     private boolean closed;
@@ -138,7 +146,39 @@ public final class Node implements AutoCloseable
                 this::journal);
         }
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
+        final StatusSource source = (StatusSource)conductor;
+        statusWriter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread t = new Thread(r, "wow-status");
+            t.setDaemon(true);
+            return t;
+        });
+        statusWriter.scheduleWithFixedDelay(() -> writeStatus(source), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
+    }
+
+    /** Writes the conductor's latest status to {@code STATE_DIR/status.json}, atomically (the wow-status thread). */
+    private void writeStatus(final StatusSource source)
+    {
+        final NodeStatus status = source.status();
+        if (status == null)
+        {
+            return;
+        }
+        try
+        {
+            for (final String[] file : new String[][] {{STATUS_FILE, status.toJson() + "\n"}, {STATUS_TEXT, status.toTable()}})
+            {
+                final Path temp = config.stateDir().resolve(file[0] + ".tmp");
+                Files.writeString(temp, file[1], StandardCharsets.UTF_8);
+                Files.move(temp, config.stateDir().resolve(file[0]), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        catch (final IOException ex)
+        {
+            log.event("status_write_failed", "error=\"" + ex.getMessage() + "\"");
+        }
     }
 
     /** Appends a published FIB version to the journal (conductor thread). */
@@ -216,6 +256,19 @@ public final class Node implements AutoCloseable
             return;
         }
         closed = true;
+        if (statusWriter != null)
+        {
+            statusWriter.shutdownNow();
+            try
+            {
+                Files.deleteIfExists(config.stateDir().resolve(STATUS_FILE));
+                Files.deleteIfExists(config.stateDir().resolve(STATUS_TEXT));
+            }
+            catch (final IOException ignored)
+            {
+                // a stale status file is reported as stale by wow status
+            }
+        }
         if (overlay != null && dataPlane != null)
         {
             // leave gracefully: peers repair at once instead of waiting for a timeout

@@ -69,6 +69,11 @@ class FibDumpTest
                 final long version = Long.parseLong(json.replaceAll("^\\{\"version\":(\\d+),.*", "$1"));
                 assertEquals(appliedVersion(a), version, "the dump is the version the data plane applied");
 
+                Thread.sleep(1_500);
+                final String status = run("status", "--state-dir", a.toString(), "--json");
+                assertTrue(status.contains("\"virtual_ip\":\"10.4.0.1\"") && status.contains("\"type\":\"static\"") &&
+                    status.contains("\"peer_virtual_ip\":\"10.4.0.2\",\"endpoint\":\"127.0.0.1:46002\""), status);
+
                 final String old = run("fib", "dump", "--state-dir", a.toString(), "--json", "--version", "2").trim();
                 assertTrue(old.startsWith("{\"version\":2,"), old);
                 final String table = run("fib", "dump", "--state-dir", a.toString());

@@ -87,6 +87,18 @@ class OverlayLoopbackTest
                 final OverlayConductor.Snapshot s = n.overlay().snapshot();
                 assertTrue(s.connections().size() >= 4, "each node has its near neighbours: " + s.connections().size());
             }
+            // wow status, from the status file the node rewrites every second
+            String status = "";
+            final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (System.nanoTime() < until && !status.contains("\"rtt_ms\":1") && !status.contains("\"rtt_ms\":0"))
+            {
+                Thread.sleep(200);
+                status = FibDumpTest.run("status", "--state-dir", dir.resolve("n5").toString(), "--json");
+            }
+            assertTrue(status.startsWith("{\"address\":\"") && status.contains("\"virtual_ip\":null") &&
+                status.contains("\"endpoints\":[\"127.0.0.1:") && status.contains("\"connections\":[{\"type\":\""), status);
+            assertTrue(status.contains("\"direct\":true,\"via\":null"), status);
+            assertTrue(status.matches("(?s).*\"rtt_ms\":\\d+.*"), "keepalives measure the round trip: " + status);
         }
         finally
         {

@@ -94,6 +94,8 @@ public final class OverlayNode
         long lastSentMs;
         long upSinceMs;
         long lastListSentMs;
+        long pingSentMs;
+        long rttMs = -1;
         long[] endpoints;
 
         Connection(final byte[] address, final int localId)
@@ -153,6 +155,12 @@ public final class OverlayNode
         public long upSinceMs()
         {
             return upSinceMs;
+        }
+
+        /** @return the round trip of the last answered keepalive, -1 before one was answered. */
+        public long rttMs()
+        {
+            return rttMs;
         }
 
         /** @return true if greedy routing may use it (leaf links only bootstrap). */
@@ -219,6 +227,8 @@ public final class OverlayNode
     private long nextSeedRetryMs;
     private long nextSelfCheckMs;
     private static final long SELF_CHECK_MS = 10_000;
+    /** A keepalive goes out at least this often on every link, so its RTT stays known. */
+    private static final long RTT_PROBE_MS = 10_000;
     private boolean nearChanged;
     private int nextToken = 1;
     private long messagesSent;
@@ -623,9 +633,11 @@ public final class OverlayNode
                 events.linkDown(c, "timeout");
                 changed = true;
             }
-            else if (nowMs - c.lastHeardMs >= config.keepaliveMs() && nowMs - c.lastSentMs >= config.keepaliveMs() / 2)
+            else if ((nowMs - c.lastHeardMs >= config.keepaliveMs() && nowMs - c.lastSentMs >= config.keepaliveMs() / 2) ||
+                nowMs - c.pingSentMs >= RTT_PROBE_MS)
             {
                 c.lastSentMs = nowMs;
+                c.pingSentMs = nowMs;
                 send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
             }
         }
@@ -1051,6 +1063,10 @@ public final class OverlayNode
             transport.connectionsChanged();
         }
         learn(m.observed());
+        if (m.type() == Messages.PONG && c.pingSentMs != 0 && c.rttMs != nowMs - c.pingSentMs)
+        {
+            c.rttMs = nowMs - c.pingSentMs;
+        }
         if (m.type() == Messages.PING)
         {
             send(c, Messages.ping(Messages.PONG, c.types, address, from));

@@ -1,0 +1,89 @@
+package wow.controlplane;
+
+import wow.dataplane.protocol.Ipv4;
+import wow.shim.UdpSocket;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What {@code wow status} shows: the node's identity and endpoints and every connection with its
+ * type, peer, underlay endpoint, RTT and age, direct or relayed. Immutable; built by a conductor
+ * on its thread and read by any thread.
+ *
+ * @param address   this node's ring address.
+ * @param virtualIp this node's virtual IP (0: none).
+ * @param endpoints endpoints it listens on and those peers saw it from (learned, NAT).
+ * @param connections its connections.
+ * @param timeMs    when it was built.
+ */
+public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<Connection> connections, long timeMs)
+{
+    /**
+     * One connection.
+     *
+     * @param type          e.g. {@code near}, {@code far,near}, {@code leaf}, {@code static}.
+     * @param peerAddress   the peer's ring address.
+     * @param peerVirtualIp the peer's virtual IP (0: none).
+     * @param endpoint      the peer's underlay endpoint.
+     * @param rttMs         round trip of the last answered keepalive, -1 if none yet.
+     * @param upSinceMs     when the link came up.
+     * @param direct        true: packets go straight to the peer (relays come later).
+     */
+    public record Connection(String type, byte[] peerAddress, int peerVirtualIp, long endpoint, long rttMs, long upSinceMs,
+        boolean direct)
+    {
+    }
+
+    private static String ip(final int ip)
+    {
+        return ip == 0 ? "null" : "\"" + Ipv4.toString(ip) + "\"";
+    }
+
+    /** @return one JSON object: address, virtual_ip, endpoints, connections (type, peer_address, ...). */
+    public String toJson()
+    {
+        final StringBuilder sb = new StringBuilder(256 + connections.size() * 200);
+        sb.append("{\"address\":\"").append(HexFormat.of().formatHex(address)).append("\",\"virtual_ip\":").append(ip(virtualIp))
+            .append(",\"endpoints\":[");
+        for (int i = 0; i < endpoints.size(); i++)
+        {
+            sb.append(i == 0 ? "" : ",").append('"').append(UdpSocket.endpointToString(endpoints.get(i))).append('"');
+        }
+        sb.append("],\"connections\":[");
+        for (int i = 0; i < connections.size(); i++)
+        {
+            final Connection c = connections.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"type\":\"").append(c.type()).append("\",\"peer_address\":\"")
+                .append(HexFormat.of().formatHex(c.peerAddress())).append("\",\"peer_virtual_ip\":").append(ip(c.peerVirtualIp()))
+                .append(",\"endpoint\":\"").append(UdpSocket.endpointToString(c.endpoint())).append("\",\"rtt_ms\":")
+                .append(c.rttMs() < 0 ? "null" : Long.toString(c.rttMs())).append(",\"age_s\":")
+                .append((timeMs - c.upSinceMs()) / 1000).append(",\"direct\":").append(c.direct()).append(",\"via\":null}");
+        }
+        return sb.append("],\"time\":\"").append(java.time.Instant.ofEpochMilli(timeMs)).append("\"}").toString();
+    }
+
+    /** @return a human-readable summary and one aligned row per connection. */
+    public String toTable()
+    {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("address    ").append(HexFormat.of().formatHex(address)).append('\n');
+        sb.append("virtual ip ").append(virtualIp == 0 ? "none" : Ipv4.toString(virtualIp)).append('\n');
+        sb.append("endpoints ");
+        for (final long e : endpoints)
+        {
+            sb.append(' ').append(UdpSocket.endpointToString(e));
+        }
+        sb.append('\n').append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8s %s%n", "TYPE", "PEER", "PEER IP",
+            "ENDPOINT", "RTT ms", "AGE s", "PATH"));
+        for (final Connection c : connections)
+        {
+            sb.append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8d %s%n", c.type(),
+                HexFormat.of().formatHex(c.peerAddress(), 0, 6), c.peerVirtualIp() == 0 ? "-" : Ipv4.toString(c.peerVirtualIp()),
+                UdpSocket.endpointToString(c.endpoint()), c.rttMs() < 0 ? "-" : Long.toString(c.rttMs()),
+                (timeMs - c.upSinceMs()) / 1000, c.direct() ? "direct" : "relayed"));
+        }
+        return sb.toString();
+    }
+}

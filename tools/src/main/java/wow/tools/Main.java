@@ -15,7 +15,7 @@ public final class Main
         "usage: wow <command> [options]",
         "  node  --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N]",
         "        [--no-tap] [--state-dir DIR] [--underlay-mtu N] [--threading dedicated|shared] [--keepalive-ms N]",
-        "  counters [--state-dir DIR] [--all]   a running node's live counters (non-zero unless --all)",
+        "  counters [--state-dir DIR] [--all] [--json] [--watch]   a running node's live counters (rates with --watch)",
         "  status [--state-dir DIR] [--json]   identity, endpoints and connections of a running node",
         "  fib dump [--state-dir DIR] [--json] [--version N | --at TIME] [--follow]   the journaled forwarding table",
         "  sim   --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",

@@ -74,6 +74,9 @@ class FibDumpTest
                 assertTrue(status.contains("\"virtual_ip\":\"10.4.0.1\"") && status.contains("\"type\":\"static\"") &&
                     status.contains("\"peer_virtual_ip\":\"10.4.0.2\",\"endpoint\":\"127.0.0.1:46002\""), status);
 
+                final String counters = run("counters", "--state-dir", a.toString(), "--json");
+                assertTrue(counters.matches("\\{\"time\":\"[^\"]+\",\"counters\":\\{.*\"fib_version q0\":\\d+.*}}\\s*"), counters);
+
                 final String old = run("fib", "dump", "--state-dir", a.toString(), "--json", "--version", "2").trim();
                 assertTrue(old.startsWith("{\"version\":2,"), old);
                 final String table = run("fib", "dump", "--state-dir", a.toString());

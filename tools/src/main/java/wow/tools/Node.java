@@ -50,6 +50,7 @@ public final class Node implements AutoCloseable
     private OverlayConductor overlay;
     private FibJournal journal;
     private java.util.concurrent.ScheduledExecutorService statusWriter;
+    private MetricsServer metrics;
 
     /** Name of the status file {@code wow status} reads, rewritten every second. */
     public static final String STATUS_FILE = "status.json";
@@ -154,6 +155,11 @@ public final class Node implements AutoCloseable
             return t;
         });
         statusWriter.scheduleWithFixedDelay(() -> writeStatus(source), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        if (config.metricsHost() != null)
+        {
+            metrics = new MetricsServer(config.metricsHost(), config.metricsPort(), counters.manager(), source);
+            log.event("metrics_serving", "url=http://" + config.metricsHost() + ":" + metrics.port() + "/metrics");
+        }
         log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
     }
 
@@ -256,6 +262,7 @@ public final class Node implements AutoCloseable
             return;
         }
         closed = true;
+        CloseHelper.quietClose(metrics);
         if (statusWriter != null)
         {
             statusWriter.shutdownNow();

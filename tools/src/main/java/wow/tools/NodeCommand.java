@@ -35,6 +35,7 @@ final class NodeCommand
         "                         (virtio-net header on the TAP; default on)",
         "  --cpus LIST            pin queue threads to these CPUs, e.g. 0 or 2,3 or 4-7 (queue q on the",
         "                         q-th, round robin; default: the scheduler places them)",
+        "  --metrics HOST:PORT    serve counters and overlay health as Prometheus text on /metrics",
         "  --journal-retention-hours N  hours of FIB versions kept in STATE_DIR/fib (default 24)",
         "  --spin-us N            spin N microseconds after work before sleeping in poll (default 0;",
         "                         lowers latency on hosts with idle cores, costs CPU while traffic flows)");
@@ -73,7 +74,7 @@ final class NodeCommand
     {
         final Args args = new Args(argv,
             Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours"),
+                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics"),
             Set.of("--peer", "--seed"),
             Set.of("--no-tap"));
         if (!args.has("--listen"))
@@ -162,6 +163,20 @@ final class NodeCommand
                 throw new UsageException("bad --seed '" + seedTexts.get(i) + "': " + ex.getMessage());
             }
         }
+        String metricsHost = null;
+        int metricsPort = 0;
+        if (args.has("--metrics"))
+        {
+            final String m = args.get("--metrics", null);
+            final int c = m.lastIndexOf(':');
+            if (c <= 0)
+            {
+                throw new UsageException("bad --metrics '" + m + "': expected HOST:PORT");
+            }
+            metricsHost = m.substring(0, c);
+            parseIp(metricsHost, "--metrics");
+            metricsPort = parsePort(m.substring(c + 1), "--metrics");
+        }
         final String tap = noTap ? null : args.get("--tap", NodeConfig.DEFAULT_TAP);
         final int queues = args.getInt("--queues", 1, 1, 64);
         final int mtu = args.getInt("--underlay-mtu", NodeConfig.DEFAULT_UNDERLAY_MTU, 576, 9000);
@@ -189,7 +204,8 @@ final class NodeCommand
             defaultStateDir(tap == null ? "router-" + listenPort : tap);
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
             threading, keepalive, spinUs, offloadText.equals("on"),
-            parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365));
+            parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365),
+            metricsHost, metricsPort);
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */

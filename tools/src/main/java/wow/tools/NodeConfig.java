@@ -27,6 +27,8 @@ import java.util.List;
  * @param offload       whether TCP segments bound for the TAP are coalesced into GSO super-frames.
  * @param cpus          CPUs the queue threads are pinned to (empty: not pinned).
  * @param journalRetentionHours hours of FIB versions the journal keeps.
+ * @param metricsHost   address to serve Prometheus metrics on, null for none.
+ * @param metricsPort   its port.
  * @param seeds         packed endpoints of overlay seeds; with none and no static peers the node
  *                      starts a new overlay.
  */
@@ -46,7 +48,9 @@ public record NodeConfig(
     boolean offload,
     int[] cpus,
     long[] seeds,
-    int journalRetentionHours)
+    int journalRetentionHours,
+    String metricsHost,
+    int metricsPort)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;

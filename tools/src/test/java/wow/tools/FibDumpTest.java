@@ -50,7 +50,8 @@ class FibDumpTest
         final Path a = dir.resolve("a");
         final Path b = dir.resolve("b");
         try (Node nodeA = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46001", "--no-tap", "--ip",
-            "10.4.0.1/24", "--peer", "10.4.0.2=127.0.0.1:46002", "--state-dir", a.toString()}), quiet))
+            "10.4.0.1/24", "--peer", "10.4.0.2=127.0.0.1:46002", "--state-dir", a.toString(), "--metrics", "127.0.0.1:46003"}),
+            quiet))
         {
             Node nodeB = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46002", "--no-tap", "--ip",
                 "10.4.0.2/24", "--peer", "10.4.0.1=127.0.0.1:46001", "--state-dir", b.toString()}), quiet);
@@ -76,6 +77,16 @@ class FibDumpTest
 
                 final String counters = run("counters", "--state-dir", a.toString(), "--json");
                 assertTrue(counters.matches("\\{\"time\":\"[^\"]+\",\"counters\":\\{.*\"fib_version q0\":\\d+.*}}\\s*"), counters);
+
+                final String metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:46003/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                final java.util.Map<String, Double> samples = PrometheusText.parse(metrics);
+                assertEquals(1.0, samples.get("wow_overlay_connected"), metrics);
+                assertEquals(1.0, samples.get("wow_links{type=\"static\"}"), metrics);
+                assertTrue(samples.containsKey("wow_drops_total{reason=\"no_route\",queue=\"0\"}"), metrics);
+                assertEquals((double)appliedVersion(a), samples.get("wow_fib_version_applied{queue=\"0\"}"), metrics);
+                assertTrue(samples.keySet().stream().anyMatch(k -> k.startsWith("wow_link_tx_packets_total{peer=")), metrics);
 
                 final String old = run("fib", "dump", "--state-dir", a.toString(), "--json", "--version", "2").trim();
                 assertTrue(old.startsWith("{\"version\":2,"), old);

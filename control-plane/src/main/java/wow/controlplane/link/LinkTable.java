@@ -52,7 +52,7 @@ public final class LinkTable
         for (int i = 0; i < counterIds.length; i++)
         {
             counterIds[i] = counters.allocate(
-                "link " + Ipv4.toString(virtualIp) + " " + UdpSocket.endpointToString(endpoint) + " " +
+                "link " + UdpSocket.endpointToString(endpoint) + " " + Ipv4.toString(virtualIp) + " " +
                     CounterTypes.LINK_COUNTERS[i],
                 CounterTypes.LINK, key -> key.putInt(0, localId));
         }

@@ -35,13 +35,102 @@ final class NodeCommand
         "                         (virtio-net header on the TAP; default on)",
         "  --cpus LIST            pin queue threads to these CPUs, e.g. 0 or 2,3 or 4-7 (queue q on the",
         "                         q-th, round robin; default: the scheduler places them)",
+        "  --config FILE          read options from a YAML file (keys are the options without --; flags win)",
+        "  --print-config         print the effective configuration and exit",
         "  --metrics HOST:PORT    serve counters and overlay health as Prometheus text on /metrics",
         "  --journal-retention-hours N  hours of FIB versions kept in STATE_DIR/fib (default 24)",
         "  --spin-us N            spin N microseconds after work before sleeping in poll (default 0;",
         "                         lowers latency on hosts with idle cores, costs CPU while traffic flows)");
 
+    static final Set<String> VALUED = Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
+                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics", "--config");
+    static final Set<String> REPEATED = Set.of("--peer", "--seed");
+    static final Set<String> FLAGS = Set.of("--no-tap", "--print-config");
+
     private NodeCommand()
     {
+    }
+
+    /**
+     * Parses the command line, after the configuration file it names (if any): flags override
+     * the file, and an error about a value from the file names the file, line and key.
+     */
+    static NodeConfig parseWithConfig(final String[] argv)
+    {
+        final List<String> commandLine = new ArrayList<>(List.of(argv));
+        final int at = commandLine.indexOf("--config");
+        if (at < 0)
+        {
+            return parse(argv);
+        }
+        if (at + 1 >= commandLine.size())
+        {
+            throw new UsageException("--config needs a value");
+        }
+        final Path file = Path.of(commandLine.get(at + 1));
+        commandLine.remove(at + 1);
+        commandLine.remove(at);
+        final java.util.Set<String> known = new java.util.HashSet<>(VALUED);
+        known.addAll(FLAGS);
+        final ConfigFile config = ConfigFile.read(file, known);
+        final List<String> merged = new ArrayList<>(config.argsOverriddenBy(commandLine));
+        merged.addAll(commandLine);
+        try
+        {
+            return parse(merged.toArray(new String[0]));
+        }
+        catch (final UsageException ex)
+        {
+            throw config.locate(ex, commandLine);
+        }
+    }
+
+    /** @return the effective configuration in the config file's own format, every key with its value. */
+    static String printConfig(final NodeConfig c)
+    {
+        final StringBuilder sb = new StringBuilder("# effective wow node configuration (usable with --config)\n");
+        sb.append("listen: ").append(Ipv4.toString(c.listenAddress())).append(':').append(c.listenPort()).append('\n');
+        if (c.virtualIp() != 0)
+        {
+            sb.append("ip: ").append(Ipv4.toString(c.virtualIp())).append('/').append(c.prefix()).append('\n');
+        }
+        sb.append("seed: [");
+        for (int i = 0; i < c.seeds().length; i++)
+        {
+            sb.append(i == 0 ? "" : ", ").append(wow.shim.UdpSocket.endpointToString(c.seeds()[i]));
+        }
+        sb.append("]\npeer: [");
+        for (int i = 0; i < c.peers().size(); i++)
+        {
+            sb.append(i == 0 ? "" : ", ").append(c.peers().get(i));
+        }
+        sb.append("]\n");
+        if (c.tapName() == null)
+        {
+            sb.append("no-tap: true\n");
+        }
+        else
+        {
+            sb.append("tap: ").append(c.tapName()).append('\n');
+        }
+        sb.append("queues: ").append(c.queues()).append('\n');
+        sb.append("state-dir: ").append(c.stateDir()).append('\n');
+        sb.append("underlay-mtu: ").append(c.underlayMtu()).append('\n');
+        sb.append("threading: ").append(c.threading().name().toLowerCase()).append('\n');
+        sb.append("keepalive-ms: ").append(c.keepaliveMs()).append('\n');
+        sb.append("offload: ").append(c.offload() ? "on" : "off").append('\n');
+        if (c.cpus().length > 0)
+        {
+            sb.append("cpus: ").append(java.util.Arrays.stream(c.cpus()).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(","))).append('\n');
+        }
+        sb.append("spin-us: ").append(c.spinUs()).append('\n');
+        sb.append("journal-retention-hours: ").append(c.journalRetentionHours()).append('\n');
+        if (c.metricsHost() != null)
+        {
+            sb.append("metrics: ").append(c.metricsHost()).append(':').append(c.metricsPort()).append('\n');
+        }
+        return sb.toString();
     }
 
     static int run(final String[] argv)
@@ -51,7 +140,12 @@ final class NodeCommand
             System.out.println(HELP);
             return 0;
         }
-        final NodeConfig config = parse(argv);
+        final NodeConfig config = parseWithConfig(argv);
+        if (List.of(argv).contains("--print-config"))
+        {
+            System.out.print(printConfig(config));
+            return 0;
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         final Node node = Node.start(config, System.err);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
@@ -72,11 +166,7 @@ final class NodeCommand
 
     static NodeConfig parse(final String[] argv)
     {
-        final Args args = new Args(argv,
-            Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics"),
-            Set.of("--peer", "--seed"),
-            Set.of("--no-tap"));
+        final Args args = new Args(argv, VALUED, REPEATED, FLAGS);
         if (!args.has("--listen"))
         {
             throw new UsageException("--listen HOST:PORT is required");

@@ -211,6 +211,27 @@ public final class OverlayConductor implements Agent, StatusSource
         return work;
     }
 
+    /**
+     * Starts from what a previous run of this node knew: the virtual IP &rarr; ring address pairs of
+     * its last journaled FIB, trusted like fresh lookups (and renewed the same way), so a restarted
+     * node routes to them as soon as its links are up, without asking the DHT first. Call before
+     * the conductor starts.
+     */
+    public void resume(final Map<Integer, byte[]> addresses)
+    {
+        final long now = clock.time();
+        for (final Map.Entry<Integer, byte[]> e : addresses.entrySet())
+        {
+            if (e.getKey() != localIp && e.getValue().length == Ring.ADDRESS_LENGTH)
+            {
+                resolved.put(e.getKey(), e.getValue().clone());
+                resolvedAt.put(e.getKey(), now);
+            }
+        }
+        fibReason = "resume";
+        fibDirty = true;
+    }
+
     /** @return the DHT key under which a virtual IP's ring address is registered. */
     static byte[] ipKey(final int virtualIp)
     {

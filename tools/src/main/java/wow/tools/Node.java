@@ -139,6 +139,17 @@ public final class Node implements AutoCloseable
                 dataPlane.proxy(), counters.manager(), new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()),
                 this::journal);
             conductor = overlay;
+            final FibRecord last = lastJournaled();
+            if (last != null)
+            {
+                final java.util.Map<Integer, byte[]> addresses = new java.util.HashMap<>();
+                for (final FibRecord.Entry e : last.entries())
+                {
+                    addresses.put(e.virtualIp(), e.address());
+                }
+                overlay.resume(addresses);
+                log.event("resumed", "fib_version=" + last.version() + " routes=" + addresses.size());
+            }
         }
         else
         {
@@ -184,6 +195,19 @@ public final class Node implements AutoCloseable
         catch (final IOException ex)
         {
             log.event("status_write_failed", "error=\"" + ex.getMessage() + "\"");
+        }
+    }
+
+    /** @return the last FIB version a previous run of this node journaled, or null. */
+    private FibRecord lastJournaled()
+    {
+        try (FibJournal previous = FibJournal.openForReading(config.stateDir()))
+        {
+            return previous.latest();
+        }
+        catch (final RuntimeException ex)
+        {
+            return null;
         }
     }
 

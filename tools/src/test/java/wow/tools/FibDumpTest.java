@@ -64,7 +64,13 @@ class FibDumpTest
                     Thread.sleep(100);
                     json = run("fib", "dump", "--state-dir", a.toString(), "--json").trim();
                 }
-                assertTrue(json.matches("\\{\"version\":\\d+,\"time\":\"[^\"]+\",\"reason\":\"[a-z_]+\",\"entries\":\\[.*]}"), json);
+                final java.util.Map<String, Object> parsed = Json.object(json);
+                assertEquals(java.util.Set.of("version", "time", "reason", "entries"), parsed.keySet());
+                @SuppressWarnings("unchecked")
+                final java.util.Map<String, Object> entry = ((java.util.List<java.util.Map<String, Object>>)parsed.get("entries")).get(0);
+                assertEquals(java.util.Set.of("virtual_ip", "address", "next_hop", "endpoint", "kind", "link_type"), entry.keySet());
+                assertEquals("10.4.0.2", entry.get("virtual_ip"));
+                assertEquals("direct", entry.get("kind"));
                 assertTrue(json.contains("{\"virtual_ip\":\"10.4.0.2\",\"address\":\""), json);
                 assertTrue(json.contains("\"endpoint\":\"127.0.0.1:46002\",\"kind\":\"direct\""), json);
                 final long version = Long.parseLong(json.replaceAll("^\\{\"version\":(\\d+),.*", "$1"));
@@ -72,10 +78,19 @@ class FibDumpTest
 
                 Thread.sleep(1_500);
                 final String status = run("status", "--state-dir", a.toString(), "--json");
+                final java.util.Map<String, Object> statusJson = Json.object(status);
+                assertTrue(statusJson.keySet().containsAll(java.util.List.of("address", "virtual_ip", "endpoints", "connections")),
+                    status);
+                @SuppressWarnings("unchecked")
+                final java.util.Map<String, Object> connection =
+                    ((java.util.List<java.util.Map<String, Object>>)statusJson.get("connections")).get(0);
+                assertTrue(connection.keySet().containsAll(java.util.List.of("type", "peer_address", "peer_virtual_ip", "endpoint",
+                    "rtt_ms", "direct", "via")), status);
                 assertTrue(status.contains("\"virtual_ip\":\"10.4.0.1\"") && status.contains("\"type\":\"static\"") &&
                     status.contains("\"peer_virtual_ip\":\"10.4.0.2\",\"endpoint\":\"127.0.0.1:46002\""), status);
 
                 final String counters = run("counters", "--state-dir", a.toString(), "--json");
+                assertTrue(Json.object(counters).containsKey("counters"), counters);
                 assertTrue(counters.matches("\\{\"time\":\"[^\"]+\",\"counters\":\\{.*\"fib_version q0\":\\d+.*}}\\s*"), counters);
 
                 final String metrics = java.net.http.HttpClient.newHttpClient().send(

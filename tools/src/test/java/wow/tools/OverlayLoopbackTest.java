@@ -95,6 +95,7 @@ class OverlayLoopbackTest
                 Thread.sleep(200);
                 status = FibDumpTest.run("status", "--state-dir", dir.resolve("n5").toString(), "--json");
             }
+            Json.object(status);
             assertTrue(status.startsWith("{\"address\":\"") && status.contains("\"virtual_ip\":null") &&
                 status.contains("\"endpoints\":[\"127.0.0.1:") && status.contains("\"connections\":[{\"type\":\""), status);
             assertTrue(status.contains("\"direct\":true,\"via\":null"), status);

@@ -34,7 +34,7 @@ import java.util.function.LongSupplier;
  * data plane (CONTROL datagrams to link peers, ROUTED datagrams whose transit the data plane
  * forwards), registers this node's virtual IP in the DHT, resolves the virtual IPs the data plane
  * asks about, and alone builds and publishes FIB versions from its connections. Every method
- * except the thread-safe {@link #probe}, {@link #snapshot} and {@link #requestLeave} runs on the
+ * except the thread-safe {@link #probe}, {@link #status} and {@link #requestLeave} runs on the
  * conductor thread.
  */
 public final class OverlayConductor implements Agent, StatusSource
@@ -46,16 +46,6 @@ public final class OverlayConductor implements Agent, StatusSource
     private static final long TICK_MS = 100;
     /** A virtual-IP lookup not answered within this time may be asked again. */
     static final long RESOLUTION_TIMEOUT_MS = 3_000;
-
-    /** A thread-safe view of the node's connections, rebuilt by the conductor when they change. */
-    public record Snapshot(byte[] address, List<Peer> connections, List<Long> learnedEndpoints)
-    {
-    }
-
-    /** One connection as the snapshot shows it. */
-    public record Peer(byte[] address, int types, int peerTypes, int virtualIp, long endpoint, long lastHeardMs)
-    {
-    }
 
     private final int localIp;
     private final int prefix;
@@ -82,7 +72,6 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private final FibListener fibListener;
     private String fibReason = "start";
-    private volatile Snapshot snapshot;
     private volatile NodeStatus status;
     private final long[] localEndpoints;
     private volatile boolean leaveRequested;
@@ -137,7 +126,7 @@ public final class OverlayConductor implements Agent, StatusSource
         controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         fibVersion = dataPlane.current().version();
-        snapshot = new Snapshot(localAddress.clone(), List.of(), List.of());
+        status = new NodeStatus(localAddress.clone(), localIp, List.of(), List.of(), clock.time());
     }
 
     @Override
@@ -270,12 +259,6 @@ public final class OverlayConductor implements Agent, StatusSource
 
     // ------------------------------------------------------------------ thread-safe API
 
-    /** @return the latest view of the connections (any thread). */
-    public Snapshot snapshot()
-    {
-        return snapshot;
-    }
-
     /** Sends an exact-delivery probe to an address; completes true when answered (any thread). */
     public CompletableFuture<Boolean> probe(final byte[] address)
     {
@@ -363,7 +346,6 @@ public final class OverlayConductor implements Agent, StatusSource
     {
         fibDirty = false;
         final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
-        final List<Peer> peers = new ArrayList<>();
         final List<String> linkTypes = new ArrayList<>();
         final Map<Integer, Boolean> routed = new HashMap<>();
         for (final OverlayNode.Connection c : overlay.connections())
@@ -379,7 +361,6 @@ public final class OverlayConductor implements Agent, StatusSource
                 builder.route(c.virtualIp(), c.address());
                 routed.put(c.virtualIp(), true);
             }
-            peers.add(new Peer(c.address(), c.types(), c.peerTypes(), c.virtualIp(), c.endpoint(), c.lastHeardMs()));
         }
         for (final Map.Entry<Integer, byte[]> e : resolved.entrySet())
         {
@@ -405,7 +386,7 @@ public final class OverlayConductor implements Agent, StatusSource
         fibPublished.setRelease(fib.version());
         fibListener.published(fib, fibReason, linkTypes.toArray(new String[0]));
         fibReason = "links_changed";
-        snapshot = new Snapshot(localAddress.clone(), List.copyOf(peers), List.copyOf(overlay.learnedEndpoints()));
+        buildStatus(clock.time());
     }
 
     private int[] countersFor(final OverlayNode.Connection c)

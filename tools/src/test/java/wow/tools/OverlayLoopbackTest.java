@@ -61,7 +61,7 @@ class OverlayLoopbackTest
                     final List<CompletableFuture<Boolean>> replies = new ArrayList<>();
                     for (final int b : todo)
                     {
-                        replies.add(nodes.get(a).overlay().probe(nodes.get(b).overlay().snapshot().address()));
+                        replies.add(nodes.get(a).overlay().probe(nodes.get(b).overlay().status().address()));
                     }
                     final List<Integer> missing = new ArrayList<>();
                     for (int k = 0; k < todo.size(); k++)
@@ -84,7 +84,7 @@ class OverlayLoopbackTest
             assertEquals(NODES * (NODES - 1), answered);
             for (final Node n : nodes)
             {
-                final OverlayConductor.Snapshot s = n.overlay().snapshot();
+                final wow.controlplane.NodeStatus s = n.overlay().status();
                 assertTrue(s.connections().size() >= 4, "each node has its near neighbours: " + s.connections().size());
             }
             // wow status, from the status file the node rewrites every second

@@ -3,7 +3,6 @@ package wow.tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import wow.controlplane.OverlayConductor;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

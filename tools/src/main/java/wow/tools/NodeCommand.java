@@ -26,7 +26,7 @@ final class NodeCommand
         "  --tap NAME             TAP device to create (default wow0); it is removed on exit",
         "  --queues N             TAP queues, each with its own UDP socket and thread (default 1)",
         "  --no-tap               run without a TAP device (a router node)",
-        "  --state-dir DIR        where the counters file lives (default /var/lib/wow/NAME as root,",
+        "  --state-dir DIR        identity, counters, FIB journal, status (default /var/lib/wow/NAME as root,",
         "                         else $XDG_STATE_HOME/wow/NAME or ~/.local/state/wow/NAME)",
         "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-80",
         "  --threading MODE       dedicated (a thread per queue, default) or shared (one thread)",

@@ -147,11 +147,6 @@ public final class OverlayNode
             return remoteId;
         }
 
-        public long lastHeardMs()
-        {
-            return lastHeardMs;
-        }
-
         public long upSinceMs()
         {
             return upSinceMs;
@@ -231,7 +226,6 @@ public final class OverlayNode
     private static final long RTT_PROBE_MS = 10_000;
     private boolean nearChanged;
     private int nextToken = 1;
-    private long messagesSent;
     private long malformed;
 
     public OverlayNode(
@@ -276,12 +270,6 @@ public final class OverlayNode
         return Collections.unmodifiableCollection(connections.values());
     }
 
-    /** @return the connection to an address, or null. */
-    public Connection connection(final byte[] peer)
-    {
-        return connections.get(Ring.value(peer));
-    }
-
     /** @return the connection with this local link id, or null. */
     public Connection connectionByLocalId(final int localId)
     {
@@ -299,11 +287,6 @@ public final class OverlayNode
     public List<Long> learnedEndpoints()
     {
         return Collections.unmodifiableList(learnedEndpoints);
-    }
-
-    public long messagesSent()
-    {
-        return messagesSent;
     }
 
     /** @return messages dropped because they were malformed, hostile or unexpected. */
@@ -420,7 +403,6 @@ public final class OverlayNode
         }
         if (hop != null)
         {
-            messagesSent++;
             transport.sendRouted(hop.endpoint, destination, delivery, false, message);
         }
         else if (delivery == CLOSEST || dst.equals(self))
@@ -457,7 +439,6 @@ public final class OverlayNode
         }
         if (hop != null)
         {
-            messagesSent++;
             transport.sendRouted(hop.endpoint, destination, CLOSEST, true, message);
         }
     }
@@ -603,7 +584,6 @@ public final class OverlayNode
             p.nextMs = nowMs + (config.linkRetryMs() << Math.min(p.attempts - 1, 4));
             for (final long endpoint : p.endpoints)
             {
-                messagesSent++;
                 transport.sendDirect(endpoint, 0, Messages.link(Messages.LINK_REQUEST, p.types, p.localId, virtualIp,
                     address, endpoint, advertised()));
             }
@@ -939,7 +919,6 @@ public final class OverlayNode
         learn(m.observed());
         final Connection c = upsert(m.address(), from, m.linkId(), m.virtualIp(), 0, m.endpoints(), nowMs);
         c.peerTypes = m.connectionTypes();
-        messagesSent++;
         transport.sendDirect(from, c.remoteId, Messages.link(Messages.LINK_REPLY, c.types, c.localId, virtualIp,
             address, from, advertised()));
     }
@@ -1051,7 +1030,6 @@ public final class OverlayNode
         if (c == null)
         {
             // the peer thinks we are linked and we are not: tell it, so it stops using the link
-            messagesSent++;
             transport.sendDirect(from, 0, Messages.close(address));
             return;
         }
@@ -1120,7 +1098,6 @@ public final class OverlayNode
         final byte[] reply = Messages.ctmReply(m.connectionTypes(), m.token(), me(), near);
         for (final long endpoint : requester.endpoints())
         {
-            messagesSent++;
             transport.sendDirect(endpoint, 0, reply);
         }
         // link back at the same time (both ends sending opens NATs later); the requester says what it is for
@@ -1274,7 +1251,6 @@ public final class OverlayNode
 
     private void send(final Connection c, final byte[] message)
     {
-        messagesSent++;
         transport.sendDirect(c.endpoint, c.remoteId, message);
     }
 

@@ -175,7 +175,8 @@ public final class Conductor implements Agent, StatusSource
         for (final Link link : links.all())
         {
             connections.add(new NodeStatus.Connection("static" + (link.isUp() ? "" : "," + link.state().name().toLowerCase()),
-                link.address(), link.virtualIp(), link.endpoint(), -1, now - (nowNs - link.lastHeardNs()) / 1_000_000, true));
+                link.address(), link.virtualIp(), link.endpoint(), -1, now - (nowNs - link.upSinceNs()) / 1_000_000,
+                now - (nowNs - link.lastHeardNs()) / 1_000_000, true));
         }
         status = new NodeStatus(localAddress, localIp, List.of(), List.copyOf(connections), now);
     }

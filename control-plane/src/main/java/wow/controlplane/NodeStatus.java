@@ -29,10 +29,11 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
      * @param endpoint      the peer's underlay endpoint.
      * @param rttMs         round trip of the last answered keepalive, -1 if none yet.
      * @param upSinceMs     when the link came up.
+     * @param lastHeardMs   when the peer was last heard from.
      * @param direct        true: packets go straight to the peer (relays come later).
      */
     public record Connection(String type, byte[] peerAddress, int peerVirtualIp, long endpoint, long rttMs, long upSinceMs,
-        boolean direct)
+        long lastHeardMs, boolean direct)
     {
     }
 
@@ -59,7 +60,8 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
                 .append(HexFormat.of().formatHex(c.peerAddress())).append("\",\"peer_virtual_ip\":").append(ip(c.peerVirtualIp()))
                 .append(",\"endpoint\":\"").append(UdpSocket.endpointToString(c.endpoint())).append("\",\"rtt_ms\":")
                 .append(c.rttMs() < 0 ? "null" : Long.toString(c.rttMs())).append(",\"age_s\":")
-                .append((timeMs - c.upSinceMs()) / 1000).append(",\"direct\":").append(c.direct()).append(",\"via\":null}");
+                .append((timeMs - c.upSinceMs()) / 1000).append(",\"last_heard_s\":").append((timeMs - c.lastHeardMs()) / 1000)
+                .append(",\"direct\":").append(c.direct()).append(",\"via\":null}");
         }
         return sb.append("],\"time\":\"").append(java.time.Instant.ofEpochMilli(timeMs)).append("\"}").toString();
     }

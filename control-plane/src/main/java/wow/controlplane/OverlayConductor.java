@@ -246,7 +246,7 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             final String types = OverlayNode.typeNames(c.types() | c.peerTypes());
             connections.add(new NodeStatus.Connection(types.length() > 2 ? types.substring(1, types.length() - 1) : "-",
-                c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), true));
+                c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), c.lastHeardMs(), true));
         }
         status = new NodeStatus(localAddress, localIp, List.copyOf(endpoints), List.copyOf(connections), now);
     }

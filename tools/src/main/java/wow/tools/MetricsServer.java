@@ -137,6 +137,8 @@ final class MetricsServer implements AutoCloseable
             final String peer = "peer=\"" + HexFormat.of().formatHex(c.peerAddress(), 0, 4) + "\"";
             sample(families, "wow_link_age_seconds", "gauge", "Seconds since each link came up.", peer,
                 Math.max(0, (now - c.upSinceMs()) / 1000));
+            sample(families, "wow_link_last_heard_seconds", "gauge", "Seconds since each link's peer was last heard.", peer,
+                Math.max(0, (now - c.lastHeardMs()) / 1000.0));
             if (c.rttMs() >= 0)
             {
                 sample(families, "wow_link_rtt_seconds", "gauge", "Round trip of each link's last keepalive.", peer,

@@ -102,6 +102,7 @@ class FibDumpTest
                 assertTrue(samples.containsKey("wow_drops_total{reason=\"no_route\",queue=\"0\"}"), metrics);
                 assertEquals((double)appliedVersion(a), samples.get("wow_fib_version_applied{queue=\"0\"}"), metrics);
                 assertTrue(samples.keySet().stream().anyMatch(k -> k.startsWith("wow_link_tx_packets_total{peer=")), metrics);
+                assertTrue(samples.keySet().stream().anyMatch(k -> k.startsWith("wow_link_last_heard_seconds{peer=")), metrics);
 
                 final String old = run("fib", "dump", "--state-dir", a.toString(), "--json", "--version", "2").trim();
                 assertTrue(old.startsWith("{\"version\":2,"), old);

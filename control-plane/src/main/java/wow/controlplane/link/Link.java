@@ -29,6 +29,7 @@ public final class Link
     private boolean peerKnowsUs;
     private State state = State.CONNECTING;
     private long lastHeardNs;
+    private long upSinceNs;
     private long lastSentNs = Long.MIN_VALUE / 2;
 
     Link(final int localId, final int virtualIp, final byte[] address, final long endpoint, final int[] counterIds)
@@ -93,6 +94,12 @@ public final class Link
         return lastHeardNs;
     }
 
+    /** @return when the link last came up (conductor clock). */
+    public long upSinceNs()
+    {
+        return upSinceNs;
+    }
+
     public long lastSentNs()
     {
         return lastSentNs;
@@ -117,6 +124,10 @@ public final class Link
         remoteId = theirId;
         peerKnowsUs = knowsUs;
         lastHeardNs = nowNs;
+        if (state != State.UP)
+        {
+            upSinceNs = nowNs;
+        }
         state = State.UP;
         return changed;
     }

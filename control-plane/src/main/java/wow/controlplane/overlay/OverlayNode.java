@@ -152,6 +152,11 @@ public final class OverlayNode
             return upSinceMs;
         }
 
+        public long lastHeardMs()
+        {
+            return lastHeardMs;
+        }
+
         /** @return the round trip of the last answered keepalive, -1 before one was answered. */
         public long rttMs()
         {

@@ -617,6 +617,10 @@ public final class OverlayNode
                 localIds.remove(c.localId);
                 events.linkDown(c, "timeout");
                 changed = true;
+                if ((c.types & NEAR) != 0)
+                {
+                    nextSelfCheckMs = nowMs; // a neighbour died: ask the ring for our true neighbours now
+                }
             }
             else if ((nowMs - c.lastHeardMs >= config.keepaliveMs() && nowMs - c.lastSentMs >= config.keepaliveMs() / 2) ||
                 nowMs - c.pingSentMs >= RTT_PROBE_MS)
@@ -1061,6 +1065,10 @@ public final class OverlayNode
         final Connection c = connections.remove(Ring.value(m.address()));
         if (c != null)
         {
+            if ((c.types & NEAR) != 0)
+            {
+                nextSelfCheckMs = 0; // a neighbour left: ask the ring for our true neighbours at the next tick
+            }
             localIds.remove(c.localId);
             events.linkDown(c, "closed_by_peer");
             nearChanged = true;

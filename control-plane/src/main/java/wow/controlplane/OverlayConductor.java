@@ -43,7 +43,7 @@ public final class OverlayConductor implements Agent, StatusSource
     static final int REGISTRATION_TTL_S = 120;
     /** How long a resolved virtual IP is trusted before it is looked up again. */
     static final long RESOLUTION_TTL_MS = 60_000;
-    private static final long TICK_MS = 100;
+    private static final long TICK_MS = 250;
     /** A virtual-IP lookup not answered within this time may be asked again. */
     static final long RESOLUTION_TIMEOUT_MS = 3_000;
 
@@ -172,7 +172,7 @@ public final class OverlayConductor implements Agent, StatusSource
                 nextRegistrationMs = now + REGISTRATION_TTL_S * 1000L / 4;
                 overlay.put(ipKey(localIp), localAddress, REGISTRATION_TTL_S, now);
             }
-            if (++ticks % 10 == 0)
+            if (++ticks % 4 == 0)
             {
                 buildStatus(now);
                 tapKernelDropped.setRelease(tapKernelDrops.getAsLong());

@@ -533,7 +533,7 @@ public final class OverlayNode
 
     // ------------------------------------------------------------------ timers
 
-    /** Runs the node's timers: call at least every 100 ms. */
+    /** Runs the node's timers: call about every 250 ms (more often does no harm). */
     public void tick(final long nowMs)
     {
         if (left)

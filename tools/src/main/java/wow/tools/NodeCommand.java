@@ -267,6 +267,10 @@ final class NodeCommand
             parseIp(metricsHost, "--metrics");
             metricsPort = parsePort(m.substring(c + 1), "--metrics");
         }
+        if (seeds.length > 0 && !peers.isEmpty())
+        {
+            throw new UsageException("--seed and --peer exclude each other: a node runs the overlay or static tunnels");
+        }
         final String tap = noTap ? null : args.get("--tap", NodeConfig.DEFAULT_TAP);
         final int queues = args.getInt("--queues", 1, 1, 64);
         final int mtu = args.getInt("--underlay-mtu", NodeConfig.DEFAULT_UNDERLAY_MTU, 576, 9000);

@@ -93,6 +93,12 @@ class NodeCommandTest
         assertEquals("--listen given twice", error("--listen", "1.2.3.4:5", "--listen", "1.2.3.4:6"));
         assertEquals("--queues needs a value", error("--listen", "1.2.3.4:5", "--queues"));
         assertEquals("--tap and --no-tap exclude each other", error("--listen", "1.2.3.4:5", "--no-tap", "--tap", "x"));
+        assertEquals("--seed and --peer exclude each other: a node runs the overlay or static tunnels",
+            error("--listen", "1.2.3.4:5", "--no-tap", "--seed", "1.2.3.4:6", "--peer", "10.0.0.2=1.2.3.4:7"));
+        assertEquals("bad --seed 'tcp://1.2.3.4:6': the TCP transport is not in this build; use udp://HOST:PORT",
+            error("--listen", "1.2.3.4:5", "--no-tap", "--seed", "tcp://1.2.3.4:6"));
+        assertEquals("bad --seed 'nowhere': bad endpoint 'nowhere': expected HOST:PORT",
+            error("--listen", "1.2.3.4:5", "--no-tap", "--seed", "nowhere"));
     }
 
     @Test

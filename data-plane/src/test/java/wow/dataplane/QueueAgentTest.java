@@ -320,6 +320,29 @@ class QueueAgentTest
     }
 
     @Test
+    void neverHandsAnExcludeSourcePacketBackToItsSource()
+    {
+        // a control message from the peer (0x20) toward 0x21, meant for the closest node other than
+        // the peer: plain greedy routing would send it back to the peer; this node must keep it
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[WireHeader.ROUTED_LENGTH + 8]);
+        WireHeader.writeRouted(b, 0, new UnsafeBuffer(PEER_ADDR), new UnsafeBuffer(address(0x21)), 0, 9,
+            WireHeader.DELIVERY_CLOSEST, WireHeader.PAYLOAD_CONTROL);
+        b.putByte(WireHeader.FLAGS_OFFSET, (byte)WireHeader.FLAG_EXCLUDE_SOURCE);
+        udp.inject(PEER_EP, b.byteArray());
+        agent.doWork();
+        assertEquals(0, received(peer).size(), "not handed back to its source");
+        final int[] types = new int[1];
+        assertEquals(1, up.read((type, buffer, index, length) -> types[0] = type));
+        assertEquals(ControlMessages.UP_ROUTED, types[0], "delivered here, the closest node other than the source");
+
+        // without the flag the same packet goes to the peer, which is closer
+        b.putByte(WireHeader.FLAGS_OFFSET, (byte)0);
+        udp.inject(PEER_EP, b.byteArray());
+        agent.doWork();
+        assertEquals(1, received(peer).size());
+    }
+
+    @Test
     void deliversRoutedPacketsForItsOwnAddressAndDropsExpiredOnes()
     {
         final byte[] packet = Frames.ipv4(FAR_IP, LOCAL_IP, 80, 1);

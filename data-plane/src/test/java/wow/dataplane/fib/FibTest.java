@@ -50,6 +50,21 @@ class FibTest
     }
 
     @Test
+    void greedyRoutingSkipsLinksThatAreNotRoutable()
+    {
+        final Fib fib = new Fib.Builder(Ipv4.parse("10.0.0.1"), 16, addr(0x10))
+            .link(addr(0x70), 0, 70, 100, 200, COUNTERS, false) // a bootstrap leaf link
+            .link(addr(0x40), 0, 40, 101, 201, COUNTERS, true)
+            .build(1);
+        final RingDistance a = new RingDistance();
+        final RingDistance b = new RingDistance();
+        assertEquals(1, fib.closestLink(new UnsafeBuffer(addr(0x70)), 0, null, 0, a, b), "the leaf is never a transit hop");
+        assertEquals(Fib.NONE, fib.closestLink(new UnsafeBuffer(addr(0x70)), 0, new UnsafeBuffer(addr(0x40)), 0, a, b),
+            "and the excluded source neither");
+        assertEquals(0, fib.linkByLocalId(100), "but the leaf still carries DATA by its id");
+    }
+
+    @Test
     void knowsItsSubnet()
     {
         final Fib fib = new Fib.Builder(Ipv4.parse("10.1.2.3"), 24, addr(1)).build(1);

@@ -33,8 +33,13 @@ import java.util.function.Consumer;
  */
 public final class DataPlane implements AutoCloseable
 {
-    /** Longest time a data-plane thread blocks in poll before it looks at timers again. */
-    public static final int POLL_TIMEOUT_MS = 100;
+    /**
+     * Longest time a queue thread blocks in poll: it has no timers of its own (a FIB or a control
+     * datagram wakes it through its eventfd), only held packets to expire within a second.
+     */
+    public static final int QUEUE_POLL_TIMEOUT_MS = 500;
+    /** Longest time the conductor (or the shared thread) blocks before it runs its timers. */
+    public static final int CONDUCTOR_POLL_TIMEOUT_MS = 100;
 
     private final ThreadingMode mode;
     private final QueueAgent[] agents;
@@ -146,9 +151,9 @@ public final class DataPlane implements AutoCloseable
             for (int q = 0; q < agents.length; q++)
             {
                 runners.add(new AgentRunner(
-                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), POLL_TIMEOUT_MS, spinNs), this::onError, errors, agents[q]));
+                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), QUEUE_POLL_TIMEOUT_MS, spinNs), this::onError, errors, agents[q]));
             }
-            runners.add(new AgentRunner(new PollIdleStrategy(new int[0], conductorWakeup.fd(), POLL_TIMEOUT_MS, 0),
+            runners.add(new AgentRunner(new PollIdleStrategy(new int[0], conductorWakeup.fd(), CONDUCTOR_POLL_TIMEOUT_MS, 0),
                 this::onError, errors, conductor));
         }
         else
@@ -164,7 +169,7 @@ public final class DataPlane implements AutoCloseable
             }
             all.add(conductor);
             runners.add(new AgentRunner(
-                new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(), POLL_TIMEOUT_MS,
+                new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(), CONDUCTOR_POLL_TIMEOUT_MS,
                     spinNs),
                 this::onError, errors, new CompositeAgent(all)));
         }

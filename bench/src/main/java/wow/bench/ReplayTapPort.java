@@ -80,15 +80,5 @@ final class ReplayTapPort implements TapPort
         return vnetHeader == null ? 0 : vnetHeader.length;
     }
 
-    @Override
-    public long readErrors()
-    {
-        return 0;
-    }
 
-    @Override
-    public int pollFd()
-    {
-        return -1;
-    }
 }

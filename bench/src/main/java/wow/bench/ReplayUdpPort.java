@@ -64,17 +64,7 @@ final class ReplayUdpPort implements UdpPort
         return true;
     }
 
-    @Override
-    public long kernelDrops()
-    {
-        return 0;
-    }
 
-    @Override
-    public int pollFd()
-    {
-        return -1;
-    }
 
     @Override
     public int port()

@@ -83,17 +83,7 @@ final class WirePair
             return true;
         }
 
-        @Override
-        public long kernelDrops()
-        {
-            return 0;
-        }
 
-        @Override
-        public int pollFd()
-        {
-            return -1;
-        }
 
         @Override
         public int port()
@@ -138,16 +128,6 @@ final class WirePair
             return vnetHeaderLength;
         }
 
-        @Override
-        public long readErrors()
-        {
-            return 0;
-        }
 
-        @Override
-        public int pollFd()
-        {
-            return -1;
-        }
     }
 }

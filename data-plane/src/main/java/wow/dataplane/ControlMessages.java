@@ -6,7 +6,7 @@ package wow.dataplane;
  * <pre>
  * Up (agents -&gt; conductor, many-to-one ring), message types {@link #UP_CONTROL} and {@link #UP_ROUTED}:
  *   0: sender's underlay endpoint (8, packed as UdpSocket.endpoint) | 8: queue (4) | 12: the whole datagram
- * Up, message type {@link #UP_RESOLVE}: 0: unused (8) | 8: queue (4) | 12: virtual IP to resolve (4)
+ * Up, message type {@link #UP_RESOLVE}: 0: unused, 0 (8) | 8: queue (4) | 12: virtual IP to resolve (4, host order)
  * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
  *   0: destination endpoint (8) | 8: the whole datagram to send
  * </pre>

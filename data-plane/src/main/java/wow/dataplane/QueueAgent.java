@@ -100,6 +100,7 @@ public final class QueueAgent implements Agent
     private static final long RESOLVE_INTERVAL_NS = 1_000_000_000L;
     private final int[] resolveIp = new int[RESOLVE_SLOTS];
     private final long[] resolveAt = new long[RESOLVE_SLOTS];
+    private final UnsafeBuffer resolveRequest = new UnsafeBuffer(new byte[4]);
     private long appliedVersion = -1;
     private Fib fib;
 
@@ -449,7 +450,10 @@ public final class QueueAgent implements Agent
     /** Sends what egress queued so far and frees the segment buffer (a batch can outgrow both). */
     private void flushEgress()
     {
-        sendAll(udpOut);
+        if (udpOut.count() > 0)
+        {
+            sendAll(udpOut);
+        }
         udpOut.reset();
         segmentsUsed = 0;
     }
@@ -702,18 +706,8 @@ public final class QueueAgent implements Agent
         }
         resolveIp[slot] = destination;
         resolveAt[slot] = now;
-        final int index = controlUp.tryClaim(ControlMessages.UP_RESOLVE, ControlMessages.UP_DATAGRAM_OFFSET + 4);
-        if (index <= 0)
-        {
-            counters.drop(DropReason.CONTROL_RING_FULL);
-            return;
-        }
-        final var ring = controlUp.buffer();
-        ring.putLong(index + ControlMessages.ENDPOINT_OFFSET, 0);
-        ring.putInt(index + ControlMessages.QUEUE_OFFSET, queue);
-        ring.putInt(index + ControlMessages.UP_DATAGRAM_OFFSET, destination);
-        controlUp.commit(index);
-        handedUp = true;
+        resolveRequest.putInt(0, destination);
+        up(ControlMessages.UP_RESOLVE, resolveRequest, 0, 4, 0);
     }
 
     private void up(final int type, final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)

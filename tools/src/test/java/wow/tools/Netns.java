@@ -46,6 +46,22 @@ final class Netns implements AutoCloseable
         return null;
     }
 
+    /**
+     * Skips the calling test class (with the reason) unless system tests can run here and Maven's
+     * failsafe gave the launcher and jar to run.
+     *
+     * @return the path of tools/wow.
+     */
+    static String launcherOrSkip()
+    {
+        final String reason = unavailableReason();
+        org.junit.jupiter.api.Assumptions.assumeTrue(reason == null, reason);
+        final String launcher = System.getProperty("wow.launcher");
+        org.junit.jupiter.api.Assumptions.assumeTrue(launcher != null && System.getProperty("wow.jar") != null,
+            "run through Maven (failsafe sets wow.launcher and wow.jar)");
+        return launcher;
+    }
+
     /** Creates a namespace with loopback up; returns its unique name. */
     String create(final String role) throws Exception
     {

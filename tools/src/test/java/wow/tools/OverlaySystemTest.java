@@ -1,6 +1,5 @@
 package wow.tools;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,11 +29,7 @@ class OverlaySystemTest
     @BeforeAll
     static void requirements()
     {
-        final String reason = Netns.unavailableReason();
-        Assumptions.assumeTrue(reason == null, reason);
-        launcher = System.getProperty("wow.launcher");
-        Assumptions.assumeTrue(launcher != null && System.getProperty("wow.jar") != null,
-            "run through Maven (failsafe sets wow.launcher and wow.jar)");
+        launcher = Netns.launcherOrSkip();
     }
 
     /** @return the pairs (i, j) whose ping failed, pinging all of them at once. */

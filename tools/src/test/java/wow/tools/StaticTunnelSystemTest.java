@@ -28,11 +28,7 @@ class StaticTunnelSystemTest
     @BeforeAll
     static void requirements()
     {
-        final String reason = Netns.unavailableReason();
-        Assumptions.assumeTrue(reason == null, reason);
-        launcher = System.getProperty("wow.launcher");
-        Assumptions.assumeTrue(launcher != null && System.getProperty("wow.jar") != null,
-            "run through Maven (failsafe sets wow.launcher and wow.jar)");
+        launcher = Netns.launcherOrSkip();
     }
 
     static ProcessBuilder env(final ProcessBuilder pb)

@@ -28,7 +28,6 @@ public final class Fib
 
     private final int linkCount;
     private final long[] linkEndpoint;
-    private final int[] linkLocalId;
     private final int[] linkRemoteId;
     private final int[] linkVirtualIp;
     private final int[] linkCounterId;
@@ -52,7 +51,6 @@ public final class Fib
 
         linkCount = b.links.size();
         linkEndpoint = new long[linkCount];
-        linkLocalId = new int[linkCount];
         linkRemoteId = new int[linkCount];
         linkVirtualIp = new int[linkCount];
         linkCounterId = new int[linkCount * 4];
@@ -63,7 +61,6 @@ public final class Fib
         {
             final LinkEntry l = b.links.get(i);
             linkEndpoint[i] = l.endpoint;
-            linkLocalId[i] = l.localId;
             linkRemoteId[i] = l.remoteId;
             linkVirtualIp[i] = l.virtualIp;
             System.arraycopy(l.counterIds, 0, linkCounterId, i * 4, 4);
@@ -188,11 +185,6 @@ public final class Fib
     public int linkRemoteId(final int link)
     {
         return linkRemoteId[link];
-    }
-
-    public int linkLocalId(final int link)
-    {
-        return linkLocalId[link];
     }
 
     public int linkVirtualIp(final int link)

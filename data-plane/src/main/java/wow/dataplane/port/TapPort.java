@@ -26,11 +26,20 @@ public interface TapPort
      *         ({@code IFF_VNET_HDR}): it sits in the batch's headroom just before
      *         {@link FrameBatch#dataOffset}, and every frame written carries one.
      */
-    int vnetHeaderLength();
+    default int vnetHeaderLength()
+    {
+        return 0;
+    }
 
     /** @return how many reads failed with an error other than "nothing to read" so far. */
-    long readErrors();
+    default long readErrors()
+    {
+        return 0;
+    }
 
     /** @return an fd to poll for readability when idle, or -1 if there is none. */
-    int pollFd();
+    default int pollFd()
+    {
+        return -1;
+    }
 }

@@ -30,10 +30,16 @@ public interface UdpPort
      * @return datagrams the kernel dropped before this port could receive them (full receive
      *         buffer), cumulative, as last reported; 0 where nothing can be dropped.
      */
-    long kernelDrops();
+    default long kernelDrops()
+    {
+        return 0;
+    }
 
     /** @return an fd to poll for readability when idle, or -1 if there is none. */
-    int pollFd();
+    default int pollFd()
+    {
+        return -1;
+    }
 
     /** @return the local port. */
     int port();

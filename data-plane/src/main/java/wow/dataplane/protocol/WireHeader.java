@@ -119,11 +119,6 @@ public final class WireHeader
         buffer.putInt(offset + SESSION_OFFSET, 0, java.nio.ByteOrder.BIG_ENDIAN);
     }
 
-    public static int type(final UnsafeBuffer buffer, final int offset)
-    {
-        return buffer.getByte(offset + TYPE_OFFSET) & 0xFF;
-    }
-
     /** Writes a DATA or CONTROL header: common header and link id. */
     public static void writeLinkHeader(final UnsafeBuffer buffer, final int offset, final int type, final int linkId)
     {

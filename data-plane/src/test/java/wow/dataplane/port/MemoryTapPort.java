@@ -113,15 +113,5 @@ public final class MemoryTapPort implements TapPort
         return vnetHeaderLength;
     }
 
-    @Override
-    public long readErrors()
-    {
-        return 0;
-    }
 
-    @Override
-    public int pollFd()
-    {
-        return -1;
-    }
 }

@@ -115,17 +115,7 @@ public final class MemoryUdpNetwork
             return sendLimit > 0;
         }
 
-        @Override
-        public long kernelDrops()
-        {
-            return 0;
-        }
 
-        @Override
-        public int pollFd()
-        {
-            return -1;
-        }
 
         @Override
         public int port()

@@ -176,7 +176,7 @@ public final class Conductor implements Agent, StatusSource
         {
             connections.add(new NodeStatus.Connection("static" + (link.isUp() ? "" : "," + link.state().name().toLowerCase()),
                 link.address(), link.virtualIp(), link.endpoint(), -1, now - (nowNs - link.upSinceNs()) / 1_000_000,
-                now - (nowNs - link.lastHeardNs()) / 1_000_000, true));
+                now - (nowNs - link.lastHeardNs()) / 1_000_000, null, 0));
         }
         status = new NodeStatus(localAddress, localIp, List.of(), List.copyOf(connections), now);
     }

@@ -1,7 +1,7 @@
 package wow.controlplane;
 
 import wow.dataplane.protocol.Ipv4;
-import wow.shim.UdpSocket;
+import wow.dataplane.transport.Endpoints;
 
 import java.util.HexFormat;
 import java.util.List;
@@ -17,24 +17,51 @@ import java.util.Locale;
  * @param endpoints endpoints it listens on and those peers saw it from (learned, NAT).
  * @param connections its connections.
  * @param timeMs    when it was built.
+ * @param udpBlocked true once the node found that UDP gets nowhere and uses TCP and relays only.
+ * @param relaying  pairs of other nodes this node relays for.
  */
-public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<Connection> connections, long timeMs)
+public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<Connection> connections, long timeMs,
+    boolean udpBlocked, int relaying)
 {
+    /** A status with no relaying and UDP working (static tunnels). */
+    public NodeStatus(final byte[] address, final int virtualIp, final List<Long> endpoints, final List<Connection> connections,
+        final long timeMs)
+    {
+        this(address, virtualIp, endpoints, connections, timeMs, false, 0);
+    }
+
     /**
      * One connection.
      *
      * @param type          e.g. {@code near}, {@code far,near}, {@code leaf}, {@code static}.
      * @param peerAddress   the peer's ring address.
      * @param peerVirtualIp the peer's virtual IP (0: none).
-     * @param endpoint      the peer's underlay endpoint.
+     * @param endpoint      the peer's underlay endpoint (0 when relayed).
      * @param rttMs         round trip of the last answered keepalive, -1 if none yet.
      * @param upSinceMs     when the link came up.
      * @param lastHeardMs   when the peer was last heard from.
-     * @param direct        true: packets go straight to the peer (relays come later).
+     * @param via           the ring address of the relay the peer is reached through; null: direct.
+     * @param viaVirtualIp  the relay's virtual IP (0: none or direct).
      */
     public record Connection(String type, byte[] peerAddress, int peerVirtualIp, long endpoint, long rttMs, long upSinceMs,
-        long lastHeardMs, boolean direct)
+        long lastHeardMs, byte[] via, int viaVirtualIp)
     {
+        public boolean direct()
+        {
+            return via == null;
+        }
+
+        /** @return "direct", or "relayed via HEX(6) [IP]". */
+        public String path()
+        {
+            return via == null ? "direct" : "relayed via " + HexFormat.of().formatHex(via, 0, 6) +
+                (viaVirtualIp == 0 ? "" : " " + Ipv4.toString(viaVirtualIp));
+        }
+    }
+
+    private static String endpoint(final long e)
+    {
+        return e == 0 ? "-" : Endpoints.toString(e);
     }
 
     private static String ip(final int ip)
@@ -50,18 +77,22 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
             .append(",\"endpoints\":[");
         for (int i = 0; i < endpoints.size(); i++)
         {
-            sb.append(i == 0 ? "" : ",").append('"').append(UdpSocket.endpointToString(endpoints.get(i))).append('"');
+            sb.append(i == 0 ? "" : ",").append('"').append(endpoint(endpoints.get(i))).append('"');
         }
-        sb.append("],\"connections\":[");
+        sb.append("],\"udp_blocked\":").append(udpBlocked).append(",\"relaying\":").append(relaying)
+            .append(",\"connections\":[");
         for (int i = 0; i < connections.size(); i++)
         {
             final Connection c = connections.get(i);
             sb.append(i == 0 ? "" : ",").append("{\"type\":\"").append(c.type()).append("\",\"peer_address\":\"")
                 .append(HexFormat.of().formatHex(c.peerAddress())).append("\",\"peer_virtual_ip\":").append(ip(c.peerVirtualIp()))
-                .append(",\"endpoint\":\"").append(UdpSocket.endpointToString(c.endpoint())).append("\",\"rtt_ms\":")
+                .append(",\"endpoint\":").append(c.endpoint() == 0 ? "null" : "\"" + endpoint(c.endpoint()) + "\"")
+                .append(",\"rtt_ms\":")
                 .append(c.rttMs() < 0 ? "null" : Long.toString(c.rttMs())).append(",\"age_s\":")
                 .append((timeMs - c.upSinceMs()) / 1000).append(",\"last_heard_s\":").append((timeMs - c.lastHeardMs()) / 1000)
-                .append(",\"direct\":").append(c.direct()).append(",\"via\":null}");
+                .append(",\"direct\":").append(c.direct()).append(",\"via\":")
+                .append(c.via() == null ? "null" : "\"" + HexFormat.of().formatHex(c.via()) + "\"").append(",\"via_virtual_ip\":")
+                .append(ip(c.viaVirtualIp())).append('}');
         }
         return sb.append("],\"time\":\"").append(java.time.Instant.ofEpochMilli(timeMs)).append("\"}").toString();
     }
@@ -75,7 +106,15 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         sb.append("endpoints ");
         for (final long e : endpoints)
         {
-            sb.append(' ').append(UdpSocket.endpointToString(e));
+            sb.append(' ').append(endpoint(e));
+        }
+        if (udpBlocked)
+        {
+            sb.append("  (UDP gets nowhere: TCP and relays only)");
+        }
+        if (relaying > 0)
+        {
+            sb.append("\nrelaying   ").append(relaying).append(" pair(s)");
         }
         sb.append('\n').append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8s %s%n", "TYPE", "PEER", "PEER IP",
             "ENDPOINT", "RTT ms", "AGE s", "PATH"));
@@ -83,8 +122,8 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         {
             sb.append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8d %s%n", c.type(),
                 HexFormat.of().formatHex(c.peerAddress(), 0, 6), c.peerVirtualIp() == 0 ? "-" : Ipv4.toString(c.peerVirtualIp()),
-                UdpSocket.endpointToString(c.endpoint()), c.rttMs() < 0 ? "-" : Long.toString(c.rttMs()),
-                (timeMs - c.upSinceMs()) / 1000, c.direct() ? "direct" : "relayed"));
+                endpoint(c.endpoint()), c.rttMs() < 0 ? "-" : Long.toString(c.rttMs()),
+                (timeMs - c.upSinceMs()) / 1000, c.path()));
         }
         return sb.toString();
     }

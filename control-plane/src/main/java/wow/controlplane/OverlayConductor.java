@@ -17,6 +17,8 @@ import wow.dataplane.fib.Fib;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.WireHeader;
 import wow.dataplane.status.CounterTypes;
+import wow.dataplane.transport.Endpoints;
+import wow.dataplane.transport.TcpBridge;
 import wow.shim.UdpSocket;
 
 import java.util.ArrayList;
@@ -69,6 +71,10 @@ public final class OverlayConductor implements Agent, StatusSource
     private final Map<Integer, Integer> resolvingByToken = new HashMap<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
+    private final Map<Long, Long> bridgeByRemote = new HashMap<>();
+    private final Map<Long, Long> remoteByBridge = new HashMap<>();
+    private TcpBridge tcp;
+    private long relayBytesPerSecond = 625_000_000L;
 
     private final FibListener fibListener;
     private String fibReason = "start";
@@ -95,6 +101,7 @@ public final class OverlayConductor implements Agent, StatusSource
      * @param log            event log.
      * @param tapKernelDrops reads the TAP's tx_dropped statistic (once a second).
      * @param fibListener    told of every FIB version published (the journal).
+     * @param overlayConfig  the overlay's timing and shape.
      */
     public OverlayConductor(
         final int localIp,
@@ -107,7 +114,8 @@ public final class OverlayConductor implements Agent, StatusSource
         final EpochClock clock,
         final EventLog log,
         final LongSupplier tapKernelDrops,
-        final FibListener fibListener)
+        final FibListener fibListener,
+        final OverlayConfig overlayConfig)
     {
         this.fibListener = fibListener;
         this.localIp = localIp;
@@ -120,13 +128,76 @@ public final class OverlayConductor implements Agent, StatusSource
         this.clock = clock;
         this.log = log;
         this.tapKernelDrops = tapKernelDrops;
-        this.overlay = new OverlayNode(localAddress, localIp, localEndpoints, OverlayConfig.defaults(), new Transport(),
+        this.overlay = new OverlayNode(localAddress, localIp, localEndpoints, overlayConfig, new Transport(),
             new Events(), new Random());
         fibPublished = counters.newCounter("fib_published", CounterTypes.FIB_PUBLISHED);
         controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         fibVersion = dataPlane.current().version();
         status = new NodeStatus(localAddress.clone(), localIp, List.of(), List.of(), clock.time());
+    }
+
+    /**
+     * Carries links to {@code tcp://} endpoints over this TCP transport (call before the conductor
+     * starts); its events must come through {@link #tcpEvents()}.
+     */
+    public void useTcp(final TcpBridge bridge)
+    {
+        this.tcp = bridge;
+    }
+
+    /** Sets the most this node relays for others, bytes per second per queue (call before start). */
+    public void relayLimit(final long bytesPerSecond)
+    {
+        relayBytesPerSecond = bytesPerSecond;
+    }
+
+    /** @return the listener a {@link TcpBridge} reports to; it hands each event to the conductor thread. */
+    public TcpBridge.Listener tcpEvents()
+    {
+        return new TcpBridge.Listener()
+        {
+            @Override
+            public void opened(final long remote, final long bridge)
+            {
+                commands.add(() ->
+                {
+                    bridgeByRemote.put(remote, bridge);
+                    remoteByBridge.put(bridge, remote);
+                    fibDirty = true;
+                    log.event("tcp_up", "peer=" + Endpoints.toString(remote));
+                });
+                dataPlane.wakeConductor();
+            }
+
+            @Override
+            public void closed(final long remote, final long bridge)
+            {
+                commands.add(() ->
+                {
+                    bridgeByRemote.remove(remote, bridge);
+                    remoteByBridge.remove(bridge);
+                    fibDirty = true;
+                    log.event("tcp_down", "peer=" + Endpoints.toString(remote));
+                });
+                dataPlane.wakeConductor();
+            }
+        };
+    }
+
+    /** @return the endpoint the data plane sends to for an overlay endpoint (a TCP peer's bridge), 0 if none yet. */
+    private long dataEndpoint(final long endpoint)
+    {
+        if (!Endpoints.isTcp(endpoint))
+        {
+            return endpoint;
+        }
+        final Long bridge = bridgeByRemote.get(endpoint);
+        if (bridge == null && tcp != null)
+        {
+            tcp.connect(endpoint);
+        }
+        return bridge == null ? 0 : bridge;
     }
 
     @Override
@@ -245,10 +316,14 @@ public final class OverlayConductor implements Agent, StatusSource
         for (final OverlayNode.Connection c : overlay.connections())
         {
             final String types = OverlayNode.typeNames(c.types() | c.peerTypes());
+            final byte[] via = c.via();
+            final OverlayNode.Connection relay = via == null ? null : overlay.connection(Ring.value(via));
             connections.add(new NodeStatus.Connection(types.length() > 2 ? types.substring(1, types.length() - 1) : "-",
-                c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), c.lastHeardMs(), true));
+                c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), c.lastHeardMs(), via,
+                relay == null ? 0 : relay.virtualIp()));
         }
-        status = new NodeStatus(localAddress, localIp, List.copyOf(endpoints), List.copyOf(connections), now);
+        status = new NodeStatus(localAddress, localIp, List.copyOf(endpoints), List.copyOf(connections), now,
+            overlay.udpBlocked(), overlay.relayGrants().size());
     }
 
     @Override
@@ -286,7 +361,9 @@ public final class OverlayConductor implements Agent, StatusSource
     private void onUp(final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
         final long now = clock.time();
-        final long endpoint = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
+        final long received = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
+        final Long tcpPeer = remoteByBridge.get(received);
+        final long endpoint = tcpPeer == null ? received : tcpPeer;
         final int datagram = index + ControlMessages.UP_DATAGRAM_OFFSET;
         final int datagramLength = length - ControlMessages.UP_DATAGRAM_OFFSET;
         switch (type)
@@ -348,13 +425,26 @@ public final class OverlayConductor implements Agent, StatusSource
         final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
         final List<String> linkTypes = new ArrayList<>();
         final Map<Integer, Boolean> routed = new HashMap<>();
+        builder.relayLimit(relayBytesPerSecond);
+        for (final byte[][] pair : overlay.relayGrants())
+        {
+            builder.relayGrant(pair[0], pair[1]);
+        }
         for (final OverlayNode.Connection c : overlay.connections())
         {
-            if (c.remoteId() == 0)
+            if (c.via() != null && c.relayId() != 0)
+            {
+                builder.relayedLink(c.address(), c.virtualIp(), c.via(), c.localId(), c.relayId(), countersFor(c), c.routable());
+            }
+            else if (c.remoteId() != 0 && dataEndpoint(c.endpoint()) != 0)
+            {
+                builder.link(c.address(), c.virtualIp(), dataEndpoint(c.endpoint()), c.localId(), c.remoteId(), countersFor(c),
+                    c.routable());
+            }
+            else
             {
                 continue;
             }
-            builder.link(c.address(), c.virtualIp(), c.endpoint(), c.localId(), c.remoteId(), countersFor(c), c.routable());
             linkTypes.add(OverlayNode.typeNames(c.types() | c.peerTypes()));
             if (c.virtualIp() != 0)
             {
@@ -416,16 +506,24 @@ public final class OverlayConductor implements Agent, StatusSource
                 controlRejected.increment();
                 return;
             }
+            final long to = dataEndpoint(endpoint);
+            if (to == 0)
+            {
+                return; // a TCP peer being connected: the overlay retries
+            }
             WireHeader.writeLinkHeader(out, 0, WireHeader.TYPE_CONTROL, remoteLinkId);
             out.putBytes(WireHeader.CONTROL_LENGTH, message);
-            dataPlane.send(0, endpoint, out, 0, WireHeader.CONTROL_LENGTH + message.length);
+            dataPlane.send(0, to, out, 0, WireHeader.CONTROL_LENGTH + message.length);
         }
 
+
+
         @Override
-        public void sendRouted(
-            final long firstHop, final byte[] destination, final int delivery, final boolean excludeSource, final byte[] message)
+        public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
+            final boolean excludeSource, final byte[] message)
         {
-            if (WireHeader.ROUTED_LENGTH + message.length > out.capacity())
+            final long to = dataEndpoint(firstHop);
+            if (WireHeader.ROUTED_LENGTH + message.length > out.capacity() || to == 0)
             {
                 controlRejected.increment();
                 return;
@@ -435,10 +533,14 @@ public final class OverlayConductor implements Agent, StatusSource
                 WireHeader.PAYLOAD_CONTROL);
             if (excludeSource)
             {
-                out.putByte(WireHeader.FLAGS_OFFSET, (byte)WireHeader.FLAG_EXCLUDE_SOURCE);
+                WireHeader.addFlag(out, 0, WireHeader.FLAG_EXCLUDE_SOURCE);
+            }
+            if (relayLinkId != 0)
+            {
+                WireHeader.markRelayed(out, 0, relayLinkId);
             }
             out.putBytes(WireHeader.ROUTED_LENGTH, message);
-            dataPlane.send(0, firstHop, out, 0, WireHeader.ROUTED_LENGTH + message.length);
+            dataPlane.send(0, to, out, 0, WireHeader.ROUTED_LENGTH + message.length);
         }
 
         @Override
@@ -484,8 +586,26 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             fibReason = "link_up";
             log.event("link_up", "peer=" + Ring.shortHex(c.address()) + " ip=" +
-                (c.virtualIp() == 0 ? "-" : Ipv4.toString(c.virtualIp())) + " endpoint=" +
-                UdpSocket.endpointToString(c.endpoint()) + " types=" + OverlayNode.typeNames(c.types() | c.peerTypes()));
+                (c.virtualIp() == 0 ? "-" : Ipv4.toString(c.virtualIp())) + " " + path(c) + " types=" +
+                OverlayNode.typeNames(c.types() | c.peerTypes()));
+        }
+
+        @Override
+        public void linkPathChanged(final OverlayNode.Connection c)
+        {
+            fibReason = c.via() == null ? "link_direct" : "link_relayed";
+            log.event(fibReason, "peer=" + Ring.shortHex(c.address()) + " " + path(c));
+        }
+
+        @Override
+        public void udpGaveUp()
+        {
+            log.event("udp_gave_up", "no answer over UDP while TCP works: links over TCP and relays only");
+        }
+
+        private String path(final OverlayNode.Connection c)
+        {
+            return c.via() == null ? "endpoint=" + Endpoints.toString(c.endpoint()) : "via=" + Ring.shortHex(c.via());
         }
 
         @Override
@@ -498,7 +618,7 @@ public final class OverlayConductor implements Agent, StatusSource
         @Override
         public void endpointLearned(final long endpoint)
         {
-            log.event("endpoint_learned", "endpoint=" + UdpSocket.endpointToString(endpoint));
+            log.event("endpoint_learned", "endpoint=" + Endpoints.toString(endpoint));
         }
     }
 

@@ -83,6 +83,9 @@ public final class QueueAgent implements Agent
     private final UdpPort.SendResult sendResult = new UdpPort.SendResult();
     private final RingDistance scratch = new RingDistance();
     private final RingDistance best = new RingDistance();
+    private long relayTokens;
+    private int relayedInBatch;
+    private long relayRefillNs = System.nanoTime();
     private final MessageHandler downHandler = this::onDownMessage;
 
     private final LinkTally tally = new LinkTally();
@@ -358,6 +361,10 @@ public final class QueueAgent implements Agent
             header = ip - WireHeader.ROUTED_LENGTH;
             WireHeader.writeRouted(buffer, header, fib.localAddress(), fib.routeAddresses(), route * WireHeader.ADDRESS_LENGTH,
                 WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4);
+            if (fib.linkRelayed(hop))
+            {
+                WireHeader.markRelayed(buffer, header, fib.linkRemoteId(hop));
+            }
         }
         final int datagram = length + (ip - header);
         if (udpOut.count() == udpOut.capacity())
@@ -496,6 +503,11 @@ public final class QueueAgent implements Agent
         if (udpOut.count() > 0)
         {
             counters.transitForwarded.getAndAddRelease(udpOut.count());
+            if (relayedInBatch > 0)
+            {
+                counters.relayForwarded.getAndAddRelease(relayedInBatch);
+                relayedInBatch = 0;
+            }
             sendAll(udpOut);
         }
         tally.flush(fib, counters);
@@ -557,8 +569,21 @@ public final class QueueAgent implements Agent
         int hop = Fib.NONE;
         if (!local)
         {
-            final boolean exclude = (WireHeader.flags(buffer, offset) & WireHeader.FLAG_EXCLUDE_SOURCE) != 0;
-            hop = fib.closestLink(buffer, destination, exclude ? buffer : null, offset + WireHeader.SOURCE_OFFSET, scratch, best);
+            final int flags = WireHeader.flags(buffer, offset);
+            if ((flags & WireHeader.FLAG_RELAY) != 0)
+            {
+                relay(buffer, offset, length, endpoint);
+                return;
+            }
+            final boolean exclude = (flags & WireHeader.FLAG_EXCLUDE_SOURCE) != 0;
+            // the destination's own link first (a relayed or bootstrap link serves its own peer),
+            // else greedy over the routable links
+            hop = fib.linkByAddress(buffer, destination);
+            if (hop == Fib.NONE || (exclude && fib.linkByAddress(buffer, offset + WireHeader.SOURCE_OFFSET) == hop))
+            {
+                hop = fib.closestLink(buffer, destination, exclude ? buffer : null, offset + WireHeader.SOURCE_OFFSET, scratch,
+                    best);
+            }
             if (hop == Fib.NONE && WireHeader.delivery(buffer, offset) != WireHeader.DELIVERY_CLOSEST)
             {
                 counters.drop(DropReason.NO_NEXT_HOP);
@@ -583,8 +608,59 @@ public final class QueueAgent implements Agent
             return;
         }
         WireHeader.countHop(buffer, offset);
+        if (fib.linkRelayed(hop))
+        {
+            WireHeader.markRelayed(buffer, offset, fib.linkRemoteId(hop));
+        }
         udpOut.add(buffer, offset, length, fib.linkEndpoint(hop));
         tally.tx(hop, length);
+    }
+
+    /**
+     * Forwards a relay-flagged packet over the link its header names, only between a link pair this
+     * node was granted, within the relay rate limit; anything else is a counted drop. From here on
+     * it is an ordinary routed packet.
+     */
+    private void relay(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        final int in = fib.linkByEndpoint(endpoint);
+        final int out = fib.linkByLocalId(WireHeader.relayLink(buffer, offset));
+        if (in == Fib.NONE || out == Fib.NONE || fib.linkRelayed(out) || !fib.relayAllowed(in, out))
+        {
+            counters.drop(DropReason.RELAY_DENIED);
+            return;
+        }
+        if (!relayTokens(length))
+        {
+            counters.drop(DropReason.RELAY_RATE);
+            return;
+        }
+        if (WireHeader.ttl(buffer, offset) <= 1)
+        {
+            counters.drop(DropReason.TTL_EXPIRED);
+            return;
+        }
+        WireHeader.countHop(buffer, offset);
+        WireHeader.clearRelay(buffer, offset);
+        udpOut.add(buffer, offset, length, fib.linkEndpoint(out));
+        tally.tx(out, length);
+        relayedInBatch++;
+    }
+
+    /** Token bucket of the relay rate limit (burst: a tenth of a second's worth). */
+    private boolean relayTokens(final int bytes)
+    {
+        final long rate = fib.relayBytesPerSecond();
+        final long now = System.nanoTime();
+        final long burst = Math.max(rate / 10, 65_536);
+        relayTokens = Math.min(burst, relayTokens + (now - relayRefillNs) * rate / 1_000_000_000L);
+        relayRefillNs = now;
+        if (relayTokens < bytes)
+        {
+            return false;
+        }
+        relayTokens -= bytes;
+        return true;
     }
 
     /**

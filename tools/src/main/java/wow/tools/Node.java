@@ -7,6 +7,8 @@ import org.agrona.concurrent.SystemEpochClock;
 import wow.controlplane.Conductor;
 import wow.controlplane.NodeStatus;
 import wow.controlplane.OverlayConductor;
+import wow.controlplane.overlay.OverlayConfig;
+import wow.dataplane.transport.TcpBridge;
 import wow.controlplane.StatusSource;
 import wow.controlplane.EventLog;
 import wow.controlplane.identity.Identity;
@@ -48,6 +50,7 @@ public final class Node implements AutoCloseable
     private final List<UdpSocket> sockets = new ArrayList<>();
     private TapDevice tap;
     private OverlayConductor overlay;
+    private TcpBridge tcp;
     private FibJournal journal;
     private java.util.concurrent.ScheduledExecutorService statusWriter;
     private MetricsServer metrics;
@@ -133,11 +136,35 @@ public final class Node implements AutoCloseable
         final Agent conductor;
         if (config.overlay())
         {
-            final long[] local = config.listenAddress() == 0 ? new long[0] :
-                new long[] {UdpSocket.endpoint(config.listenAddress(), first.port())};
-            overlay = new OverlayConductor(config.virtualIp(), identity.address(), config.prefix(), config.seeds(), local,
-                dataPlane.proxy(), counters.manager(), new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()),
-                this::journal);
+            final List<Long> local = new ArrayList<>();
+            if (config.listenAddress() != 0)
+            {
+                local.add(UdpSocket.endpoint(config.listenAddress(), first.port()));
+            }
+            if (config.tcpListen() != 0 && wow.dataplane.transport.Endpoints.plain(config.tcpListen()) >>> 16 != 0)
+            {
+                local.add(config.tcpListen());
+            }
+            overlay = new OverlayConductor(config.virtualIp(), identity.address(), config.prefix(), config.seeds(),
+                local.stream().mapToLong(Long::longValue).toArray(), dataPlane.proxy(), counters.manager(),
+                new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()), this::journal,
+                OverlayConfig.defaults().withKeepalive(config.keepaliveMs()));
+            overlay.relayLimit(config.relayMbps() * 125_000L);
+            boolean needsTcp = config.tcpListen() != 0;
+            for (final long seed : config.seeds())
+            {
+                needsTcp |= wow.dataplane.transport.Endpoints.isTcp(seed);
+            }
+            if (needsTcp)
+            {
+                // peers' tcp:// endpoints are reached through bridges to this node's UDP socket
+                tcp = new TcpBridge(UdpSocket.endpoint(config.listenAddress(), first.port()), overlay.tcpEvents());
+                if (config.tcpListen() != 0)
+                {
+                    tcp.listen(config.tcpListen());
+                }
+                overlay.useTcp(tcp);
+            }
             conductor = overlay;
             final FibRecord last = lastJournaled();
             if (last != null)
@@ -319,6 +346,7 @@ public final class Node implements AutoCloseable
             }
         }
         CloseHelper.quietClose(dataPlane);
+        CloseHelper.quietClose(tcp);
         CloseHelper.quietClose(tap);
         CloseHelper.quietCloseAll(sockets);
         CloseHelper.quietClose(journal);

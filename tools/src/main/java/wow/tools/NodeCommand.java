@@ -17,9 +17,15 @@ import java.util.concurrent.CountDownLatch;
 final class NodeCommand
 {
     static final String HELP = String.join("\n",
-        "usage: wow node --listen HOST:PORT --ip A.B.C.D/P [--seed [udp://]HOST:PORT]... [--peer VIRTUAL_IP=HOST:PORT]... [options]",
-        "  --seed HOST:PORT       join the overlay through this node (repeatable); without --seed and --peer",
-        "                         the node starts a new overlay that others join through it",
+        "usage: wow node --listen HOST:PORT --ip A.B.C.D/P [--seed [udp://|tcp://]HOST:PORT]... [--tcp-listen HOST:PORT]",
+        "                [--peer VIRTUAL_IP=HOST:PORT]... [options]",
+        "  --seed ENDPOINT        join the overlay through this node (repeatable): HOST:PORT or udp://HOST:PORT",
+        "                         over UDP, tcp://HOST:PORT over TCP (where UDP is blocked); without --seed",
+        "                         and --peer the node starts a new overlay that others join through it",
+        "  --tcp-listen HOST:PORT also accept overlay links over TCP here (advertised as tcp://HOST:PORT),",
+        "                         for peers whose UDP is blocked",
+        "  --relay-mbps N         relay for pairs that cannot link directly up to N Mbit/s per queue",
+        "                         (default 5000; 0: never relay)",
         "  --listen HOST:PORT     underlay UDP address to bind (HOST an IPv4 address, 0.0.0.0 for all)",
         "  --ip A.B.C.D/P         this host's virtual IP and the virtual subnet's prefix length",
         "  --peer VIP=HOST:PORT   a static peer (repeatable): its virtual IP and underlay endpoint",
@@ -30,7 +36,8 @@ final class NodeCommand
         "                         else $XDG_STATE_HOME/wow/NAME or ~/.local/state/wow/NAME)",
         "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-80",
         "  --threading MODE       dedicated (a thread per queue, default) or shared (one thread)",
-        "  --keepalive-ms N       keepalive interval on a link (default 5000)",
+        "  --keepalive-ms N       keepalive interval on a link (default 5000 static, 3000 overlay; keep it",
+        "                         below the NAT's UDP mapping timeout, often 30 s)",
         "  --offload on|off       coalesce received TCP segments into GSO super-frames for the TAP",
         "                         (virtio-net header on the TAP; default on)",
         "  --cpus LIST            pin queue threads to these CPUs, e.g. 0 or 2,3 or 4-7 (queue q on the",
@@ -43,7 +50,8 @@ final class NodeCommand
         "                         lowers latency on hosts with idle cores, costs CPU while traffic flows)");
 
     static final Set<String> VALUED = Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics", "--config");
+                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics", "--config",
+                "--tcp-listen", "--relay-mbps");
     static final Set<String> REPEATED = Set.of("--peer", "--seed");
     static final Set<String> FLAGS = Set.of("--no-tap", "--print-config");
 
@@ -97,7 +105,7 @@ final class NodeCommand
         sb.append("seed: [");
         for (int i = 0; i < c.seeds().length; i++)
         {
-            sb.append(i == 0 ? "" : ", ").append(wow.shim.UdpSocket.endpointToString(c.seeds()[i]));
+            sb.append(i == 0 ? "" : ", ").append(wow.dataplane.transport.Endpoints.toString(c.seeds()[i]));
         }
         sb.append("]\npeer: [");
         for (int i = 0; i < c.peers().size(); i++)
@@ -118,6 +126,12 @@ final class NodeCommand
         sb.append("underlay-mtu: ").append(c.underlayMtu()).append('\n');
         sb.append("threading: ").append(c.threading().name().toLowerCase()).append('\n');
         sb.append("keepalive-ms: ").append(c.keepaliveMs()).append('\n');
+        if (c.tcpListen() != 0)
+        {
+            sb.append("tcp-listen: ").append(wow.shim.UdpSocket.endpointToString(wow.dataplane.transport.Endpoints.plain(c.tcpListen())))
+                .append('\n');
+        }
+        sb.append("relay-mbps: ").append(c.relayMbps()).append('\n');
         sb.append("offload: ").append(c.offload() ? "on" : "off").append('\n');
         if (c.cpus().length > 0)
         {
@@ -235,18 +249,9 @@ final class NodeCommand
         final long[] seeds = new long[seedTexts.size()];
         for (int i = 0; i < seeds.length; i++)
         {
-            String text = seedTexts.get(i);
-            if (text.startsWith("tcp://"))
-            {
-                throw new UsageException("bad --seed '" + text + "': the TCP transport is not in this build; use udp://HOST:PORT");
-            }
-            if (text.startsWith("udp://"))
-            {
-                text = text.substring("udp://".length());
-            }
             try
             {
-                seeds[i] = wow.controlplane.OverlayConductor.parseEndpoint(text);
+                seeds[i] = wow.dataplane.transport.Endpoints.parse(seedTexts.get(i));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -267,6 +272,24 @@ final class NodeCommand
             parseIp(metricsHost, "--metrics");
             metricsPort = parsePort(m.substring(c + 1), "--metrics");
         }
+        long tcpListen = 0;
+        if (args.has("--tcp-listen"))
+        {
+            final String t = args.get("--tcp-listen", null);
+            try
+            {
+                tcpListen = wow.dataplane.transport.Endpoints.parse(t.startsWith("tcp://") ? t : "tcp://" + t);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException("bad --tcp-listen '" + t + "': " + ex.getMessage());
+            }
+            if (!peers.isEmpty())
+            {
+                throw new UsageException("--tcp-listen is for the overlay; static tunnels (--peer) use UDP only");
+            }
+        }
+        final int relayMbps = args.getInt("--relay-mbps", NodeConfig.DEFAULT_RELAY_MBPS, 0, 1_000_000);
         if (seeds.length > 0 && !peers.isEmpty())
         {
             throw new UsageException("--seed and --peer exclude each other: a node runs the overlay or static tunnels");
@@ -274,7 +297,8 @@ final class NodeCommand
         final String tap = noTap ? null : args.get("--tap", NodeConfig.DEFAULT_TAP);
         final int queues = args.getInt("--queues", 1, 1, 64);
         final int mtu = args.getInt("--underlay-mtu", NodeConfig.DEFAULT_UNDERLAY_MTU, 576, 9000);
-        final long keepalive = args.getInt("--keepalive-ms", (int)NodeConfig.DEFAULT_KEEPALIVE_MS, 100, 3_600_000);
+        final long keepalive = args.getInt("--keepalive-ms", (int)(peers.isEmpty() ? NodeConfig.DEFAULT_OVERLAY_KEEPALIVE_MS :
+            NodeConfig.DEFAULT_KEEPALIVE_MS), 100, 3_600_000);
         final int spinUs = args.getInt("--spin-us", 0, 0, 1_000_000);
         final String offloadText = args.get("--offload", "on");
         if (!offloadText.equals("on") && !offloadText.equals("off"))
@@ -299,7 +323,7 @@ final class NodeCommand
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
             threading, keepalive, spinUs, offloadText.equals("on"),
             parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365),
-            metricsHost, metricsPort);
+            metricsHost, metricsPort, tcpListen, relayMbps);
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */

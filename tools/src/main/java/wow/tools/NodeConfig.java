@@ -29,8 +29,10 @@ import java.util.List;
  * @param journalRetentionHours hours of FIB versions the journal keeps.
  * @param metricsHost   address to serve Prometheus metrics on, null for none.
  * @param metricsPort   its port.
- * @param seeds         packed endpoints of overlay seeds; with none and no static peers the node
- *                      starts a new overlay.
+ * @param seeds         packed endpoints of overlay seeds ({@code Endpoints}: UDP or TCP); with none
+ *                      and no static peers the node starts a new overlay.
+ * @param tcpListen     packed TCP endpoint to accept overlay links on, 0 for none.
+ * @param relayMbps     most this node relays for other pairs, Mbit/s per queue (0: never relays).
  */
 public record NodeConfig(
     int listenAddress,
@@ -50,11 +52,16 @@ public record NodeConfig(
     long[] seeds,
     int journalRetentionHours,
     String metricsHost,
-    int metricsPort)
+    int metricsPort,
+    long tcpListen,
+    int relayMbps)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
     public static final long DEFAULT_KEEPALIVE_MS = 5_000;
+    /** Overlay keepalive when none is given: well below common NAT UDP mapping timeouts (30 s+). */
+    public static final long DEFAULT_OVERLAY_KEEPALIVE_MS = 3_000;
+    public static final int DEFAULT_RELAY_MBPS = 5_000;
     /** IPv4 (20) and UDP (8) headers of the underlay. */
     public static final int UNDERLAY_OVERHEAD = 28;
 
@@ -80,6 +87,7 @@ public record NodeConfig(
             " ip=" + (virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
             " tap=" + (tapName == null ? "none" : tapName) + " queues=" + queues + " mtu=" + innerMtu() +
             " mode=" + (overlay() ? "overlay seeds=" + seeds.length : "static") + " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
-            " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() + " state_dir=" + stateDir;
+            " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() +
+            (tcpListen == 0 ? "" : " tcp_listen=" + wow.dataplane.transport.Endpoints.toString(tcpListen)) + " state_dir=" + stateDir;
     }
 }

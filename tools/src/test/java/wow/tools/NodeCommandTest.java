@@ -36,6 +36,24 @@ class NodeCommandTest
     }
 
     @Test
+    void parsesSeedSchemesAndTcpListen()
+    {
+        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "192.0.2.1:7000", "--no-tap", "--seed", "192.0.2.2:7000",
+            "--seed", "udp://192.0.2.3:7000", "--seed", "tcp://192.0.2.4:443", "--tcp-listen", "192.0.2.1:7001",
+            "--relay-mbps", "100"});
+        assertEquals(wow.dataplane.transport.Endpoints.parse("192.0.2.2:7000"), c.seeds()[0]);
+        assertEquals(wow.dataplane.transport.Endpoints.parse("192.0.2.3:7000"), c.seeds()[1]);
+        assertTrue(wow.dataplane.transport.Endpoints.isTcp(c.seeds()[2]));
+        assertEquals("tcp://192.0.2.4:443", wow.dataplane.transport.Endpoints.toString(c.seeds()[2]));
+        assertEquals("tcp://192.0.2.1:7001", wow.dataplane.transport.Endpoints.toString(c.tcpListen()));
+        assertEquals(100, c.relayMbps());
+        final NodeConfig plain = NodeCommand.parse(new String[] {"--listen", "192.0.2.1:7000", "--no-tap"});
+        assertEquals(0, plain.tcpListen());
+        assertEquals(NodeConfig.DEFAULT_RELAY_MBPS, plain.relayMbps());
+        assertEquals(NodeConfig.DEFAULT_OVERLAY_KEEPALIVE_MS, plain.keepaliveMs());
+    }
+
+    @Test
     void parsesCpuLists()
     {
         assertEquals(0, NodeCommand.parseCpus("").length);
@@ -95,8 +113,14 @@ class NodeCommandTest
         assertEquals("--tap and --no-tap exclude each other", error("--listen", "1.2.3.4:5", "--no-tap", "--tap", "x"));
         assertEquals("--seed and --peer exclude each other: a node runs the overlay or static tunnels",
             error("--listen", "1.2.3.4:5", "--no-tap", "--seed", "1.2.3.4:6", "--peer", "10.0.0.2=1.2.3.4:7"));
-        assertEquals("bad --seed 'tcp://1.2.3.4:6': the TCP transport is not in this build; use udp://HOST:PORT",
-            error("--listen", "1.2.3.4:5", "--no-tap", "--seed", "tcp://1.2.3.4:6"));
+        assertEquals("bad --seed 'ftp://1.2.3.4:6': bad endpoint 'ftp://1.2.3.4:6': the scheme must be udp:// or tcp://",
+            error("--listen", "1.2.3.4:5", "--no-tap", "--seed", "ftp://1.2.3.4:6"));
+        assertEquals("bad --tcp-listen 'example:1': bad IPv4 address 'example'",
+            error("--listen", "1.2.3.4:5", "--no-tap", "--tcp-listen", "example:1"));
+        assertEquals("--tcp-listen is for the overlay; static tunnels (--peer) use UDP only",
+            error("--listen", "1.2.3.4:5", "--ip", "10.0.0.1/24", "--peer", "10.0.0.2=1.2.3.4:7", "--tcp-listen", "1.2.3.4:8"));
+        assertEquals("bad --relay-mbps '-1': expected an integer from 0 to 1000000",
+            error("--listen", "1.2.3.4:5", "--no-tap", "--relay-mbps", "-1"));
         assertEquals("bad --seed 'nowhere': bad endpoint 'nowhere': expected HOST:PORT",
             error("--listen", "1.2.3.4:5", "--no-tap", "--seed", "nowhere"));
     }

@@ -15,13 +15,18 @@ import java.util.List;
  * LINK_REQUEST / LINK_REPLY: link id i32 | virtual ip i32 | address 20 | observed endpoint i64 | endpoints
  * PING / PONG:               address 20 | observed endpoint i64
  * CLOSE:                     address 20
- * CTM_REQUEST (routed):      token i32 | peer (requester)
+ * CTM_REQUEST (routed):      token i32 | peer (requester) [| via 20: the node to return the reply through]
  * CTM_REPLY:                 token i32 | peer (responder) | count u8 | peer...  (its neighbours near the requester)
  * NEIGHBOURS:                count u8 | peer...
  * PROBE / PROBE_REPLY (routed exact): token i32 | address 20 (the prober)
  * DHT_PUT (routed closest):  ttl s i32 | key 20 | replicas u8 | value length u16 | value
  * DHT_GET (routed closest):  token i32 | key 20 | requester 20
  * DHT_REPLY (routed exact):  token i32 | key 20 | found u8 | ttl s i32 | value length u16 | value
+ * FORWARD (routed exact):    to 20 | length u16 | message  (the node handed it sends it to its link "to")
+ * PUNCH (routed exact):      token i32 | peer (who links to the receiver now: link back at once)
+ * RELAY_REQUEST:             0 i32 | peer (the target the sender asks to be relayed to)
+ * RELAY_GRANT / RELAY_OPEN:  relay's link id i32 | peer (the other end of the relayed pair)
+ * RELAY_DENY / RELAY_END:    address 20 (the other end)
  * peer:                      address 20 | virtual ip i32 | endpoints
  * endpoints:                 count u8 | endpoint i64...   (at most 8)
  * </pre>
@@ -41,6 +46,16 @@ public final class Messages
     public static final int DHT_PUT = 12;
     public static final int DHT_GET = 13;
     public static final int DHT_REPLY = 14;
+    public static final int FORWARD = 15;
+    public static final int PUNCH = 16;
+    public static final int RELAY_REQUEST = 17;
+    public static final int RELAY_GRANT = 18;
+    public static final int RELAY_OPEN = 19;
+    public static final int RELAY_DENY = 20;
+    public static final int RELAY_END = 21;
+
+    /** Longest message a FORWARD carries. */
+    public static final int MAX_FORWARDED = 1400;
 
     public static final int MAX_ENDPOINTS = 8;
     public static final int MAX_PEERS = 16;
@@ -137,9 +152,38 @@ public final class Messages
 
     public static byte[] ctmRequest(final int connectionTypes, final int token, final Peer requester)
     {
-        final ByteBuffer b = header(4 + 4 + peerSize(requester), CTM_REQUEST, connectionTypes).putInt(token);
+        return ctmRequest(connectionTypes, token, requester, null);
+    }
+
+    /** @param via the node the reply may be returned through (the requester's only link), or null. */
+    public static byte[] ctmRequest(final int connectionTypes, final int token, final Peer requester, final byte[] via)
+    {
+        final ByteBuffer b = header(4 + 4 + peerSize(requester) + 20, CTM_REQUEST, connectionTypes).putInt(token);
         putPeer(b, requester);
+        if (via != null)
+        {
+            b.put(via);
+        }
         return done(b);
+    }
+
+    public static byte[] forward(final byte[] to, final byte[] message)
+    {
+        return done(header(4 + 20 + 2 + message.length, FORWARD, 0).put(to).putShort((short)message.length).put(message));
+    }
+
+    /** PUNCH (routed) or a RELAY_REQUEST/GRANT/OPEN (direct) naming a peer. */
+    public static byte[] aboutPeer(final int type, final int connectionTypes, final int token, final Peer peer)
+    {
+        final ByteBuffer b = header(4 + 4 + peerSize(peer), type, connectionTypes).putInt(token);
+        putPeer(b, peer);
+        return done(b);
+    }
+
+    /** RELAY_DENY or RELAY_END naming the other end of a pair. */
+    public static byte[] relayEnd(final int type, final byte[] other)
+    {
+        return done(header(4 + 20, type, 0).put(other));
     }
 
     public static byte[] ctmReply(final int connectionTypes, final int token, final Peer responder, final List<Peer> near)
@@ -234,13 +278,38 @@ public final class Messages
                         null);
                 }
                 case CLOSE:
+                case RELAY_DENY:
+                case RELAY_END:
                     return new Message(type, 0, 0, 0, bytes20(b), 0, null, 0, null, null, null, 0, 0, false, null);
                 case CTM_REQUEST:
+                case PUNCH:
+                {
+                    final int token = b.getInt();
+                    final Peer peer = peer(b);
+                    final byte[] via = type == CTM_REQUEST && b.remaining() >= 20 ? bytes20(b) : null;
+                    return peer == null ? null :
+                        new Message(type, connectionTypes, 0, 0, via, 0, null, token, peer, null, null, 0, 0, false, null);
+                }
+                case RELAY_REQUEST:
+                case RELAY_GRANT:
+                case RELAY_OPEN:
                 {
                     final int token = b.getInt();
                     final Peer peer = peer(b);
                     return peer == null ? null :
                         new Message(type, connectionTypes, 0, 0, null, 0, null, token, peer, null, null, 0, 0, false, null);
+                }
+                case FORWARD:
+                {
+                    final byte[] to = bytes20(b);
+                    final int n = b.getShort() & 0xFFFF;
+                    if (n > MAX_FORWARDED || n < 4)
+                    {
+                        return null;
+                    }
+                    final byte[] inner = new byte[n];
+                    b.get(inner);
+                    return new Message(type, 0, 0, 0, to, 0, null, 0, null, null, null, 0, 0, false, inner);
                 }
                 case CTM_REPLY:
                 {

@@ -31,4 +31,11 @@ public record OverlayConfig(
     {
         return new OverlayConfig(2, 3_000, 10_000, 500, 6, 1_000, 5_000, 2_000, 3, 30_000);
     }
+
+    /** @return these settings with another keepalive; a link is dead after three missed ones (at least 10 s). */
+    public OverlayConfig withKeepalive(final long ms)
+    {
+        return new OverlayConfig(nearPerSide, ms, Math.max(10_000, ms * 3 + 1_000), linkRetryMs, linkAttempts, ctmIntervalMs,
+            neighbourIntervalMs, farIntervalMs, dhtReplicas, dhtRepublishMs);
+    }
 }

@@ -10,13 +10,20 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.TreeMap;
+import wow.dataplane.transport.Endpoints;
 
 /**
  * One node of the structured overlay (Brunet/Symphony): its connection table (leaf, near, far),
  * the join by Connect-To-Me, the linking handshake that echoes the endpoint each side was seen
  * from, keepalives and failure detection, near-ring repair from neighbour lists, far links drawn
- * from the harmonic distribution, greedy routing decisions, probes and a small DHT. Pure logic:
+ * from the harmonic distribution, greedy routing decisions, probes and a small DHT; and NAT
+ * traversal: endpoints learned from peers' echoes, hole punching (a routed PUNCH makes the peer
+ * send to this node while it sends to the peer), replies returned through a joining node's only
+ * link, two-hop relays for pairs that cannot link directly (and the relay role for others,
+ * bounded), and giving up on UDP when it gets nowhere while TCP works. Pure logic:
  * time comes in as arguments and messages leave through a {@link Transport}, so the conductor
  * and the simulator run the same code. Not thread-safe: one thread (the conductor's, or the
  * simulator's) calls everything.
@@ -27,7 +34,11 @@ public final class OverlayNode
     public static final int NEAR = 2;
     public static final int FAR = 4;
     public static final int SHORTCUT = 8;
-    private static final int STRUCTURED = NEAR | FAR | SHORTCUT;
+    /** A direct link that carries relayed pairs (this node's relay, or a leg this node relays over). */
+    public static final int RELAY = 16;
+    private static final int STRUCTURED = NEAR | FAR | SHORTCUT | RELAY;
+    /** What a node links to a peer for (relaying is a consequence, never a wish). */
+    private static final int WANTED = NEAR | FAR | SHORTCUT;
 
     /** Bounds on what peers can make a node hold, so no peer can make it grow without limit. */
     public static final int MAX_CONNECTIONS = 512;
@@ -46,10 +57,12 @@ public final class OverlayNode
         /**
          * Sends a routed message whose first hop this node chose.
          *
+         * @param firstHop      the first hop's endpoint, or its relay's when the first hop is relayed.
+         * @param relayLinkId   0 for a direct first hop; else the relay's id of its link to the first hop.
          * @param excludeSource the message is for the node closest to the destination other than
          *                      this one (Connect-To-Me toward one's own address).
          */
-        void sendRouted(long firstHop, byte[] destination, int delivery, boolean excludeSource, byte[] message);
+        void sendRouted(long firstHop, int relayLinkId, byte[] destination, int delivery, boolean excludeSource, byte[] message);
 
         /** The set of connections or their ids changed: forwarding must be rebuilt. */
         void connectionsChanged();
@@ -77,6 +90,16 @@ public final class OverlayNode
         default void endpointLearned(long endpoint)
         {
         }
+
+        /** A connection switched between direct and relayed. */
+        default void linkPathChanged(Connection connection)
+        {
+        }
+
+        /** UDP got no answer for long while TCP works: the node now links over TCP and relays only. */
+        default void udpGaveUp()
+        {
+        }
     }
 
     /** A connection to a peer. Mutable, owned by the node's thread. */
@@ -97,6 +120,13 @@ public final class OverlayNode
         long pingSentMs;
         long rttMs = -1;
         long[] endpoints;
+        /** The relay's address when the peer is reached through one; null for a direct link. */
+        byte[] via;
+        /** The relay's id of its link to the peer (what relayed headers carry). */
+        int relayId;
+        /** Why the connection must go at the next check (its relay went), or null. */
+        String doomed;
+        long nextDirectTryMs;
 
         Connection(final byte[] address, final int localId)
         {
@@ -169,6 +199,18 @@ public final class OverlayNode
             return ((types | peerTypes) & STRUCTURED) != 0;
         }
 
+        /** @return the relay's id of its link to the peer (0 when direct). */
+        public int relayId()
+        {
+            return relayId;
+        }
+
+        /** @return the ring address of the relay this peer is reached through, or null if direct. */
+        public byte[] via()
+        {
+            return via == null ? null : via.clone();
+        }
+
         @Override
         public String toString()
         {
@@ -185,6 +227,8 @@ public final class OverlayNode
         int attempts;
         long nextMs;
         final int localId;
+        /** Whether to ask the peer over the ring to link back at the same time. */
+        boolean punch;
 
         Pending(final long[] endpoints, final byte[] address, final int types, final int localId)
         {
@@ -199,6 +243,48 @@ public final class OverlayNode
     {
     }
 
+    /** A pair this node relays for. */
+    private record Grant(BigInteger a, BigInteger b)
+    {
+        boolean involves(final BigInteger x)
+        {
+            return a.equals(x) || b.equals(x);
+        }
+
+        BigInteger other(final BigInteger x)
+        {
+            return a.equals(x) ? b : a;
+        }
+    }
+
+    /** A relay request this node (the relay) holds while it links to the target. */
+    private record WaitingRelay(byte[] requester, Messages.Peer target, int types, long expiresMs)
+    {
+    }
+
+    /** A relay this node asked for. */
+    private static final class RelayAttempt
+    {
+        final long startedMs;
+
+        RelayAttempt(final long startedMs)
+        {
+            this.startedMs = startedMs;
+        }
+    }
+
+    /** Pairs a node relays for at most, and relay requests it holds while linking. */
+    public static final int MAX_RELAY_GRANTS = 256;
+    public static final int MAX_RELAY_WAITING = 32;
+    /** Direct link attempts before a relay is asked for too (the direct attempts go on). */
+    static final int RELAY_AFTER_ATTEMPTS = 3;
+    static final long RELAY_ATTEMPT_MS = 12_000;
+    static final long DIRECT_RETRY_MS = 30_000;
+    /** With no answer over UDP for this long while TCP works, the node stops trying UDP. */
+    static final long UDP_GIVE_UP_MS = 8_000;
+    /** FORWARDs a node hands on per second at most. */
+    static final int MAX_FORWARDS_PER_S = 200;
+
     private final byte[] address;
     private final BigInteger self;
     private final int virtualIp;
@@ -208,6 +294,8 @@ public final class OverlayNode
     private final Random random;
     private long[] localEndpoints;
     private final List<Long> learnedEndpoints = new ArrayList<>();
+    private final java.util.LinkedHashMap<Long, Set<BigInteger>> echoes = new java.util.LinkedHashMap<>();
+    private static final int MAX_ECHOED = 16;
 
     private final TreeMap<BigInteger, Connection> connections = new TreeMap<>();
     private final List<Pending> pending = new ArrayList<>();
@@ -215,6 +303,15 @@ public final class OverlayNode
     private final Map<BigInteger, byte[]> ownRecords = new HashMap<>();
     private final Map<BigInteger, Integer> ownRecordTtl = new HashMap<>();
     private final java.util.Set<Integer> localIds = new java.util.HashSet<>();
+    private final List<Grant> grants = new ArrayList<>();
+    private final List<WaitingRelay> waitingRelays = new ArrayList<>();
+    private final Map<BigInteger, RelayAttempt> relayAttempts = new HashMap<>();
+    private boolean heardUdp;
+    private boolean heardTcp;
+    private boolean udpBlocked;
+    private long startedMs = -1;
+    private long forwardWindowMs;
+    private int forwardsInWindow;
 
     private long[] seeds = new long[0];
     private boolean joined;
@@ -295,6 +392,29 @@ public final class OverlayNode
     }
 
     /** @return messages dropped because they were malformed, hostile or unexpected. */
+    public boolean udpBlocked()
+    {
+        return udpBlocked;
+    }
+
+    /** @return the pairs this node relays for, as ring addresses {a, b}. */
+    public List<byte[][]> relayGrants()
+    {
+        final List<byte[][]> out = new ArrayList<>(grants.size());
+        for (final Grant g : grants)
+        {
+            out.add(new byte[][] {Ring.address(g.a()), Ring.address(g.b())});
+        }
+        return out;
+    }
+
+    /** @return the connection to exactly this address (direct or relayed), or null. */
+    public Connection connection(final BigInteger address)
+    {
+        final Connection c = connections.get(address);
+        return c == null || c.doomed != null ? null : c;
+    }
+
     public long malformed()
     {
         return malformed;
@@ -346,6 +466,7 @@ public final class OverlayNode
     {
         seeds = seedEndpoints.clone();
         joined = seeds.length == 0;
+        startedMs = nowMs;
         for (final long seed : seeds)
         {
             connect(new long[] {seed}, null, LEAF, nowMs);
@@ -401,14 +522,18 @@ public final class OverlayNode
     public void route(final byte[] destination, final int delivery, final byte[] message, final long nowMs)
     {
         final BigInteger dst = Ring.value(destination);
-        Connection hop = nextHop(dst, null);
+        Connection hop = connection(dst);
+        if (hop == null)
+        {
+            hop = nextHop(dst, null);
+        }
         if (hop == null && !hasRoutable())
         {
             hop = leaf();
         }
         if (hop != null)
         {
-            transport.sendRouted(hop.endpoint, destination, delivery, false, message);
+            routeVia(hop, destination, delivery, false, message);
         }
         else if (delivery == CLOSEST || dst.equals(self))
         {
@@ -421,9 +546,9 @@ public final class OverlayNode
      * hop is the connection closest to it even if this node is closer (Connect-To-Me toward one's
      * own address), and no hop hands it back.
      */
-    private void routeToOther(final byte[] destination, final byte[] message)
+    private void sendNearCtm()
     {
-        final BigInteger dst = Ring.value(destination);
+        final BigInteger dst = self;
         Connection hop = null;
         BigInteger best = null;
         for (final Connection c : connections.values())
@@ -444,7 +569,25 @@ public final class OverlayNode
         }
         if (hop != null)
         {
-            transport.sendRouted(hop.endpoint, destination, CLOSEST, true, message);
+            // a node with no routable link yet gets the reply back through the node it asked
+            final byte[] message = Messages.ctmRequest(NEAR, nextToken++, me(), hop.routable() ? null : hop.address);
+            routeVia(hop, address, CLOSEST, true, message);
+        }
+    }
+
+    /** Hands a routed message to its first hop, through that hop's relay when it is relayed. */
+    private void routeVia(final Connection hop, final byte[] destination, final int delivery, final boolean excludeSource,
+        final byte[] message)
+    {
+        if (hop.via == null)
+        {
+            transport.sendRouted(hop.endpoint, 0, destination, delivery, excludeSource, message);
+            return;
+        }
+        final Connection relay = connections.get(Ring.value(hop.via));
+        if (relay != null && relay.via == null)
+        {
+            transport.sendRouted(relay.endpoint, hop.relayId, destination, delivery, excludeSource, message);
         }
     }
 
@@ -462,14 +605,19 @@ public final class OverlayNode
 
     private Connection leaf()
     {
+        Connection any = null;
         for (final Connection c : connections.values())
         {
-            if ((c.types & LEAF) != 0)
+            if (c.via == null && c.doomed == null)
             {
-                return c;
+                if ((c.types & LEAF) != 0)
+                {
+                    return c;
+                }
+                any = any == null ? c : any;
             }
         }
-        return connections.isEmpty() ? null : connections.firstEntry().getValue();
+        return any;
     }
 
     /** @return the token the next probe or DHT request will carry. */
@@ -543,6 +691,7 @@ public final class OverlayNode
         retryPending(nowMs);
         keepalive(nowMs);
         maintainNear(nowMs);
+        maintainRelays(nowMs);
         if (!joined || side(true).isEmpty())
         {
             joinStep(nowMs);
@@ -556,7 +705,7 @@ public final class OverlayNode
             // ask the node nearest our address again now and then: a node whose view went wrong
             // while the ring changed around it learns its true neighbours from the right place
             nextSelfCheckMs = nowMs + SELF_CHECK_MS + random.nextInt((int)SELF_CHECK_MS);
-            routeToOther(address, Messages.ctmRequest(NEAR, nextToken++, me()));
+            sendNearCtm();
         }
         if (joined && nowMs >= nextFarMs)
         {
@@ -582,15 +731,34 @@ public final class OverlayNode
             if (p.attempts >= config.linkAttempts())
             {
                 it.remove();
-                localIds.remove(p.localId);
+                if (connectionByLocalId(p.localId) == null)
+                {
+                    localIds.remove(p.localId);
+                }
                 continue;
             }
             p.attempts++;
             p.nextMs = nowMs + (config.linkRetryMs() << Math.min(p.attempts - 1, 4));
+            boolean sent = false;
             for (final long endpoint : p.endpoints)
             {
+                // UDP first; TCP endpoints when UDP is given up, failing, or all the peer has
+                final boolean tcp = Endpoints.isTcp(endpoint);
+                if (tcp ? !(udpBlocked || p.attempts > RELAY_AFTER_ATTEMPTS || !hasUdp(p.endpoints)) : udpBlocked)
+                {
+                    continue;
+                }
+                sent = true;
                 transport.sendDirect(endpoint, 0, Messages.link(Messages.LINK_REQUEST, p.types, p.localId, virtualIp,
                     address, endpoint, advertised()));
+            }
+            if (p.punch && p.address != null && (p.attempts == 1 || p.attempts == RELAY_AFTER_ATTEMPTS))
+            {
+                route(p.address, EXACT, Messages.aboutPeer(Messages.PUNCH, p.types, nextToken++, me()), nowMs);
+            }
+            if (p.attempts >= RELAY_AFTER_ATTEMPTS || !sent)
+            {
+                startRelay(p, nowMs);
             }
         }
         if (seeds.length > 0 && connections.isEmpty() && pending.isEmpty() && nowMs >= nextSeedRetryMs)
@@ -611,11 +779,11 @@ public final class OverlayNode
         for (final Iterator<Connection> it = connections.values().iterator(); it.hasNext();)
         {
             final Connection c = it.next();
-            if (nowMs - c.lastHeardMs > config.deadMs())
+            if (c.doomed != null || nowMs - c.lastHeardMs > config.deadMs())
             {
                 it.remove();
-                localIds.remove(c.localId);
-                events.linkDown(c, "timeout");
+                removed(c);
+                events.linkDown(c, c.doomed != null ? c.doomed : "timeout");
                 changed = true;
                 if ((c.types & NEAR) != 0)
                 {
@@ -629,6 +797,17 @@ public final class OverlayNode
                 c.pingSentMs = nowMs;
                 send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
             }
+            if (c.via != null && nowMs >= c.nextDirectTryMs)
+            {
+                // a relayed pair tries a direct link now and then: NATs and paths change
+                c.nextDirectTryMs = nowMs + DIRECT_RETRY_MS + random.nextInt((int)DIRECT_RETRY_MS);
+                tryDirect(c, nowMs);
+            }
+        }
+        if (!udpBlocked && !heardUdp && heardTcp && startedMs >= 0 && nowMs - startedMs > UDP_GIVE_UP_MS)
+        {
+            udpBlocked = true;
+            events.udpGaveUp();
         }
         if (changed)
         {
@@ -645,7 +824,7 @@ public final class OverlayNode
         }
         nextCtmMs = nowMs + ctmBackoffMs;
         ctmBackoffMs = Math.min(ctmBackoffMs * 2, 8_000);
-        routeToOther(address, Messages.ctmRequest(NEAR, nextToken++, me()));
+        sendNearCtm();
     }
 
     /** Keeps the near types on exactly the closest connections each side; closes what nothing needs. */
@@ -666,15 +845,23 @@ public final class OverlayNode
             {
                 c.types &= ~NEAR;
             }
+            if (c.via == null && relayLeg(c))
+            {
+                c.types |= RELAY; // routable: for a node behind blocked UDP it is the way to everyone
+            }
+            else
+            {
+                c.types &= ~RELAY;
+            }
             if (ringFormed && joined && (c.types & LEAF) != 0 && nowMs - c.upSinceMs > config.keepaliveMs())
             {
                 c.types &= ~LEAF; // bootstrap done: no node stays special
             }
-            if (c.types == 0 && c.peerTypes == 0 && nowMs - c.upSinceMs > config.linkRetryMs() * 4)
+            if (c.types == 0 && c.peerTypes == 0 && nowMs - c.upSinceMs > config.linkRetryMs() * 4 && !relayLeg(c))
             {
                 send(c, Messages.close(address));
                 it.remove();
-                localIds.remove(c.localId);
+                removed(c);
                 events.linkDown(c, "not_needed");
                 changed = true;
             }
@@ -695,7 +882,7 @@ public final class OverlayNode
             // a side with fewer near neighbours than wanted while the ring may be larger: ask again
             nextCtmMs = nowMs + Math.max(ctmBackoffMs, config.ctmIntervalMs());
             ctmBackoffMs = Math.min(ctmBackoffMs * 2, 30_000);
-            routeToOther(address, Messages.ctmRequest(NEAR, nextToken++, me()));
+            sendNearCtm();
         }
     }
 
@@ -831,8 +1018,31 @@ public final class OverlayNode
             malformed++;
             return;
         }
+        if (Endpoints.isTcp(from))
+        {
+            heardTcp = true;
+        }
+        else
+        {
+            heardUdp = true;
+        }
         switch (m.type())
         {
+            case Messages.RELAY_REQUEST:
+                onRelayRequest(from, m, nowMs);
+                break;
+            case Messages.RELAY_GRANT:
+                onRelayGrant(from, m, nowMs);
+                break;
+            case Messages.RELAY_OPEN:
+                onRelayOpen(from, m, nowMs);
+                break;
+            case Messages.RELAY_DENY:
+                heard(from, nowMs);
+                break;
+            case Messages.RELAY_END:
+                onRelayEnd(from, m, nowMs);
+                break;
             case Messages.LINK_REQUEST:
                 onLinkRequest(from, m, nowMs);
                 break;
@@ -852,16 +1062,7 @@ public final class OverlayNode
             case Messages.NEIGHBOURS:
             {
                 final Connection c = heard(from, nowMs);
-                if (c != null)
-                {
-                    considerNear(m.peers(), nowMs);
-                    if (nowMs - c.lastListSentMs >= config.neighbourIntervalMs() / 2)
-                    {
-                        // answer with our own view: a node that knows the wrong neighbours learns the right ones
-                        c.lastListSentMs = nowMs;
-                        send(c, neighbourList());
-                    }
-                }
+                onNeighbours(c, m, nowMs);
                 break;
             }
             case Messages.DHT_PUT:
@@ -908,8 +1109,74 @@ public final class OverlayNode
             case Messages.DHT_REPLY:
                 events.dhtReplied(m.token(), m.found(), m.value());
                 break;
+            case Messages.CTM_REPLY:
+                onCtmReply(m, nowMs); // returned over the ring (or through the node this one asked)
+                break;
+            case Messages.PUNCH:
+                onPunch(m, nowMs);
+                break;
+            case Messages.FORWARD:
+                onForward(m, nowMs);
+                break;
+            case Messages.PING:
+            case Messages.PONG:
+            case Messages.CLOSE:
+            case Messages.NEIGHBOURS:
+                onRelayedDirect(source, m, nowMs);
+                break;
             default:
                 malformed++;
+        }
+    }
+
+    /** A link message that came through a relay (or routed): only from a peer this node has a connection to. */
+    private void onRelayedDirect(final byte[] source, final Messages.Message m, final long nowMs)
+    {
+        final Connection c = connection(Ring.value(source));
+        if (c == null || (m.address() != null && !Arrays.equals(m.address(), source)))
+        {
+            malformed++;
+            return;
+        }
+        c.lastHeardMs = nowMs;
+        switch (m.type())
+        {
+            case Messages.PING:
+            case Messages.PONG:
+                if (c.peerTypes != m.connectionTypes())
+                {
+                    c.peerTypes = m.connectionTypes();
+                    transport.connectionsChanged();
+                }
+                if (m.type() == Messages.PONG && c.pingSentMs != 0)
+                {
+                    c.rttMs = nowMs - c.pingSentMs;
+                }
+                else if (m.type() == Messages.PING)
+                {
+                    send(c, Messages.ping(Messages.PONG, c.types, address, 0));
+                }
+                break;
+            case Messages.CLOSE:
+                onClose(m);
+                break;
+            default:
+                onNeighbours(c, m, nowMs);
+        }
+    }
+
+    private void onNeighbours(final Connection c, final Messages.Message m, final long nowMs)
+    {
+        if (c == null)
+        {
+            return;
+        }
+        considerNear(m.peers(), nowMs);
+        if (nowMs - c.lastListSentMs >= config.neighbourIntervalMs() / 2)
+        {
+            // answer with our own view: a node that knows the wrong neighbours learns the right ones
+            c.lastListSentMs = nowMs;
+            send(c, neighbourList());
         }
     }
 
@@ -925,7 +1192,7 @@ public final class OverlayNode
             malformed++;
             return;
         }
-        learn(m.observed());
+        learn(m.observed(), m.address());
         final Connection c = upsert(m.address(), from, m.linkId(), m.virtualIp(), 0, m.endpoints(), nowMs);
         c.peerTypes = m.connectionTypes();
         transport.sendDirect(from, c.remoteId, Messages.link(Messages.LINK_REPLY, c.types, c.localId, virtualIp,
@@ -959,7 +1226,7 @@ public final class OverlayNode
             pending.remove(match);
             types = match.types;
         }
-        learn(m.observed());
+        learn(m.observed(), m.address());
         final Connection c = upsert(m.address(), from, m.linkId(), m.virtualIp(), types, m.endpoints(), nowMs,
             match == null ? 0 : match.localId);
         c.peerTypes = m.connectionTypes();
@@ -999,12 +1266,28 @@ public final class OverlayNode
             changed = true;
             nearChanged = true;
         }
-        if (c.remoteId != remoteId || c.endpoint != from || (c.types | types) != c.types)
+        if (c.via != null)
+        {
+            // a relayed pair just linked directly: leave the relay
+            final Connection relay = connection(Ring.value(c.via));
+            if (relay != null)
+            {
+                send(relay, Messages.relayEnd(Messages.RELAY_END, c.address));
+            }
+            c.via = null;
+            c.relayId = 0;
+            c.endpoint = 0;
+            changed = true;
+            events.linkPathChanged(c);
+        }
+        // a link that works over UDP stays there when the peer also answers over TCP
+        final long endpoint = c.endpoint != 0 && Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint) ? c.endpoint : from;
+        if (c.remoteId != remoteId || c.endpoint != endpoint || (c.types | types) != c.types)
         {
             changed = true;
         }
         c.remoteId = remoteId;
-        c.endpoint = from;
+        c.endpoint = endpoint;
         c.virtualIp = peerIp;
         c.types |= types & (LEAF | NEAR | FAR | SHORTCUT);
         c.endpoints = endpoints;
@@ -1030,6 +1313,7 @@ public final class OverlayNode
         {
             transport.connectionsChanged();
         }
+        grantWaiting(c);
         return c;
     }
 
@@ -1043,20 +1327,25 @@ public final class OverlayNode
             return;
         }
         c.lastHeardMs = nowMs;
-        if (c.endpoint != from || c.peerTypes != m.connectionTypes())
+        if (c.via != null)
         {
-            c.endpoint = from; // the peer's NAT mapping moved: follow it
+            return; // the peer thinks the link is direct; its link request will say so
+        }
+        if ((c.endpoint != from && !(Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint))) ||
+            c.peerTypes != m.connectionTypes())
+        {
+            c.endpoint = Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint) ? c.endpoint : from; // the NAT mapping moved: follow it
             c.peerTypes = m.connectionTypes();
             transport.connectionsChanged();
         }
-        learn(m.observed());
+        learn(m.observed(), m.address());
         if (m.type() == Messages.PONG && c.pingSentMs != 0 && c.rttMs != nowMs - c.pingSentMs)
         {
             c.rttMs = nowMs - c.pingSentMs;
         }
         if (m.type() == Messages.PING)
         {
-            send(c, Messages.ping(Messages.PONG, c.types, address, from));
+            transport.sendDirect(from, c.remoteId, Messages.ping(Messages.PONG, c.types, address, from));
         }
     }
 
@@ -1069,7 +1358,7 @@ public final class OverlayNode
             {
                 nextSelfCheckMs = 0; // a neighbour left: ask the ring for our true neighbours at the next tick
             }
-            localIds.remove(c.localId);
+            removed(c);
             events.linkDown(c, "closed_by_peer");
             nearChanged = true;
             transport.connectionsChanged();
@@ -1111,7 +1400,31 @@ public final class OverlayNode
         final byte[] reply = Messages.ctmReply(m.connectionTypes(), m.token(), me(), near);
         for (final long endpoint : requester.endpoints())
         {
-            transport.sendDirect(endpoint, 0, reply);
+            if (!Endpoints.isTcp(endpoint))
+            {
+                transport.sendDirect(endpoint, 0, reply);
+            }
+        }
+        // the direct reply does not pass a NAT the requester has not opened toward us: return it
+        // over the ring too, through the node it asked when it has no routable link yet
+        if (m.address() != null)
+        {
+            if (!Arrays.equals(m.address(), address))
+            {
+                route(m.address(), EXACT, Messages.forward(requester.address(), reply), nowMs);
+            }
+            else
+            {
+                final Connection c = connection(Ring.value(requester.address()));
+                if (c != null)
+                {
+                    send(c, reply);
+                }
+            }
+        }
+        else
+        {
+            route(requester.address(), EXACT, reply, nowMs);
         }
         // link back at the same time (both ends sending opens NATs later); the requester says what it is for
         connect(requester.endpoints(), requester.address(), m.connectionTypes() & NEAR, nowMs, true);
@@ -1209,6 +1522,13 @@ public final class OverlayNode
      */
     private void connect(final long[] endpoints, final byte[] peer, final int types, final long nowMs, final boolean forPeer)
     {
+        connect(endpoints, peer, types, nowMs, forPeer, !forPeer);
+    }
+
+    /** @param punch also ask the peer over the ring to link back at the same time (hole punching). */
+    private void connect(
+        final long[] endpoints, final byte[] peer, final int types, final long nowMs, final boolean forPeer, final boolean punch)
+    {
         if ((types == 0 && !forPeer) || endpoints.length == 0)
         {
             return;
@@ -1220,6 +1540,11 @@ public final class OverlayNode
                 return;
             }
             final Connection c = connections.get(Ring.value(peer));
+            if (c != null && c.via != null)
+            {
+                c.types |= types & WANTED;
+                return;
+            }
             if (c != null)
             {
                 if ((c.types | types) != c.types)
@@ -1247,8 +1572,427 @@ public final class OverlayNode
         final Pending p = new Pending(endpoints.clone(), peer == null ? null : peer.clone(), types, newLocalId());
         localIds.add(p.localId);
         p.nextMs = nowMs;
+        p.punch = punch && peer != null;
         pending.add(p);
         retryPending(nowMs);
+    }
+
+    // ------------------------------------------------------------------ NAT traversal and relays
+
+    /** Tries a direct link to a peer reached through a relay (keeping the relayed link meanwhile). */
+    private void tryDirect(final Connection c, final long nowMs)
+    {
+        if (c.endpoints == null || c.endpoints.length == 0 || pending.size() >= MAX_PENDING)
+        {
+            return;
+        }
+        for (final Pending p : pending)
+        {
+            if (p.address != null && Arrays.equals(p.address, c.address))
+            {
+                return;
+            }
+        }
+        // the same link id as the relayed connection, so the direct link continues it
+        final Pending p = new Pending(c.endpoints.clone(), c.address.clone(), c.types, c.localId);
+        p.nextMs = nowMs;
+        p.punch = true;
+        pending.add(p);
+    }
+
+    /** Asks up to three linked nodes (lowest RTT first, and the seeds) to relay to a peer this node cannot reach. */
+    private void startRelay(final Pending p, final long nowMs)
+    {
+        if (p.address == null || (p.types & WANTED) == 0)
+        {
+            return;
+        }
+        final BigInteger target = Ring.value(p.address);
+        final RelayAttempt attempt = relayAttempts.get(target);
+        if (connections.containsKey(target) || (attempt != null && nowMs - attempt.startedMs < RELAY_ATTEMPT_MS))
+        {
+            return;
+        }
+        final List<Connection> candidates = new ArrayList<>();
+        for (final Connection c : connections.values())
+        {
+            if (c.via == null && c.doomed == null && c.remoteId != 0)
+            {
+                candidates.add(c);
+            }
+        }
+        candidates.sort((a, b) -> Long.compare(a.rttMs < 0 ? Long.MAX_VALUE : a.rttMs, b.rttMs < 0 ? Long.MAX_VALUE : b.rttMs));
+        final List<Connection> asked = new ArrayList<>(candidates.subList(0, Math.min(3, candidates.size())));
+        for (final Connection c : candidates)
+        {
+            if (!asked.contains(c) && contains(seeds, c.endpoint))
+            {
+                asked.add(c);
+            }
+        }
+        if (asked.isEmpty())
+        {
+            return;
+        }
+        relayAttempts.put(target, new RelayAttempt(nowMs));
+        final byte[] request = Messages.aboutPeer(Messages.RELAY_REQUEST, p.types & WANTED, 0,
+            new Messages.Peer(p.address, 0, p.endpoints));
+        for (final Connection c : asked)
+        {
+            send(c, request);
+        }
+    }
+
+    /** As a relay: a linked node asks to be relayed to a target. */
+    private void onRelayRequest(final long from, final Messages.Message m, final long nowMs)
+    {
+        final Connection requester = heard(from, nowMs);
+        if (requester == null)
+        {
+            return;
+        }
+        final Messages.Peer target = m.peer();
+        final BigInteger t = Ring.value(target.address());
+        if (t.equals(self) || t.equals(requester.value))
+        {
+            malformed++;
+            return;
+        }
+        final Connection c = connection(t);
+        if (c != null && c.via == null && c.remoteId != 0)
+        {
+            grant(requester, c, m.connectionTypes());
+            return;
+        }
+        if (grants.size() >= MAX_RELAY_GRANTS || waitingRelays.size() >= MAX_RELAY_WAITING || c != null ||
+            target.endpoints().length == 0)
+        {
+            send(requester, Messages.relayEnd(Messages.RELAY_DENY, target.address()));
+            return;
+        }
+        // not linked to the target yet: link to it (asking it over the ring to link back), grant when up
+        waitingRelays.add(new WaitingRelay(requester.address.clone(), target, m.connectionTypes(), nowMs + RELAY_ATTEMPT_MS));
+        connect(target.endpoints(), target.address(), 0, nowMs, true, true);
+    }
+
+    private void grant(final Connection requester, final Connection target, final int types)
+    {
+        final Grant g = new Grant(requester.value, target.value);
+        if (!hasGrant(requester.value, target.value))
+        {
+            if (grants.size() >= MAX_RELAY_GRANTS)
+            {
+                send(requester, Messages.relayEnd(Messages.RELAY_DENY, target.address));
+                return;
+            }
+            grants.add(g);
+            transport.connectionsChanged();
+        }
+        // each side learns this node's id of its link to the other: what its relayed headers carry
+        send(requester, Messages.aboutPeer(Messages.RELAY_GRANT, types, target.localId, peer(target)));
+        send(target, Messages.aboutPeer(Messages.RELAY_OPEN, types, requester.localId, peer(requester)));
+    }
+
+    private boolean hasGrant(final BigInteger a, final BigInteger b)
+    {
+        for (final Grant g : grants)
+        {
+            if (g.involves(a) && g.other(a).equals(b))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A connection came up: relay requests that waited for it are granted. */
+    private void grantWaiting(final Connection c)
+    {
+        if (waitingRelays.isEmpty() || c.via != null || c.remoteId == 0)
+        {
+            return;
+        }
+        for (final Iterator<WaitingRelay> it = waitingRelays.iterator(); it.hasNext();)
+        {
+            final WaitingRelay w = it.next();
+            if (Arrays.equals(w.target().address(), c.address))
+            {
+                it.remove();
+                final Connection requester = connection(Ring.value(w.requester()));
+                if (requester != null && requester.via == null)
+                {
+                    grant(requester, c, w.types());
+                }
+            }
+        }
+    }
+
+    /** Expires relay requests and attempts that got nowhere. */
+    private void maintainRelays(final long nowMs)
+    {
+        for (final Iterator<WaitingRelay> it = waitingRelays.iterator(); it.hasNext();)
+        {
+            final WaitingRelay w = it.next();
+            if (nowMs >= w.expiresMs())
+            {
+                it.remove();
+                final Connection requester = connection(Ring.value(w.requester()));
+                if (requester != null)
+                {
+                    send(requester, Messages.relayEnd(Messages.RELAY_DENY, w.target().address()));
+                }
+            }
+        }
+        relayAttempts.values().removeIf(a -> nowMs - a.startedMs >= RELAY_ATTEMPT_MS);
+    }
+
+    /** The relay said yes: the target is now reached through it. */
+    private void onRelayGrant(final long from, final Messages.Message m, final long nowMs)
+    {
+        final Connection relay = heard(from, nowMs);
+        if (relay == null)
+        {
+            return;
+        }
+        final Messages.Peer target = m.peer();
+        final BigInteger t = Ring.value(target.address());
+        if (t.equals(self) || t.equals(relay.value) || m.token() == 0)
+        {
+            malformed++;
+            return;
+        }
+        relayAttempts.remove(t);
+        final Connection c = connections.get(t);
+        if (c != null)
+        {
+            if (c.via == null || !Ring.value(c.via).equals(relay.value))
+            {
+                send(relay, Messages.relayEnd(Messages.RELAY_END, target.address())); // another path won
+            }
+            else
+            {
+                c.relayId = m.token();
+            }
+            return;
+        }
+        addRelayed(target, relay, m.token(), m.connectionTypes() & WANTED, 0, nowMs);
+    }
+
+    /** A relay tells this node that a peer reaches it through the relay now. */
+    private void onRelayOpen(final long from, final Messages.Message m, final long nowMs)
+    {
+        final Connection relay = heard(from, nowMs);
+        if (relay == null)
+        {
+            return;
+        }
+        final Messages.Peer peer = m.peer();
+        final BigInteger v = Ring.value(peer.address());
+        if (v.equals(self) || v.equals(relay.value) || m.token() == 0)
+        {
+            malformed++;
+            return;
+        }
+        final Connection c = connections.get(v);
+        if (c == null)
+        {
+            addRelayed(peer, relay, m.token(), 0, m.connectionTypes() & WANTED, nowMs);
+        }
+        else if (c.via == null && nowMs - c.lastHeardMs < config.keepaliveMs())
+        {
+            send(relay, Messages.relayEnd(Messages.RELAY_END, peer.address())); // we hear it directly
+        }
+        else
+        {
+            if (c.via == null)
+            {
+                events.linkPathChanged(c);
+            }
+            c.via = relay.address.clone();
+            c.relayId = m.token();
+            c.endpoint = 0;
+            c.peerTypes |= m.connectionTypes() & WANTED;
+            c.lastHeardMs = nowMs;
+            transport.connectionsChanged();
+        }
+    }
+
+    private void addRelayed(final Messages.Peer peer, final Connection relay, final int relayId, final int types,
+        final int peerTypes, final long nowMs)
+    {
+        if (connections.size() >= MAX_CONNECTIONS)
+        {
+            send(relay, Messages.relayEnd(Messages.RELAY_END, peer.address()));
+            return;
+        }
+        // the id of a link request already sent to the peer, so a direct link continues this one
+        int id = 0;
+        int wanted = types;
+        for (final Pending p : pending)
+        {
+            if (p.address != null && Arrays.equals(p.address, peer.address()))
+            {
+                id = p.localId;
+                wanted |= p.types & WANTED;
+            }
+        }
+        final Connection c = new Connection(peer.address().clone(), id != 0 ? id : newLocalId());
+        localIds.add(c.localId);
+        c.via = relay.address.clone();
+        c.relayId = relayId;
+        c.virtualIp = peer.virtualIp();
+        c.endpoints = peer.endpoints().clone();
+        c.types = wanted;
+        c.peerTypes = peerTypes;
+        c.upSinceMs = nowMs;
+        c.lastHeardMs = nowMs;
+        c.lastSentMs = nowMs;
+        c.nextDirectTryMs = nowMs + DIRECT_RETRY_MS;
+        connections.put(c.value, c);
+        nearChanged = true;
+        events.linkUp(c);
+        transport.connectionsChanged();
+    }
+
+    /** RELAY_END: from a relay (a relayed connection is over) or from a relayed node (stop relaying its pair). */
+    private void onRelayEnd(final long from, final Messages.Message m, final long nowMs)
+    {
+        final Connection sender = heard(from, nowMs);
+        if (sender == null)
+        {
+            return;
+        }
+        final BigInteger other = Ring.value(m.address());
+        for (final Iterator<Grant> it = grants.iterator(); it.hasNext();)
+        {
+            final Grant g = it.next();
+            if (g.involves(sender.value) && g.other(sender.value).equals(other))
+            {
+                it.remove();
+                transport.connectionsChanged();
+                final Connection o = connection(other);
+                if (o != null && o.via == null)
+                {
+                    send(o, Messages.relayEnd(Messages.RELAY_END, sender.address));
+                }
+            }
+        }
+        final Connection c = connections.get(other);
+        if (c != null && c.via != null && Ring.value(c.via).equals(sender.value))
+        {
+            c.doomed = "relay_ended";
+        }
+    }
+
+    /** A peer links to this node now (routed PUNCH): send to it at the same time, so both NATs open. */
+    private void onPunch(final Messages.Message m, final long nowMs)
+    {
+        final Messages.Peer peer = m.peer();
+        if (Arrays.equals(peer.address(), address) || peer.endpoints().length == 0)
+        {
+            return;
+        }
+        final Connection c = connections.get(Ring.value(peer.address()));
+        if (c == null)
+        {
+            connect(peer.endpoints(), peer.address(), 0, nowMs, true, false);
+        }
+        else if (c.via != null)
+        {
+            c.endpoints = peer.endpoints().clone();
+            tryDirect(c, nowMs);
+        }
+    }
+
+    /** Hands a Connect-To-Me reply to the linked node it is for (which has no routable link yet). */
+    private void onForward(final Messages.Message m, final long nowMs)
+    {
+        final Connection to = connection(Ring.value(m.address()));
+        if (to == null || Messages.type(m.value(), 0, m.value().length) != Messages.CTM_REPLY)
+        {
+            malformed++;
+            return;
+        }
+        if (nowMs - forwardWindowMs >= 1000)
+        {
+            forwardWindowMs = nowMs;
+            forwardsInWindow = 0;
+        }
+        if (++forwardsInWindow > MAX_FORWARDS_PER_S)
+        {
+            malformed++;
+            return;
+        }
+        send(to, m.value());
+    }
+
+    /** Cleans up after a connection left the table: its relay grants, and what was relayed through it. */
+    private void removed(final Connection c)
+    {
+        if (connectionByLocalId(c.localId) == null)
+        {
+            localIds.remove(c.localId);
+        }
+        for (final Iterator<Grant> it = grants.iterator(); it.hasNext();)
+        {
+            final Grant g = it.next();
+            if (g.involves(c.value))
+            {
+                it.remove();
+                final Connection o = connection(g.other(c.value));
+                if (o != null && o.via == null)
+                {
+                    send(o, Messages.relayEnd(Messages.RELAY_END, c.address));
+                }
+            }
+        }
+        for (final Connection d : connections.values())
+        {
+            if (d.via != null && Ring.value(d.via).equals(c.value))
+            {
+                d.doomed = "relay_lost";
+            }
+        }
+        if (c.via != null)
+        {
+            final Connection relay = connection(Ring.value(c.via));
+            if (relay != null)
+            {
+                send(relay, Messages.relayEnd(Messages.RELAY_END, c.address));
+            }
+        }
+    }
+
+    /** @return true if the connection carries relayed traffic (as this node's relay, or as a granted leg). */
+    private boolean relayLeg(final Connection c)
+    {
+        for (final Grant g : grants)
+        {
+            if (g.involves(c.value))
+            {
+                return true;
+            }
+        }
+        for (final Connection d : connections.values())
+        {
+            if (d.via != null && Ring.value(d.via).equals(c.value))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasUdp(final long[] endpoints)
+    {
+        for (final long e : endpoints)
+        {
+            if (!Endpoints.isTcp(e))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int newLocalId()
@@ -1264,19 +2008,54 @@ public final class OverlayNode
 
     private void send(final Connection c, final byte[] message)
     {
-        transport.sendDirect(c.endpoint, c.remoteId, message);
+        if (c.via == null)
+        {
+            transport.sendDirect(c.endpoint, c.remoteId, message);
+            return;
+        }
+        routeVia(c, c.address, EXACT, false, message);
     }
 
-    private void learn(final long observed)
+    /**
+     * Notes the endpoint a peer saw this node's datagrams come from. An endpoint is advertised once
+     * two different peers saw it (one lying or stale peer cannot plant one); until any is confirmed,
+     * the latest two are (a symmetric NAT's are never confirmed, and matter little).
+     */
+    private void learn(final long observed, final byte[] by)
     {
-        if (observed != 0 && !learnedEndpoints.contains(observed))
+        if (observed == 0 || Endpoints.isTcp(observed) || by == null || contains(localEndpoints, observed))
         {
-            learnedEndpoints.add(observed);
-            if (learnedEndpoints.size() > Messages.MAX_ENDPOINTS)
+            return;
+        }
+        Set<BigInteger> who = echoes.get(observed);
+        if (who == null)
+        {
+            if (echoes.size() >= MAX_ECHOED)
             {
-                learnedEndpoints.remove(0);
+                echoes.remove(echoes.keySet().iterator().next());
             }
-            events.endpointLearned(observed);
+            who = new HashSet<>();
+            echoes.put(observed, who);
+        }
+        if (who.size() < 2 && who.add(Ring.value(by)))
+        {
+            final List<Long> confirmed = new ArrayList<>();
+            final List<Long> single = new ArrayList<>();
+            for (final Map.Entry<Long, Set<BigInteger>> e : echoes.entrySet())
+            {
+                (e.getValue().size() >= 2 ? confirmed : single).add(e.getKey());
+            }
+            final List<Long> now = confirmed.isEmpty() ? single.subList(Math.max(0, single.size() - 2), single.size()) :
+                confirmed.subList(Math.max(0, confirmed.size() - (Messages.MAX_ENDPOINTS - 2)), confirmed.size());
+            for (final long e : now)
+            {
+                if (!learnedEndpoints.contains(e))
+                {
+                    events.endpointLearned(e);
+                }
+            }
+            learnedEndpoints.clear();
+            learnedEndpoints.addAll(now);
         }
     }
 
@@ -1342,6 +2121,10 @@ public final class OverlayNode
         if ((types & SHORTCUT) != 0)
         {
             sb.append("shortcut,");
+        }
+        if ((types & RELAY) != 0)
+        {
+            sb.append("relay,");
         }
         if (sb.length() > 1)
         {

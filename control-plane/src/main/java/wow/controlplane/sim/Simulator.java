@@ -119,12 +119,13 @@ public final class Simulator
         }
 
         @Override
-        public void sendRouted(final long firstHop, final byte[] destination, final int delivery, final boolean excludeSource,
-            final byte[] message)
+        public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
+            final boolean excludeSource, final byte[] message)
         {
             transmit(firstHop, new Routed(node.value(), Ring.value(destination), destination, delivery, excludeSource, TTL, 1,
-                message));
+                message, relayLinkId));
         }
+
 
         @Override
         public void connectionsChanged()
@@ -160,7 +161,7 @@ public final class Simulator
     }
 
     private record Routed(BigInteger source, BigInteger destination, byte[] destinationBytes, int delivery, boolean excludeSource,
-        int ttl, int hops, byte[] message)
+        int ttl, int hops, byte[] message, int relayLinkId)
     {
     }
 
@@ -210,12 +211,28 @@ public final class Simulator
         }
         final Routed r = (Routed)payload;
         final OverlayNode node = target.node;
+        if (r.relayLinkId() != 0)
+        {
+            // as a relay: only over the named link, then an ordinary routed message again
+            final OverlayNode.Connection next = node.connectionByLocalId(r.relayLinkId());
+            if (next != null && next.via() == null)
+            {
+                transmit(next.endpoint(), new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(),
+                    r.excludeSource(), r.ttl() - 1, r.hops() + 1, r.message(), 0));
+            }
+            return;
+        }
         if (r.delivery() == OverlayNode.EXACT && node.value().equals(r.destination()))
         {
             deliverRouted(target, r);
             return;
         }
-        final OverlayNode.Connection hop = node.nextHop(r.destination(), r.excludeSource() ? r.source() : null);
+        // as the data plane: the destination's own link first, relayed packets only to it
+        OverlayNode.Connection hop = node.connection(r.destination());
+        if (hop == null || (r.excludeSource() && hop.value().equals(r.source())))
+        {
+            hop = node.nextHop(r.destination(), r.excludeSource() ? r.source() : null);
+        }
         if (hop == null)
         {
             if (r.delivery() == OverlayNode.CLOSEST && !(r.excludeSource() && node.value().equals(r.source())))
@@ -228,8 +245,20 @@ public final class Simulator
         {
             return;
         }
-        transmit(hop.endpoint(), new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(), r.excludeSource(),
-            r.ttl() - 1, r.hops() + 1, r.message()));
+        long next = hop.endpoint();
+        int relayLinkId = 0;
+        if (hop.via() != null)
+        {
+            final OverlayNode.Connection relay = node.connection(Ring.value(hop.via()));
+            if (relay == null)
+            {
+                return;
+            }
+            next = relay.endpoint();
+            relayLinkId = hop.relayId();
+        }
+        transmit(next, new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(), r.excludeSource(),
+            r.ttl() - 1, r.hops() + 1, r.message(), relayLinkId));
     }
 
     private void deliverRouted(final SimNode target, final Routed r)

@@ -48,8 +48,8 @@ class DhtTest
             }
 
             @Override
-            public void sendRouted(final long firstHop, final byte[] destination, final int delivery, final boolean excludeSource,
-                final byte[] message)
+            public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
+                final boolean excludeSource, final byte[] message)
             {
                 final BigInteger source = self[0].value();
                 wire.add(() -> forward(firstHop, source, destination, delivery, excludeSource, message, 30));

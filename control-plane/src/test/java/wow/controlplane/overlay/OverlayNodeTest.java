@@ -27,8 +27,8 @@ class OverlayNodeTest
         }
 
         @Override
-        public void sendRouted(final long firstHop, final byte[] destination, final int delivery, final boolean excludeSource,
-            final byte[] message)
+        public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
+            final boolean excludeSource, final byte[] message)
         {
             direct.add(new long[] {firstHop, -1});
             messages.add(message);

@@ -1,6 +1,8 @@
 package wow.dataplane.fib;
 
 import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.ArrayList;
@@ -14,6 +16,11 @@ import java.util.List;
  *
  * <p>A route's next hop is its destination's own link when one exists, else the link whose ring
  * address is closest to the destination (greedy routing), else none.
+ *
+ * <p>A <em>relayed</em> link reaches its peer through a relay node both are linked to: packets
+ * over it leave ROUTED with the relay flag and the relay's id of its link to the peer
+ * ({@link #linkRemoteId}) to the relay's endpoint. A node acting as relay forwards relay-flagged
+ * packets only between the link pairs granted to it ({@link #relayAllowed}).
  */
 public final class Fib
 {
@@ -32,8 +39,13 @@ public final class Fib
     private final int[] linkVirtualIp;
     private final int[] linkCounterId;
     private final boolean[] linkRoutable;
+    private final boolean[] linkRelayed;
     private final UnsafeBuffer linkAddress;
     private final Int2IntHashMap linkByLocalId;
+    private final Long2LongHashMap linkByAddressPrefix;
+    private final Long2LongHashMap linkByEndpoint;
+    private final LongHashSet relayPairs;
+    private final long relayBytesPerSecond;
 
     private final Int2IntHashMap routeByIp;
     private final int[] routeIp;
@@ -55,18 +67,49 @@ public final class Fib
         linkVirtualIp = new int[linkCount];
         linkCounterId = new int[linkCount * 4];
         linkRoutable = new boolean[linkCount];
+        linkRelayed = new boolean[linkCount];
         linkAddress = new UnsafeBuffer(new byte[Math.max(1, linkCount) * 20]);
         linkByLocalId = new Int2IntHashMap(Math.max(8, linkCount * 2), 0.5f, NONE);
+        linkByAddressPrefix = new Long2LongHashMap(Math.max(8, linkCount * 2), 0.5f, NONE);
+        linkByEndpoint = new Long2LongHashMap(Math.max(8, linkCount * 2), 0.5f, NONE);
         for (int i = 0; i < linkCount; i++)
         {
             final LinkEntry l = b.links.get(i);
-            linkEndpoint[i] = l.endpoint;
+            linkAddress.putBytes(i * 20, l.address);
+            linkByAddressPrefix.putIfAbsent(linkAddress.getLong(i * 20), i);
+        }
+        for (int i = 0; i < linkCount; i++)
+        {
+            final LinkEntry l = b.links.get(i);
+            long endpoint = l.endpoint;
+            if (l.via != null)
+            {
+                final int relay = exactLink(l.via);
+                endpoint = relay == NONE || b.links.get(relay).via != null ? 0 : b.links.get(relay).endpoint;
+                linkRelayed[i] = true;
+            }
+            else
+            {
+                linkByEndpoint.putIfAbsent(endpoint, i);
+            }
+            linkEndpoint[i] = endpoint;
             linkRemoteId[i] = l.remoteId;
             linkVirtualIp[i] = l.virtualIp;
             System.arraycopy(l.counterIds, 0, linkCounterId, i * 4, 4);
-            linkRoutable[i] = l.routable;
-            linkAddress.putBytes(i * 20, l.address);
+            linkRoutable[i] = l.routable && endpoint != 0;
             linkByLocalId.put(l.localId, i);
+        }
+        relayBytesPerSecond = b.relayBytesPerSecond;
+        relayPairs = new LongHashSet(Math.max(8, b.grants.size() * 4));
+        for (final byte[][] g : b.grants)
+        {
+            final int x = exactLink(g[0]);
+            final int y = exactLink(g[1]);
+            if (x != NONE && y != NONE && !linkRelayed[x] && !linkRelayed[y])
+            {
+                relayPairs.add(((long)x << 32) | y);
+                relayPairs.add(((long)y << 32) | x);
+            }
         }
 
         final int routeCount = b.routes.size();
@@ -86,13 +129,14 @@ public final class Fib
             int hop = NONE;
             for (int l = 0; l < linkCount; l++)
             {
-                if (linkVirtualIp[l] == r.virtualIp || java.util.Arrays.equals(b.links.get(l).address, r.address))
+                if (linkEndpoint[l] != 0 &&
+                    (linkVirtualIp[l] == r.virtualIp || java.util.Arrays.equals(b.links.get(l).address, r.address)))
                 {
                     hop = l;
                     break;
                 }
             }
-            routeDirect[i] = hop != NONE;
+            routeDirect[i] = hop != NONE && !linkRelayed[hop];
             if (hop == NONE)
             {
                 hop = closestLink(routeAddress, i * 20, null, 0, scratch, best);
@@ -181,7 +225,10 @@ public final class Fib
         return linkEndpoint[link];
     }
 
-    /** @return the id the peer gave this link (0 while unknown): what DATA headers to it carry. */
+    /**
+     * @return the id the peer gave this link (0 while unknown): what DATA headers to it carry; for a
+     * relayed link, the relay's id of its link to the peer.
+     */
     public int linkRemoteId(final int link)
     {
         return linkRemoteId[link];
@@ -199,6 +246,59 @@ public final class Fib
     public int linkCounterId(final int link, final int which)
     {
         return linkCounterId[link * 4 + which];
+    }
+
+    /** @return true if the link reaches its peer through a relay (its endpoint is the relay's). */
+    public boolean linkRelayed(final int link)
+    {
+        return linkRelayed[link];
+    }
+
+    /** @return the direct link whose peer sends from this endpoint, or {@link #NONE}. */
+    public int linkByEndpoint(final long endpoint)
+    {
+        return (int)linkByEndpoint.get(endpoint);
+    }
+
+    /**
+     * @return the link (direct or relayed) whose peer has exactly the address at
+     * {@code buffer[offset]}, or {@link #NONE}.
+     */
+    public int linkByAddress(final UnsafeBuffer buffer, final int offset)
+    {
+        final int l = (int)linkByAddressPrefix.get(buffer.getLong(offset));
+        if (l == NONE || linkEndpoint[l] == 0 || linkAddress.getLong(l * 20 + 8) != buffer.getLong(offset + 8) ||
+            linkAddress.getInt(l * 20 + 16) != buffer.getInt(offset + 16))
+        {
+            return NONE;
+        }
+        return l;
+    }
+
+    /** @return true if this node relays between the peers of these two direct links. */
+    public boolean relayAllowed(final int inLink, final int outLink)
+    {
+        return relayPairs.contains(((long)inLink << 32) | outLink);
+    }
+
+    /** @return the most this node relays for others, bytes per second per queue. */
+    public long relayBytesPerSecond()
+    {
+        return relayBytesPerSecond;
+    }
+
+    private int exactLink(final byte[] address)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(address);
+        final int l = (int)linkByAddressPrefix.get(b.getLong(0));
+        return l != NONE && java.util.Arrays.equals(address, linkAddressBytes(l)) ? l : NONE;
+    }
+
+    private byte[] linkAddressBytes(final int link)
+    {
+        final byte[] a = new byte[20];
+        linkAddress.getBytes(link * 20, a);
+        return a;
     }
 
     /** @return the buffer holding link ring addresses; link l's is at {@code l * 20}. */
@@ -260,6 +360,8 @@ public final class Fib
         private final byte[] localAddress;
         private final List<LinkEntry> links = new ArrayList<>();
         private final List<RouteEntry> routes = new ArrayList<>();
+        private final List<byte[][]> grants = new ArrayList<>();
+        private long relayBytesPerSecond = 625_000_000L;
 
         /**
          * @param localIp      this host's virtual IP (host order).
@@ -310,7 +412,47 @@ public final class Fib
             {
                 throw new IllegalArgumentException("link id 0 is reserved for 'unknown'");
             }
-            links.add(new LinkEntry(address.clone(), virtualIp, endpoint, localId, remoteId, counterIds.clone(), routable));
+            links.add(new LinkEntry(address.clone(), virtualIp, endpoint, localId, remoteId, counterIds.clone(), routable, null));
+            return this;
+        }
+
+        /**
+         * Adds a link that reaches its peer through the relay with ring address {@code via}, which
+         * must be the address of a direct link of this table (else the link is inert).
+         *
+         * @param relayLinkId the relay's id of its link to the peer (what relayed headers carry).
+         */
+        public Builder relayedLink(
+            final byte[] address, final int virtualIp, final byte[] via, final int localId, final int relayLinkId,
+            final int[] counterIds, final boolean routable)
+        {
+            if (counterIds.length != 4 || address.length != 20 || via.length != 20 || localId == 0 || relayLinkId == 0)
+            {
+                throw new IllegalArgumentException("bad relayed link");
+            }
+            links.add(new LinkEntry(address.clone(), virtualIp, 0, localId, relayLinkId, counterIds.clone(), routable, via.clone()));
+            return this;
+        }
+
+        /** Sets the most this node relays for others, bytes per second per queue (default 5 Gbit/s). */
+        public Builder relayLimit(final long bytesPerSecond)
+        {
+            if (bytesPerSecond < 0)
+            {
+                throw new IllegalArgumentException("relay limit must be >= 0");
+            }
+            relayBytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /** Lets this node relay packets between the peers with these two ring addresses (both ways). */
+        public Builder relayGrant(final byte[] a, final byte[] b)
+        {
+            if (a.length != 20 || b.length != 20)
+            {
+                throw new IllegalArgumentException("ring addresses are 20 bytes");
+            }
+            grants.add(new byte[][] {a.clone(), b.clone()});
             return this;
         }
 
@@ -332,7 +474,7 @@ public final class Fib
     }
 
     private record LinkEntry(byte[] address, int virtualIp, long endpoint, int localId, int remoteId, int[] counterIds,
-        boolean routable)
+        boolean routable, byte[] via)
     {
     }
 

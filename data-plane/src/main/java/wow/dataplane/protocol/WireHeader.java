@@ -32,6 +32,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  |               link id (the receiver's id, 0 if unknown)       |
  * </pre>
  *
+ * A ROUTED packet with {@link #FLAG_RELAY} travels one relayed hop: its session field carries the
+ * relay's id of its link to the next hop ({@link #relayLink}); the relay clears both before it
+ * forwards, and from there the packet is routed as any other.
+ *
  * Delivery is {@link #DELIVERY_EXACT} (only the node with the destination address) or
  * {@link #DELIVERY_CLOSEST} (the node nearest the destination key). Payload type is
  * {@link #PAYLOAD_IPV4} or {@link #PAYLOAD_CONTROL}.
@@ -69,6 +73,13 @@ public final class WireHeader
      * hands the packet back to it (Connect-To-Me toward one's own address).
      */
     public static final int FLAG_EXCLUDE_SOURCE = 1;
+
+    /**
+     * ROUTED flag: the packet travels a relayed hop; the relay it is sent to forwards it only over
+     * the link the header names, and only if it was granted relaying between that link and the
+     * sender's.
+     */
+    public static final int FLAG_RELAY = 2;
 
     public static final int DELIVERY_EXACT = 1;
     public static final int DELIVERY_CLOSEST = 2;
@@ -155,6 +166,32 @@ public final class WireHeader
         buffer.putByte(offset + HOPS_OFFSET, (byte)0);
         buffer.putByte(offset + DELIVERY_OFFSET, (byte)delivery);
         buffer.putByte(offset + PAYLOAD_TYPE_OFFSET, (byte)payloadType);
+    }
+
+    /** Marks a ROUTED header for one relayed hop: the relay forwards it over its link {@code relayLink}. */
+    public static void markRelayed(final UnsafeBuffer buffer, final int offset, final int relayLink)
+    {
+        addFlag(buffer, offset, FLAG_RELAY);
+        buffer.putInt(offset + SESSION_OFFSET, relayLink, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /** @return the relay's link id a relay-flagged ROUTED header names. */
+    public static int relayLink(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + SESSION_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /** Turns a relay-flagged header back into an ordinary routed one (at the relay). */
+    public static void clearRelay(final UnsafeBuffer buffer, final int offset)
+    {
+        buffer.putByte(offset + FLAGS_OFFSET, (byte)(buffer.getByte(offset + FLAGS_OFFSET) & ~FLAG_RELAY));
+        buffer.putInt(offset + SESSION_OFFSET, 0);
+    }
+
+    /** Sets a flag of a header in place. */
+    public static void addFlag(final UnsafeBuffer buffer, final int offset, final int flag)
+    {
+        buffer.putByte(offset + FLAGS_OFFSET, (byte)(buffer.getByte(offset + FLAGS_OFFSET) | flag));
     }
 
     public static int flags(final UnsafeBuffer buffer, final int offset)

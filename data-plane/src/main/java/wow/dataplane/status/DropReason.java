@@ -40,6 +40,10 @@ public enum DropReason
     TTL_EXPIRED("ttl_expired"),
     /** Routed packet for an exact address this host cannot get closer to. */
     NO_NEXT_HOP("no_next_hop"),
+    /** Relay-flagged packet for a pair this node was not asked to relay for (or not from a link). */
+    RELAY_DENIED("relay_denied"),
+    /** Relay-flagged packet over this node's relay rate limit. */
+    RELAY_RATE("relay_rate"),
     /** Control frame while the ring to the conductor was full. */
     CONTROL_RING_FULL("control_ring_full"),
     /** Datagram the kernel refused to send (no route to the underlay endpoint). */

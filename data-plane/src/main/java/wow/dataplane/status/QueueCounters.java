@@ -21,6 +21,7 @@ public final class QueueCounters
     public final AtomicCounter udpRxKernelDrops;
     public final AtomicCounter arpReplies;
     public final AtomicCounter transitForwarded;
+    public final AtomicCounter relayForwarded;
     public final AtomicCounter controlUp;
     public final AtomicCounter controlDown;
     public final AtomicCounter resolutionHeld;
@@ -40,6 +41,7 @@ public final class QueueCounters
         udpRxKernelDrops = traffic(manager, "udp_rx_kernel_drops", queue);
         arpReplies = traffic(manager, "arp_replies", queue);
         transitForwarded = traffic(manager, "transit_forwarded", queue);
+        relayForwarded = traffic(manager, "relay_forwarded", queue);
         controlUp = traffic(manager, "control_up", queue);
         controlDown = traffic(manager, "control_down", queue);
         resolutionHeld = traffic(manager, "resolution_held", queue);

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# WOW multi-domain testbed: firewalled NAT domains in network namespaces on one host.
+#
+#   testbed.sh up   DIR [--domains T,T,...] [--hosts N] [--port P] [--queues Q] [--no-nodes]
+#   testbed.sh down DIR
+#   testbed.sh nodes DIR          one line per host: name namespace domain type virtual-ip listen state-dir
+#
+# T is one of: cone (endpoint-independent mapping and filtering), restricted (port-restricted:
+# Linux masquerade), symmetric (a new random port per destination: masquerade random,fully-random),
+# udp-blocked (only outbound TCP passes) and double (a port-restricted NAT behind the NAT of the
+# first restricted domain listed before it, else the first cone or symmetric one).
+#
+# Layout: a "public" network 198.51.100.0/24 (a bridge in its own namespace) holds the seed, a
+# WOW router node (--no-tap) listening on UDP and TCP at 198.51.100.1:P. Domain d is a router
+# namespace (WAN 198.51.100.(10+d), LAN 10.d.0.1/24 on a bridge) and N hosts at 10.d.0.(10+i), each
+# running `tools/wow node` with a real TAP and virtual IP 10.128.d.i/16, joining by the seed only
+# (UDP-blocked hosts use --seed tcp://). Every namespace and process is recorded in DIR/manifest
+# and removed by `down`, on Ctrl-C and on failure of `up`; `up` first removes what an earlier
+# killed run (whose recorded owner is dead) left behind. Needs root, iproute2 and nftables.
+set -uo pipefail
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+WOW="$HERE/wow"
+REGISTRY=/run/wow-testbed
+
+die() { echo "testbed: $*" >&2; exit 1; }
+
+# ------------------------------------------------------------------ teardown
+
+down() {
+  local dir=$1 kind value pid
+  [ -f "$dir/manifest" ] || return 0
+  # processes first (TERM, then KILL after 5 s), then namespaces, newest first
+  while read -r kind value; do
+    [ "$kind" = pid ] && kill -TERM "$value" 2>/dev/null
+  done < "$dir/manifest"
+  while read -r kind value; do
+    if [ "$kind" = pid ]; then
+      for _ in $(seq 1 50); do kill -0 "$value" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$value" 2>/dev/null
+    fi
+  done < "$dir/manifest"
+  tac "$dir/manifest" | while read -r kind value; do
+    if [ "$kind" = ns ]; then
+      # anything still running inside was started by this testbed (a node's children)
+      for pid in $(ip netns pids "$value" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+      ip netns del "$value" 2>/dev/null
+    fi
+  done
+  rm -f "$dir/manifest" "$REGISTRY/$(basename "$dir").$(cksum <<<"$dir" | cut -d' ' -f1)"
+}
+
+# Removes what runs whose owner process died left behind (a killed `up` or demo).
+reap_stale() {
+  local entry dir owner
+  mkdir -p "$REGISTRY"
+  for entry in "$REGISTRY"/*; do
+    [ -f "$entry" ] || continue
+    read -r owner dir < "$entry"
+    if ! kill -0 "$owner" 2>/dev/null; then
+      echo "testbed: removing leftovers of a dead run in $dir" >&2
+      down "$dir"
+      rm -f "$entry"
+    fi
+  done
+}
+
+# ------------------------------------------------------------------ building blocks
+
+record() { echo "$1 $2" >> "$DIR/manifest"; }
+
+mkns() {
+  ip netns add "$1" || die "cannot create namespace $1"
+  record ns "$1"
+  ip -n "$1" link set lo up
+  ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+}
+
+# plug NS IFNAME into the bridge BR living in namespace BRNS
+plug() {
+  local ns=$1 ifname=$2 brns=$3 br=$4 port="p$((++PORTSEQ))"
+  ip link add "$ifname" netns "$ns" type veth peer name "$port" netns "$brns" || die "cannot create veth for $ns"
+  ip -n "$brns" link set "$port" master "$br" up
+  ip -n "$ns" link set "$ifname" up
+}
+
+nat_rules() {
+  local type=$1 wanip=$2 forwards=$3
+  local post="oifname \"wan\" masquerade"
+  local extra=""
+  case "$type" in
+    cone)
+      post="oifname \"wan\" snat to $wanip"
+      extra="chain nat_prerouting { type nat hook prerouting priority dstnat; $forwards }" ;;
+    restricted|double) ;;
+    symmetric) post="oifname \"wan\" masquerade random,fully-random" ;;
+    udp-blocked)
+      extra="chain filter_forward { type filter hook forward priority 0; policy drop;
+               ct state established,related accept; iifname \"lan\" oifname \"wan\" meta l4proto tcp accept; }" ;;
+    *) die "unknown NAT type '$type' (cone, restricted, symmetric, udp-blocked, double)" ;;
+  esac
+  # the router itself accepts nothing new from outside: no conntrack entry is left behind by a
+  # stranger's probe, so a later outbound mapping keeps its port (as home routers behave)
+  cat <<EOF
+table ip wownat {
+  chain nat_postrouting { type nat hook postrouting priority srcnat; $post; }
+  chain filter_input { type filter hook input priority 0; iifname "wan" ct state new drop; }
+  $extra
+}
+EOF
+}
+
+start_node() {
+  local name=$1 ns=$2; shift 2
+  mkdir -p "$DIR/nodes/$name"
+  ip netns exec "$ns" env WOW_JAVA_OPTS="${WOW_JAVA_OPTS:--Xmx96m -XX:TieredStopAtLevel=1}" \
+    "$WOW" node --state-dir "$DIR/nodes/$name" "$@" > "$DIR/nodes/$name/log" 2>&1 &
+  record pid $!
+}
+
+# ------------------------------------------------------------------ up
+
+up() {
+  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --domains) domains=$2; shift 2 ;;
+      --hosts) hosts=$2; shift 2 ;;
+      --port) port=$2; shift 2 ;;
+      --queues) queues=$2; shift 2 ;;
+      --no-nodes) nodes=0; shift ;;
+      *) die "unknown option '$1'" ;;
+    esac
+  done
+  [[ "$hosts" =~ ^[1-9][0-9]?$ ]] || die "--hosts must be 1..99"
+  [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1024 ] && [ "$port" -le 64000 ] || die "--port must be 1024..64000"
+  [ "$(id -u)" = 0 ] || die "needs root (network namespaces, TAP devices, nftables)"
+  [ -c /dev/net/tun ] || die "no /dev/net/tun: load the tun module (modprobe tun)"
+  command -v nft >/dev/null || die "needs nftables (apt-get install nftables)"
+  IFS=, read -r -a TYPES <<< "$domains"
+  [ ${#TYPES[@]} -ge 1 ] && [ ${#TYPES[@]} -le 20 ] || die "--domains takes 1..20 types"
+
+  reap_stale
+  mkdir -p "$DIR" || die "cannot create $DIR"
+  [ -f "$DIR/manifest" ] && down "$DIR"
+  : > "$DIR/manifest"
+  : > "$DIR/nodes.tsv"
+  echo "$OWNER $DIR" > "$REGISTRY/$(basename "$DIR").$(cksum <<<"$DIR" | cut -d' ' -f1)"
+  trap 'echo "testbed: interrupted, removing everything" >&2; down "$DIR"; exit 130' INT TERM
+  trap 'rc=$?; [ $rc -ne 0 ] && { echo "testbed: set-up failed, removing everything" >&2; down "$DIR"; }' EXIT
+
+  local tag="wtb$$" PORTSEQ=0
+  local pub="$tag-pub" seedns="$tag-seed"
+  mkns "$pub"
+  ip -n "$pub" link add br0 type bridge && ip -n "$pub" link set br0 up || die "cannot create the public bridge"
+  mkns "$seedns"
+  plug "$seedns" eth0 "$pub" br0
+  ip -n "$seedns" addr add 198.51.100.1/24 dev eth0
+  local seed="198.51.100.1:$port"
+  if [ $nodes = 1 ]; then
+    start_node seed "$seedns" --listen "$seed" --tcp-listen "$seed" --no-tap
+  fi
+  printf 'seed\t%s\tpublic\tpublic\t-\t%s\t%s\n' "$seedns" "$seed" "$DIR/nodes/seed" >> "$DIR/nodes.tsv"
+
+  local d type parent r wanip lanbase j i h hip hport fw
+  for d in $(seq 1 ${#TYPES[@]}); do
+    type=${TYPES[$((d - 1))]}
+    r="$tag-r$d"
+    mkns "$r"
+    ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+    ip -n "$r" link add lan type bridge && ip -n "$r" link set lan up
+    ip -n "$r" addr add "10.$d.0.1/24" dev lan
+    if [ "$type" = double ]; then
+      parent=0
+      for j in $(seq 1 $((d - 1))); do
+        case "${TYPES[$((j - 1))]}" in restricted) parent=$j; break ;; cone|symmetric) [ $parent = 0 ] && parent=$j ;; esac
+      done
+      [ "$parent" -gt 0 ] || die "a double NAT domain needs a cone, restricted or symmetric domain listed before it"
+      wanip="10.$parent.0.$((200 + d))"
+      plug "$r" wan "$tag-r$parent" lan
+      ip -n "$r" addr add "$wanip/24" dev wan
+      ip -n "$r" route add default via "10.$parent.0.1"
+    else
+      wanip="198.51.100.$((10 + d))"
+      plug "$r" wan "$pub" br0
+      ip -n "$r" addr add "$wanip/24" dev wan
+    fi
+    fw=""
+    for i in $(seq 1 "$hosts"); do
+      hport=$((port + 100 * d + i))
+      fw="$fw iifname \"wan\" udp dport $hport dnat to 10.$d.0.$((10 + i)):$hport;"
+    done
+    nat_rules "$type" "$wanip" "$fw" | ip netns exec "$r" nft -f - || die "nftables rules for $type failed in $r"
+    for i in $(seq 1 "$hosts"); do
+      h="$tag-h$d-$i"
+      hip="10.$d.0.$((10 + i))"
+      hport=$((port + 100 * d + i))
+      mkns "$h"
+      plug "$h" eth0 "$r" lan
+      ip -n "$h" addr add "$hip/24" dev eth0
+      ip -n "$h" route add default via "10.$d.0.1"
+      local seedarg="$seed"
+      [ "$type" = udp-blocked ] && seedarg="tcp://$seed"
+      if [ $nodes = 1 ]; then
+        start_node "h$d-$i" "$h" --listen "$hip:$hport" --seed "$seedarg" --ip "10.128.$d.$i/16" --queues "$queues"
+      fi
+      printf 'h%s-%s\t%s\t%s\t%s\t10.128.%s.%s\t%s\t%s\n' "$d" "$i" "$h" "$d" "$type" "$d" "$i" "$hip:$hport" \
+        "$DIR/nodes/h$d-$i" >> "$DIR/nodes.tsv"
+    done
+  done
+  trap - EXIT INT TERM
+  echo "testbed: up in $DIR (${#TYPES[@]} domains: $domains; $hosts hosts each; seed $seed)"
+}
+
+cmd=${1:-}; DIR=${2:-}
+[ -n "$cmd" ] && [ -n "$DIR" ] || die "usage: testbed.sh up|down|nodes DIR [options]"
+DIR=$(readlink -m "$DIR")
+shift 2
+# the run's owner: whoever keeps it alive (the demo, a test JVM); a dead owner's run is reaped
+OWNER=${TESTBED_OWNER:-$PPID}
+case "$cmd" in
+  up) up "$@" ;;
+  down) down "$DIR" ;;
+  nodes) cat "$DIR/nodes.tsv" 2>/dev/null || die "no testbed in $DIR" ;;
+  *) die "unknown command '$cmd' (up, down, nodes)" ;;
+esac

@@ -1,81 +1,94 @@
 #!/usr/bin/env bash
-# wow demo: two network namespaces joined by a veth "underlay", a WOW node with a real
-# multi-queue TAP in each, a static tunnel between them; then ping and a short iperf3 across
-# the virtual subnet. Everything it creates (namespaces, links, processes) is removed on exit,
-# on Ctrl-C and on failure.
+# wow demo: NAT domains in network namespaces on this host (tools/testbed.sh), each with hosts
+# running `wow node` with a real TAP, all joining by one public seed. Shows join progress live,
+# then the all-pairs ping matrix, the direct/relayed link matrix and one node's FIB; leaves it
+# running until Ctrl-C, then removes everything it made.
+#
+#   sudo tools/wow demo [--domains cone,restricted,symmetric] [--hosts 2] [--no-wait]
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 WOW="$HERE/wow"
 
 die() { echo "wow demo: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "needs root to create network namespaces and TAP devices: run 'sudo tools/wow demo'"
+domains="cone,restricted,symmetric" hosts=2 wait=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --domains) [ $# -ge 2 ] || die "--domains needs a value"; domains=$2; shift 2 ;;
+    --hosts) [ $# -ge 2 ] || die "--hosts needs a value"; hosts=$2; shift 2 ;;
+    --no-wait) wait=0; shift ;;
+    -h|--help) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1' (--domains T,T,... --hosts N --no-wait)" ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || die "needs root to create network namespaces, NAT routers and TAP devices: run 'sudo tools/wow demo'"
 [ -c /dev/net/tun ] || die "no /dev/net/tun: load the tun module (modprobe tun)"
 command -v ip >/dev/null || die "needs iproute2 (apt-get install iproute2)"
+command -v nft >/dev/null || die "needs nftables for the NAT routers (apt-get install nftables)"
+command -v ping >/dev/null || die "needs ping (apt-get install iputils-ping)"
 
 # Build first so that the nodes start fast (the launcher builds on first use).
 "$WOW" --help >/dev/null 2>&1 || { "$WOW" --help >/dev/null; die "build failed"; }
 
-ID=$$
-NSA="wowdemo-a-$ID" NSB="wowdemo-b-$ID"
-UA=192.168.240.1 UB=192.168.240.2
-VA=10.240.0.1 VB=10.240.0.2
-PORT=51900
 WORK=$(mktemp -d /tmp/wow-demo.XXXXXX)
-PIDS=()
-
 cleanup() {
   trap - EXIT INT TERM
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  ip netns del "$NSA" 2>/dev/null
-  ip netns del "$NSB" 2>/dev/null
+  echo
+  echo "== removing the testbed (namespaces, NAT routers, nodes)"
+  bash "$HERE/testbed.sh" down "$WORK"
   rm -rf "$WORK"
-  echo "wow demo: removed namespaces $NSA $NSB and every process it started"
+  echo "wow demo: removed everything it made"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== underlay: $NSA ($UA) <-veth-> $NSB ($UB)"
-ip netns add "$NSA" && ip netns add "$NSB" || die "cannot create namespaces"
-ip -n "$NSA" link set lo up; ip -n "$NSB" link set lo up
-ip link add wda netns "$NSA" type veth peer name wdb netns "$NSB" || die "cannot create veth pair"
-ip -n "$NSA" addr add $UA/24 dev wda; ip -n "$NSA" link set wda up
-ip -n "$NSB" addr add $UB/24 dev wdb; ip -n "$NSB" link set wdb up
+echo "== building $domains NAT domains x $hosts hosts + 1 public seed in network namespaces"
+TESTBED_OWNER=$$ bash "$HERE/testbed.sh" up "$WORK" --domains "$domains" --hosts "$hosts" || die "testbed set-up failed"
+mapfile -t NODES < <(cut -f1 "$WORK/nodes.tsv")
 
-echo "== starting a WOW node in each namespace (TAP wow0, 2 queues, static peers)"
-ip netns exec "$NSA" "$WOW" node --listen $UA:$PORT --ip $VA/24 --peer $VB=$UB:$PORT --queues 2 \
-  --state-dir "$WORK/a" >"$WORK/a.log" 2>&1 &
-PIDS+=($!)
-ip netns exec "$NSB" "$WOW" node --listen $UB:$PORT --ip $VB/24 --peer $VA=$UA:$PORT --queues 2 \
-  --state-dir "$WORK/b" >"$WORK/b.log" 2>&1 &
-PIDS+=($!)
-
-up=0
-for _ in $(seq 1 100); do
-  if grep -q link_up "$WORK/a.log" && grep -q link_up "$WORK/b.log"; then up=1; break; fi
-  for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || { cat "$WORK"/*.log >&2; die "a node exited"; }; done
-  sleep 0.1
+# join progress: connections per node (direct/relayed) until every host has near links both ways
+echo "== joining (connections per node: direct+relayed)"
+start=$(date +%s)
+for t in $(seq 1 60); do
+  line="" ready=1
+  for n in "${NODES[@]}"; do
+    s="$WORK/nodes/$n/status.json"
+    if [ -f "$s" ]; then
+      d=$(grep -o '"direct":true' "$s" | wc -l); r=$(grep -o '"direct":false' "$s" | wc -l)
+    else
+      d=0 r=0
+    fi
+    line="$line $n:$d+$r"
+    [ "$n" = seed ] || [ $((d + r)) -ge 2 ] || ready=0
+  done
+  printf '  t=%2ss%s\n' "$(( $(date +%s) - start ))" "$line"
+  [ $ready = 1 ] && [ "$t" -ge 5 ] && break
+  sleep 1
 done
-[ $up = 1 ] || { cat "$WORK"/*.log >&2; die "the link did not come up within 10 s"; }
-sed 's/^/  a| /' "$WORK/a.log"; sed 's/^/  b| /' "$WORK/b.log"
 
-echo "== ping $VA -> $VB over WOW"
-ip netns exec "$NSA" ping -c 5 -i 0.2 $VB || die "ping failed"
+echo "== all-pairs reachability (retried until every pair answers, at most 60 s)"
+for attempt in $(seq 1 6); do
+  if "$WOW" matrix "$WORK" > "$WORK/matrix.txt" 2>&1; then break; fi
+  echo "  attempt $attempt: $(tail -1 "$WORK/matrix.txt"), again in 5 s"
+  sleep 5
+done
+cat "$WORK/matrix.txt"
 
-if command -v iperf3 >/dev/null; then
-  echo "== iperf3 TCP $VA -> $VB, 3 s"
-  ip netns exec "$NSB" iperf3 -s -1 -B $VB >/dev/null 2>&1 &
-  PIDS+=($!)
-  sleep 0.5
-  ip netns exec "$NSA" iperf3 -c $VB -t 3 -f m | grep -E 'sender|receiver' || die "iperf3 failed"
-else
-  echo "== iperf3 not installed (apt-get install iperf3): skipping the throughput run"
+first=$(sed -n 2p "$WORK/nodes.tsv" | cut -f1)
+echo
+echo "== FIB of $first"
+"$WOW" fib dump --state-dir "$WORK/nodes/$first"
+
+if [ $wait = 1 ]; then
+  ns=$(sed -n 2p "$WORK/nodes.tsv" | cut -f2)
+  other=$(tail -1 "$WORK/nodes.tsv" | cut -f5)
+  cat <<EOF
+
+== the overlay is running. In another shell, try:
+   sudo tools/wow status --state-dir $WORK/nodes/$first
+   sudo tools/wow counters --state-dir $WORK/nodes/seed --watch
+   sudo ip netns exec $ns ping $other
+   sudo tools/wow matrix $WORK
+== Ctrl-C removes it all.
+EOF
+  while true; do sleep 3600; done
 fi
-
-echo "== node A's counters file is $WORK/a/counters; Ctrl-C or wait 1 s to tear down"
-sleep 1

@@ -13,14 +13,15 @@ public final class Main
 {
     static final String USAGE = String.join("\n",
         "usage: wow <command> [options]",
-        "  node  --listen HOST:PORT --ip A.B.C.D/P [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N]",
-        "        [--no-tap] [--state-dir DIR] [--underlay-mtu N] [--threading dedicated|shared] [--keepalive-ms N]",
+        "  node  --listen HOST:PORT --ip A.B.C.D/P [--seed [udp://|tcp://]HOST:PORT]... [--tcp-listen HOST:PORT]",
+        "        [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N] [--no-tap] [--state-dir DIR] ...",
         "  counters [--state-dir DIR] [--all] [--json] [--watch]   a running node's live counters (rates with --watch)",
         "  status [--state-dir DIR] [--json]   identity, endpoints and connections of a running node",
         "  fib dump [--state-dir DIR] [--json] [--version N | --at TIME] [--follow]   the journaled forwarding table",
         "  sim   --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",
         "        the overlay's control-plane code on a simulated network (deterministic per seed)",
-        "  demo  two network namespaces joined by a static WOW tunnel: ping and iperf3 (root)",
+        "  matrix DIR [--count N]   all-pairs ping and direct/relayed matrices of a tools/testbed.sh testbed (root)",
+        "  demo  NAT domains in network namespaces joined by one seed: join, ping and link matrices (root)",
         "run 'wow <command> --help' for details");
 
     private Main()
@@ -67,6 +68,8 @@ public final class Main
                     return FibCommand.run(rest);
                 case "status":
                     return StatusCommand.run(rest);
+                case "matrix":
+                    return MatrixCommand.run(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             }

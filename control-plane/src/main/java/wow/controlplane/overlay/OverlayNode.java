@@ -279,7 +279,7 @@ public final class OverlayNode
     /** Direct link attempts before a relay is asked for too (the direct attempts go on). */
     static final int RELAY_AFTER_ATTEMPTS = 3;
     static final long RELAY_ATTEMPT_MS = 12_000;
-    static final long DIRECT_RETRY_MS = 30_000;
+    static final long DIRECT_RETRY_MS = 15_000;
     /** With no answer over UDP for this long while TCP works, the node stops trying UDP. */
     static final long UDP_GIVE_UP_MS = 8_000;
     /** FORWARDs a node hands on per second at most. */
@@ -311,6 +311,10 @@ public final class OverlayNode
     private boolean udpBlocked;
     private long startedMs = -1;
     private long forwardWindowMs;
+    private List<BigInteger> lastNear = List.of();
+    private long lastRepublishMs;
+    /** Records are re-put at most this often when the near set changes. */
+    static final long REPUBLISH_ON_CHANGE_MS = 2_000;
     private int forwardsInWindow;
 
     private long[] seeds = new long[0];
@@ -712,8 +716,18 @@ public final class OverlayNode
             nextFarMs = nowMs + config.farIntervalMs();
             requestFar(nowMs);
         }
-        if (nowMs >= nextRepublishMs)
+        final List<BigInteger> near = new ArrayList<>();
+        for (final Connection c : nearNeighbours())
         {
+            near.add(c.value);
+        }
+        final boolean nearMoved = !near.equals(lastNear);
+        if (nowMs >= nextRepublishMs || (nearMoved && joined && nowMs - lastRepublishMs >= REPUBLISH_ON_CHANGE_MS))
+        {
+            // also soon after the near set changed: records put while the ring was forming (or
+            // whose holders just changed) reach the nodes that own them now, not 30 s later
+            lastNear = near;
+            lastRepublishMs = nowMs;
             nextRepublishMs = nowMs + config.dhtRepublishMs();
             republish(nowMs);
         }
@@ -1763,19 +1777,15 @@ public final class OverlayNode
         }
         relayAttempts.remove(t);
         final Connection c = connections.get(t);
-        if (c != null)
+        if (c == null)
         {
-            if (c.via == null || !Ring.value(c.via).equals(relay.value))
-            {
-                send(relay, Messages.relayEnd(Messages.RELAY_END, target.address())); // another path won
-            }
-            else
-            {
-                c.relayId = m.token();
-            }
-            return;
+            addRelayed(target, relay, m.token(), m.connectionTypes() & WANTED, 0, nowMs);
         }
-        addRelayed(target, relay, m.token(), m.connectionTypes() & WANTED, 0, nowMs);
+        else
+        {
+            offeredRelay(c, relay, m.token(), target.address());
+            c.types |= m.connectionTypes() & WANTED;
+        }
     }
 
     /** A relay tells this node that a peer reaches it through the relay now. */
@@ -1802,18 +1812,50 @@ public final class OverlayNode
         {
             send(relay, Messages.relayEnd(Messages.RELAY_END, peer.address())); // we hear it directly
         }
-        else
+        else if (c.via == null)
         {
-            if (c.via == null)
-            {
-                events.linkPathChanged(c);
-            }
+            // the direct link went quiet and the peer chose a relay: follow it
+            events.linkPathChanged(c);
             c.via = relay.address.clone();
             c.relayId = m.token();
             c.endpoint = 0;
             c.peerTypes |= m.connectionTypes() & WANTED;
             c.lastHeardMs = nowMs;
             transport.connectionsChanged();
+        }
+        else
+        {
+            offeredRelay(c, relay, m.token(), peer.address());
+            c.peerTypes |= m.connectionTypes() & WANTED;
+        }
+    }
+
+    /**
+     * A second relay was offered for a pair already relayed: both ends keep the relay with the
+     * lower ring address (the same rule on both sides, so they agree) and leave the other.
+     */
+    private void offeredRelay(final Connection c, final Connection relay, final int relayId, final byte[] peer)
+    {
+        final BigInteger current = Ring.value(c.via);
+        if (current.equals(relay.value))
+        {
+            c.relayId = relayId;
+            return;
+        }
+        if (relay.value.compareTo(current) < 0)
+        {
+            final Connection old = connection(current);
+            if (old != null)
+            {
+                send(old, Messages.relayEnd(Messages.RELAY_END, peer));
+            }
+            c.via = relay.address.clone();
+            c.relayId = relayId;
+            transport.connectionsChanged();
+        }
+        else
+        {
+            send(relay, Messages.relayEnd(Messages.RELAY_END, peer));
         }
     }
 
@@ -2084,10 +2126,32 @@ public final class OverlayNode
         return new Messages.Peer(address, virtualIp, advertised());
     }
 
+    /**
+     * @return a peer as this node knows it: the endpoint this node hears it from (its NAT's mapping
+     * toward us, which it may not know yet) first, then what it advertises.
+     */
     private static Messages.Peer peer(final Connection c)
     {
-        final long[] eps = c.endpoints == null || c.endpoints.length == 0 ? new long[] {c.endpoint} : c.endpoints;
-        return new Messages.Peer(c.address, c.virtualIp, eps);
+        final List<Long> eps = new ArrayList<>();
+        if (c.via == null && c.endpoint != 0 && !Endpoints.isTcp(c.endpoint))
+        {
+            eps.add(c.endpoint);
+        }
+        if (c.endpoints != null)
+        {
+            for (final long e : c.endpoints)
+            {
+                if (!eps.contains(e) && eps.size() < Messages.MAX_ENDPOINTS)
+                {
+                    eps.add(e);
+                }
+            }
+        }
+        if (eps.isEmpty() && c.endpoint != 0)
+        {
+            eps.add(c.endpoint);
+        }
+        return new Messages.Peer(c.address, c.virtualIp, eps.stream().mapToLong(Long::longValue).toArray());
     }
 
     private static boolean contains(final long[] values, final long value)

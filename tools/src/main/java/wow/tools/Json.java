@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict JSON parser (RFC 8259) for tests: objects become maps, arrays lists, numbers doubles;
- * anything malformed, or trailing text, throws. Enough to check that the tools print real JSON.
+ * A strict JSON parser (RFC 8259): objects become maps, arrays lists, numbers doubles; anything
+ * malformed, or trailing text, throws {@link IllegalArgumentException}. Reads nodes' status files
+ * for {@code wow matrix}, and checks in tests that the tools print real JSON. Any thread.
  */
 final class Json
 {

@@ -1,0 +1,231 @@
+package wow.tools;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * System test (root): the multi-domain testbed of {@code tools/testbed.sh} with six NAT domains
+ * (endpoint-independent, two port-restricted, symmetric, UDP-blocked, double NAT) of two hosts
+ * each and one public seed, every host running {@code tools/wow node} with a real TAP and joining
+ * by the seed alone. Every host reaches every other by virtual IP; TCP transfers with checksums
+ * cross the hardest pairs; every link is direct exactly where the two NAT types allow it and
+ * relayed otherwise, as {@code status.json} (what {@code wow status --json} prints) says. Timings
+ * are printed, not asserted. The testbed is removed afterwards, also on failure.
+ */
+@Tag("system")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiDomainSystemTest
+{
+    static final String DOMAINS = "cone,restricted,restricted,symmetric,udp-blocked,double";
+    static Path dir;
+    static Path script;
+    static Testbed testbed;
+
+    @BeforeAll
+    static void up() throws Exception
+    {
+        final String launcher = Netns.launcherOrSkip();
+        script = Path.of(launcher).resolveSibling("testbed.sh");
+        dir = Files.createTempDirectory("wow-multidomain");
+        final long started = System.nanoTime();
+        final ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "up", dir.toString(), "--domains", DOMAINS,
+            "--hosts", "2").redirectErrorStream(true);
+        pb.environment().put("WOW_JAR", System.getProperty("wow.jar"));
+        pb.environment().put("TESTBED_OWNER", Long.toString(ProcessHandle.current().pid()));
+        final Process p = pb.start();
+        final String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "testbed up failed: " + out);
+        testbed = Testbed.read(dir);
+        System.out.printf("testbed up in %d ms: %s%n", (System.nanoTime() - started) / 1_000_000, out.trim());
+    }
+
+    @AfterAll
+    static void down() throws Exception
+    {
+        if (dir == null)
+        {
+            return;
+        }
+        final List<String> namespaces = testbed == null ? List.of() : testbed.nodes().stream().map(Testbed.Member::namespace).toList();
+        Netns.run("bash", script.toString(), "down", dir.toString());
+        for (final String ns : namespaces)
+        {
+            assertFalse(Netns.exists(ns), "namespace " + ns + " left behind");
+        }
+        Netns.exec("rm", "-rf", dir.toString());
+    }
+
+    @Test
+    @Order(1)
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void everyHostReachesEveryOther() throws Exception
+    {
+        final long started = System.nanoTime();
+        double[][] rtt = null;
+        int failed = -1;
+        for (int round = 0; round < 12 && failed != 0; round++)
+        {
+            if (round > 0)
+            {
+                Thread.sleep(3_000);
+            }
+            rtt = testbed.pingMatrix(2);
+            failed = 0;
+            for (int i = 0; i < rtt.length; i++)
+            {
+                for (int j = 0; j < rtt.length; j++)
+                {
+                    failed += i != j && rtt[i][j] < 0 ? 1 : 0;
+                }
+            }
+        }
+        System.out.print(testbed.formatPings(rtt));
+        System.out.printf("all pairs reachable %d ms after the testbed was up%n", (System.nanoTime() - started) / 1_000_000);
+        assertEquals(0, failed, "pairs without reply:\n" + testbed.formatPings(rtt));
+    }
+
+    @Test
+    @Order(2)
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void tcpTransfersArriveIntactAcrossTheHardestPairs() throws Exception
+    {
+        // the symmetric pair, UDP-blocked to symmetric, symmetric to port-restricted (relayed)
+        transfer(host("h4-1"), host("h4-2"), 5001);
+        transfer(host("h5-1"), host("h4-2"), 5002);
+        transfer(host("h4-1"), host("h2-1"), 5003);
+    }
+
+    @Test
+    @Order(3)
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void linksAreDirectExactlyWhereTheNatTypesAllow() throws Exception
+    {
+        // a pair that found no direct path at once retries every 15-30 s: allow the retries
+        List<String> wrong = List.of();
+        Testbed.Link[][] paths = null;
+        int links = 0;
+        int relayed = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            paths = testbed.pathMatrix();
+            wrong = new ArrayList<>();
+            links = 0;
+            relayed = 0;
+            final List<Testbed.Member> hosts = testbed.hosts();
+            for (int i = 0; i < hosts.size(); i++)
+            {
+                for (int j = 0; j < hosts.size(); j++)
+                {
+                    final Testbed.Link link = paths[i][j];
+                    if (link == null)
+                    {
+                        continue;
+                    }
+                    links++;
+                    relayed += link.direct() ? 0 : 1;
+                    final boolean expected = directPossible(hosts.get(i), hosts.get(j));
+                    if (link.direct() != expected)
+                    {
+                        wrong.add(hosts.get(i).name() + "(" + hosts.get(i).type() + ")->" + hosts.get(j).name() + "(" +
+                            hosts.get(j).type() + ") is " + (link.direct() ? "direct" : "relayed via " + link.via()));
+                    }
+                }
+            }
+            if (wrong.isEmpty() && links > 0)
+            {
+                break;
+            }
+            Thread.sleep(5_000);
+        }
+        System.out.print(testbed.formatPaths(paths));
+        System.out.printf("%d links seen from hosts, %d relayed%n", links, relayed);
+        assertTrue(relayed > 0, "the symmetric and UDP-blocked hosts cannot all link directly: some links must be relayed");
+        assertTrue(wrong.isEmpty(), "links on the wrong path:\n" + String.join("\n", wrong) + "\n" + testbed.formatPaths(paths));
+    }
+
+    /**
+     * Direct is possible on one LAN, and between different domains unless one side's UDP is
+     * blocked, or one is symmetric and the other is not endpoint-independent (cone).
+     */
+    static boolean directPossible(final Testbed.Member a, final Testbed.Member b)
+    {
+        if (a.domain().equals(b.domain()))
+        {
+            return true;
+        }
+        if (a.type().equals("udp-blocked") || b.type().equals("udp-blocked"))
+        {
+            return false;
+        }
+        if (a.type().equals("cone") || b.type().equals("cone"))
+        {
+            return true;
+        }
+        return !a.type().equals("symmetric") && !b.type().equals("symmetric");
+    }
+
+    private static Testbed.Member host(final String name)
+    {
+        return testbed.hosts().stream().filter(h -> h.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** Sends 4 MiB of random bytes over TCP from one host to another by virtual IP and compares SHA-256. */
+    private static void transfer(final Testbed.Member from, final Testbed.Member to, final int port) throws Exception
+    {
+        final byte[] data = new byte[4 << 20];
+        new Random(port).nextBytes(data);
+        final Path source = dir.resolve("send-" + port);
+        final Path received = dir.resolve("recv-" + port);
+        Files.write(source, data);
+        final long started = System.nanoTime();
+        final Process server = new ProcessBuilder("ip", "netns", "exec", to.namespace(), "nc", "-l", to.virtualIp(),
+            Integer.toString(port)).redirectOutput(received.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try
+        {
+            Process client = null;
+            for (int attempt = 0; attempt < 20; attempt++)
+            {
+                Thread.sleep(300); // the listener binds
+                client = new ProcessBuilder("ip", "netns", "exec", from.namespace(), "nc", "-N", "-w", "20", to.virtualIp(),
+                    Integer.toString(port)).redirectInput(source.toFile()).redirectErrorStream(true).start();
+                client.getInputStream().readAllBytes();
+                if (client.waitFor(60, TimeUnit.SECONDS) && client.exitValue() == 0)
+                {
+                    break;
+                }
+            }
+            assertTrue(client != null && client.exitValue() == 0, "nc " + from.name() + " -> " + to.name() + " failed");
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS), "the receiver did not see the end of the stream");
+        }
+        finally
+        {
+            Netns.stop(server);
+        }
+        final long ms = (System.nanoTime() - started) / 1_000_000;
+        final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        final String sent = HexFormat.of().formatHex(sha.digest(data));
+        final String got = HexFormat.of().formatHex(sha.digest(Files.readAllBytes(received)));
+        System.out.printf("tcp %s(%s) -> %s(%s): %d bytes in %d ms, sha256 %s%n", from.name(), from.type(), to.name(), to.type(),
+            Files.size(received), ms, got.substring(0, 16));
+        assertEquals(sent, got, "the bytes that arrived differ from those sent " + from.name() + " -> " + to.name());
+    }
+}

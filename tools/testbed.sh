@@ -3,7 +3,8 @@
 #
 #   testbed.sh up   DIR [--domains T,T,...] [--hosts N] [--port P] [--queues Q] [--no-nodes]
 #   testbed.sh down DIR
-#   testbed.sh nodes DIR          one line per host: name namespace domain type virtual-ip listen state-dir
+#   testbed.sh nodes DIR          one line per node: name namespace domain type virtual-ip listen state-dir
+#   testbed.sh rejoin DIR NODE    stop NODE, wipe its state (a new identity) and start it again
 #
 # T is one of: cone (endpoint-independent mapping and filtering), restricted (port-restricted:
 # Linux masquerade), symmetric (a new random port per destination: masquerade random,fully-random),
@@ -112,9 +113,26 @@ EOF
 start_node() {
   local name=$1 ns=$2; shift 2
   mkdir -p "$DIR/nodes/$name"
+  printf '%s\n' "$ns" "$@" > "$DIR/nodes/$name.cmd"
+  date +%s.%N > "$DIR/nodes/$name.launched"
   ip netns exec "$ns" env WOW_JAVA_OPTS="${WOW_JAVA_OPTS:--Xmx96m -XX:TieredStopAtLevel=1}" \
     "$WOW" node --state-dir "$DIR/nodes/$name" "$@" > "$DIR/nodes/$name/log" 2>&1 &
+  echo $! > "$DIR/nodes/$name.pid"
   record pid $!
+}
+
+rejoin() {
+  local name=$1 pid ns
+  [ -f "$DIR/nodes/$name.cmd" ] || die "no node '$name' in $DIR"
+  pid=$(cat "$DIR/nodes/$name.pid")
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  rm -rf "$DIR/nodes/$name"
+  mapfile -t args < "$DIR/nodes/$name.cmd"
+  ns=${args[0]}
+  start_node "$name" "$ns" "${args[@]:1}"
+  echo "testbed: $name restarted with a new identity"
 }
 
 # ------------------------------------------------------------------ up
@@ -221,5 +239,6 @@ case "$cmd" in
   up) up "$@" ;;
   down) down "$DIR" ;;
   nodes) cat "$DIR/nodes.tsv" 2>/dev/null || die "no testbed in $DIR" ;;
-  *) die "unknown command '$cmd' (up, down, nodes)" ;;
+  rejoin) [ $# -eq 1 ] || die "usage: testbed.sh rejoin DIR NODE"; [ -f "$DIR/manifest" ] || die "no testbed in $DIR"; rejoin "$1" ;;
+  *) die "unknown command '$cmd' (up, down, nodes, rejoin)" ;;
 esac

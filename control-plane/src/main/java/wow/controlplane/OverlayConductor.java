@@ -45,6 +45,9 @@ public final class OverlayConductor implements Agent, StatusSource
     static final int REGISTRATION_TTL_S = 120;
     /** How long a resolved virtual IP is trusted before it is looked up again. */
     static final long RESOLUTION_TTL_MS = 60_000;
+    /** A resolved virtual IP is looked up again in the background this often (an address may move). */
+    static final long RESOLUTION_REFRESH_MS = 10_000;
+    private static final int REFRESHES_PER_SECOND = 32;
     private static final long TICK_MS = 250;
     /** A virtual-IP lookup not answered within this time may be asked again. */
     static final long RESOLUTION_TIMEOUT_MS = 3_000;
@@ -260,6 +263,18 @@ public final class OverlayConductor implements Agent, StatusSource
                     }
                     return stale;
                 });
+                // refresh-ahead: the route stays while the DHT is asked again, so a virtual IP whose
+                // owner changed (a restarted host with a new identity) is followed within seconds
+                int refreshes = 0;
+                for (final Map.Entry<Integer, Long> e : resolvedAt.entrySet())
+                {
+                    if (refreshes < REFRESHES_PER_SECOND && now - e.getValue() > RESOLUTION_REFRESH_MS &&
+                        !resolving.containsKey(e.getKey()))
+                    {
+                        refreshes++;
+                        lookup(e.getKey(), now);
+                    }
+                }
             }
             work++;
         }
@@ -411,6 +426,11 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             return;
         }
+        lookup(virtualIp, now);
+    }
+
+    private void lookup(final int virtualIp, final long now)
+    {
         final int token = overlay.nextProbeToken();
         resolving.put(virtualIp, now);
         resolvingByToken.put(token, virtualIp);
@@ -573,11 +593,14 @@ public final class OverlayConductor implements Agent, StatusSource
             resolving.remove(virtualIp);
             if (found && value.length == Ring.ADDRESS_LENGTH)
             {
-                resolved.put(virtualIp, value);
                 resolvedAt.put(virtualIp, clock.time());
-                fibDirty = true;
-                fibReason = "resolution";
-                log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(value));
+                final byte[] before = resolved.put(virtualIp, value);
+                if (!java.util.Arrays.equals(before, value))
+                {
+                    fibDirty = true;
+                    fibReason = "resolution";
+                    log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(value));
+                }
             }
         }
 

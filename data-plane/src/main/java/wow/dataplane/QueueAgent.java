@@ -83,7 +83,7 @@ public final class QueueAgent implements Agent
     private final UdpPort.SendResult sendResult = new UdpPort.SendResult();
     private final RingDistance scratch = new RingDistance();
     private final RingDistance best = new RingDistance();
-    private long relayTokens;
+    private long relayTokens = Long.MAX_VALUE / 4; // a full bucket at start (clamped at first use)
     private int relayedInBatch;
     private long relayRefillNs = System.nanoTime();
     private final MessageHandler downHandler = this::onDownMessage;
@@ -653,7 +653,8 @@ public final class QueueAgent implements Agent
         final long rate = fib.relayBytesPerSecond();
         final long now = System.nanoTime();
         final long burst = Math.max(rate / 10, 65_536);
-        relayTokens = Math.min(burst, relayTokens + (now - relayRefillNs) * rate / 1_000_000_000L);
+        final long elapsedNs = Math.min(now - relayRefillNs, 1_000_000_000L);
+        relayTokens = Math.min(burst, relayTokens + elapsedNs * (rate / 1000) / 1_000_000L);
         relayRefillNs = now;
         if (relayTokens < bytes)
         {

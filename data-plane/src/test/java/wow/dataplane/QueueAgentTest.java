@@ -319,6 +319,96 @@ class QueueAgentTest
         assertEquals(1, counters.transitForwarded.get());
     }
 
+    static final byte[] THIRD_ADDR = address(0x40);
+    static final int THIRD_IP = Ipv4.parse("10.1.0.4");
+    static final long THIRD_EP = UdpSocket.endpoint(Ipv4.parse("192.0.2.4"), 7000);
+    static final int THIRD_LINK_ID = 0x33;
+
+    /** This node relays between PEER and THIRD when granted; FAR is reached relayed via PEER (its link id there 0x55). */
+    Fib relayFib(final long version, final boolean granted, final long relayBytesPerSecond)
+    {
+        final int[] thirdCounters = new int[4];
+        final int[] farCounters = new int[4];
+        for (int i = 0; i < 4; i++)
+        {
+            thirdCounters[i] = countersFile.manager().allocate("third " + i, CounterTypes.LINK);
+            farCounters[i] = countersFile.manager().allocate("far " + i, CounterTypes.LINK);
+        }
+        final Fib.Builder b = new Fib.Builder(LOCAL_IP, 24, LOCAL_ADDR)
+            .link(PEER_ADDR, PEER_IP, PEER_EP, LOCAL_LINK_ID, PEER_LINK_ID, linkCounters)
+            .link(THIRD_ADDR, THIRD_IP, THIRD_EP, THIRD_LINK_ID, 0x44, thirdCounters)
+            .relayedLink(FAR_ADDR, FAR_IP, PEER_ADDR, 0x66, 0x55, farCounters, true)
+            .route(PEER_IP, PEER_ADDR)
+            .route(THIRD_IP, THIRD_ADDR)
+            .route(FAR_IP, FAR_ADDR)
+            .relayLimit(relayBytesPerSecond);
+        if (granted)
+        {
+            b.relayGrant(PEER_ADDR, THIRD_ADDR);
+        }
+        return b.build(version);
+    }
+
+    @Test
+    void sendsToARelayedPeerThroughItsRelayNamingTheRelaysLink()
+    {
+        fibs.publish(relayFib(2, false, 1_000_000));
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, FAR_IP, 60, 1)));
+        agent.doWork();
+        final List<byte[]> sent = received(peer);
+        assertEquals(1, sent.size(), "to the relay's endpoint");
+        final UnsafeBuffer d = new UnsafeBuffer(sent.get(0));
+        assertEquals(WireHeader.TYPE_ROUTED, WireHeader.validType(d, 0, d.capacity()));
+        assertEquals(WireHeader.FLAG_RELAY, WireHeader.flags(d, 0) & WireHeader.FLAG_RELAY);
+        assertEquals(0x55, WireHeader.relayLink(d, 0));
+        assertEquals(0x30, d.getByte(WireHeader.DESTINATION_OFFSET));
+    }
+
+    @Test
+    void relaysOnlyForGrantedPairsAndWithinItsRate()
+    {
+        final MemoryUdpNetwork.Port third = net.bind(THIRD_EP);
+        final byte[] packet = Frames.ipv4(PEER_IP, THIRD_IP, 80, 1);
+        final byte[] relayed = routed(THIRD_ADDR, 9, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4, packet);
+        WireHeader.markRelayed(new UnsafeBuffer(relayed), 0, THIRD_LINK_ID);
+
+        fibs.publish(relayFib(2, false, 1_000_000));
+        udp.inject(PEER_EP, relayed);
+        agent.doWork();
+        assertEquals(0, received(third).size(), "a pair that did not ask is not relayed");
+        assertEquals(1, counters.drops(DropReason.RELAY_DENIED));
+
+        fibs.publish(relayFib(3, true, 1_000_000));
+        udp.inject(PEER_EP, relayed);
+        agent.doWork();
+        final List<byte[]> out = received(third);
+        assertEquals(1, out.size());
+        final UnsafeBuffer d = new UnsafeBuffer(out.get(0));
+        assertEquals(0, WireHeader.flags(d, 0) & WireHeader.FLAG_RELAY, "an ordinary routed packet after the relay");
+        assertEquals(0, WireHeader.relayLink(d, 0));
+        assertEquals(8, WireHeader.ttl(d, 0));
+        assertEquals(1, counters.relayForwarded.get());
+
+        final long stranger = UdpSocket.endpoint(Ipv4.parse("192.0.2.99"), 7000);
+        udp.inject(stranger, relayed.clone());
+        agent.doWork();
+        assertEquals(0, received(third).size(), "only from a linked peer");
+        assertEquals(2, counters.drops(DropReason.RELAY_DENIED));
+
+        fibs.publish(relayFib(4, true, 1)); // the burst floor (64 KiB) passes, then the bucket is dry
+        for (int i = 0; i < 1000; i++)
+        {
+            udp.inject(PEER_EP, relayed.clone());
+        }
+        for (int i = 0; i < 40; i++)
+        {
+            agent.doWork();
+        }
+        final int passed = received(third).size();
+        assertTrue(passed < 1000 && counters.drops(DropReason.RELAY_RATE) == 1000 - passed,
+            passed + " relayed, " + counters.drops(DropReason.RELAY_RATE) + " over the rate");
+    }
+
     @Test
     void neverHandsAnExcludeSourcePacketBackToItsSource()
     {

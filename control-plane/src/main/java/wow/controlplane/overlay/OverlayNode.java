@@ -770,7 +770,8 @@ public final class OverlayNode
             {
                 route(p.address, EXACT, Messages.aboutPeer(Messages.PUNCH, p.types, nextToken++, me()), nowMs);
             }
-            if (p.attempts >= RELAY_AFTER_ATTEMPTS || !sent)
+            // a node that has heard nothing over UDP yet (joined over TCP) asks for a relay at once
+            if (p.attempts >= (heardUdp || !heardTcp ? RELAY_AFTER_ATTEMPTS : 1) || !sent)
             {
                 startRelay(p, nowMs);
             }
@@ -1499,8 +1500,9 @@ public final class OverlayNode
             malformed++;
             return;
         }
-        if (old == null || old.expiresMs < expires || !Arrays.equals(old.value, m.value()))
+        if (old == null || old.expiresMs < expires)
         {
+            // the later expiry wins: a holder re-replicating an older value cannot undo a fresh put
             store.put(key, new Stored(m.value().clone(), expires));
         }
         if (routedHere && m.replicas() > 1)
@@ -1775,11 +1777,21 @@ public final class OverlayNode
             malformed++;
             return;
         }
-        relayAttempts.remove(t);
         final Connection c = connections.get(t);
+        if (!relayAttempts.containsKey(t) && (c == null || c.via == null))
+        {
+            // a grant this node never asked for: no relay makes it reach peers through itself
+            malformed++;
+            send(relay, Messages.relayEnd(Messages.RELAY_END, target.address()));
+            return;
+        }
         if (c == null)
         {
             addRelayed(target, relay, m.token(), m.connectionTypes() & WANTED, 0, nowMs);
+        }
+        else if (c.via == null)
+        {
+            send(relay, Messages.relayEnd(Messages.RELAY_END, target.address())); // linked directly meanwhile
         }
         else
         {

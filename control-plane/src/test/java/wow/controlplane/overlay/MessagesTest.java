@@ -67,6 +67,43 @@ class MessagesTest
     }
 
     @Test
+    void traversalAndRelayMessagesRoundTrip()
+    {
+        final Messages.Peer p = new Messages.Peer(addr(5), 0x0A000005, new long[] {1L << 48 | 9, 10});
+        final Messages.Message ctm = decode(Messages.ctmRequest(OverlayNode.NEAR, 4, p, addr(6)));
+        assertArrayEquals(addr(6), ctm.address(), "the node to return the reply through");
+        assertNull(decode(Messages.ctmRequest(OverlayNode.NEAR, 4, p)).address());
+        final Messages.Message punch = decode(Messages.aboutPeer(Messages.PUNCH, OverlayNode.FAR, 12, p));
+        assertEquals(Messages.PUNCH, punch.type());
+        assertEquals(12, punch.token());
+        assertArrayEquals(p.endpoints(), punch.peer().endpoints(), "TCP endpoints travel as they are");
+        for (final int type : new int[] {Messages.RELAY_REQUEST, Messages.RELAY_GRANT, Messages.RELAY_OPEN})
+        {
+            final Messages.Message m = decode(Messages.aboutPeer(type, OverlayNode.NEAR, 0x1234, p));
+            assertEquals(type, m.type());
+            assertEquals(0x1234, m.token());
+            assertEquals(OverlayNode.NEAR, m.connectionTypes());
+            assertEquals(0x0A000005, m.peer().virtualIp());
+        }
+        for (final int type : new int[] {Messages.RELAY_DENY, Messages.RELAY_END})
+        {
+            assertArrayEquals(addr(7), decode(Messages.relayEnd(type, addr(7))).address());
+        }
+        final byte[] inner = Messages.ctmReply(OverlayNode.NEAR, 1, p, List.of());
+        final Messages.Message forward = decode(Messages.forward(addr(8), inner));
+        assertArrayEquals(addr(8), forward.address());
+        assertArrayEquals(inner, forward.value());
+        final byte[] lying = Messages.forward(addr(8), inner);
+        lying[4 + 20] = (byte)0xFF; // claims more than it carries
+        assertNull(decode(lying));
+        final byte[] good = Messages.aboutPeer(Messages.RELAY_GRANT, 0, 1, p);
+        for (int len = 0; len < good.length; len++)
+        {
+            assertNull(Messages.decode(good, 0, len), "truncated to " + len);
+        }
+    }
+
+    @Test
     void malformedInputIsNullNeverAnException()
     {
         final byte[] good = Messages.ctmReply(OverlayNode.NEAR, 9, new Messages.Peer(addr(3), 5, new long[] {7}),
@@ -91,7 +128,7 @@ class MessagesTest
             random.nextBytes(junk);
             if (junk.length > 0)
             {
-                junk[0] = (byte)(2 + random.nextInt(13));
+                junk[0] = (byte)(2 + random.nextInt(20));
             }
             Messages.decode(junk, 0, junk.length);
         }

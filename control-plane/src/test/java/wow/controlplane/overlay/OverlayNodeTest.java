@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,12 +20,14 @@ class OverlayNodeTest
     {
         final List<long[]> direct = new ArrayList<>();
         final List<byte[]> messages = new ArrayList<>();
+        final List<Integer> relayLinks = new ArrayList<>();
 
         @Override
         public void sendDirect(final long endpoint, final int remoteLinkId, final byte[] message)
         {
             direct.add(new long[] {endpoint, remoteLinkId});
             messages.add(message);
+            relayLinks.add(0);
         }
 
         @Override
@@ -32,6 +36,7 @@ class OverlayNodeTest
         {
             direct.add(new long[] {firstHop, -1});
             messages.add(message);
+            relayLinks.add(relayLinkId);
         }
 
         @Override
@@ -52,6 +57,128 @@ class OverlayNodeTest
     {
         node.onDirect(endpoint, Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, top, 0, addr(top), 1, new long[] {endpoint}),
             0, Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, top, 0, addr(top), 1, new long[] {endpoint}).length, 0);
+    }
+
+    /** @return the decoded messages of a type sent to an endpoint (direct) since {@code from}. */
+    static List<Messages.Message> sent(final Recorder r, final int type, final long endpoint)
+    {
+        final List<Messages.Message> out = new ArrayList<>();
+        for (int i = 0; i < r.messages.size(); i++)
+        {
+            final Messages.Message m = Messages.decode(r.messages.get(i), 0, r.messages.get(i).length);
+            if (m != null && m.type() == type && r.direct.get(i)[0] == endpoint)
+            {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    static OverlayNode.Connection connection(final OverlayNode node, final int top)
+    {
+        return node.connection(Ring.value(addr(top)));
+    }
+
+    static void deliver(final OverlayNode node, final long from, final byte[] message)
+    {
+        node.onDirect(from, message, 0, message.length, 0);
+    }
+
+    @Test
+    void aRelayGrantsLinkedRequestersOnlyAndTellsBothEndsItsLinkIds()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode relay = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        link(relay, 0x20, 20);
+        link(relay, 0x40, 40);
+        final byte[] request = Messages.aboutPeer(Messages.RELAY_REQUEST, OverlayNode.NEAR, 0,
+            new Messages.Peer(addr(0x40), 0, new long[] {40}));
+
+        deliver(relay, 99, request);
+        assertTrue(relay.relayGrants().isEmpty(), "a stranger gets no relay");
+        assertEquals(1, relay.malformed());
+
+        deliver(relay, 20, request);
+        assertEquals(1, relay.relayGrants().size());
+        final List<Messages.Message> grants = sent(r, Messages.RELAY_GRANT, 20);
+        final List<Messages.Message> opens = sent(r, Messages.RELAY_OPEN, 40);
+        assertEquals(1, grants.size());
+        assertEquals(1, opens.size());
+        assertEquals(connection(relay, 0x40).localId(), grants.get(0).token(), "the requester learns the relay's id of the target's link");
+        assertEquals(connection(relay, 0x20).localId(), opens.get(0).token());
+        assertArrayEquals(addr(0x20), opens.get(0).peer().address());
+        assertEquals(OverlayNode.NEAR, grants.get(0).connectionTypes());
+
+        // the requester is done: the grant goes and the target is told
+        deliver(relay, 20, Messages.relayEnd(Messages.RELAY_END, addr(0x40)));
+        assertTrue(relay.relayGrants().isEmpty());
+        assertEquals(1, sent(r, Messages.RELAY_END, 40).size());
+    }
+
+    @Test
+    void aGrantedRelayCarriesTheLinkAndADirectLinkReplacesIt()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1));
+        link(node, 0x10, 10); // the relay
+        final byte[] grant = Messages.aboutPeer(Messages.RELAY_GRANT, OverlayNode.NEAR, 77,
+            new Messages.Peer(addr(0x40), 0x0A000004, new long[] {40}));
+
+        deliver(node, 10, grant);
+        assertNull(connection(node, 0x40), "a grant it never asked for makes no connection");
+        assertEquals(1, sent(r, Messages.RELAY_END, 10).size(), "and the relay is told to drop it");
+
+        // the node wants 0x40 as a near neighbour; its direct attempts fail; it asks for a relay
+        final byte[] list = Messages.neighbours(List.of(new Messages.Peer(addr(0x40), 0x0A000004, new long[] {40})));
+        node.onDirect(10, list, 0, list.length, 0);
+        for (long t = 0; t <= 4_000; t += 250)
+        {
+            node.tick(t);
+        }
+        assertFalse(sent(r, Messages.RELAY_REQUEST, 10).isEmpty(), "asked its linked node to relay");
+        node.onDirect(10, grant, 0, grant.length, 4_000);
+        final OverlayNode.Connection c = connection(node, 0x40);
+        assertArrayEquals(addr(0x10), c.via());
+        assertEquals(77, c.relayId());
+        assertEquals(0x0A000004, c.virtualIp());
+
+        // its messages to the relayed peer go to the relay naming the relay's link
+        r.direct.clear();
+        r.messages.clear();
+        r.relayLinks.clear();
+        node.tick(10_000);
+        boolean viaRelay = false;
+        for (int i = 0; i < r.messages.size(); i++)
+        {
+            viaRelay |= r.direct.get(i)[0] == 10 && r.relayLinks.get(i) == 77;
+        }
+        assertTrue(viaRelay, "keepalive through the relay");
+
+        // a direct link request from the peer turns the relayed connection into a direct one
+        final byte[] direct = Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 9, 0x0A000004, addr(0x40), 2, new long[] {40});
+        node.onDirect(40, direct, 0, direct.length, 10_000);
+        assertNull(connection(node, 0x40).via());
+        assertEquals(40, connection(node, 0x40).endpoint());
+        assertFalse(sent(r, Messages.RELAY_END, 10).isEmpty(), "the relay is released");
+    }
+
+    @Test
+    void anEndpointIsAdvertisedOnlyOnceTwoPeersSawIt()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final long real = 0x0A00000A_1F40L;
+        final long planted = 0x0B00000B_1F40L;
+        for (final int[] peer : new int[][] {{0x20, 0}, {0x30, 0}, {0x40, 1}})
+        {
+            final byte[] m = Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, peer[0], 0, addr(peer[0]), peer[1] == 0 ? real : planted,
+                new long[] {peer[0]});
+            node.onDirect(peer[0], m, 0, m.length, 0);
+        }
+        assertEquals(List.of(real), node.learnedEndpoints(), "one lying peer cannot plant an endpoint");
+        final byte[] m = Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 0x50, 0, addr(0x50), planted, new long[] {0x50});
+        node.onDirect(0x50, m, 0, m.length, 0);
+        assertTrue(node.learnedEndpoints().contains(planted), "two peers agreeing (a NAT rebinding) are believed");
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -48,6 +49,8 @@ public final class TcpBridge implements AutoCloseable
     /** A connection with no traffic either way for this long is closed. */
     public static final long IDLE_MS = 60_000;
     private static final int MAX_FRAME = 65_535;
+    /** Bytes queued on a TCP connection before datagrams for it are dropped (and counted). */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
 
     /** Told when a TCP peer becomes reachable through a bridge endpoint, and when it stops being. */
     public interface Listener
@@ -89,8 +92,13 @@ public final class TcpBridge implements AutoCloseable
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("wow-tcp", true), EpollIoHandler.newFactory());
     }
 
-    /** Accepts TCP peers at this endpoint. @throws IllegalStateException naming the problem. */
-    public void listen(final long endpoint)
+    /**
+     * Accepts TCP peers at this endpoint (port 0: any free port).
+     *
+     * @return the TCP endpoint listened on.
+     * @throws IllegalStateException naming the problem.
+     */
+    public long listen(final long endpoint)
     {
         final ChannelFuture f = new ServerBootstrap()
             .group(group)
@@ -98,6 +106,7 @@ public final class TcpBridge implements AutoCloseable
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
             .childHandler(new ChannelInitializer<SocketChannel>()
             {
                 @Override
@@ -121,6 +130,8 @@ public final class TcpBridge implements AutoCloseable
             throw new IllegalStateException("cannot listen on " + Endpoints.toString(endpoint) + ": " + f.cause().getMessage());
         }
         server = f.channel();
+        final InetSocketAddress bound = (InetSocketAddress)server.localAddress();
+        return Endpoints.tcp(toInt(bound.getAddress()), bound.getPort());
     }
 
     /** Opens a TCP connection to a peer unless one is open or opening; {@link Listener#opened} follows. */
@@ -136,6 +147,7 @@ public final class TcpBridge implements AutoCloseable
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
             .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
             .handler(new ChannelInboundHandlerAdapter())
             .connect(new InetSocketAddress(inet(UdpSocket.endpointAddress(Endpoints.plain(remote))),
                 UdpSocket.endpointPort(Endpoints.plain(remote))))
@@ -273,7 +285,8 @@ public final class TcpBridge implements AutoCloseable
                     break;
                 }
                 cumulation.skipBytes(2);
-                bridge.write(new DatagramPacket(cumulation.readRetainedSlice(length), node), bridge.voidPromise());
+                // a copy (pooled): the cumulation is compacted below while writes may still be queued
+                bridge.write(new DatagramPacket(cumulation.readBytes(length), node), bridge.voidPromise());
             }
             cumulation.discardSomeReadBytes();
         }

@@ -90,5 +90,6 @@ if [ $wait = 1 ]; then
    sudo tools/wow matrix $WORK
 == Ctrl-C removes it all.
 EOF
-  while true; do sleep 3600; done
+  # sleep in the background and wait, so a signal runs the clean-up at once
+  while true; do sleep 3600 & wait $!; done
 fi

@@ -95,8 +95,9 @@ nat_rules() {
     restricted|double) ;;
     symmetric) post="oifname \"wan\" masquerade random,fully-random" ;;
     udp-blocked)
-      extra="chain filter_forward { type filter hook forward priority 0; policy drop;
-               ct state established,related accept; iifname \"lan\" oifname \"wan\" meta l4proto tcp accept; }" ;;
+      # to and from the outside only TCP, and only opened from inside; the LAN itself is a plain switch
+      extra="chain filter_forward { type filter hook forward priority 0; policy accept;
+               oifname \"wan\" meta l4proto != tcp drop; iifname \"wan\" ct state != { established, related } drop; }" ;;
     *) die "unknown NAT type '$type' (cone, restricted, symmetric, udp-blocked, double)" ;;
   esac
   # the router itself accepts nothing new from outside: no conntrack entry is left behind by a
@@ -185,6 +186,8 @@ up() {
     r="$tag-r$d"
     mkns "$r"
     ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+    # a LAN bridge switches frames without the router's firewall seeing them (where br_netfilter is loaded)
+    ip netns exec "$r" sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null
     ip -n "$r" link add lan type bridge && ip -n "$r" link set lan up
     ip -n "$r" addr add "10.$d.0.1/24" dev lan
     if [ "$type" = double ]; then
@@ -226,7 +229,7 @@ up() {
     done
   done
   trap - EXIT INT TERM
-  echo "testbed: up in $DIR (${#TYPES[@]} domains: $domains; $hosts hosts each; seed $seed)"
+  echo "testbed: up in $DIR (${#TYPES[@]} domains: $domains; $hosts hosts each; seed $seed; namespaces $tag-*)"
 }
 
 cmd=${1:-}; DIR=${2:-}

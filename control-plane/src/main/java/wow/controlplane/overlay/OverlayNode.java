@@ -756,9 +756,9 @@ public final class OverlayNode
             boolean sent = false;
             for (final long endpoint : p.endpoints)
             {
-                // UDP first; TCP endpoints when UDP is given up, failing, or all the peer has
-                final boolean tcp = Endpoints.isTcp(endpoint);
-                if (tcp ? !(udpBlocked || p.attempts > RELAY_AFTER_ATTEMPTS || !hasUdp(p.endpoints)) : udpBlocked)
+                // UDP always (a peer on the same LAN answers even where UDP to the internet is
+                // blocked); TCP endpoints too when UDP is given up, failing, or all the peer has
+                if (Endpoints.isTcp(endpoint) && !(udpBlocked || p.attempts > RELAY_AFTER_ATTEMPTS || !hasUdp(p.endpoints)))
                 {
                     continue;
                 }

@@ -65,6 +65,40 @@ class FibTest
     }
 
     @Test
+    void relayedLinksGoThroughTheirRelayAndGrantsAreBothWays()
+    {
+        final int peerIp = Ipv4.parse("10.0.0.2");
+        final int farIp = Ipv4.parse("10.0.0.4");
+        final Fib fib = new Fib.Builder(Ipv4.parse("10.0.0.1"), 24, addr(0x10))
+            .link(addr(0x20), peerIp, 200, 1, 21, COUNTERS)
+            .link(addr(0x30), Ipv4.parse("10.0.0.3"), 300, 2, 31, COUNTERS)
+            .relayedLink(addr(0x40), farIp, addr(0x20), 3, 99, COUNTERS, true)
+            .relayedLink(addr(0x50), Ipv4.parse("10.0.0.5"), addr(0x60), 4, 98, COUNTERS, true) // its relay is unknown
+            .route(farIp, addr(0x40))
+            .relayGrant(addr(0x20), addr(0x30))
+            .relayGrant(addr(0x20), addr(0x40)) // never between a relayed link and another
+            .build(5);
+        final int far = fib.route(farIp);
+        final int hop = fib.routeNextHop(far);
+        assertFalse(fib.routeDirect(far), "a relayed peer gets ROUTED packets, never DATA");
+        assertTrue(fib.linkRelayed(hop));
+        assertEquals(200, fib.linkEndpoint(hop), "sent to the relay's endpoint");
+        assertEquals(99, fib.linkRemoteId(hop), "naming the relay's link");
+        assertEquals(0, fib.linkEndpoint(fib.linkByLocalId(4)), "a relayed link without its relay is inert");
+        assertEquals(0, fib.linkByEndpoint(200));
+        assertEquals(Fib.NONE, fib.linkByEndpoint(999));
+        assertEquals(2, fib.linkByAddress(new UnsafeBuffer(addr(0x40)), 0));
+        assertEquals(Fib.NONE, fib.linkByAddress(new UnsafeBuffer(addr(0x50)), 0));
+        final byte[] almost = addr(0x20);
+        almost[19] = 1;
+        assertEquals(Fib.NONE, fib.linkByAddress(new UnsafeBuffer(almost), 0), "all 20 bytes must match");
+        assertTrue(fib.relayAllowed(0, 1));
+        assertTrue(fib.relayAllowed(1, 0));
+        assertFalse(fib.relayAllowed(0, 2));
+        assertFalse(fib.relayAllowed(1, 1));
+    }
+
+    @Test
     void knowsItsSubnet()
     {
         final Fib fib = new Fib.Builder(Ipv4.parse("10.1.2.3"), 24, addr(1)).build(1);

@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.journal.FibListener;
+import wow.controlplane.overlay.Messages;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.Ring;
@@ -406,6 +407,23 @@ public final class OverlayConductor implements Agent, StatusSource
             case ControlMessages.UP_RESOLVE:
                 resolve(buffer.getInt(datagram), now);
                 break;
+            case ControlMessages.UP_UNREACHABLE:
+            {
+                // tell the packet's source that its destination is gone, so it looks the address up again
+                final byte[] source = new byte[WireHeader.ADDRESS_LENGTH];
+                final byte[] destination = new byte[WireHeader.ADDRESS_LENGTH];
+                buffer.getBytes(datagram + WireHeader.SOURCE_OFFSET, source);
+                buffer.getBytes(datagram + WireHeader.DESTINATION_OFFSET, destination);
+                if (java.util.Arrays.equals(source, localAddress))
+                {
+                    refreshPointingAt(destination, now);
+                }
+                else
+                {
+                    overlay.route(source, OverlayNode.EXACT, Messages.relayEnd(Messages.UNREACHABLE, destination), now);
+                }
+                break;
+            }
             default:
                 controlRejected.increment();
         }
@@ -427,6 +445,23 @@ public final class OverlayConductor implements Agent, StatusSource
             return;
         }
         lookup(virtualIp, now);
+    }
+
+    /**
+     * Looks up again, at once and 2 s later, every virtual IP resolved to a ring address that went
+     * away or proved unreachable (its owner may be back under a new identity); the route stays
+     * until the answer differs.
+     */
+    private void refreshPointingAt(final byte[] gone, final long now)
+    {
+        for (final Map.Entry<Integer, byte[]> e : resolved.entrySet())
+        {
+            if (java.util.Arrays.equals(e.getValue(), gone) && !resolving.containsKey(e.getKey()))
+            {
+                lookup(e.getKey(), now);
+                resolvedAt.put(e.getKey(), now - RESOLUTION_REFRESH_MS + 2_000);
+            }
+        }
     }
 
     private void lookup(final int virtualIp, final long now)
@@ -621,6 +656,12 @@ public final class OverlayConductor implements Agent, StatusSource
         }
 
         @Override
+        public void unreachable(final byte[] address)
+        {
+            refreshPointingAt(address, clock.time());
+        }
+
+        @Override
         public void udpGaveUp()
         {
             log.event("udp_gave_up", "no answer over UDP while TCP works: links over TCP and relays only");
@@ -635,6 +676,7 @@ public final class OverlayConductor implements Agent, StatusSource
         public void linkDown(final OverlayNode.Connection c, final String reason)
         {
             fibReason = "link_down";
+            refreshPointingAt(c.address(), clock.time());
             log.event("link_down", "peer=" + Ring.shortHex(c.address()) + " reason=" + reason);
         }
 

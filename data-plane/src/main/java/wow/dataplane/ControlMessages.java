@@ -7,6 +7,7 @@ package wow.dataplane;
  * Up (agents -&gt; conductor, many-to-one ring), message types {@link #UP_CONTROL} and {@link #UP_ROUTED}:
  *   0: sender's underlay endpoint (8, packed as UdpSocket.endpoint) | 8: queue (4) | 12: the whole datagram
  * Up, message type {@link #UP_RESOLVE}: 0: unused, 0 (8) | 8: queue (4) | 12: virtual IP to resolve (4, host order)
+ * Up, message type {@link #UP_UNREACHABLE}: 0: sender's endpoint (8) | 8: queue (4) | 12: the ROUTED header (52)
  * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
  *   0: destination endpoint (8) | 8: the whole datagram to send
  * </pre>
@@ -19,6 +20,11 @@ public final class ControlMessages
     public static final int UP_ROUTED = 2;
     /** A packet went to a virtual IP the FIB does not know: the conductor should resolve it. */
     public static final int UP_RESOLVE = 4;
+    /**
+     * A routed data packet could not be delivered: its exact destination is on no link and no
+     * node is closer (the address is gone). The conductor tells the packet's source.
+     */
+    public static final int UP_UNREACHABLE = 5;
     /** A datagram the agent sends for the conductor. */
     public static final int DOWN_SEND = 3;
 

@@ -103,6 +103,8 @@ public final class QueueAgent implements Agent
     private static final long RESOLVE_INTERVAL_NS = 1_000_000_000L;
     private final int[] resolveIp = new int[RESOLVE_SLOTS];
     private final long[] resolveAt = new long[RESOLVE_SLOTS];
+    private final int[] unreachableTag = new int[RESOLVE_SLOTS];
+    private final long[] unreachableAt = new long[RESOLVE_SLOTS];
     private final UnsafeBuffer resolveRequest = new UnsafeBuffer(new byte[4]);
     private long appliedVersion = -1;
     private Fib fib;
@@ -587,6 +589,10 @@ public final class QueueAgent implements Agent
             if (hop == Fib.NONE && WireHeader.delivery(buffer, offset) != WireHeader.DELIVERY_CLOSEST)
             {
                 counters.drop(DropReason.NO_NEXT_HOP);
+                if (WireHeader.payloadType(buffer, offset) == WireHeader.PAYLOAD_IPV4)
+                {
+                    unreachable(buffer, offset, endpoint);
+                }
                 return;
             }
         }
@@ -785,6 +791,21 @@ public final class QueueAgent implements Agent
         resolveAt[slot] = now;
         resolveRequest.putInt(0, destination);
         up(ControlMessages.UP_RESOLVE, resolveRequest, 0, 4, 0);
+    }
+
+    /** Reports an undeliverable routed packet's header to the conductor, at most once a second per destination. */
+    private void unreachable(final UnsafeBuffer buffer, final int offset, final long endpoint)
+    {
+        final int destination = buffer.getInt(offset + WireHeader.DESTINATION_OFFSET);
+        final int slot = (destination ^ (destination >>> 16)) & (RESOLVE_SLOTS - 1);
+        final long now = System.nanoTime();
+        if (unreachableTag[slot] == destination && now - unreachableAt[slot] < RESOLVE_INTERVAL_NS)
+        {
+            return;
+        }
+        unreachableTag[slot] = destination;
+        unreachableAt[slot] = now;
+        up(ControlMessages.UP_UNREACHABLE, buffer, offset, WireHeader.ROUTED_LENGTH, endpoint);
     }
 
     private void up(final int type, final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)

@@ -27,6 +27,7 @@ import java.util.List;
  * RELAY_REQUEST:             0 i32 | peer (the target the sender asks to be relayed to)
  * RELAY_GRANT / RELAY_OPEN:  relay's link id i32 | peer (the other end of the relayed pair)
  * RELAY_DENY / RELAY_END:    address 20 (the other end)
+ * UNREACHABLE (routed exact): address 20 (a destination a data packet from the receiver could not reach)
  * peer:                      address 20 | virtual ip i32 | endpoints
  * endpoints:                 count u8 | endpoint i64...   (at most 8)
  * </pre>
@@ -53,6 +54,7 @@ public final class Messages
     public static final int RELAY_OPEN = 19;
     public static final int RELAY_DENY = 20;
     public static final int RELAY_END = 21;
+    public static final int UNREACHABLE = 22;
 
     /** Longest message a FORWARD carries. */
     public static final int MAX_FORWARDED = 1400;
@@ -280,6 +282,7 @@ public final class Messages
                 case CLOSE:
                 case RELAY_DENY:
                 case RELAY_END:
+                case UNREACHABLE:
                     return new Message(type, 0, 0, 0, bytes20(b), 0, null, 0, null, null, null, 0, 0, false, null);
                 case CTM_REQUEST:
                 case PUNCH:

@@ -100,6 +100,11 @@ public final class OverlayNode
         default void udpGaveUp()
         {
         }
+
+        /** A data packet this node sent could not reach {@code address}: no such node (any more). */
+        default void unreachable(byte[] address)
+        {
+        }
     }
 
     /** A connection to a peer. Mutable, owned by the node's thread. */
@@ -1129,6 +1134,9 @@ public final class OverlayNode
                 break;
             case Messages.PUNCH:
                 onPunch(m, nowMs);
+                break;
+            case Messages.UNREACHABLE:
+                events.unreachable(m.address());
                 break;
             case Messages.FORWARD:
                 onForward(m, nowMs);

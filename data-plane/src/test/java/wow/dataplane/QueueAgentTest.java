@@ -444,10 +444,25 @@ class QueueAgentTest
         assertEquals(1, tap.drainWritten().size());
         assertEquals(1, counters.drops(DropReason.TTL_EXPIRED));
         assertEquals(1, counters.drops(DropReason.NO_NEXT_HOP));
-        assertEquals(1, up.size() > 0 ? 1 : 0);
-        final int[] types = new int[1];
-        assertEquals(1, up.read((type, buffer, index, length) -> types[0] = type));
-        assertEquals(ControlMessages.UP_ROUTED, types[0]);
+        final List<Integer> types = new ArrayList<>();
+        final byte[] reported = new byte[WireHeader.ROUTED_LENGTH];
+        assertEquals(2, up.read((type, buffer, index, length) ->
+        {
+            types.add(type);
+            if (type == ControlMessages.UP_UNREACHABLE)
+            {
+                buffer.getBytes(index + ControlMessages.UP_DATAGRAM_OFFSET, reported);
+            }
+        }));
+        assertEquals(List.of(ControlMessages.UP_UNREACHABLE, ControlMessages.UP_ROUTED), types,
+            "the undeliverable data packet is reported (for its source), the control one delivered here");
+        assertEquals(0x11, reported[WireHeader.DESTINATION_OFFSET]);
+        assertEquals(0x77, reported[WireHeader.SOURCE_OFFSET]);
+        // reported at most once a second per destination
+        udp.inject(PEER_EP, routed(address(0x11), 9, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4, packet));
+        agent.doWork();
+        assertEquals(0, up.read((type, buffer, index, length) -> { }));
+        assertEquals(2, counters.drops(DropReason.NO_NEXT_HOP));
     }
 
     @Test

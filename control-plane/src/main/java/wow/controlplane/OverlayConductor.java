@@ -20,7 +20,6 @@ import wow.dataplane.protocol.WireHeader;
 import wow.dataplane.status.CounterTypes;
 import wow.dataplane.transport.Endpoints;
 import wow.dataplane.transport.TcpBridge;
-import wow.shim.UdpSocket;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -389,7 +388,8 @@ public final class OverlayConductor implements Agent, StatusSource
                 final byte[] message = new byte[datagramLength - WireHeader.CONTROL_LENGTH];
                 buffer.getBytes(datagram + WireHeader.CONTROL_LENGTH, message);
                 final long malformed = overlay.malformed();
-                overlay.onDirect(endpoint, message, 0, message.length, now);
+                overlay.onDirect(endpoint, buffer.getInt(datagram + WireHeader.LINK_ID_OFFSET, java.nio.ByteOrder.BIG_ENDIAN), message,
+                    0, message.length, now);
                 countRejected(malformed);
                 break;
             }
@@ -685,29 +685,5 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             log.event("endpoint_learned", "endpoint=" + Endpoints.toString(endpoint));
         }
-    }
-
-    /** @return packed endpoint of {@code HOST:PORT} text (HOST an IPv4 address). */
-    public static long parseEndpoint(final String text)
-    {
-        final int colon = text.lastIndexOf(':');
-        if (colon < 0)
-        {
-            throw new IllegalArgumentException("bad endpoint '" + text + "': expected HOST:PORT");
-        }
-        final int port;
-        try
-        {
-            port = Integer.parseInt(text.substring(colon + 1));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("bad port in '" + text + "'");
-        }
-        if (port < 1 || port > 65535)
-        {
-            throw new IllegalArgumentException("bad port in '" + text + "'");
-        }
-        return UdpSocket.endpoint(Ipv4.parse(text.substring(0, colon)), port);
     }
 }

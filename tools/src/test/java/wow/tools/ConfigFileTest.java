@@ -48,7 +48,10 @@ class ConfigFileTest
         final Path example = Path.of(System.getProperty("wow.launcher", "wow")).resolveSibling("wow.example.yaml");
         final Path file = Files.exists(example) ? example : Path.of("wow.example.yaml");
         final NodeConfig c = NodeCommand.parseWithConfig(new String[] {"--config", file.toString()});
-        assertEquals(2, c.seeds().length);
+        assertEquals(3, c.seeds().length);
+        assertTrue(wow.dataplane.transport.Endpoints.isTcp(c.seeds()[2]), "a tcp:// seed");
+        assertEquals(5000, c.relayMbps());
+        assertEquals(3000, c.keepaliveMs());
         assertEquals("127.0.0.1", c.metricsHost());
         final String printed = NodeCommand.printConfig(c);
         final NodeConfig again = NodeCommand.parseWithConfig(new String[] {"--config", write(dir, printed).toString()});

@@ -316,6 +316,8 @@ public final class OverlayNode
     private boolean udpBlocked;
     private long startedMs = -1;
     private long forwardWindowMs;
+    /** The link id the header of the direct message being handled carried (0: none). */
+    private int headerLinkId;
     private List<BigInteger> lastNear = List.of();
     private long lastRepublishMs;
     /** Records are re-put at most this often when the near set changes. */
@@ -1025,9 +1027,21 @@ public final class OverlayNode
 
     // ------------------------------------------------------------------ messages in
 
-    /** A message sent to this node directly (over a link, or to its endpoint). */
+    /** A message sent to this node directly, without a link id (to its endpoint). */
     public void onDirect(final long from, final byte[] bytes, final int offset, final int length, final long nowMs)
     {
+        onDirect(from, 0, bytes, offset, length, nowMs);
+    }
+
+    /**
+     * A message sent to this node directly (over a link, or to its endpoint).
+     *
+     * @param linkId the link id its header carried: this node's id for the link, known only to the
+     *               two ends, so a keepalive from a new endpoint that carries it is the peer's.
+     */
+    public void onDirect(final long from, final int linkId, final byte[] bytes, final int offset, final int length, final long nowMs)
+    {
+        headerLinkId = linkId;
         if (left)
         {
             return;
@@ -1354,10 +1368,16 @@ public final class OverlayNode
         {
             return; // the peer thinks the link is direct; its link request will say so
         }
-        if ((c.endpoint != from && !(Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint))) ||
-            c.peerTypes != m.connectionTypes())
+        final boolean moved = c.endpoint != from && !(Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint));
+        if (moved && headerLinkId != c.localId)
         {
-            c.endpoint = Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint) ? c.endpoint : from; // the NAT mapping moved: follow it
+            // a keepalive naming a known peer from elsewhere, without the link's id: not the peer
+            malformed++;
+            return;
+        }
+        if (moved || c.peerTypes != m.connectionTypes())
+        {
+            c.endpoint = moved ? from : c.endpoint; // the peer's NAT mapping moved: follow it
             c.peerTypes = m.connectionTypes();
             transport.connectionsChanged();
         }

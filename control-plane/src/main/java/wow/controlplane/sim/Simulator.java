@@ -115,7 +115,7 @@ public final class Simulator
         @Override
         public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
         {
-            transmit(to, new Direct(endpoint, message));
+            transmit(to, new Direct(endpoint, remoteLinkId, message));
         }
 
         @Override
@@ -147,11 +147,13 @@ public final class Simulator
     private final class Direct
     {
         final long from;
+        final int linkId;
         final byte[] message;
 
-        Direct(final long from, final byte[] message)
+        Direct(final long from, final int linkId, final byte[] message)
         {
             this.from = from;
+            this.linkId = linkId;
             this.message = message;
         }
     }
@@ -206,7 +208,7 @@ public final class Simulator
         }
         if (payload instanceof Direct d)
         {
-            target.node.onDirect(d.from, d.message, 0, d.message.length, now);
+            target.node.onDirect(d.from, d.linkId, d.message, 0, d.message.length, now);
             return;
         }
         final Routed r = (Routed)payload;

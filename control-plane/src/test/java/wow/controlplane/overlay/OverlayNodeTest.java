@@ -163,6 +163,21 @@ class OverlayNodeTest
     }
 
     @Test
+    void aLinkFollowsItsPeerToANewEndpointOnlyWithTheLinksId()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        link(node, 0x20, 20);
+        final OverlayNode.Connection c = connection(node, 0x20);
+        final byte[] ping = Messages.ping(Messages.PING, OverlayNode.NEAR, addr(0x20), 1);
+        node.onDirect(66, 12345, ping, 0, ping.length, 100);
+        assertEquals(20, c.endpoint(), "a keepalive from elsewhere without the link's id does not move the link");
+        node.onDirect(66, c.localId(), ping, 0, ping.length, 200);
+        assertEquals(66, c.endpoint(), "the peer's NAT rebound its mapping: the link follows");
+        assertTrue(sent(r, Messages.PONG, 66).size() > 0);
+    }
+
+    @Test
     void anEndpointIsAdvertisedOnlyOnceTwoPeersSawIt()
     {
         final Recorder r = new Recorder();

@@ -77,6 +77,8 @@ public final class OverlayConductor implements Agent, StatusSource
     private final Map<Long, Long> bridgeByRemote = new HashMap<>();
     private final Map<Long, Long> remoteByBridge = new HashMap<>();
     private TcpBridge tcp;
+    private ShortcutPolicy shortcuts;
+    private final Map<Integer, Long> shortcutTx = new HashMap<>();
     private long relayBytesPerSecond = 625_000_000L;
 
     private final FibListener fibListener;
@@ -147,6 +149,12 @@ public final class OverlayConductor implements Agent, StatusSource
     public void useTcp(final TcpBridge bridge)
     {
         this.tcp = bridge;
+    }
+
+    /** Lets traffic earn shortcut links under this policy (call before the conductor starts; none: no shortcuts). */
+    public void useShortcuts(final ShortcutPolicy policy)
+    {
+        this.shortcuts = policy;
     }
 
     /** Sets the most this node relays for others, bytes per second per queue (call before start). */
@@ -241,6 +249,10 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             nextTickMs = now + TICK_MS;
             overlay.tick(now);
+            if (shortcuts != null)
+            {
+                maintainShortcuts(now);
+            }
             if (localIp != 0 && now >= nextRegistrationMs && !overlay.connections().isEmpty())
             {
                 nextRegistrationMs = now + REGISTRATION_TTL_S * 1000L / 4;
@@ -407,6 +419,14 @@ public final class OverlayConductor implements Agent, StatusSource
             case ControlMessages.UP_RESOLVE:
                 resolve(buffer.getInt(datagram), now);
                 break;
+            case ControlMessages.UP_TRAFFIC:
+                if (shortcuts != null && datagramLength == WireHeader.ADDRESS_LENGTH)
+                {
+                    final byte[] destination = new byte[WireHeader.ADDRESS_LENGTH];
+                    buffer.getBytes(datagram, destination);
+                    shortcuts.sampled(Ring.value(destination), now);
+                }
+                break;
             case ControlMessages.UP_UNREACHABLE:
             {
                 // tell the packet's source that its destination is gone, so it looks the address up again
@@ -445,6 +465,46 @@ public final class OverlayConductor implements Agent, StatusSource
             return;
         }
         lookup(virtualIp, now);
+    }
+
+    /**
+     * Feeds the shortcut policy what the shortcut links carried (their tx counters), trims the idle
+     * ones and asks for the links the traffic earned.
+     */
+    private void maintainShortcuts(final long now)
+    {
+        final java.util.Set<java.math.BigInteger> up = new java.util.HashSet<>();
+        for (final OverlayNode.Connection c : overlay.connections())
+        {
+            if ((c.types() & OverlayNode.SHORTCUT) == 0)
+            {
+                continue;
+            }
+            up.add(c.value());
+            final int[] ids = linkCounters.get(c.localId());
+            if (ids != null)
+            {
+                final long tx = counters.getCounterValue(ids[CounterTypes.LINK_TX_PACKETS]);
+                final Long before = shortcutTx.put(c.localId(), tx);
+                if (before != null)
+                {
+                    shortcuts.sentDirect(c.value(), tx - before, now);
+                }
+            }
+        }
+        shortcutTx.keySet().removeIf(id -> overlay.connectionByLocalId(id) == null);
+        shortcuts.retain(up);
+        for (final java.math.BigInteger d : shortcuts.toTrim(now))
+        {
+            overlay.dropShortcut(Ring.address(d));
+            log.event("shortcut_trimmed", "peer=" + Ring.shortHex(Ring.address(d)));
+        }
+        for (final java.math.BigInteger d : shortcuts.toCreate(now))
+        {
+            overlay.requestShortcut(Ring.address(d), now);
+            log.event("shortcut_requested", "peer=" + Ring.shortHex(Ring.address(d)) + " rate_pps=" +
+                Math.round(shortcuts.rate(d, now)));
+        }
     }
 
     /**
@@ -642,7 +702,7 @@ public final class OverlayConductor implements Agent, StatusSource
         @Override
         public void linkUp(final OverlayNode.Connection c)
         {
-            fibReason = "link_up";
+            fibReason = ((c.types() | c.peerTypes()) & OverlayNode.SHORTCUT) != 0 ? "shortcut" : "link_up";
             log.event("link_up", "peer=" + Ring.shortHex(c.address()) + " ip=" +
                 (c.virtualIp() == 0 ? "-" : Ipv4.toString(c.virtualIp())) + " " + path(c) + " types=" +
                 OverlayNode.typeNames(c.types() | c.peerTypes()));

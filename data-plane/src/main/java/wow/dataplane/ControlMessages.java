@@ -8,6 +8,7 @@ package wow.dataplane;
  *   0: sender's underlay endpoint (8, packed as UdpSocket.endpoint) | 8: queue (4) | 12: the whole datagram
  * Up, message type {@link #UP_RESOLVE}: 0: unused, 0 (8) | 8: queue (4) | 12: virtual IP to resolve (4, host order)
  * Up, message type {@link #UP_UNREACHABLE}: 0: sender's endpoint (8) | 8: queue (4) | 12: the ROUTED header (52)
+ * Up, message type {@link #UP_TRAFFIC}: 0: unused, 0 (8) | 8: queue (4) | 12: destination ring address (20)
  * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
  *   0: destination endpoint (8) | 8: the whole datagram to send
  * </pre>
@@ -25,6 +26,10 @@ public final class ControlMessages
      * node is closer (the address is gone). The conductor tells the packet's source.
      */
     public static final int UP_UNREACHABLE = 5;
+    /** One sample of {@link #TRAFFIC_SAMPLE} data packets this host routed (not sent directly) to a destination. */
+    public static final int UP_TRAFFIC = 6;
+    /** Routed data packets per traffic sample. */
+    public static final int TRAFFIC_SAMPLE = 64;
     /** A datagram the agent sends for the conductor. */
     public static final int DOWN_SEND = 3;
 

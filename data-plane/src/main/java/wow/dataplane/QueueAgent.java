@@ -85,6 +85,11 @@ public final class QueueAgent implements Agent
     private final RingDistance best = new RingDistance();
     private long relayTokens = Long.MAX_VALUE / 4; // a full bucket at start (clamped at first use)
     private int relayedInBatch;
+    private int routedSinceSample;
+    private Fib appliedFib;
+    private long egressPausedUntilNs;
+    /** How long egress pauses when a route becomes direct: longer than the old path's extra delay. */
+    static final long SWITCH_PAUSE_NS = 10_000_000;
     private long relayRefillNs = System.nanoTime();
     private final MessageHandler downHandler = this::onDownMessage;
 
@@ -172,6 +177,16 @@ public final class QueueAgent implements Agent
         int work = 0;
         if (fib.version() != appliedVersion)
         {
+            if (appliedFib != null && shortened(appliedFib, fib))
+            {
+                // a destination moved from an overlay route to a direct link (a shortcut): packets
+                // sent now would overtake those still on the longer path, and TCP would take the
+                // reordering for loss. Stop reading the TAP for one path delay (the kernel queues
+                // the frames), so the longer path drains first.
+                egressPausedUntilNs = System.nanoTime() + SWITCH_PAUSE_NS;
+                counters.pathSwitchPauses.incrementRelease();
+            }
+            appliedFib = fib;
             appliedVersion = fib.version();
             counters.fibVersion.setRelease(appliedVersion);
             tally.ensure(fib.linkCount());
@@ -186,11 +201,36 @@ public final class QueueAgent implements Agent
         }
         if (tap != null)
         {
-            work += egress();
+            if (egressPausedUntilNs == 0 || System.nanoTime() - egressPausedUntilNs >= 0)
+            {
+                egressPausedUntilNs = 0;
+                work += egress();
+            }
+            else
+            {
+                work++; // stay awake until the pause ends
+            }
         }
         work += ingress();
         work += drainControlDown();
         return work;
+    }
+
+    /** @return true if some destination routed (not direct) in {@code before} is direct in {@code after}. */
+    private static boolean shortened(final Fib before, final Fib after)
+    {
+        for (int r = 0; r < after.routeCount(); r++)
+        {
+            if (after.routeDirect(r))
+            {
+                final int old = before.route(after.routeIp(r));
+                if (old != Fib.NONE && !before.routeDirect(old) && before.routeNextHop(old) != Fib.NONE)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ egress: TAP -> UDP
@@ -363,6 +403,12 @@ public final class QueueAgent implements Agent
             header = ip - WireHeader.ROUTED_LENGTH;
             WireHeader.writeRouted(buffer, header, fib.localAddress(), fib.routeAddresses(), route * WireHeader.ADDRESS_LENGTH,
                 WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4);
+            if (++routedSinceSample >= ControlMessages.TRAFFIC_SAMPLE)
+            {
+                // one in 64 routed packets tells the conductor where traffic goes (shortcut policy)
+                routedSinceSample = 0;
+                up(ControlMessages.UP_TRAFFIC, fib.routeAddresses(), route * WireHeader.ADDRESS_LENGTH, WireHeader.ADDRESS_LENGTH, 0);
+            }
             if (fib.linkRelayed(hop))
             {
                 WireHeader.markRelayed(buffer, header, fib.linkRemoteId(hop));

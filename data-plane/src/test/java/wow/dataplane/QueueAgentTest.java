@@ -365,6 +365,44 @@ class QueueAgentTest
     }
 
     @Test
+    void pausesEgressOnceWhenARouteBecomesDirectSoTheLongerPathDrains() throws Exception
+    {
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, FAR_IP, 60, 1)));
+        agent.doWork();
+        assertEquals(WireHeader.TYPE_ROUTED, new UnsafeBuffer(received(peer).get(0)).getByte(WireHeader.TYPE_OFFSET));
+
+        final int[] farCounters = new int[4];
+        for (int i = 0; i < 4; i++)
+        {
+            farCounters[i] = countersFile.manager().allocate("far " + i, CounterTypes.LINK);
+        }
+        final long farEp = UdpSocket.endpoint(Ipv4.parse("192.0.2.3"), 7000);
+        final MemoryUdpNetwork.Port far = net.bind(farEp);
+        fibs.publish(new Fib.Builder(LOCAL_IP, 24, LOCAL_ADDR)
+            .link(PEER_ADDR, PEER_IP, PEER_EP, LOCAL_LINK_ID, PEER_LINK_ID, linkCounters)
+            .link(FAR_ADDR, FAR_IP, farEp, 0x77, 0x78, farCounters)
+            .route(PEER_IP, PEER_ADDR)
+            .route(FAR_IP, FAR_ADDR)
+            .build(2));
+        tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, FAR_IP, 60, 2)));
+        final long started = System.nanoTime();
+        agent.doWork();
+        if (System.nanoTime() - started < QueueAgent.SWITCH_PAUSE_NS / 2)
+        {
+            assertEquals(0, received(far).size(), "nothing overtakes the packets still on the longer path");
+        }
+        assertEquals(1, counters.pathSwitchPauses.get());
+        Thread.sleep(QueueAgent.SWITCH_PAUSE_NS / 1_000_000 + 3);
+        agent.doWork();
+        final List<byte[]> sent = received(far);
+        assertEquals(1, sent.size(), "then the shortcut carries it");
+        assertEquals(WireHeader.TYPE_DATA, new UnsafeBuffer(sent.get(0)).getByte(WireHeader.TYPE_OFFSET));
+        fibs.publish(fib(3, PEER_LINK_ID));
+        agent.doWork();
+        assertEquals(1, counters.pathSwitchPauses.get(), "a route getting longer needs no pause");
+    }
+
+    @Test
     void relaysOnlyForGrantedPairsAndWithinItsRate()
     {
         final MemoryUdpNetwork.Port third = net.bind(THIRD_EP);

@@ -150,6 +150,11 @@ public final class Node implements AutoCloseable
                 new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()), this::journal,
                 OverlayConfig.defaults().withKeepalive(config.keepaliveMs()));
             overlay.relayLimit(config.relayMbps() * 125_000L);
+            if (config.shortcutPps() > 0)
+            {
+                overlay.useShortcuts(new wow.controlplane.ShortcutPolicy(config.shortcutPps(), NodeConfig.MAX_SHORTCUTS,
+                    NodeConfig.SHORTCUT_IDLE_MS, wow.dataplane.ControlMessages.TRAFFIC_SAMPLE));
+            }
             boolean needsTcp = config.tcpListen() != 0;
             for (final long seed : config.seeds())
             {

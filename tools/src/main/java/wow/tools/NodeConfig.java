@@ -33,6 +33,7 @@ import java.util.List;
  *                      and no static peers the node starts a new overlay.
  * @param tcpListen     packed TCP endpoint to accept overlay links on, 0 for none.
  * @param relayMbps     most this node relays for other pairs, Mbit/s per queue (0: never relays).
+ * @param shortcutPps   packets per second to a destination that earn it a shortcut link (0: none).
  */
 public record NodeConfig(
     int listenAddress,
@@ -54,7 +55,8 @@ public record NodeConfig(
     String metricsHost,
     int metricsPort,
     long tcpListen,
-    int relayMbps)
+    int relayMbps,
+    int shortcutPps)
 {
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
@@ -62,6 +64,10 @@ public record NodeConfig(
     /** Overlay keepalive when none is given: well below common NAT UDP mapping timeouts (30 s+). */
     public static final long DEFAULT_OVERLAY_KEEPALIVE_MS = 3_000;
     public static final int DEFAULT_RELAY_MBPS = 5_000;
+    public static final int DEFAULT_SHORTCUT_PPS = 100;
+    /** Most shortcut links at once, and how long one may idle before it is trimmed. */
+    public static final int MAX_SHORTCUTS = 16;
+    public static final long SHORTCUT_IDLE_MS = 30_000;
     /** IPv4 (20) and UDP (8) headers of the underlay. */
     public static final int UNDERLAY_OVERHEAD = 28;
 

@@ -631,6 +631,45 @@ public final class OverlayNode
         return any;
     }
 
+    // ------------------------------------------------------------------ shortcuts
+
+    /**
+     * Links directly to a node this host sends much traffic to: an existing connection takes the
+     * shortcut role; else a Connect-To-Me goes to exactly that address, whose answer starts the
+     * usual linking (hole punching, a relay if need be).
+     */
+    public void requestShortcut(final byte[] destination, final long nowMs)
+    {
+        if (Arrays.equals(destination, address) || left)
+        {
+            return;
+        }
+        final Connection c = connections.get(Ring.value(destination));
+        if (c != null)
+        {
+            if ((c.types & SHORTCUT) == 0)
+            {
+                c.types |= SHORTCUT;
+                send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
+                transport.connectionsChanged();
+            }
+            return;
+        }
+        route(destination, EXACT, Messages.ctmRequest(SHORTCUT, nextToken++, me()), nowMs);
+    }
+
+    /** Gives up the shortcut role of a connection; it closes unless something else needs it. */
+    public void dropShortcut(final byte[] destination)
+    {
+        final Connection c = connections.get(Ring.value(destination));
+        if (c != null && (c.types & SHORTCUT) != 0)
+        {
+            c.types &= ~SHORTCUT;
+            send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
+            transport.connectionsChanged();
+        }
+    }
+
     /** @return the token the next probe or DHT request will carry. */
     public int nextProbeToken()
     {
@@ -1480,7 +1519,7 @@ public final class OverlayNode
         {
             return;
         }
-        connect(responder.endpoints(), responder.address(), m.connectionTypes() & (NEAR | FAR), nowMs);
+        connect(responder.endpoints(), responder.address(), m.connectionTypes() & WANTED, nowMs);
         if ((m.connectionTypes() & NEAR) != 0)
         {
             joined = true; // the node nearest our address answered: we are in the ring

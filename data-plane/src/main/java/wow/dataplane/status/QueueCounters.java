@@ -22,6 +22,7 @@ public final class QueueCounters
     public final AtomicCounter arpReplies;
     public final AtomicCounter transitForwarded;
     public final AtomicCounter relayForwarded;
+    public final AtomicCounter pathSwitchPauses;
     public final AtomicCounter controlUp;
     public final AtomicCounter controlDown;
     public final AtomicCounter resolutionHeld;
@@ -42,6 +43,7 @@ public final class QueueCounters
         arpReplies = traffic(manager, "arp_replies", queue);
         transitForwarded = traffic(manager, "transit_forwarded", queue);
         relayForwarded = traffic(manager, "relay_forwarded", queue);
+        pathSwitchPauses = traffic(manager, "path_switch_pauses", queue);
         controlUp = traffic(manager, "control_up", queue);
         controlDown = traffic(manager, "control_down", queue);
         resolutionHeld = traffic(manager, "resolution_held", queue);

@@ -162,7 +162,66 @@ class MultiDomainSystemTest
         assertTrue(wrong.isEmpty(), "links on the wrong path:\n" + String.join("\n", wrong) + "\n" + testbed.formatPaths(paths));
     }
 
+    @Test
+    @Order(4)
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void heavyTrafficEarnsAShortcutThatCarriesIt() throws Exception
+    {
+        // a pair of hosts that can link directly but have no link: traffic between them is routed
+        final Testbed.Link[][] paths = testbed.pathMatrix();
+        final List<Testbed.Member> hosts = testbed.hosts();
+        Testbed.Member from = null;
+        Testbed.Member to = null;
+        for (int i = 0; i < hosts.size() && from == null; i++)
+        {
+            for (int j = 0; j < hosts.size() && from == null; j++)
+            {
+                if (i != j && paths[i][j] == null && paths[j][i] == null && directPossible(hosts.get(i), hosts.get(j)) &&
+                    !hosts.get(i).domain().equals(hosts.get(j).domain()))
+                {
+                    from = hosts.get(i);
+                    to = hosts.get(j);
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(from != null, "every pair that could link is linked already");
+        final Process server = new ProcessBuilder("ip", "netns", "exec", to.namespace(), "iperf3", "-s", "-1", "-B", to.virtualIp())
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try
+        {
+            Thread.sleep(500);
+            final long started = System.nanoTime();
+            final Netns.Result r = Netns.exec("ip", "netns", "exec", from.namespace(), "iperf3", "-c", to.virtualIp(), "-t", "3",
+                "-f", "m");
+            System.out.printf("iperf3 %s(%s) -> %s(%s) over the overlay route, %d ms:%n%s%n", from.name(), from.type(), to.name(),
+                to.type(), (System.nanoTime() - started) / 1_000_000, r.output().lines()
+                    .filter(l -> l.contains("sender") || l.contains("receiver") || l.contains("0.00-1.00")).reduce("", (a, b) -> a + b + "\n"));
+            assertEquals(0, r.exit(), r.output());
+        }
+        finally
+        {
+            Netns.stop(server);
+        }
+        final String log = Files.readString(from.stateDir().resolve("log"));
+        assertTrue(log.contains("shortcut_requested"), "the sender asked for a shortcut:\n" + log);
+        Testbed.Link link = null;
+        for (int round = 0; round < 20 && link == null; round++)
+        {
+            link = testbed.pathMatrix()[hosts.indexOf(from)][hosts.indexOf(to)];
+            Thread.sleep(250);
+        }
+        assertTrue(link != null, from.name() + " has a link to " + to.name() + " now");
+        final String status = Files.readString(from.stateDir().resolve(Node.STATUS_FILE));
+        assertTrue(status.contains("shortcut"), "the link has the shortcut role: " + status);
+        final String fib = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(), "fib",
+            "dump", "--state-dir", from.stateDir().toString());
+        final String vip = to.virtualIp();
+        assertTrue(fib.lines().anyMatch(l -> l.startsWith(vip + " ") && l.endsWith("direct")),
+            "the FIB sends " + vip + " over the shortcut:\n" + fib);
+    }
+
     /**
+     * Direct is possible on one LAN,    /**
      * Direct is possible on one LAN, and between different domains unless one side's UDP is
      * blocked, or one is symmetric and the other is not endpoint-independent (cone).
      */

@@ -5,6 +5,8 @@
 #   testbed.sh down DIR
 #   testbed.sh nodes DIR          one line per node: name namespace domain type virtual-ip listen state-dir
 #   testbed.sh rejoin DIR NODE    stop NODE, wipe its state (a new identity) and start it again
+#   testbed.sh move DIR NODE D    re-plug NODE's uplink into domain D's LAN (a new address there)
+#   testbed.sh rebind DIR D       flush domain D's NAT mappings (conntrack): every mapping is made anew
 #
 # T is one of: cone (endpoint-independent mapping and filtering), restricted (port-restricted:
 # Linux masquerade), symmetric (a new random port per destination: masquerade random,fully-random),
@@ -122,6 +124,25 @@ start_node() {
   record pid $!
 }
 
+move() {
+  local name=$1 d=$2 ns n
+  ns=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$DIR/nodes.tsv")
+  [ -n "$ns" ] || die "no node '$name' in $DIR"
+  ip netns list | grep -q "^$TAG-r$d " || ip netns list | grep -q "^$TAG-r$d\$" || die "no domain $d in $DIR"
+  n=$(( $(cat "$DIR/moves" 2>/dev/null || echo 0) + 1 )); echo $n > "$DIR/moves"
+  ip -n "$ns" link del eth0 2>/dev/null
+  PORTSEQ=$((1000 + n))
+  plug "$ns" eth0 "$TAG-r$d" lan
+  ip -n "$ns" addr add "10.$d.0.$((100 + n))/24" dev eth0
+  ip -n "$ns" route add default via "10.$d.0.1"
+  echo "testbed: $name moved to domain $d as 10.$d.0.$((100 + n))"
+}
+
+rebind() {
+  ip netns exec "$TAG-r$1" conntrack -F >/dev/null 2>&1 || die "cannot flush conntrack in domain $1 (needs the conntrack tool)"
+  echo "testbed: domain $1's NAT mappings flushed"
+}
+
 rejoin() {
   local name=$1 pid ns
   [ -f "$DIR/nodes/$name.cmd" ] || die "no node '$name' in $DIR"
@@ -139,7 +160,7 @@ rejoin() {
 # ------------------------------------------------------------------ up
 
 up() {
-  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1
+  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --domains) domains=$2; shift 2 ;;
@@ -147,6 +168,7 @@ up() {
       --port) port=$2; shift 2 ;;
       --queues) queues=$2; shift 2 ;;
       --no-nodes) nodes=0; shift ;;
+      --listen-any) any=1; shift ;;
       *) die "unknown option '$1'" ;;
     esac
   done
@@ -222,7 +244,8 @@ up() {
       local seedarg="$seed"
       [ "$type" = udp-blocked ] && seedarg="tcp://$seed"
       if [ $nodes = 1 ]; then
-        start_node "h$d-$i" "$h" --listen "$hip:$hport" --seed "$seedarg" --ip "10.128.$d.$i/16" --queues "$queues"
+        listen="$hip:$hport"; [ $any = 1 ] && listen="0.0.0.0:$hport"
+        start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" --ip "10.128.$d.$i/16" --queues "$queues"
       fi
       printf 'h%s-%s\t%s\t%s\t%s\t10.128.%s.%s\t%s\t%s\n' "$d" "$i" "$h" "$d" "$type" "$d" "$i" "$hip:$hport" \
         "$DIR/nodes/h$d-$i" >> "$DIR/nodes.tsv"
@@ -243,5 +266,10 @@ case "$cmd" in
   down) down "$DIR" ;;
   nodes) cat "$DIR/nodes.tsv" 2>/dev/null || die "no testbed in $DIR" ;;
   rejoin) [ $# -eq 1 ] || die "usage: testbed.sh rejoin DIR NODE"; [ -f "$DIR/manifest" ] || die "no testbed in $DIR"; rejoin "$1" ;;
-  *) die "unknown command '$cmd' (up, down, nodes, rejoin)" ;;
+  move|rebind)
+    [ -f "$DIR/manifest" ] || die "no testbed in $DIR"
+    TAG=$(awk -F'\t' '$1 == "seed" {print $2}' "$DIR/nodes.tsv"); TAG=${TAG%-seed}
+    if [ "$cmd" = move ]; then [ $# -eq 2 ] || die "usage: testbed.sh move DIR NODE DOMAIN"; move "$1" "$2"
+    else [ $# -eq 1 ] || die "usage: testbed.sh rebind DIR DOMAIN"; rebind "$1"; fi ;;
+  *) die "unknown command '$cmd' (up, down, nodes, rejoin, move, rebind)" ;;
 esac

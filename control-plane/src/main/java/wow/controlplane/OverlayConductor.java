@@ -84,7 +84,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private final FibListener fibListener;
     private String fibReason = "start";
     private volatile NodeStatus status;
-    private final long[] localEndpoints;
+    private long[] localEndpoints;
     private volatile boolean leaveRequested;
     private volatile boolean left;
     private boolean started;
@@ -149,6 +149,24 @@ public final class OverlayConductor implements Agent, StatusSource
     public void useTcp(final TcpBridge bridge)
     {
         this.tcp = bridge;
+    }
+
+    /**
+     * This host's listen endpoints changed (another network, a new address): thread-safe, handed
+     * to the conductor thread.
+     */
+    public void localEndpointsChanged(final long[] endpoints)
+    {
+        final long[] copy = endpoints.clone();
+        commands.add(() ->
+        {
+            localEndpoints = copy;
+            overlay.localEndpointsChanged(copy, clock.time());
+            log.event("local_endpoints_changed", "endpoints=" + java.util.Arrays.stream(copy).mapToObj(Endpoints::toString)
+                .collect(java.util.stream.Collectors.joining(",")));
+            fibReason = "migration";
+        });
+        dataPlane.wakeConductor();
     }
 
     /** Lets traffic earn shortcut links under this policy (call before the conductor starts; none: no shortcuts). */
@@ -418,6 +436,12 @@ public final class OverlayConductor implements Agent, StatusSource
             }
             case ControlMessages.UP_RESOLVE:
                 resolve(buffer.getInt(datagram), now);
+                break;
+            case ControlMessages.UP_MOVED:
+                if (datagramLength == 4)
+                {
+                    overlay.peerMoved(buffer.getInt(datagram, java.nio.ByteOrder.BIG_ENDIAN), endpoint, now);
+                }
                 break;
             case ControlMessages.UP_TRAFFIC:
                 if (shortcuts != null && datagramLength == WireHeader.ADDRESS_LENGTH)
@@ -713,6 +737,13 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             fibReason = c.via() == null ? "link_direct" : "link_relayed";
             log.event(fibReason, "peer=" + Ring.shortHex(c.address()) + " " + path(c));
+        }
+
+        @Override
+        public void peerMoved(final OverlayNode.Connection c)
+        {
+            fibReason = "migration";
+            log.event("peer_moved", "peer=" + Ring.shortHex(c.address()) + " endpoint=" + Endpoints.toString(c.endpoint()));
         }
 
         @Override

@@ -9,6 +9,7 @@ package wow.dataplane;
  * Up, message type {@link #UP_RESOLVE}: 0: unused, 0 (8) | 8: queue (4) | 12: virtual IP to resolve (4, host order)
  * Up, message type {@link #UP_UNREACHABLE}: 0: sender's endpoint (8) | 8: queue (4) | 12: the ROUTED header (52)
  * Up, message type {@link #UP_TRAFFIC}: 0: unused, 0 (8) | 8: queue (4) | 12: destination ring address (20)
+ * Up, message type {@link #UP_MOVED}: 0: the new endpoint (8) | 8: queue (4) | 12: this host's link id (4)
  * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
  *   0: destination endpoint (8) | 8: the whole datagram to send
  * </pre>
@@ -28,6 +29,11 @@ public final class ControlMessages
     public static final int UP_UNREACHABLE = 5;
     /** One sample of {@link #TRAFFIC_SAMPLE} data packets this host routed (not sent directly) to a destination. */
     public static final int UP_TRAFFIC = 6;
+    /**
+     * DATA carrying a valid link id arrived from another endpoint than the link's: the peer's
+     * address or NAT mapping changed (it moved). The conductor decides whether to follow.
+     */
+    public static final int UP_MOVED = 7;
     /** Routed data packets per traffic sample. */
     public static final int TRAFFIC_SAMPLE = 64;
     /** A datagram the agent sends for the conductor. */

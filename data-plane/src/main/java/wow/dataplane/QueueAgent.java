@@ -109,6 +109,9 @@ public final class QueueAgent implements Agent
     private final int[] resolveIp = new int[RESOLVE_SLOTS];
     private final long[] resolveAt = new long[RESOLVE_SLOTS];
     private final int[] unreachableTag = new int[RESOLVE_SLOTS];
+    private final int[] movedTag = new int[RESOLVE_SLOTS];
+    private final long[] movedAt = new long[RESOLVE_SLOTS];
+    private static final long MOVED_INTERVAL_NS = 100_000_000L;
     private final long[] unreachableAt = new long[RESOLVE_SLOTS];
     private final UnsafeBuffer resolveRequest = new UnsafeBuffer(new byte[4]);
     private long appliedVersion = -1;
@@ -601,6 +604,7 @@ public final class QueueAgent implements Agent
         if (fib.linkEndpoint(link) != endpoint)
         {
             counters.drop(DropReason.ENDPOINT_MISMATCH);
+            moved(buffer, offset, link, endpoint);
             return;
         }
         if (deliver(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH, fib.linkVirtualIp(link)))
@@ -837,6 +841,23 @@ public final class QueueAgent implements Agent
         resolveAt[slot] = now;
         resolveRequest.putInt(0, destination);
         up(ControlMessages.UP_RESOLVE, resolveRequest, 0, 4, 0);
+    }
+
+    /**
+     * Reports a link's peer sending from a new endpoint (its address or NAT mapping changed), at
+     * most every 100 ms per link: the DATA header carried the link's id, which only the two ends know.
+     */
+    private void moved(final UnsafeBuffer buffer, final int offset, final int link, final long endpoint)
+    {
+        final int slot = link & (RESOLVE_SLOTS - 1);
+        final long now = System.nanoTime();
+        if (movedTag[slot] == link + 1 && now - movedAt[slot] < MOVED_INTERVAL_NS)
+        {
+            return;
+        }
+        movedTag[slot] = link + 1;
+        movedAt[slot] = now;
+        up(ControlMessages.UP_MOVED, buffer, offset + WireHeader.LINK_ID_OFFSET, 4, endpoint);
     }
 
     /** Reports an undeliverable routed packet's header to the conductor, at most once a second per destination. */

@@ -293,6 +293,20 @@ class QueueAgentTest
         assertEquals(1, counters.drops(DropReason.BAD_IPV4));
         assertEquals(1, counters.drops(DropReason.BAD_HEADER));
         assertEquals(1, counters.drops(DropReason.DATAGRAM_OVERSIZED));
+        // the wrong-endpoint DATA named the link's id: the conductor hears that the peer may have moved
+        final long[] movedFrom = new long[1];
+        final int[] movedLink = new int[1];
+        assertEquals(1, up.read((type, buffer, index, length) ->
+        {
+            assertEquals(ControlMessages.UP_MOVED, type);
+            movedFrom[0] = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
+            movedLink[0] = buffer.getInt(index + ControlMessages.UP_DATAGRAM_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+        }));
+        assertEquals(LOCAL_EP, movedFrom[0]);
+        assertEquals(LOCAL_LINK_ID, movedLink[0]);
+        udp.inject(LOCAL_EP, data(LOCAL_LINK_ID, Frames.ipv4(PEER_IP, LOCAL_IP, 100, 2)));
+        agent.doWork();
+        assertEquals(0, up.read((type, buffer, index, length) -> { }), "reported at most every 100 ms per link");
     }
 
     static byte[] routed(final byte[] destination, final int ttl, final int delivery, final int payloadType, final byte[] payload)

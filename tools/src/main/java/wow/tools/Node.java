@@ -57,6 +57,8 @@ public final class Node implements AutoCloseable
 
     /** Name of the status file {@code wow status} reads, rewritten every second. */
     public static final String STATUS_FILE = "status.json";
+    /** How often a node listening on any address checks the host's addresses. */
+    static final long ADDRESS_CHECK_MS = 500;
     /** The same status as aligned text. */
     public static final String STATUS_TEXT = "status.txt";
     private CountersFile counters;
@@ -136,17 +138,9 @@ public final class Node implements AutoCloseable
         final Agent conductor;
         if (config.overlay())
         {
-            final List<Long> local = new ArrayList<>();
-            if (config.listenAddress() != 0)
-            {
-                local.add(UdpSocket.endpoint(config.listenAddress(), first.port()));
-            }
-            if (config.tcpListen() != 0 && wow.dataplane.transport.Endpoints.plain(config.tcpListen()) >>> 16 != 0)
-            {
-                local.add(config.tcpListen());
-            }
+            final long[] local = localEndpoints(first.port());
             overlay = new OverlayConductor(config.virtualIp(), identity.address(), config.prefix(), config.seeds(),
-                local.stream().mapToLong(Long::longValue).toArray(), dataPlane.proxy(), counters.manager(),
+                local, dataPlane.proxy(), counters.manager(),
                 new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()), this::journal,
                 OverlayConfig.defaults().withKeepalive(config.keepaliveMs()));
             overlay.relayLimit(config.relayMbps() * 125_000L);
@@ -198,12 +192,73 @@ public final class Node implements AutoCloseable
             return t;
         });
         statusWriter.scheduleWithFixedDelay(() -> writeStatus(source), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        if (overlay != null && config.listenAddress() == 0)
+        {
+            // listening on every address: follow the host's addresses (it may move to another network)
+            final int port = first.port();
+            final long[][] last = {localEndpoints(port)};
+            statusWriter.scheduleWithFixedDelay(() ->
+            {
+                final long[] now = localEndpoints(port);
+                if (!java.util.Arrays.equals(now, last[0]))
+                {
+                    last[0] = now;
+                    overlay.localEndpointsChanged(now);
+                }
+            }, ADDRESS_CHECK_MS, ADDRESS_CHECK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         if (config.metricsHost() != null)
         {
             metrics = new MetricsServer(config.metricsHost(), config.metricsPort(), counters.manager(), source);
             log.event("metrics_serving", "url=http://" + config.metricsHost() + ":" + metrics.port() + "/metrics");
         }
         log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
+    }
+
+    /**
+     * @return the endpoints this node advertises: its listen address, or (listening on any) every
+     * IPv4 address of the host's interfaces that are up, but loopback and its own TAP; and its TCP
+     * listen endpoint.
+     */
+    private long[] localEndpoints(final int port)
+    {
+        final List<Long> local = new ArrayList<>();
+        if (config.listenAddress() != 0)
+        {
+            local.add(UdpSocket.endpoint(config.listenAddress(), port));
+        }
+        else
+        {
+            try
+            {
+                for (final java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()))
+                {
+                    if (!nif.isUp() || nif.isLoopback() || nif.getName().equals(config.tapName()))
+                    {
+                        continue;
+                    }
+                    for (final java.net.InetAddress a : java.util.Collections.list(nif.getInetAddresses()))
+                    {
+                        if (a instanceof Inet4Address && local.size() < 4)
+                        {
+                            final byte[] b = a.getAddress();
+                            local.add(UdpSocket.endpoint(((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) |
+                                (b[3] & 0xFF), port));
+                        }
+                    }
+                }
+            }
+            catch (final java.net.SocketException ex)
+            {
+                log.event("interfaces_unreadable", "error=\"" + ex.getMessage() + "\"");
+            }
+            java.util.Collections.sort(local);
+        }
+        if (config.tcpListen() != 0 && wow.dataplane.transport.Endpoints.plain(config.tcpListen()) >>> 16 != 0)
+        {
+            local.add(config.tcpListen());
+        }
+        return local.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** Writes the conductor's latest status to {@code STATE_DIR/status.json}, atomically (the wow-status thread). */

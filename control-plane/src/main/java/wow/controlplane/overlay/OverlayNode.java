@@ -101,6 +101,11 @@ public final class OverlayNode
         {
         }
 
+        /** A peer's datagrams come from a new endpoint now, and the link followed it. */
+        default void peerMoved(Connection connection)
+        {
+        }
+
         /** A data packet this node sent could not reach {@code address}: no such node (any more). */
         default void unreachable(byte[] address)
         {
@@ -629,6 +634,57 @@ public final class OverlayNode
             }
         }
         return any;
+    }
+
+    // ------------------------------------------------------------------ migration
+
+    /**
+     * The data plane saw DATA carrying this node's id for a link arrive from another endpoint:
+     * the peer moved (new address, or its NAT rebound the mapping). The link follows it at once,
+     * without waiting for a keepalive, and a keepalive confirms the new path.
+     */
+    public void peerMoved(final int localId, final long endpoint, final long nowMs)
+    {
+        final Connection c = connectionByLocalId(localId);
+        if (c == null || c.via != null || c.endpoint == endpoint || endpoint == 0 ||
+            (Endpoints.isTcp(endpoint) && !Endpoints.isTcp(c.endpoint)))
+        {
+            return;
+        }
+        c.endpoint = endpoint;
+        c.lastHeardMs = nowMs;
+        c.lastSentMs = nowMs;
+        c.pingSentMs = nowMs;
+        send(c, Messages.ping(Messages.PING, c.types, address, endpoint));
+        events.peerMoved(c);
+        transport.connectionsChanged();
+    }
+
+    /**
+     * This host's own addresses changed (it moved to another network, or got a new address): the
+     * endpoints learned through the old NAT are forgotten, every link is pinged at once from the
+     * new address (so peers follow it) and the ring is asked for this node's neighbours again.
+     */
+    public void localEndpointsChanged(final long[] endpoints, final long nowMs)
+    {
+        if (Arrays.equals(endpoints, localEndpoints))
+        {
+            return;
+        }
+        localEndpoints = endpoints.clone();
+        echoes.clear();
+        learnedEndpoints.clear();
+        for (final Connection c : connections.values())
+        {
+            c.lastSentMs = nowMs;
+            c.pingSentMs = nowMs;
+            send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
+            if (c.via != null)
+            {
+                c.nextDirectTryMs = nowMs; // the new network may allow what the old did not
+            }
+        }
+        nextSelfCheckMs = nowMs;
     }
 
     // ------------------------------------------------------------------ shortcuts

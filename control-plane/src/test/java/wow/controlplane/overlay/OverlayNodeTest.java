@@ -178,6 +178,29 @@ class OverlayNodeTest
     }
 
     @Test
+    void aPeerSeenSendingFromANewEndpointIsFollowedAtOnceAndOwnMovesPingEveryone()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        link(node, 0x20, 20);
+        link(node, 0x30, 30);
+        final OverlayNode.Connection c = connection(node, 0x20);
+        node.peerMoved(12345, 77, 0);
+        assertEquals(20, c.endpoint(), "an unknown link id moves nothing");
+        node.peerMoved(c.localId(), 77, 100);
+        assertEquals(77, c.endpoint());
+        assertEquals(1, sent(r, Messages.PING, 77).size(), "a keepalive confirms the new path");
+
+        r.direct.clear();
+        r.messages.clear();
+        r.relayLinks.clear();
+        node.localEndpointsChanged(new long[] {2}, 200);
+        assertEquals(1, sent(r, Messages.PING, 77).size(), "this node moved: every peer is pinged from the new address");
+        assertEquals(1, sent(r, Messages.PING, 30).size());
+        assertTrue(node.learnedEndpoints().isEmpty(), "what the old NAT showed is forgotten");
+    }
+
+    @Test
     void anEndpointIsAdvertisedOnlyOnceTwoPeersSawIt()
     {
         final Recorder r = new Recorder();

@@ -77,6 +77,13 @@ public final class OverlayConductor implements Agent, StatusSource
     private final Map<Long, Long> bridgeByRemote = new HashMap<>();
     private final Map<Long, Long> remoteByBridge = new HashMap<>();
     private TcpBridge tcp;
+    private wow.controlplane.identity.Identity identity;
+    private volatile String fatal;
+    private boolean leased;
+    private long nextLeaseMs;
+    private int leaseToken;
+    /** The lease on this node's virtual IP: its TTL, renewed every third of it. */
+    static final int LEASE_TTL_S = 120;
     private ShortcutPolicy shortcuts;
     private final Map<Integer, Long> shortcutTx = new HashMap<>();
     private long relayBytesPerSecond = 625_000_000L;
@@ -169,6 +176,44 @@ public final class OverlayConductor implements Agent, StatusSource
         dataPlane.wakeConductor();
     }
 
+    /**
+     * Leases this node's virtual IP in the DHT under this identity (call before the conductor
+     * starts): claimed once the node joined, renewed, released on leave; if another live node
+     * owns it the node must stop ({@link #fatal}).
+     */
+    public void leaseVirtualIp(final wow.controlplane.identity.Identity owner)
+    {
+        this.identity = owner;
+    }
+
+    /** @return why the node cannot go on (its virtual IP belongs to another node), or null; any thread. */
+    public String fatal()
+    {
+        return fatal;
+    }
+
+    private byte[] leaseKey()
+    {
+        return OverlayNode.key("lease:" + Ipv4.toString(localIp));
+    }
+
+    private void leaseStep(final long now)
+    {
+        if (identity == null || localIp == 0 || fatal != null || now < nextLeaseMs || !overlay.isJoined())
+        {
+            return;
+        }
+        nextLeaseMs = now + (leased ? LEASE_TTL_S * 1000L / 3 : 3_000);
+        leaseToken = sendLease(leased ? Messages.LEASE_RENEW : Messages.LEASE_CLAIM, now);
+    }
+
+    private int sendLease(final int op, final long now)
+    {
+        final byte[] key = leaseKey();
+        return overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
+            identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)), now);
+    }
+
     /** Lets traffic earn shortcut links under this policy (call before the conductor starts; none: no shortcuts). */
     public void useShortcuts(final ShortcutPolicy policy)
     {
@@ -251,6 +296,10 @@ public final class OverlayConductor implements Agent, StatusSource
         }
         if (leaveRequested)
         {
+            if (leased)
+            {
+                sendLease(Messages.LEASE_RELEASE, now); // the address is free at once, not after the TTL
+            }
             overlay.leave();
             left = true;
             log.event("overlay_left", "connections_closed=true");
@@ -267,6 +316,7 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             nextTickMs = now + TICK_MS;
             overlay.tick(now);
+            leaseStep(now);
             if (shortcuts != null)
             {
                 maintainShortcuts(now);
@@ -737,6 +787,29 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             fibReason = c.via() == null ? "link_direct" : "link_relayed";
             log.event(fibReason, "peer=" + Ring.shortHex(c.address()) + " " + path(c));
+        }
+
+        @Override
+        public void leaseReplied(final int token, final byte[] key, final int result, final byte[] value)
+        {
+            if (token != leaseToken || identity == null)
+            {
+                return;
+            }
+            if (result == Messages.LEASE_GRANTED)
+            {
+                if (!leased)
+                {
+                    log.event("ip_leased", "ip=" + Ipv4.toString(localIp) + " ttl_s=" + LEASE_TTL_S);
+                }
+                leased = true;
+            }
+            else if (result == Messages.LEASE_TAKEN && !java.util.Arrays.equals(value, localAddress))
+            {
+                fatal = "virtual IP " + Ipv4.toString(localIp) + " is leased to another live node (ring address " +
+                    Ring.shortHex(value) + "): pick another --ip";
+                log.event("ip_taken", "ip=" + Ipv4.toString(localIp) + " owner=" + Ring.shortHex(value));
+            }
         }
 
         @Override

@@ -144,6 +144,7 @@ public final class Node implements AutoCloseable
                 new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()), this::journal,
                 OverlayConfig.defaults().withKeepalive(config.keepaliveMs()));
             overlay.relayLimit(config.relayMbps() * 125_000L);
+            overlay.leaseVirtualIp(identity);
             if (config.shortcutPps() > 0)
             {
                 overlay.useShortcuts(new wow.controlplane.ShortcutPolicy(config.shortcutPps(), NodeConfig.MAX_SHORTCUTS,
@@ -356,6 +357,12 @@ public final class Node implements AutoCloseable
     public OverlayConductor overlay()
     {
         return overlay;
+    }
+
+    /** @return why the node must stop (its virtual IP is another node's), or null; any thread. */
+    public String fatal()
+    {
+        return overlay == null ? null : overlay.fatal();
     }
 
     /** @return the UDP port the node listens on. */

@@ -173,7 +173,16 @@ final class NodeCommand
         }, "wow-shutdown"));
         try
         {
-            stopped.await();
+            while (!stopped.await(200, java.util.concurrent.TimeUnit.MILLISECONDS))
+            {
+                final String fatal = node.fatal();
+                if (fatal != null)
+                {
+                    System.err.println("wow: " + fatal);
+                    node.close();
+                    return 1;
+                }
+            }
         }
         catch (final InterruptedException ex)
         {

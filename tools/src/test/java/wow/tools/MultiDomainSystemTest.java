@@ -220,6 +220,46 @@ class MultiDomainSystemTest
             "the FIB sends " + vip + " over the shortcut:\n" + fib);
     }
 
+    @Test
+    @Order(5)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSecondNodeWithATakenVirtualIpRefusesToRun() throws Exception
+    {
+        final Testbed.Member owner = host("h2-1");
+        final Testbed.Member seed = testbed.nodes().stream().filter(Testbed.Member::isSeed).findFirst().orElseThrow();
+        final Path state = Files.createTempDirectory(dir, "duplicate");
+        final Netns.Result r = Netns.exec("timeout", "40", "ip", "netns", "exec", seed.namespace(), "env",
+            "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(), "node", "--listen", "198.51.100.1:0",
+            "--ip", owner.virtualIp() + "/16", "--seed", seed.listen(), "--tap", "wowdup", "--state-dir", state.toString());
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().lines().anyMatch(l -> l.equals("wow: virtual IP " + owner.virtualIp() +
+            " is leased to another live node (ring address " + ((String)Testbed.status(owner).get("address")).substring(0, 8) +
+            "): pick another --ip")), r.output());
+        assertTrue(Netns.run("ip", "netns", "exec", seed.namespace(), "ip", "link").lines().noneMatch(l -> l.contains("wowdup")),
+            "its TAP is gone");
+    }
+
+    /**
+     * Direct is possible on one LAN,    /**
+     * Direct is possible on one LAN,    @Test
+    @Order(5)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSecondNodeWithATakenVirtualIpRefusesToRun() throws Exception
+    {
+        final Testbed.Member owner = host("h2-1");
+        final Testbed.Member seed = testbed.nodes().stream().filter(Testbed.Member::isSeed).findFirst().orElseThrow();
+        final Path state = Files.createTempDirectory(dir, "duplicate");
+        final Netns.Result r = Netns.exec("timeout", "40", "ip", "netns", "exec", seed.namespace(), "env",
+            "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(), "node", "--listen", "198.51.100.1:0",
+            "--ip", owner.virtualIp() + "/16", "--seed", seed.listen(), "--tap", "wowdup", "--state-dir", state.toString());
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().lines().anyMatch(l -> l.equals("wow: virtual IP " + owner.virtualIp() +
+            " is leased to another live node (ring address " + ((String)Testbed.status(owner).get("address")).substring(0, 8) +
+            "): pick another --ip")), r.output());
+        assertTrue(Netns.run("ip", "netns", "exec", seed.namespace(), "ip", "link").lines().noneMatch(l -> l.contains("wowdup")),
+            "its TAP is gone");
+    }
+
     /**
      * Direct is possible on one LAN,    /**
      * Direct is possible on one LAN, and between different domains unless one side's UDP is

@@ -28,6 +28,10 @@ import java.util.List;
  * RELAY_GRANT / RELAY_OPEN:  relay's link id i32 | peer (the other end of the relayed pair)
  * RELAY_DENY / RELAY_END:    address 20 (the other end)
  * UNREACHABLE (routed exact): address 20 (a destination a data packet from the receiver could not reach)
+ * LEASE (routed closest; direct to a replica): op u8 | replica u8 | token i32 | key 20 | ttl s i32 | serial i64 |
+ *                            value 20 | public key length u8 | public key | signature length u8 | signature
+ *                            (the owner's signature of {@link #leaseSigned})
+ * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken)
  * peer:                      address 20 | virtual ip i32 | endpoints
  * endpoints:                 count u8 | endpoint i64...   (at most 8)
  * </pre>
@@ -55,6 +59,79 @@ public final class Messages
     public static final int RELAY_DENY = 20;
     public static final int RELAY_END = 21;
     public static final int UNREACHABLE = 22;
+    public static final int LEASE = 23;
+    public static final int LEASE_REPLY = 24;
+
+    /** Lease operations. */
+    public static final int LEASE_CLAIM = 1;
+    public static final int LEASE_RENEW = 2;
+    public static final int LEASE_RELEASE = 3;
+    /** Lease results. */
+    public static final int LEASE_GRANTED = 0;
+    public static final int LEASE_TAKEN = 1;
+    public static final int LEASE_REFUSED = 2;
+    private static final byte[] LEASE_DOMAIN = "wow-lease-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** One lease operation, signed by the lease's owner. */
+    public record LeaseOp(int op, boolean replica, int token, byte[] key, int ttlSeconds, long serial, byte[] value,
+        byte[] publicKey, byte[] signature)
+    {
+    }
+
+    /** @return the bytes an owner signs for a lease operation (everything but token and replica flag). */
+    public static byte[] leaseSigned(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] value)
+    {
+        return done(ByteBuffer.allocate(LEASE_DOMAIN.length + 1 + 20 + 4 + 8 + 20).put(LEASE_DOMAIN).put((byte)op).put(key)
+            .putInt(ttlSeconds).putLong(serial).put(value));
+    }
+
+    public static byte[] lease(final LeaseOp l)
+    {
+        final ByteBuffer b = header(4 + 2 + 4 + 20 + 4 + 8 + 20 + 1 + l.publicKey().length + 1 + l.signature().length, LEASE, 0)
+            .put((byte)l.op()).put((byte)(l.replica() ? 1 : 0)).putInt(l.token()).put(l.key()).putInt(l.ttlSeconds())
+            .putLong(l.serial()).put(l.value()).put((byte)l.publicKey().length).put(l.publicKey()).put((byte)l.signature().length)
+            .put(l.signature());
+        return done(b);
+    }
+
+    public static byte[] leaseReply(final int token, final byte[] key, final int result, final byte[] value)
+    {
+        return done(header(4 + 4 + 20 + 1 + 20, LEASE_REPLY, 0).putInt(token).put(key).put((byte)result).put(value));
+    }
+
+    /** @return the lease operation in a LEASE message, or null if it is malformed. */
+    public static LeaseOp decodeLease(final byte[] bytes, final int offset, final int length)
+    {
+        if (type(bytes, offset, length) != LEASE)
+        {
+            return null;
+        }
+        try
+        {
+            final ByteBuffer b = ByteBuffer.wrap(bytes, offset + 4, length - 4).slice();
+            final int op = b.get() & 0xFF;
+            final int replica = b.get() & 0xFF;
+            final int token = b.getInt();
+            final byte[] key = bytes20(b);
+            final int ttl = b.getInt();
+            final long serial = b.getLong();
+            final byte[] value = bytes20(b);
+            final byte[] publicKey = new byte[b.get() & 0xFF];
+            b.get(publicKey);
+            final byte[] signature = new byte[b.get() & 0xFF];
+            b.get(signature);
+            if (op < LEASE_CLAIM || op > LEASE_RELEASE || replica > 1 || ttl <= 0 || publicKey.length == 0 || signature.length == 0 ||
+                b.hasRemaining())
+            {
+                return null;
+            }
+            return new LeaseOp(op, replica == 1, token, key, ttl, serial, value, publicKey, signature);
+        }
+        catch (final BufferUnderflowException ex)
+        {
+            return null;
+        }
+    }
 
     /** Longest message a FORWARD carries. */
     public static final int MAX_FORWARDED = 1400;
@@ -278,6 +355,21 @@ public final class Messages
                     final byte[] address = bytes20(b);
                     return new Message(type, connectionTypes, 0, 0, address, b.getLong(), null, 0, null, null, null, 0, 0, false,
                         null);
+                }
+                case LEASE:
+                {
+                    final LeaseOp l = decodeLease(bytes, offset, length);
+                    return l == null ? null :
+                        new Message(type, 0, 0, 0, null, 0, null, l.token(), null, null, l.key(), l.ttlSeconds(), 0, false, null);
+                }
+                case LEASE_REPLY:
+                {
+                    final int token = b.getInt();
+                    final byte[] key = bytes20(b);
+                    final int result = b.get() & 0xFF;
+                    final byte[] value = bytes20(b);
+                    return result > LEASE_REFUSED ? null :
+                        new Message(type, result, 0, 0, null, 0, null, token, null, null, key, 0, 0, false, value);
                 }
                 case CLOSE:
                 case RELAY_DENY:

@@ -101,6 +101,11 @@ public final class OverlayNode
         {
         }
 
+        /** The primary holder of a lease answered this node's operation. */
+        default void leaseReplied(int token, byte[] key, int result, byte[] value)
+        {
+        }
+
         /** A peer's datagrams come from a new endpoint now, and the link followed it. */
         default void peerMoved(Connection connection)
         {
@@ -310,6 +315,7 @@ public final class OverlayNode
     private final TreeMap<BigInteger, Connection> connections = new TreeMap<>();
     private final List<Pending> pending = new ArrayList<>();
     private final Map<BigInteger, Stored> store = new HashMap<>();
+    private final Leases leases = new Leases();
     private final Map<BigInteger, byte[]> ownRecords = new HashMap<>();
     private final Map<BigInteger, Integer> ownRecordTtl = new HashMap<>();
     private final java.util.Set<Integer> localIds = new java.util.HashSet<>();
@@ -408,6 +414,12 @@ public final class OverlayNode
     }
 
     /** @return messages dropped because they were malformed, hostile or unexpected. */
+    /** @return true once the node found its place on the ring (the node nearest its address answered). */
+    public boolean isJoined()
+    {
+        return joined && !left && !side(true).isEmpty();
+    }
+
     public boolean udpBlocked()
     {
         return udpBlocked;
@@ -634,6 +646,52 @@ public final class OverlayNode
             }
         }
         return any;
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    /**
+     * Sends a signed lease operation to the node closest to its key (the primary holder), which
+     * decides it atomically, copies it to its replica neighbours and answers with
+     * {@link Events#leaseReplied}.
+     *
+     * @return the token of the answer.
+     */
+    public int lease(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] publicKey,
+        final byte[] signature, final long nowMs)
+    {
+        final int token = nextToken++;
+        route(key, CLOSEST, Messages.lease(new Messages.LeaseOp(op, false, token, key, ttlSeconds, serial, address, publicKey,
+            signature)), nowMs);
+        return token;
+    }
+
+    /** @return the live lease this node holds for a key, or null (tests, status). */
+    public Leases.Lease heldLease(final byte[] key, final long nowMs)
+    {
+        return leases.get(key, nowMs);
+    }
+
+    /** As the primary holder: decide, copy to the replicas, answer the owner. */
+    private void onLease(final Messages.LeaseOp op, final long nowMs)
+    {
+        if (op.replica())
+        {
+            malformed++;
+            return;
+        }
+        final int result = leases.apply(op, nowMs);
+        if (result == Messages.LEASE_GRANTED)
+        {
+            final byte[] copy = Messages.lease(new Messages.LeaseOp(op.op(), true, 0, op.key(), op.ttlSeconds(), op.serial(), op.value(),
+                op.publicKey(), op.signature()));
+            for (final Connection c : replicaNeighbours(Ring.value(op.key())))
+            {
+                send(c, copy);
+            }
+        }
+        final Leases.Lease now = leases.get(op.key(), nowMs);
+        route(op.value(), EXACT, Messages.leaseReply(op.token(), op.key(), result, now == null ? op.value() : now.value()), nowMs);
     }
 
     // ------------------------------------------------------------------ migration
@@ -1200,6 +1258,16 @@ public final class OverlayNode
                     onDhtPut(m, false, nowMs);
                 }
                 break;
+            case Messages.LEASE:
+            {
+                // a replica's copy from the primary: applied under the same rules, never answered
+                final Messages.LeaseOp op = Messages.decodeLease(bytes, offset, length);
+                if (heard(from, nowMs) != null && op.replica())
+                {
+                    leases.apply(op, nowMs);
+                }
+                break;
+            }
             default:
                 malformed++;
         }
@@ -1246,6 +1314,12 @@ public final class OverlayNode
                 break;
             case Messages.UNREACHABLE:
                 events.unreachable(m.address());
+                break;
+            case Messages.LEASE:
+                onLease(Messages.decodeLease(bytes, offset, length), nowMs);
+                break;
+            case Messages.LEASE_REPLY:
+                events.leaseReplied(m.token(), m.key(), m.connectionTypes(), m.value());
                 break;
             case Messages.FORWARD:
                 onForward(m, nowMs);

@@ -25,6 +25,9 @@ class DhtTest
     final ArrayDeque<Runnable> wire = new ArrayDeque<>();
     final Map<Integer, byte[]> answers = new HashMap<>();
     final Map<Integer, Boolean> found = new HashMap<>();
+    final Map<Integer, Integer> leaseResults = new HashMap<>();
+    double loss;
+    final Random lossRandom = new Random(99);
     long now;
 
     OverlayNode node(final long endpoint, final Random random)
@@ -66,6 +69,13 @@ class DhtTest
             public void dhtReplied(final int token, final boolean ok, final byte[] value)
             {
                 found.put(token, ok);
+                answers.put(token, value);
+            }
+
+            @Override
+            public void leaseReplied(final int token, final byte[] key, final int result, final byte[] value)
+            {
+                leaseResults.put(token, result);
                 answers.put(token, value);
             }
         };
@@ -114,9 +124,143 @@ class DhtTest
             }
             while (!wire.isEmpty())
             {
-                wire.poll().run();
+                final Runnable r = wire.poll();
+                if (loss == 0 || lossRandom.nextDouble() >= loss)
+                {
+                    r.run();
+                }
             }
         }
+    }
+
+    List<OverlayNode> ring(final int size, final Random random)
+    {
+        final List<OverlayNode> nodes = new ArrayList<>();
+        final OverlayNode first = node(1, random);
+        first.join(new long[0], now);
+        nodes.add(first);
+        for (int i = 2; i <= size; i++)
+        {
+            final OverlayNode n = node(i, random);
+            n.join(new long[] {1}, now);
+            nodes.add(n);
+            run(nodes, 500);
+        }
+        run(nodes, 10_000);
+        return nodes;
+    }
+
+    static java.security.KeyPair keys()
+    {
+        try
+        {
+            return java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        }
+        catch (final java.security.GeneralSecurityException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    static byte[] sign(final java.security.KeyPair keys, final byte[] data)
+    {
+        try
+        {
+            final java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+            s.initSign(keys.getPrivate());
+            s.update(data);
+            return s.sign();
+        }
+        catch (final java.security.GeneralSecurityException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    int lease(final OverlayNode node, final java.security.KeyPair keys, final int op, final byte[] key, final int ttl, final long serial)
+    {
+        return node.lease(op, key, ttl, serial, keys.getPublic().getEncoded(),
+            sign(keys, Messages.leaseSigned(op, key, ttl, serial, node.address())), now);
+    }
+
+    @Test
+    void racingClaimsEndWithExactlyOneOwnerAlsoWithLossAndOnlyTheOwnerCanRelease()
+    {
+        final List<OverlayNode> nodes = ring(12, new Random(23));
+        final java.security.KeyPair[] keys = new java.security.KeyPair[5];
+        for (int i = 0; i < keys.length; i++)
+        {
+            keys[i] = keys();
+        }
+        for (int round = 0; round < 12; round++)
+        {
+            loss = round < 6 ? 0 : 0.1;
+            final byte[] key = OverlayNode.key("lease:ip:10.128.0." + round);
+            final Map<Integer, Integer> answer = new HashMap<>(); // claimant -> result
+            for (int attempt = 0; attempt < 20 && answer.size() < keys.length; attempt++)
+            {
+                final Map<Integer, Integer> tokens = new HashMap<>();
+                for (int c = 0; c < keys.length; c++)
+                {
+                    if (!answer.containsKey(c))
+                    {
+                        // all at once; a claimant without an answer asks again (same serial)
+                        tokens.put(lease(nodes.get(c), keys[c], Messages.LEASE_CLAIM, key, 60, 1), c);
+                    }
+                }
+                run(nodes, 500);
+                tokens.forEach((token, c) ->
+                {
+                    if (leaseResults.containsKey(token))
+                    {
+                        answer.put(c, leaseResults.get(token));
+                    }
+                });
+            }
+            assertEquals(keys.length, answer.size(), "every claimant got an answer (round " + round + ")");
+            assertEquals(1, answer.values().stream().filter(r -> r == Messages.LEASE_GRANTED).count(),
+                "exactly one owner, round " + round + ": " + answer);
+            assertEquals(keys.length - 1, answer.values().stream().filter(r -> r == Messages.LEASE_TAKEN).count());
+        }
+        loss = 0;
+
+        final byte[] key = OverlayNode.key("lease:ip:10.128.1.1");
+        final int a = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(a));
+        final int forged = lease(nodes.get(1), keys[1], Messages.LEASE_RELEASE, key, 60, 2);
+        final int badSignature = nodes.get(1).lease(Messages.LEASE_RELEASE, key, 60, 3, keys[0].getPublic().getEncoded(),
+            sign(keys[1], Messages.leaseSigned(Messages.LEASE_RELEASE, key, 60, 3, nodes.get(1).address())), now);
+        final int forgedRenew = lease(nodes.get(1), keys[1], Messages.LEASE_RENEW, key, 600, 4);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_TAKEN, leaseResults.get(forged), "a release by someone else is refused");
+        assertEquals(Messages.LEASE_REFUSED, leaseResults.get(badSignature), "the owner's key with another's signature");
+        assertEquals(Messages.LEASE_TAKEN, leaseResults.get(forgedRenew));
+        final int renewed = lease(nodes.get(0), keys[0], Messages.LEASE_RENEW, key, 60, 5);
+        final int released = lease(nodes.get(0), keys[0], Messages.LEASE_RELEASE, key, 60, 6);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(renewed));
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(released));
+        final int replayed = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1); // the first claim again
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(replayed), "released: free to take");
+        final int next = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_TAKEN, leaseResults.get(next));
+
+        // the owner crashes (stops renewing): the lease expires on every replica and is free again
+        run(nodes, 61_000);
+        final int after = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 2);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(after), "free after the owner's lease ran out");
+        final List<OverlayNode> byDistance = new ArrayList<>(nodes);
+        byDistance.sort(Comparator.comparing(n -> Ring.distance(n.value(), Ring.value(key))));
+        int holders = 0;
+        for (final OverlayNode n : byDistance.subList(0, 3))
+        {
+            holders += n.heldLease(key, now) != null ? 1 : 0;
+        }
+        assertEquals(3, holders, "held by the primary and its replicas");
     }
 
     @Test

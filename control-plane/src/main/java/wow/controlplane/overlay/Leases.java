@@ -1,0 +1,117 @@
+package wow.controlplane.overlay;
+
+import wow.controlplane.identity.Identity;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The leases a DHT node holds: atomic create-if-absent records owned by a public key. A claim
+ * creates a lease only if none is alive (or the claimant already owns it); only the owner's
+ * signature renews or releases it, and an operation older than the last one applied (by its
+ * serial) is refused, so a replayed release cannot undo a later claim. Every operation's
+ * signature is verified (Ed25519 over {@link Messages#leaseSigned}). Bounded:
+ * {@link #MAX_LEASES}. Owned by the overlay node's thread.
+ */
+public final class Leases
+{
+    public static final int MAX_LEASES = 10_000;
+
+    /** A live lease and the last signed operation that set it (handed on to replicas). */
+    public record Lease(byte[] publicKey, byte[] value, long expiresMs, long serial, Messages.LeaseOp lastOp)
+    {
+    }
+
+    private final Map<BigInteger, Lease> store = new HashMap<>();
+    private long refused;
+
+    /**
+     * Applies an operation.
+     *
+     * @return {@link Messages#LEASE_GRANTED}, {@link Messages#LEASE_TAKEN} (another key owns a
+     *         live lease) or {@link Messages#LEASE_REFUSED} (bad signature, stale serial, full).
+     */
+    public int apply(final Messages.LeaseOp op, final long nowMs)
+    {
+        if (!verify(op))
+        {
+            refused++;
+            return Messages.LEASE_REFUSED;
+        }
+        final BigInteger key = Ring.value(op.key());
+        Lease lease = store.get(key);
+        if (lease != null && lease.expiresMs() <= nowMs)
+        {
+            store.remove(key);
+            lease = null;
+        }
+        final boolean mine = lease != null && Arrays.equals(lease.publicKey(), op.publicKey());
+        if (lease != null && !mine)
+        {
+            return Messages.LEASE_TAKEN;
+        }
+        if (mine && op.serial() < lease.serial())
+        {
+            refused++;
+            return Messages.LEASE_REFUSED; // an old operation replayed
+        }
+        if (op.op() == Messages.LEASE_RELEASE)
+        {
+            store.remove(key);
+            return Messages.LEASE_GRANTED;
+        }
+        if (lease == null && store.size() >= MAX_LEASES)
+        {
+            refused++;
+            return Messages.LEASE_REFUSED;
+        }
+        store.put(key, new Lease(op.publicKey().clone(), op.value().clone(), nowMs + op.ttlSeconds() * 1000L, op.serial(), op));
+        return Messages.LEASE_GRANTED;
+    }
+
+    /** @return the live lease of a key, or null. */
+    public Lease get(final byte[] key, final long nowMs)
+    {
+        final Lease lease = store.get(Ring.value(key));
+        return lease == null || lease.expiresMs() <= nowMs ? null : lease;
+    }
+
+    /**
+     * @return the live leases, dropping expired ones. (Leases are not re-replicated by holders: a
+     * replica's copy would live on past its owner's crash; the owner's renewals reach the replicas
+     * of the moment through the primary.)
+     */
+    public List<Lease> live(final long nowMs)
+    {
+        store.values().removeIf(l -> l.expiresMs() <= nowMs);
+        return new ArrayList<>(store.values());
+    }
+
+    /** @return operations refused for a bad signature, a stale serial or a full store. */
+    public long refused()
+    {
+        return refused;
+    }
+
+    private static boolean verify(final Messages.LeaseOp op)
+    {
+        final PublicKey key;
+        try
+        {
+            key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(op.publicKey()));
+        }
+        catch (final GeneralSecurityException | IllegalArgumentException ex)
+        {
+            return false;
+        }
+        return Identity.verify(Messages.leaseSigned(op.op(), op.key(), op.ttlSeconds(), op.serial(), op.value()), op.signature(), key);
+    }
+}

@@ -15,6 +15,7 @@ import wow.dataplane.port.TapPort;
 import wow.dataplane.port.UdpPort;
 import wow.dataplane.protocol.Arp;
 import wow.dataplane.protocol.Checksum;
+import wow.dataplane.protocol.Dhcp;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.VirtioNetHeader;
@@ -86,6 +87,9 @@ public final class QueueAgent implements Agent
     private long relayTokens = Long.MAX_VALUE / 4; // a full bucket at start (clamped at first use)
     private int relayedInBatch;
     private int routedSinceSample;
+    private int dhcpInBatch;
+    /** Lease time a DHCP client is given; the node answers renewals for as long as it lives. */
+    static final int DHCP_LEASE_SECONDS = 3_600;
     private Fib appliedFib;
     private long egressPausedUntilNs;
     /** How long egress pauses when a route becomes direct: longer than the old path's extra delay. */
@@ -261,7 +265,8 @@ public final class QueueAgent implements Agent
         if (tapOut.count() > 0)
         {
             writeTap(tapOut);
-            counters.arpReplies.getAndAddRelease(tapOut.count());
+            counters.arpReplies.getAndAddRelease(tapOut.count() - dhcpInBatch);
+            dhcpInBatch = 0;
         }
         flushEgress();
         tally.flush(fib, counters);
@@ -333,6 +338,31 @@ public final class QueueAgent implements Agent
         tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + Arp.LENGTH, 0);
     }
 
+    /** Answers the TAP host's DHCP request in place with this node's leased virtual IP. */
+    private void onTapDhcp(final UnsafeBuffer buffer, final int frame, final int length)
+    {
+        if (!fib.hasLocalIp() || length < Ethernet.HEADER_LENGTH + 20)
+        {
+            counters.drop(DropReason.DHCP_IGNORED);
+            return;
+        }
+        final int subnet = fib.localIp() & (int)(0xFFFF_FFFFL << (32 - fib.prefix()));
+        final int reply = Dhcp.reply(buffer, frame, length, tapMac, fib.localIp(), fib.prefix(), subnet + 1, innerMtu,
+            DHCP_LEASE_SECONDS);
+        if (reply < 0)
+        {
+            counters.drop(DropReason.DHCP_IGNORED);
+            return;
+        }
+        if (vnet != 0)
+        {
+            VirtioNetHeader.writePlain(buffer, frame - vnet);
+        }
+        tapOut.add(buffer, frame - vnet, vnet + reply, 0);
+        counters.dhcpReplies.incrementRelease();
+        dhcpInBatch++;
+    }
+
     private void onTapIpv4(final UnsafeBuffer buffer, final int ip, final int available)
     {
         final int length = Ipv4.validLength(buffer, ip, available);
@@ -344,6 +374,11 @@ public final class QueueAgent implements Agent
         if (length > innerMtu)
         {
             counters.drop(DropReason.OVERSIZED);
+            return;
+        }
+        if (Dhcp.isRequest(buffer, ip, length))
+        {
+            onTapDhcp(buffer, ip - Ethernet.HEADER_LENGTH, length + Ethernet.HEADER_LENGTH);
             return;
         }
         holdingBuffer = buffer;

@@ -378,6 +378,85 @@ class QueueAgentTest
         assertEquals(0x30, d.getByte(WireHeader.DESTINATION_OFFSET));
     }
 
+    /** A DHCP request frame as a host's client sends it: broadcast, UDP 68 -> 67, BOOTP with options. */
+    static byte[] dhcpRequest(final byte[] mac, final int type, final int requested)
+    {
+        final ByteBuffer b = ByteBuffer.allocate(14 + 20 + 8 + 240 + 3 + 6 + 1);
+        b.put(new byte[] {-1, -1, -1, -1, -1, -1}).put(mac).putShort((short)0x0800);
+        final int bootpLength = 240 + 3 + (requested != 0 ? 6 : 0) + 1;
+        b.put((byte)0x45).put((byte)0).putShort((short)(28 + bootpLength)).putInt(0).put((byte)64).put((byte)17).putShort((short)0)
+            .putInt(0).putInt(-1);
+        b.putShort((short)68).putShort((short)67).putShort((short)(8 + bootpLength)).putShort((short)0);
+        final int bootp = b.position();
+        b.put((byte)1).put((byte)1).put((byte)6).put((byte)0).putInt(0x12345678);
+        b.position(bootp + 28);
+        b.put(mac);
+        b.position(bootp + 236);
+        b.putInt(0x63825363).put((byte)53).put((byte)1).put((byte)type);
+        if (requested != 0)
+        {
+            b.put((byte)50).put((byte)4).putInt(requested);
+        }
+        b.put((byte)255);
+        final byte[] frame = Arrays.copyOf(b.array(), b.position());
+        new UnsafeBuffer(frame); // the IPv4 header checksum is not checked on the TAP side
+        return frame;
+    }
+
+    /** @return the value of a DHCP option in a reply frame, or null. */
+    static byte[] dhcpOption(final byte[] reply, final int code)
+    {
+        int at = 14 + 28 + 240;
+        while (at < reply.length && (reply[at] & 0xFF) != 255)
+        {
+            final int len = reply[at + 1] & 0xFF;
+            if ((reply[at] & 0xFF) == code)
+            {
+                return Arrays.copyOfRange(reply, at + 2, at + 2 + len);
+            }
+            at += 2 + len;
+        }
+        return null;
+    }
+
+    @Test
+    void answersTheTapHostsDhcpWithItsLeaseAndIgnoresOthers()
+    {
+        tap.inject(dhcpRequest(TAP_MAC, 1, 0));
+        agent.doWork();
+        final List<byte[]> written = tap.drainWritten();
+        assertEquals(1, written.size());
+        final byte[] offer = written.get(0);
+        final ByteBuffer r = ByteBuffer.wrap(offer);
+        assertEquals(68, r.getShort(14 + 22) & 0xFFFF, "to the client port");
+        assertEquals(0x12345678, r.getInt(14 + 28 + 4), "the transaction id");
+        assertEquals(LOCAL_IP, r.getInt(14 + 28 + 16), "yiaddr: the node's virtual IP");
+        assertArrayEquals(new byte[] {2}, dhcpOption(offer, 53), "an OFFER");
+        assertArrayEquals(new byte[] {-1, -1, -1, 0}, dhcpOption(offer, 1), "the subnet mask");
+        assertEquals(1420, ByteBuffer.wrap(dhcpOption(offer, 26)).getShort(), "the MTU");
+        assertArrayEquals(new byte[] {24, 10, 1, 0, 0, 0, 0, 0}, dhcpOption(offer, 121), "a route to the virtual subnet, on link");
+        assertEquals(1, counters.dhcpReplies.get());
+        assertEquals(0, counters.arpReplies.get());
+
+        tap.inject(dhcpRequest(TAP_MAC, 3, LOCAL_IP));
+        tap.inject(dhcpRequest(TAP_MAC, 3, PEER_IP));
+        agent.doWork();
+        final List<byte[]> answers = tap.drainWritten();
+        assertArrayEquals(new byte[] {5}, dhcpOption(answers.get(0), 53), "an ACK for its own address");
+        assertArrayEquals(new byte[] {6}, dhcpOption(answers.get(1), 53), "a NAK for another");
+
+        tap.inject(dhcpRequest(new byte[] {2, 0, 0, 0, 0, 9}, 1, 0));              // another host's MAC
+        final byte[] noCookie = dhcpRequest(TAP_MAC, 1, 0);
+        noCookie[14 + 28 + 236] = 0;                                                 // not BOOTP/DHCP
+        tap.inject(noCookie);
+        tap.inject(dhcpRequest(TAP_MAC, 7, 0));                                      // a RELEASE: not answered
+        tap.inject(Arrays.copyOf(dhcpRequest(TAP_MAC, 1, 0), 14 + 28 + 100));       // truncated: a bad IPv4 packet
+        agent.doWork();
+        assertEquals(0, tap.drainWritten().size());
+        assertEquals(3, counters.drops(DropReason.DHCP_IGNORED));
+        assertEquals(1, counters.drops(DropReason.BAD_IPV4));
+    }
+
     @Test
     void pausesEgressOnceWhenARouteBecomesDirectSoTheLongerPathDrains() throws Exception
     {

@@ -157,6 +157,21 @@ public final class Fib
         return localIp;
     }
 
+    /** @return the virtual subnet's prefix length. */
+    public int prefix()
+    {
+        return Integer.bitCount(subnetMask);
+    }
+
+    /**
+     * @return true if this host has a virtual IP of its own (not the subnet's network address, which
+     * a DHCP node uses until its lease is granted).
+     */
+    public boolean hasLocalIp()
+    {
+        return localIp != subnet;
+    }
+
     /** @return true if the address is inside the virtual subnet. */
     public boolean inSubnet(final int ip)
     {

@@ -44,6 +44,11 @@ public enum DropReason
     RELAY_DENIED("relay_denied"),
     /** Relay-flagged packet over this node's relay rate limit. */
     RELAY_RATE("relay_rate"),
+    /**
+     * DHCP request not answered: from another hardware address than the TAP's host, malformed, of
+     * a type a server does not answer, or before this node has a leased address.
+     */
+    DHCP_IGNORED("dhcp_ignored"),
     /** Control frame while the ring to the conductor was full. */
     CONTROL_RING_FULL("control_ring_full"),
     /** Datagram the kernel refused to send (no route to the underlay endpoint). */

@@ -23,6 +23,7 @@ public final class QueueCounters
     public final AtomicCounter transitForwarded;
     public final AtomicCounter relayForwarded;
     public final AtomicCounter pathSwitchPauses;
+    public final AtomicCounter dhcpReplies;
     public final AtomicCounter controlUp;
     public final AtomicCounter controlDown;
     public final AtomicCounter resolutionHeld;
@@ -44,6 +45,7 @@ public final class QueueCounters
         transitForwarded = traffic(manager, "transit_forwarded", queue);
         relayForwarded = traffic(manager, "relay_forwarded", queue);
         pathSwitchPauses = traffic(manager, "path_switch_pauses", queue);
+        dhcpReplies = traffic(manager, "dhcp_replies", queue);
         controlUp = traffic(manager, "control_up", queue);
         controlDown = traffic(manager, "control_down", queue);
         resolutionHeld = traffic(manager, "resolution_held", queue);

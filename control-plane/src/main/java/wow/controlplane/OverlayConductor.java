@@ -52,7 +52,10 @@ public final class OverlayConductor implements Agent, StatusSource
     /** A virtual-IP lookup not answered within this time may be asked again. */
     static final long RESOLUTION_TIMEOUT_MS = 3_000;
 
-    private final int localIp;
+    private int localIp;
+    private int dhcpSubnet;
+    private int candidate;
+    private int candidateIndex;
     private final int prefix;
     private final byte[] localAddress;
     private final DataPlaneProxy dataPlane;
@@ -186,20 +189,46 @@ public final class OverlayConductor implements Agent, StatusSource
         this.identity = owner;
     }
 
+    /**
+     * Leases a free virtual IP from this subnet instead of a configured one (call before the
+     * conductor starts): candidates follow from the ring address; a taken one makes the next.
+     */
+    public void leaseFrom(final int subnet)
+    {
+        this.dhcpSubnet = subnet;
+    }
+
+    /** @return the candidate address number {@code index} in the DHCP subnet for this node. */
+    private int candidate(final int index)
+    {
+        final long size = (1L << (32 - prefix)) - 2;
+        final long h = new java.math.BigInteger(1, localAddress).longValue() & Long.MAX_VALUE;
+        return dhcpSubnet + 1 + (int)((h + index * 0x9E3779B1L) % size);
+    }
+
     /** @return why the node cannot go on (its virtual IP belongs to another node), or null; any thread. */
     public String fatal()
     {
         return fatal;
     }
 
+    private int leaseIp()
+    {
+        return localIp != 0 ? localIp : candidate;
+    }
+
     private byte[] leaseKey()
     {
-        return OverlayNode.key("lease:" + Ipv4.toString(localIp));
+        return OverlayNode.key("lease:" + Ipv4.toString(leaseIp()));
     }
 
     private void leaseStep(final long now)
     {
-        if (identity == null || localIp == 0 || fatal != null || now < nextLeaseMs || !overlay.isJoined())
+        if (localIp == 0 && dhcpSubnet != 0 && candidate == 0)
+        {
+            candidate = candidate(candidateIndex);
+        }
+        if (identity == null || leaseIp() == 0 || fatal != null || now < nextLeaseMs || !overlay.isJoined())
         {
             return;
         }
@@ -611,7 +640,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private void publishFib()
     {
         fibDirty = false;
-        final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
+        final Fib.Builder builder = new Fib.Builder(localIp == 0 && dhcpSubnet != 0 ? dhcpSubnet : localIp, prefix, localAddress);
         final List<String> linkTypes = new ArrayList<>();
         final Map<Integer, Boolean> routed = new HashMap<>();
         builder.relayLimit(relayBytesPerSecond);
@@ -800,9 +829,25 @@ public final class OverlayConductor implements Agent, StatusSource
             {
                 if (!leased)
                 {
-                    log.event("ip_leased", "ip=" + Ipv4.toString(localIp) + " ttl_s=" + LEASE_TTL_S);
+                    if (localIp == 0)
+                    {
+                        // the DHCP subnet's address is ours: route it, register it, serve it to the host
+                        localIp = candidate;
+                        fibDirty = true;
+                        fibReason = "lease";
+                        nextRegistrationMs = clock.time();
+                    }
+                    log.event("ip_leased", "ip=" + Ipv4.toString(localIp) + " ttl_s=" + LEASE_TTL_S +
+                        (dhcpSubnet != 0 ? " dhcp=true" : ""));
                 }
                 leased = true;
+            }
+            else if (result == Messages.LEASE_TAKEN && localIp == 0 && dhcpSubnet != 0)
+            {
+                // another node holds this one: try the next candidate at once
+                log.event("ip_candidate_taken", "ip=" + Ipv4.toString(candidate) + " owner=" + Ring.shortHex(value));
+                candidate = candidate(++candidateIndex);
+                nextLeaseMs = 0;
             }
             else if (result == Messages.LEASE_TAKEN && !java.util.Arrays.equals(value, localAddress))
             {

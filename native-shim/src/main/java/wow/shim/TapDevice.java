@@ -32,7 +32,8 @@ public final class TapDevice implements AutoCloseable
      * @param name    interface name (at most 15 bytes), which must not exist yet.
      * @param queues  number of queues (1..256).
      * @param mtu     interface MTU.
-     * @param address IPv4 address of this host on the virtual subnet.
+     * @param address IPv4 address of this host on the virtual subnet, or null to leave it to the
+     *                host (a DHCP client on the device).
      * @param prefix  prefix length of the virtual subnet.
      * @param offload whether every frame carries a virtio-net header ({@code IFF_VNET_HDR}) and the
      *                kernel may hand over TCP super-frames and partial checksums (TSO4 and CSUM offload).
@@ -50,7 +51,7 @@ public final class TapDevice implements AutoCloseable
         }
         if (prefix < 1 || prefix > 32)
         {
-            throw new ShimException("bad prefix length /" + prefix + " for " + address.getHostAddress());
+            throw new ShimException("bad prefix length /" + prefix + " for " + name);
         }
         final int[] fds = new int[queues];
         final int rc = lib.wow_tap_open(name, queues, offload ? 1 : 0, fds);
@@ -73,12 +74,15 @@ public final class TapDevice implements AutoCloseable
             {
                 throw new ShimException("cannot bring " + name + " up with MTU " + mtu + ": " + Errno.describe(-up), -up);
             }
-            final int addr = ByteBuffer.wrap(address.getAddress()).getInt();
-            final int set = lib.wow_if_set_ipv4(name, Integer.reverseBytes(addr), prefix);
-            if (set < 0)
+            if (address != null)
             {
-                throw new ShimException("bad address " + address.getHostAddress() + "/" + prefix + " for " + name + ": " +
-                    Errno.describe(-set), -set);
+                final int addr = ByteBuffer.wrap(address.getAddress()).getInt();
+                final int set = lib.wow_if_set_ipv4(name, Integer.reverseBytes(addr), prefix);
+                if (set < 0)
+                {
+                    throw new ShimException("bad address " + address.getHostAddress() + "/" + prefix + " for " + name + ": " +
+                        Errno.describe(-set), -set);
+                }
             }
             Shim.check(lib.wow_if_get_mac(name, tap.mac), "cannot read the MAC address of " + name);
             return tap;

@@ -113,7 +113,8 @@ public final class Node implements AutoCloseable
         List<TapPort> taps = null;
         if (config.tapName() != null)
         {
-            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), inet(config.virtualIp()), config.prefix(),
+            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), config.dhcp() ? null : inet(config.virtualIp()),
+                config.prefix(),
                 config.offload());
             disableIpv6(config.tapName());
             tapMac = tap.mac();
@@ -132,7 +133,8 @@ public final class Node implements AutoCloseable
         counters = CountersFile.create(config.stateDir().resolve("counters"), CountersFile.DEFAULT_COUNTERS);
         journal = FibJournal.openForWriting(config.stateDir(), config.journalRetentionHours());
         final Identity identity = Identity.loadOrCreate(config.stateDir());
-        final Fib initial = new Fib.Builder(config.virtualIp(), config.prefix(), identity.address()).build(1);
+        final Fib initial = new Fib.Builder(config.dhcp() ? config.dhcpSubnet() : config.virtualIp(), config.prefix(),
+            identity.address()).build(1);
         dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
         final Agent conductor;
@@ -145,6 +147,10 @@ public final class Node implements AutoCloseable
                 OverlayConfig.defaults().withKeepalive(config.keepaliveMs()));
             overlay.relayLimit(config.relayMbps() * 125_000L);
             overlay.leaseVirtualIp(identity);
+            if (config.dhcp())
+            {
+                overlay.leaseFrom(config.dhcpSubnet());
+            }
             if (config.shortcutPps() > 0)
             {
                 overlay.useShortcuts(new wow.controlplane.ShortcutPolicy(config.shortcutPps(), NodeConfig.MAX_SHORTCUTS,

@@ -31,6 +31,8 @@ final class NodeCommand
         "                         after 30 s under a quarter of the rate",
         "  --listen HOST:PORT     underlay UDP address to bind (HOST an IPv4 address, 0.0.0.0 for all)",
         "  --ip A.B.C.D/P         this host's virtual IP and the virtual subnet's prefix length",
+        "  --dhcp --subnet A.B.C.D/P  lease a free virtual IP from this subnet in the DHT instead, and",
+        "                         hand it to the host by DHCP on the TAP (run a DHCP client on it)",
         "  --peer VIP=HOST:PORT   a static peer (repeatable): its virtual IP and underlay endpoint",
         "  --tap NAME             TAP device to create (default wow0); it is removed on exit",
         "  --queues N             TAP queues, each with its own UDP socket and thread (default 1)",
@@ -54,9 +56,9 @@ final class NodeCommand
 
     static final Set<String> VALUED = Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
                 "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics", "--config",
-                "--tcp-listen", "--relay-mbps", "--shortcut-pps");
+                "--tcp-listen", "--relay-mbps", "--shortcut-pps", "--subnet");
     static final Set<String> REPEATED = Set.of("--peer", "--seed");
-    static final Set<String> FLAGS = Set.of("--no-tap", "--print-config");
+    static final Set<String> FLAGS = Set.of("--no-tap", "--print-config", "--dhcp");
 
     private NodeCommand()
     {
@@ -136,6 +138,10 @@ final class NodeCommand
         }
         sb.append("relay-mbps: ").append(c.relayMbps()).append('\n');
         sb.append("shortcut-pps: ").append(c.shortcutPps()).append('\n');
+        if (c.dhcp())
+        {
+            sb.append("dhcp: true\nsubnet: ").append(Ipv4.toString(c.dhcpSubnet())).append('/').append(c.prefix()).append('\n');
+        }
         sb.append("offload: ").append(c.offload() ? "on" : "off").append('\n');
         if (c.cpus().length > 0)
         {
@@ -237,9 +243,45 @@ final class NodeCommand
                 throw new UsageException("bad --ip '" + ip + "': that is the subnet's network or broadcast address");
             }
         }
-        else if (!noTap)
+        int dhcpSubnet = 0;
+        if (args.has("--dhcp") || args.has("--subnet"))
         {
-            throw new UsageException("--ip A.B.C.D/P is required (or --no-tap)");
+            if (!args.has("--dhcp") || !args.has("--subnet"))
+            {
+                throw new UsageException("--dhcp and --subnet A.B.C.D/P go together");
+            }
+            if (args.has("--ip") || noTap)
+            {
+                throw new UsageException("--dhcp leases the virtual IP: not with --ip or --no-tap");
+            }
+            final String text = args.get("--subnet", null);
+            final int slash = text.indexOf('/');
+            if (slash < 0)
+            {
+                throw new UsageException("bad --subnet '" + text + "': expected A.B.C.D/PREFIX");
+            }
+            final int address = parseIp(text.substring(0, slash), "--subnet");
+            try
+            {
+                prefix = Integer.parseInt(text.substring(slash + 1));
+            }
+            catch (final NumberFormatException ex)
+            {
+                prefix = -1;
+            }
+            if (prefix < 1 || prefix > 30)
+            {
+                throw new UsageException("bad --subnet '" + text + "': prefix length must be 1 to 30");
+            }
+            dhcpSubnet = address & (int)(0xFFFF_FFFFL << (32 - prefix));
+            if (dhcpSubnet == 0)
+            {
+                throw new UsageException("bad --subnet '" + text + "': 0.0.0.0/" + prefix + " is not a virtual subnet");
+            }
+        }
+        else if (!args.has("--ip") && !noTap)
+        {
+            throw new UsageException("--ip A.B.C.D/P is required (or --dhcp --subnet A.B.C.D/P, or --no-tap)");
         }
         if (noTap && args.has("--tap"))
         {
@@ -337,7 +379,7 @@ final class NodeCommand
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
             threading, keepalive, spinUs, offloadText.equals("on"),
             parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365),
-            metricsHost, metricsPort, tcpListen, relayMbps, shortcutPps);
+            metricsHost, metricsPort, tcpListen, relayMbps, shortcutPps, dhcpSubnet);
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */

@@ -34,6 +34,8 @@ import java.util.List;
  * @param tcpListen     packed TCP endpoint to accept overlay links on, 0 for none.
  * @param relayMbps     most this node relays for other pairs, Mbit/s per queue (0: never relays).
  * @param shortcutPps   packets per second to a destination that earn it a shortcut link (0: none).
+ * @param dhcpSubnet    with --dhcp: the virtual subnet's network address (its prefix is
+ *                      {@code prefix}), from which the node leases an address; 0 otherwise.
  */
 public record NodeConfig(
     int listenAddress,
@@ -56,8 +58,15 @@ public record NodeConfig(
     int metricsPort,
     long tcpListen,
     int relayMbps,
-    int shortcutPps)
+    int shortcutPps,
+    int dhcpSubnet)
 {
+    /** @return true if the node leases its virtual IP from the subnet and serves it by DHCP. */
+    public boolean dhcp()
+    {
+        return dhcpSubnet != 0;
+    }
+
     public static final String DEFAULT_TAP = "wow0";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
     public static final long DEFAULT_KEEPALIVE_MS = 5_000;
@@ -90,7 +99,8 @@ public record NodeConfig(
     public String describe()
     {
         return "listen=" + Ipv4.toString(listenAddress) + ":" + listenPort +
-            " ip=" + (virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
+            " ip=" + (dhcp() ? "dhcp:" + Ipv4.toString(dhcpSubnet) + "/" + prefix :
+                virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
             " tap=" + (tapName == null ? "none" : tapName) + " queues=" + queues + " mtu=" + innerMtu() +
             " mode=" + (overlay() ? "overlay seeds=" + seeds.length : "static") + " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
             " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() +

@@ -239,29 +239,59 @@ class MultiDomainSystemTest
             "its TAP is gone");
     }
 
-    /**
-     * Direct is possible on one LAN,    /**
-     * Direct is possible on one LAN,    @Test
-    @Order(5)
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void aSecondNodeWithATakenVirtualIpRefusesToRun() throws Exception
+    @Test
+    @Order(6)
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aDhcpNodeLeasesAFreeAddressAndAnUnmodifiedDhcpClientGetsIt() throws Exception
     {
-        final Testbed.Member owner = host("h2-1");
+        // in the seed's namespace, which has no TAP of its own (one namespace, one virtual subnet route)
         final Testbed.Member seed = testbed.nodes().stream().filter(Testbed.Member::isSeed).findFirst().orElseThrow();
-        final Path state = Files.createTempDirectory(dir, "duplicate");
-        final Netns.Result r = Netns.exec("timeout", "40", "ip", "netns", "exec", seed.namespace(), "env",
-            "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(), "node", "--listen", "198.51.100.1:0",
-            "--ip", owner.virtualIp() + "/16", "--seed", seed.listen(), "--tap", "wowdup", "--state-dir", state.toString());
-        assertEquals(1, r.exit(), r.output());
-        assertTrue(r.output().lines().anyMatch(l -> l.equals("wow: virtual IP " + owner.virtualIp() +
-            " is leased to another live node (ring address " + ((String)Testbed.status(owner).get("address")).substring(0, 8) +
-            "): pick another --ip")), r.output());
-        assertTrue(Netns.run("ip", "netns", "exec", seed.namespace(), "ip", "link").lines().noneMatch(l -> l.contains("wowdup")),
-            "its TAP is gone");
+        final Testbed.Member home = seed;
+        final Path state = Files.createTempDirectory(dir, "dhcp");
+        final Path script = dir.resolve("udhcpc.sh");
+        final Path env = dir.resolve("udhcpc.env");
+        Files.writeString(script, "#!/bin/sh\necho \"$1 ip=$ip subnet=$subnet mtu=$mtu routes=$staticroutes\" >> " + env + "\n" +
+            "[ \"$1\" = bound ] && ip addr add \"$ip/$subnet\" dev \"$interface\"\nexit 0\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        final ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", home.namespace(), MultiDomainSystemTest.script.resolveSibling("wow")
+            .toString(), "node", "--listen", "0.0.0.0:0", "--dhcp", "--subnet", "10.128.0.0/16", "--tap", "wowdhcp", "--seed",
+            seed.listen(), "--state-dir", state.toString()).redirectErrorStream(true).redirectOutput(state.resolve("log").toFile());
+        pb.environment().put("WOW_JAR", System.getProperty("wow.jar"));
+        final Process node = pb.start();
+        try
+        {
+            String leased = null;
+            for (int i = 0; i < 60 && leased == null; i++)
+            {
+                Thread.sleep(250);
+                final java.util.regex.Matcher m = java.util.regex.Pattern.compile("ip_leased ip=(\\S+) .*dhcp=true")
+                    .matcher(Files.readString(state.resolve("log")));
+                leased = m.find() ? m.group(1) : null;
+            }
+            assertTrue(leased != null, "the node leased an address: " + Files.readString(state.resolve("log")));
+            final Netns.Result client = Netns.exec("timeout", "30", "ip", "netns", "exec", home.namespace(), "busybox", "udhcpc", "-i",
+                "wowdhcp", "-n", "-q", "-f", "-t", "5", "-T", "1", "-s", script.toString());
+            assertEquals(0, client.exit(), client.output());
+            final String got = Files.readString(env);
+            System.out.printf("dhcp node leased %s; udhcpc: %s%n", leased, got.lines().filter(l -> l.startsWith("bound")).findFirst()
+                .orElse(got));
+            assertTrue(got.contains("bound ip=" + leased + " subnet=255.255.0.0 mtu=1420 routes=10.128.0.0/16 0.0.0.0"), got);
+            final String from = host("h1-1").namespace();
+            String reached = "";
+            for (int i = 0; i < 10 && !reached.contains(" 0% packet loss"); i++)
+            {
+                reached = Netns.exec("ip", "netns", "exec", from, "ping", "-c", "2", "-W", "1", leased).output();
+            }
+            assertTrue(reached.contains(" 0% packet loss") || reached.contains(" 50% packet loss"),
+                "another host reaches the leased address: " + reached);
+        }
+        finally
+        {
+            Netns.stop(node);
+        }
     }
 
     /**
-     * Direct is possible on one LAN,    /**
      * Direct is possible on one LAN, and between different domains unless one side's UDP is
      * blocked, or one is symmetric and the other is not endpoint-independent (cone).
      */

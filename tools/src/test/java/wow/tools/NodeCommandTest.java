@@ -54,6 +54,16 @@ class NodeCommandTest
     }
 
     @Test
+    void parsesDhcpWithItsSubnet()
+    {
+        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "0.0.0.0:7000", "--dhcp", "--subnet", "10.128.7.9/16"});
+        assertTrue(c.dhcp());
+        assertEquals(Ipv4.parse("10.128.0.0"), c.dhcpSubnet(), "the network address");
+        assertEquals(16, c.prefix());
+        assertEquals(0, c.virtualIp());
+    }
+
+    @Test
     void parsesCpuLists()
     {
         assertEquals(0, NodeCommand.parseCpus("").length);
@@ -92,7 +102,12 @@ class NodeCommandTest
     void badInputGetsOneLineNamingTheProblem()
     {
         assertEquals("--listen HOST:PORT is required", error("--ip", "10.0.0.1/24"));
-        assertEquals("--ip A.B.C.D/P is required (or --no-tap)", error("--listen", "1.2.3.4:5"));
+        assertEquals("--ip A.B.C.D/P is required (or --dhcp --subnet A.B.C.D/P, or --no-tap)", error("--listen", "1.2.3.4:5"));
+        assertEquals("--dhcp and --subnet A.B.C.D/P go together", error("--listen", "1.2.3.4:5", "--dhcp"));
+        assertEquals("--dhcp leases the virtual IP: not with --ip or --no-tap",
+            error("--listen", "1.2.3.4:5", "--dhcp", "--subnet", "10.0.0.0/8", "--ip", "10.0.0.1/8"));
+        assertEquals("bad --subnet '10.0.0.0/31': prefix length must be 1 to 30",
+            error("--listen", "1.2.3.4:5", "--dhcp", "--subnet", "10.0.0.0/31"));
         assertEquals("bad --listen 'nowhere': expected HOST:PORT", error("--listen", "nowhere", "--no-tap"));
         assertEquals("bad --listen: bad IPv4 address 'example.org'", error("--listen", "example.org:5", "--no-tap"));
         assertEquals("bad port '99999' in --listen", error("--listen", "1.2.3.4:99999", "--no-tap"));

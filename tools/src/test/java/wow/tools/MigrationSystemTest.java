@@ -54,7 +54,14 @@ class MigrationSystemTest
             final Testbed.Member a = testbed.hosts().get(0);
             final Testbed.Member b = testbed.hosts().get(1);
             waitReachable(testbed);
-            final String address = (String)Testbed.status(b).get("address");
+            java.util.Map<String, Object> status = Testbed.status(b);
+            for (int i = 0; i < 50 && status == null; i++)
+            {
+                Thread.sleep(200); // the node writes its status file every second
+                status = Testbed.status(b);
+            }
+            assertTrue(status != null, "no status file from " + b.name());
+            final String address = (String)status.get("address");
 
             final Session transfer = new Session(dir, a, b, 5101);
             final Session chat = new Session(dir, a, b, 5102);

@@ -87,6 +87,8 @@ public final class OverlayConductor implements Agent, StatusSource
     private int leaseToken;
     /** The lease on this node's virtual IP: its TTL, renewed every third of it. */
     static final int LEASE_TTL_S = 120;
+    static final long CLAIM_AFTER_JOIN_MS = 3_000;
+    private long joinedSinceMs;
     private ShortcutPolicy shortcuts;
     private final Map<Integer, Long> shortcutTx = new HashMap<>();
     private long relayBytesPerSecond = 625_000_000L;
@@ -228,7 +230,19 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             candidate = candidate(candidateIndex);
         }
-        if (identity == null || leaseIp() == 0 || fatal != null || now < nextLeaseMs || !overlay.isJoined())
+        if (!overlay.isJoined())
+        {
+            joinedSinceMs = 0;
+            return;
+        }
+        if (joinedSinceMs == 0)
+        {
+            joinedSinceMs = now;
+        }
+        // the first claim waits a little after joining: the ring's holders hand the live leases to
+        // a newly joined node (which may now be a key's primary) within a couple of seconds
+        if (identity == null || leaseIp() == 0 || fatal != null || now < nextLeaseMs ||
+            (!leased && now - joinedSinceMs < CLAIM_AFTER_JOIN_MS))
         {
             return;
         }

@@ -73,7 +73,12 @@ public final class Leases
             refused++;
             return Messages.LEASE_REFUSED;
         }
-        store.put(key, new Lease(op.publicKey().clone(), op.value().clone(), nowMs + op.ttlSeconds() * 1000L, op.serial(), op));
+        final long expires = nowMs + Math.min(op.ttlSeconds(), op.remainingSeconds()) * 1000L;
+        if (mine && op.serial() == lease.serial() && expires <= lease.expiresMs())
+        {
+            return Messages.LEASE_GRANTED; // a copy of what this holder has, no fresher
+        }
+        store.put(key, new Lease(op.publicKey().clone(), op.value().clone(), expires, op.serial(), op));
         return Messages.LEASE_GRANTED;
     }
 
@@ -85,9 +90,8 @@ public final class Leases
     }
 
     /**
-     * @return the live leases, dropping expired ones. (Leases are not re-replicated by holders: a
-     * replica's copy would live on past its owner's crash; the owner's renewals reach the replicas
-     * of the moment through the primary.)
+     * @return the live leases, dropping expired ones. Holders hand them on with what is left of
+     * them (a copy never outlives the owner's last renewal).
      */
     public List<Lease> live(final long nowMs)
     {

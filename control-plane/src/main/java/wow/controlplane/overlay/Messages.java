@@ -29,7 +29,8 @@ import java.util.List;
  * RELAY_DENY / RELAY_END:    address 20 (the other end)
  * UNREACHABLE (routed exact): address 20 (a destination a data packet from the receiver could not reach)
  * LEASE (routed closest; direct to a replica): op u8 | replica u8 | token i32 | key 20 | ttl s i32 | serial i64 |
- *                            value 20 | public key length u8 | public key | signature length u8 | signature
+ *                            value 20 | public key length u8 | public key | signature length u8 | signature |
+ *                            remaining s i32 (what is left of the lease: a replica's copy expires with it)
  *                            (the owner's signature of {@link #leaseSigned})
  * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken)
  * peer:                      address 20 | virtual ip i32 | endpoints
@@ -74,8 +75,13 @@ public final class Messages
 
     /** One lease operation, signed by the lease's owner. */
     public record LeaseOp(int op, boolean replica, int token, byte[] key, int ttlSeconds, long serial, byte[] value,
-        byte[] publicKey, byte[] signature)
+        byte[] publicKey, byte[] signature, int remainingSeconds)
     {
+        /** The same operation as a replica's copy with what is left of the lease. */
+        public LeaseOp copy(final int remaining)
+        {
+            return new LeaseOp(op, true, 0, key, ttlSeconds, serial, value, publicKey, signature, remaining);
+        }
     }
 
     /** @return the bytes an owner signs for a lease operation (everything but token and replica flag). */
@@ -87,10 +93,10 @@ public final class Messages
 
     public static byte[] lease(final LeaseOp l)
     {
-        final ByteBuffer b = header(4 + 2 + 4 + 20 + 4 + 8 + 20 + 1 + l.publicKey().length + 1 + l.signature().length, LEASE, 0)
+        final ByteBuffer b = header(4 + 2 + 4 + 20 + 4 + 8 + 20 + 1 + l.publicKey().length + 1 + l.signature().length + 4, LEASE, 0)
             .put((byte)l.op()).put((byte)(l.replica() ? 1 : 0)).putInt(l.token()).put(l.key()).putInt(l.ttlSeconds())
             .putLong(l.serial()).put(l.value()).put((byte)l.publicKey().length).put(l.publicKey()).put((byte)l.signature().length)
-            .put(l.signature());
+            .put(l.signature()).putInt(l.remainingSeconds());
         return done(b);
     }
 
@@ -120,12 +126,13 @@ public final class Messages
             b.get(publicKey);
             final byte[] signature = new byte[b.get() & 0xFF];
             b.get(signature);
+            final int remaining = b.getInt();
             if (op < LEASE_CLAIM || op > LEASE_RELEASE || replica > 1 || ttl <= 0 || publicKey.length == 0 || signature.length == 0 ||
-                b.hasRemaining())
+                remaining <= 0 || remaining > ttl || b.hasRemaining())
             {
                 return null;
             }
-            return new LeaseOp(op, replica == 1, token, key, ttl, serial, value, publicKey, signature);
+            return new LeaseOp(op, replica == 1, token, key, ttl, serial, value, publicKey, signature, remaining);
         }
         catch (final BufferUnderflowException ex)
         {

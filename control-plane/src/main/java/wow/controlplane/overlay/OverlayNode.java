@@ -662,7 +662,7 @@ public final class OverlayNode
     {
         final int token = nextToken++;
         route(key, CLOSEST, Messages.lease(new Messages.LeaseOp(op, false, token, key, ttlSeconds, serial, address, publicKey,
-            signature)), nowMs);
+            signature, ttlSeconds)), nowMs);
         return token;
     }
 
@@ -683,9 +683,10 @@ public final class OverlayNode
         final int result = leases.apply(op, nowMs);
         if (result == Messages.LEASE_GRANTED)
         {
-            final byte[] copy = Messages.lease(new Messages.LeaseOp(op.op(), true, 0, op.key(), op.ttlSeconds(), op.serial(), op.value(),
-                op.publicKey(), op.signature()));
-            for (final Connection c : replicaNeighbours(Ring.value(op.key())))
+            // to every near neighbour, not only the r - 1 replicas: whichever of them a claim may
+            // reach as its primary while the ring is in flux already knows the owner
+            final byte[] copy = Messages.lease(op.copy(op.ttlSeconds()));
+            for (final Connection c : nearNeighbours())
             {
                 send(c, copy);
             }
@@ -1144,6 +1145,22 @@ public final class OverlayNode
             route(key, CLOSEST, Messages.dhtPut(ownRecordTtl.get(e.getKey()), key, config.dhtReplicas(), e.getValue()), nowMs);
         }
         store.values().removeIf(s -> s.expiresMs <= nowMs);
+        // leases too, with what is left of them: a node that just became a key's primary (it
+        // joined, a holder left) learns the live leases before it could grant a second owner
+        for (final Leases.Lease lease : leases.live(nowMs))
+        {
+            final Messages.LeaseOp last = lease.lastOp();
+            if (last.op() == Messages.LEASE_RELEASE)
+            {
+                continue;
+            }
+            final int remaining = (int)Math.max(1, Math.min(last.ttlSeconds(), (lease.expiresMs() - nowMs) / 1000));
+            final byte[] message = Messages.lease(last.copy(remaining));
+            for (final Connection c : nearNeighbours())
+            {
+                send(c, message);
+            }
+        }
         // re-replicate: hand what this node holds to its near neighbours that should hold it too
         for (final Map.Entry<BigInteger, Stored> e : store.entrySet())
         {

@@ -25,7 +25,7 @@ class DhtTest
     final ArrayDeque<Runnable> wire = new ArrayDeque<>();
     final Map<Integer, byte[]> answers = new HashMap<>();
     final Map<Integer, Boolean> found = new HashMap<>();
-    final Map<Integer, Integer> leaseResults = new HashMap<>();
+    final Map<String, Integer> leaseResults = new HashMap<>();
     double loss;
     final Random lossRandom = new Random(99);
     long now;
@@ -34,6 +34,12 @@ class DhtTest
     {
         final byte[] address = new byte[20];
         random.nextBytes(address);
+        return node(endpoint, address);
+    }
+
+    OverlayNode node(final long endpoint, final byte[] address)
+    {
+        final Random random = new Random(endpoint);
         final OverlayNode[] self = new OverlayNode[1];
         final OverlayNode.Transport transport = new OverlayNode.Transport()
         {
@@ -75,8 +81,8 @@ class DhtTest
             @Override
             public void leaseReplied(final int token, final byte[] key, final int result, final byte[] value)
             {
-                leaseResults.put(token, result);
-                answers.put(token, value);
+                // tokens are per node: several claimants may use the same number
+                leaseResults.put(self[0].value() + ":" + token, result);
             }
         };
         self[0] = new OverlayNode(address, 0, new long[] {endpoint}, OverlayConfig.defaults(), transport, events, random);
@@ -177,9 +183,10 @@ class DhtTest
         }
     }
 
-    int lease(final OverlayNode node, final java.security.KeyPair keys, final int op, final byte[] key, final int ttl, final long serial)
+    /** @return the key its answer will be found under in {@link #leaseResults}. */
+    String lease(final OverlayNode node, final java.security.KeyPair keys, final int op, final byte[] key, final int ttl, final long serial)
     {
-        return node.lease(op, key, ttl, serial, keys.getPublic().getEncoded(),
+        return node.value() + ":" + node.lease(op, key, ttl, serial, keys.getPublic().getEncoded(),
             sign(keys, Messages.leaseSigned(op, key, ttl, serial, node.address())), now);
     }
 
@@ -199,7 +206,7 @@ class DhtTest
             final Map<Integer, Integer> answer = new HashMap<>(); // claimant -> result
             for (int attempt = 0; attempt < 20 && answer.size() < keys.length; attempt++)
             {
-                final Map<Integer, Integer> tokens = new HashMap<>();
+                final Map<String, Integer> tokens = new HashMap<>();
                 for (int c = 0; c < keys.length; c++)
                 {
                     if (!answer.containsKey(c))
@@ -225,32 +232,33 @@ class DhtTest
         loss = 0;
 
         final byte[] key = OverlayNode.key("lease:ip:10.128.1.1");
-        final int a = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1);
+        final String a = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(a));
-        final int forged = lease(nodes.get(1), keys[1], Messages.LEASE_RELEASE, key, 60, 2);
-        final int badSignature = nodes.get(1).lease(Messages.LEASE_RELEASE, key, 60, 3, keys[0].getPublic().getEncoded(),
-            sign(keys[1], Messages.leaseSigned(Messages.LEASE_RELEASE, key, 60, 3, nodes.get(1).address())), now);
-        final int forgedRenew = lease(nodes.get(1), keys[1], Messages.LEASE_RENEW, key, 600, 4);
+        final String forged = lease(nodes.get(1), keys[1], Messages.LEASE_RELEASE, key, 60, 2);
+        final String badSignature = nodes.get(1).value() + ":" + nodes.get(1).lease(Messages.LEASE_RELEASE, key, 60, 3,
+            keys[0].getPublic().getEncoded(), sign(keys[1], Messages.leaseSigned(Messages.LEASE_RELEASE, key, 60, 3,
+            nodes.get(1).address())), now);
+        final String forgedRenew = lease(nodes.get(1), keys[1], Messages.LEASE_RENEW, key, 600, 4);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(forged), "a release by someone else is refused");
         assertEquals(Messages.LEASE_REFUSED, leaseResults.get(badSignature), "the owner's key with another's signature");
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(forgedRenew));
-        final int renewed = lease(nodes.get(0), keys[0], Messages.LEASE_RENEW, key, 60, 5);
-        final int released = lease(nodes.get(0), keys[0], Messages.LEASE_RELEASE, key, 60, 6);
+        final String renewed = lease(nodes.get(0), keys[0], Messages.LEASE_RENEW, key, 60, 5);
+        final String released = lease(nodes.get(0), keys[0], Messages.LEASE_RELEASE, key, 60, 6);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(renewed));
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(released));
-        final int replayed = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1); // the first claim again
+        final String replayed = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1); // the first claim again
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(replayed), "released: free to take");
-        final int next = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 1);
+        final String next = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(next));
 
         // the owner crashes (stops renewing): the lease expires on every replica and is free again
         run(nodes, 61_000);
-        final int after = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 2);
+        final String after = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 2);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(after), "free after the owner's lease ran out");
         final List<OverlayNode> byDistance = new ArrayList<>(nodes);
@@ -261,6 +269,29 @@ class DhtTest
             holders += n.heldLease(key, now) != null ? 1 : 0;
         }
         assertEquals(3, holders, "held by the primary and its replicas");
+    }
+
+    @Test
+    void aNodeThatJoinsAsAKeysPrimaryLearnsItsLeaseAndGrantsNoSecondOwner()
+    {
+        final List<OverlayNode> nodes = ring(10, new Random(31));
+        final java.security.KeyPair owner = keys();
+        final java.security.KeyPair other = keys();
+        final byte[] key = OverlayNode.key("lease:ip:10.128.9.9");
+        final String claimed = lease(nodes.get(2), owner, Messages.LEASE_CLAIM, key, 120, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
+
+        // a node whose address is the key itself joins: it becomes the key's primary
+        final byte[] closest = key.clone();
+        final OverlayNode newcomer = node(99, closest);
+        newcomer.join(new long[] {1}, now);
+        nodes.add(newcomer);
+        run(nodes, 6_000);
+        assertNotNull(newcomer.heldLease(key, now), "the holders handed the live lease to the new primary");
+        final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, key, 120, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_TAKEN, leaseResults.get(second), "no second owner");
     }
 
     @Test

@@ -67,6 +67,9 @@ public final class OverlayConductor implements Agent, StatusSource
     private final AtomicCounter fibPublished;
     private final AtomicCounter controlRejected;
     private final AtomicCounter tapKernelDropped;
+    /** Datagrams the TCP transport dropped (connection backed up, too many connections), and zero-length frames. */
+    private final AtomicCounter tcpDropped;
+    private final AtomicCounter tcpBadFrames;
     private final LongSupplier tapKernelDrops;
     private final MessageHandler upHandler = this::onUp;
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
@@ -150,6 +153,8 @@ public final class OverlayConductor implements Agent, StatusSource
         fibPublished = counters.newCounter("fib_published", CounterTypes.FIB_PUBLISHED);
         controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        tcpDropped = counters.newCounter("tcp_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        tcpBadFrames = counters.newCounter("tcp_bad_frames", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         fibVersion = dataPlane.current().version();
         status = new NodeStatus(localAddress.clone(), localIp, List.of(), List.of(), clock.time());
     }
@@ -373,6 +378,11 @@ public final class OverlayConductor implements Agent, StatusSource
             {
                 buildStatus(now);
                 tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
+                if (tcp != null)
+                {
+                    tcpDropped.setRelease(tcp.dropped());
+                    tcpBadFrames.setRelease(tcp.badFrames());
+                }
                 // a lookup whose answer was lost may be asked again
                 resolving.values().removeIf(started -> now - started > RESOLUTION_TIMEOUT_MS);
                 resolvingByToken.values().removeIf(ip -> !resolving.containsKey(ip));

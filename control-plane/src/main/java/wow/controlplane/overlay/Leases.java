@@ -31,7 +31,6 @@ public final class Leases
     }
 
     private final Map<BigInteger, Lease> store = new HashMap<>();
-    private long refused;
 
     /**
      * Applies an operation.
@@ -43,7 +42,6 @@ public final class Leases
     {
         if (!verify(op))
         {
-            refused++;
             return Messages.LEASE_REFUSED;
         }
         final BigInteger key = Ring.value(op.key());
@@ -60,7 +58,6 @@ public final class Leases
         }
         if (mine && op.serial() < lease.serial())
         {
-            refused++;
             return Messages.LEASE_REFUSED; // an old operation replayed
         }
         if (op.op() == Messages.LEASE_RELEASE)
@@ -70,7 +67,6 @@ public final class Leases
         }
         if (lease == null && store.size() >= MAX_LEASES)
         {
-            refused++;
             return Messages.LEASE_REFUSED;
         }
         final long expires = nowMs + Math.min(op.ttlSeconds(), op.remainingSeconds()) * 1000L;
@@ -97,12 +93,6 @@ public final class Leases
     {
         store.values().removeIf(l -> l.expiresMs() <= nowMs);
         return new ArrayList<>(store.values());
-    }
-
-    /** @return operations refused for a bad signature, a stale serial or a full store. */
-    public long refused()
-    {
-        return refused;
     }
 
     private static boolean verify(final Messages.LeaseOp op)

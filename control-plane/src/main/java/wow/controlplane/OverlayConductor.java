@@ -99,7 +99,6 @@ public final class OverlayConductor implements Agent, StatusSource
     private final FibListener fibListener;
     private String fibReason = "start";
     private volatile NodeStatus status;
-    private long[] localEndpoints;
     private volatile boolean leaveRequested;
     private volatile boolean left;
     private boolean started;
@@ -142,7 +141,6 @@ public final class OverlayConductor implements Agent, StatusSource
         this.prefix = prefix;
         this.localAddress = localAddress.clone();
         this.seeds = seeds.clone();
-        this.localEndpoints = localEndpoints.clone();
         this.dataPlane = dataPlane;
         this.counters = counters;
         this.clock = clock;
@@ -177,7 +175,6 @@ public final class OverlayConductor implements Agent, StatusSource
         final long[] copy = endpoints.clone();
         commands.add(() ->
         {
-            localEndpoints = copy;
             overlay.localEndpointsChanged(copy, clock.time());
             log.event("local_endpoints_changed", "endpoints=" + java.util.Arrays.stream(copy).mapToObj(Endpoints::toString)
                 .collect(java.util.stream.Collectors.joining(",")));
@@ -449,7 +446,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private void buildStatus(final long now)
     {
         final List<Long> endpoints = new ArrayList<>();
-        for (final long e : localEndpoints)
+        for (final long e : overlay.localEndpoints())
         {
             endpoints.add(e);
         }

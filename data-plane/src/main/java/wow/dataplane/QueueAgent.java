@@ -108,17 +108,13 @@ public final class QueueAgent implements Agent
     private UnsafeBuffer holdingBuffer;
     private int holdingIp;
     private int holdingLength;
-    private static final int RESOLVE_SLOTS = 64;
     private static final long RESOLVE_INTERVAL_NS = 1_000_000_000L;
-    private final int[] resolveIp = new int[RESOLVE_SLOTS];
-    private final long[] resolveAt = new long[RESOLVE_SLOTS];
-    private final int[] unreachableTag = new int[RESOLVE_SLOTS];
-    private final int[] movedTag = new int[RESOLVE_SLOTS];
-    private final long[] movedAt = new long[RESOLVE_SLOTS];
-    private static final long MOVED_INTERVAL_NS = 100_000_000L;
-    private final long[] unreachableAt = new long[RESOLVE_SLOTS];
+    private final ReportGate resolveGate = new ReportGate(RESOLVE_INTERVAL_NS);
+    private final ReportGate unreachableGate = new ReportGate(RESOLVE_INTERVAL_NS);
+    private final ReportGate movedGate = new ReportGate(100_000_000L);
+    /** The clock read once per batch: what rate limits and gates compare against. */
+    private long batchNs = System.nanoTime();
     private final UnsafeBuffer resolveRequest = new UnsafeBuffer(new byte[4]);
-    private long appliedVersion = -1;
     private Fib fib;
 
     /**
@@ -182,7 +178,7 @@ public final class QueueAgent implements Agent
     {
         fib = fibs.current();
         int work = 0;
-        if (fib.version() != appliedVersion)
+        if (fib != appliedFib)
         {
             if (appliedFib != null && shortened(appliedFib, fib))
             {
@@ -194,8 +190,7 @@ public final class QueueAgent implements Agent
                 counters.pathSwitchPauses.incrementRelease();
             }
             appliedFib = fib;
-            appliedVersion = fib.version();
-            counters.fibVersion.setRelease(appliedVersion);
+            counters.fibVersion.setRelease(fib.version());
             tally.ensure(fib.linkCount());
             if (heldCount > 0)
             {
@@ -255,6 +250,7 @@ public final class QueueAgent implements Agent
             return 0;
         }
         counters.tapRxFrames.getAndAddRelease(n);
+        batchNs = System.nanoTime();
         final UnsafeBuffer buffer = tapIn.buffer();
         udpOut.reset();
         tapOut.reset();
@@ -566,6 +562,7 @@ public final class QueueAgent implements Agent
         {
             counters.udpRxKernelDrops.setRelease(kernelDrops);
         }
+        batchNs = System.nanoTime();
         final UnsafeBuffer buffer = udpIn.buffer();
         tapOut.reset();
         udpOut.reset();
@@ -742,11 +739,10 @@ public final class QueueAgent implements Agent
     private boolean relayTokens(final int bytes)
     {
         final long rate = fib.relayBytesPerSecond();
-        final long now = System.nanoTime();
         final long burst = Math.max(rate / 10, 65_536);
-        final long elapsedNs = Math.min(now - relayRefillNs, 1_000_000_000L);
+        final long elapsedNs = Math.min(batchNs - relayRefillNs, 1_000_000_000L);
         relayTokens = Math.min(burst, relayTokens + elapsedNs * (rate / 1000) / 1_000_000L);
-        relayRefillNs = now;
+        relayRefillNs = batchNs;
         if (relayTokens < bytes)
         {
             return false;
@@ -866,14 +862,10 @@ public final class QueueAgent implements Agent
      */
     private void requestResolution(final int destination)
     {
-        final int slot = (destination ^ (destination >>> 16)) & (RESOLVE_SLOTS - 1);
-        final long now = System.nanoTime();
-        if (resolveIp[slot] == destination && now - resolveAt[slot] < RESOLVE_INTERVAL_NS)
+        if (!resolveGate.admit(destination, batchNs))
         {
             return;
         }
-        resolveIp[slot] = destination;
-        resolveAt[slot] = now;
         resolveRequest.putInt(0, destination);
         up(ControlMessages.UP_RESOLVE, resolveRequest, 0, 4, 0);
     }
@@ -884,29 +876,20 @@ public final class QueueAgent implements Agent
      */
     private void moved(final UnsafeBuffer buffer, final int offset, final int link, final long endpoint)
     {
-        final int slot = link & (RESOLVE_SLOTS - 1);
-        final long now = System.nanoTime();
-        if (movedTag[slot] == link + 1 && now - movedAt[slot] < MOVED_INTERVAL_NS)
+        if (!movedGate.admit(link, batchNs))
         {
             return;
         }
-        movedTag[slot] = link + 1;
-        movedAt[slot] = now;
         up(ControlMessages.UP_MOVED, buffer, offset + WireHeader.LINK_ID_OFFSET, 4, endpoint);
     }
 
     /** Reports an undeliverable routed packet's header to the conductor, at most once a second per destination. */
     private void unreachable(final UnsafeBuffer buffer, final int offset, final long endpoint)
     {
-        final int destination = buffer.getInt(offset + WireHeader.DESTINATION_OFFSET);
-        final int slot = (destination ^ (destination >>> 16)) & (RESOLVE_SLOTS - 1);
-        final long now = System.nanoTime();
-        if (unreachableTag[slot] == destination && now - unreachableAt[slot] < RESOLVE_INTERVAL_NS)
+        if (!unreachableGate.admit(buffer.getInt(offset + WireHeader.DESTINATION_OFFSET), batchNs))
         {
             return;
         }
-        unreachableTag[slot] = destination;
-        unreachableAt[slot] = now;
         up(ControlMessages.UP_UNREACHABLE, buffer, offset, WireHeader.ROUTED_LENGTH, endpoint);
     }
 

@@ -219,24 +219,9 @@ final class NodeCommand
         if (args.has("--ip"))
         {
             final String ip = args.get("--ip", null);
-            final int slash = ip.indexOf('/');
-            if (slash < 0)
-            {
-                throw new UsageException("bad --ip '" + ip + "': expected A.B.C.D/PREFIX");
-            }
-            virtualIp = parseIp(ip.substring(0, slash), "--ip");
-            try
-            {
-                prefix = Integer.parseInt(ip.substring(slash + 1));
-            }
-            catch (final NumberFormatException ex)
-            {
-                prefix = -1;
-            }
-            if (prefix < 1 || prefix > 30)
-            {
-                throw new UsageException("bad --ip '" + ip + "': prefix length must be 1 to 30");
-            }
+            final int[] parsed = parsePrefixed(ip, "--ip");
+            virtualIp = parsed[0];
+            prefix = parsed[1];
             final int hostMask = (int)(0xFFFF_FFFFL >>> prefix);
             if ((virtualIp & hostMask) == 0 || (virtualIp & hostMask) == hostMask)
             {
@@ -255,25 +240,9 @@ final class NodeCommand
                 throw new UsageException("--dhcp leases the virtual IP: not with --ip or --no-tap");
             }
             final String text = args.get("--subnet", null);
-            final int slash = text.indexOf('/');
-            if (slash < 0)
-            {
-                throw new UsageException("bad --subnet '" + text + "': expected A.B.C.D/PREFIX");
-            }
-            final int address = parseIp(text.substring(0, slash), "--subnet");
-            try
-            {
-                prefix = Integer.parseInt(text.substring(slash + 1));
-            }
-            catch (final NumberFormatException ex)
-            {
-                prefix = -1;
-            }
-            if (prefix < 1 || prefix > 30)
-            {
-                throw new UsageException("bad --subnet '" + text + "': prefix length must be 1 to 30");
-            }
-            dhcpSubnet = address & (int)(0xFFFF_FFFFL << (32 - prefix));
+            final int[] parsed = parsePrefixed(text, "--subnet");
+            prefix = parsed[1];
+            dhcpSubnet = parsed[0] & (int)(0xFFFF_FFFFL << (32 - prefix));
             if (dhcpSubnet == 0)
             {
                 throw new UsageException("bad --subnet '" + text + "': 0.0.0.0/" + prefix + " is not a virtual subnet");
@@ -380,6 +349,31 @@ final class NodeCommand
             threading, keepalive, spinUs, offloadText.equals("on"),
             parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365),
             metricsHost, metricsPort, tcpListen, relayMbps, shortcutPps, dhcpSubnet);
+    }
+
+    /** @return {address, prefix length} of an option's {@code A.B.C.D/P} value (prefix 1 to 30). */
+    private static int[] parsePrefixed(final String text, final String option)
+    {
+        final int slash = text.indexOf('/');
+        if (slash < 0)
+        {
+            throw new UsageException("bad " + option + " '" + text + "': expected A.B.C.D/PREFIX");
+        }
+        final int address = parseIp(text.substring(0, slash), option);
+        int prefix;
+        try
+        {
+            prefix = Integer.parseInt(text.substring(slash + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            prefix = -1;
+        }
+        if (prefix < 1 || prefix > 30)
+        {
+            throw new UsageException("bad " + option + " '" + text + "': prefix length must be 1 to 30");
+        }
+        return new int[] {address, prefix};
     }
 
     /** The state directory a node named {@code name} uses when none is given; tools look there too. */

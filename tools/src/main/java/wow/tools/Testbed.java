@@ -223,33 +223,28 @@ final class Testbed
     /** @return the ping matrix as text: RTT in ms per pair, FAIL where no reply came. */
     String formatPings(final double[][] rtt)
     {
-        final List<Member> hosts = hosts();
-        final StringBuilder sb = header("ping RTT ms (row pings column)");
-        for (int i = 0; i < hosts.size(); i++)
-        {
-            sb.append(String.format(Locale.ROOT, "%-22s", label(hosts.get(i))));
-            for (int j = 0; j < hosts.size(); j++)
-            {
-                sb.append(String.format(Locale.ROOT, "%7s", i == j ? "-" : rtt[i][j] < 0 ? "FAIL" :
-                    String.format(Locale.ROOT, "%.2f", rtt[i][j])));
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
+        return matrix("ping RTT ms (row pings column)", (i, j) -> rtt[i][j] < 0 ? "FAIL" :
+            String.format(Locale.ROOT, "%.2f", rtt[i][j]));
     }
 
     /** @return the path matrix as text: D direct, R:relay relayed via relay, . no link. */
     String formatPaths(final Link[][] paths)
     {
+        return matrix("links (D direct, R:via relayed, . none)", (i, j) -> paths[i][j] == null ? "." :
+            paths[i][j].direct() ? "D" : "R:" + paths[i][j].via());
+    }
+
+    /** @return a host-by-host table: a header row of names, one row per host, "-" on the diagonal. */
+    private String matrix(final String title, final java.util.function.BiFunction<Integer, Integer, String> cell)
+    {
         final List<Member> hosts = hosts();
-        final StringBuilder sb = header("links (D direct, R:via relayed, . none)");
+        final StringBuilder sb = header(title);
         for (int i = 0; i < hosts.size(); i++)
         {
             sb.append(String.format(Locale.ROOT, "%-22s", label(hosts.get(i))));
             for (int j = 0; j < hosts.size(); j++)
             {
-                final Link p = paths[i][j];
-                sb.append(String.format(Locale.ROOT, "%7s", i == j ? "-" : p == null ? "." : p.direct() ? "D" : "R:" + p.via()));
+                sb.append(String.format(Locale.ROOT, "%7s", i == j ? "-" : cell.apply(i, j)));
             }
             sb.append('\n');
         }

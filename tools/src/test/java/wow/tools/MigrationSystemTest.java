@@ -16,7 +16,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,22 +34,10 @@ class MigrationSystemTest
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void tcpSessionsSurviveAMoveToAnotherNatAndARebinding() throws Exception
     {
-        final String launcher = Netns.launcherOrSkip();
-        final Path script = Path.of(launcher).resolveSibling("testbed.sh");
-        final Path dir = Files.createTempDirectory("wow-migration");
-        String tag = null;
-        try
+        try (TestbedRun run = TestbedRun.up("cone,restricted,cone", 1, "--listen-any"))
         {
-            final ProcessBuilder up = new ProcessBuilder("bash", script.toString(), "up", dir.toString(), "--domains", "cone,restricted,cone",
-                "--hosts", "1", "--listen-any").redirectErrorStream(true);
-            up.environment().put("WOW_JAR", System.getProperty("wow.jar"));
-            up.environment().put("TESTBED_OWNER", Long.toString(ProcessHandle.current().pid()));
-            final Process p = up.start();
-            final String out = new String(p.getInputStream().readAllBytes());
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("namespaces (wtb\\d+-)\\*").matcher(out);
-            tag = m.find() ? m.group(1) : null;
-            final Testbed testbed = Testbed.read(dir);
+            final Path dir = run.dir;
+            final Testbed testbed = run.testbed;
             final Testbed.Member a = testbed.hosts().get(0);
             final Testbed.Member b = testbed.hosts().get(1);
             waitReachable(testbed);
@@ -80,7 +67,7 @@ class MigrationSystemTest
                 if (!moved && System.nanoTime() - started > TimeUnit.SECONDS.toNanos(2))
                 {
                     moved = true;
-                    Netns.run("bash", script.toString(), "move", dir.toString(), b.name(), "3");
+                    run.run("move", b.name(), "3");
                 }
                 Thread.sleep(100);
             }
@@ -102,7 +89,7 @@ class MigrationSystemTest
                 chat2.write(("message " + i + "\n").getBytes(StandardCharsets.UTF_8));
                 if (i == 20)
                 {
-                    Netns.run("bash", script.toString(), "rebind", dir.toString(), "3");
+                    run.run("rebind", "3");
                 }
                 Thread.sleep(100);
             }
@@ -110,15 +97,6 @@ class MigrationSystemTest
             ping2.waitFor(30, TimeUnit.SECONDS);
             assertEquals(60, Files.readAllLines(chat2.received).size());
             System.out.printf("flushed domain 3's NAT mappings: outage %.0f ms (longest ping gap)%n", longestGapMs(dir.resolve("ping-rebind")));
-        }
-        finally
-        {
-            Netns.exec("bash", script.toString(), "down", dir.toString());
-            if (tag != null)
-            {
-                assertFalse(Netns.run("ip", "netns", "list").contains(tag), "testbed namespaces removed");
-            }
-            Netns.exec("rm", "-rf", dir.toString());
         }
     }
 

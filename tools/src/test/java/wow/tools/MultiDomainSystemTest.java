@@ -19,7 +19,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MultiDomainSystemTest
 {
     static final String DOMAINS = "cone,restricted,restricted,symmetric,udp-blocked,double";
+    static TestbedRun run;
     static Path dir;
     static Path script;
     static Testbed testbed;
@@ -43,35 +43,19 @@ class MultiDomainSystemTest
     @BeforeAll
     static void up() throws Exception
     {
-        final String launcher = Netns.launcherOrSkip();
-        script = Path.of(launcher).resolveSibling("testbed.sh");
-        dir = Files.createTempDirectory("wow-multidomain");
-        final long started = System.nanoTime();
-        final ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "up", dir.toString(), "--domains", DOMAINS,
-            "--hosts", "2").redirectErrorStream(true);
-        pb.environment().put("WOW_JAR", System.getProperty("wow.jar"));
-        pb.environment().put("TESTBED_OWNER", Long.toString(ProcessHandle.current().pid()));
-        final Process p = pb.start();
-        final String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "testbed up failed: " + out);
-        testbed = Testbed.read(dir);
-        System.out.printf("testbed up in %d ms: %s%n", (System.nanoTime() - started) / 1_000_000, out.trim());
+        run = TestbedRun.up(DOMAINS, 2);
+        dir = run.dir;
+        script = run.script;
+        testbed = run.testbed;
     }
 
     @AfterAll
     static void down() throws Exception
     {
-        if (dir == null)
+        if (run != null)
         {
-            return;
+            run.close();
         }
-        final List<String> namespaces = testbed == null ? List.of() : testbed.nodes().stream().map(Testbed.Member::namespace).toList();
-        Netns.run("bash", script.toString(), "down", dir.toString());
-        for (final String ns : namespaces)
-        {
-            assertFalse(Netns.exists(ns), "namespace " + ns + " left behind");
-        }
-        Netns.exec("rm", "-rf", dir.toString());
     }
 
     @Test

@@ -25,9 +25,18 @@ public final class Leases
 {
     public static final int MAX_LEASES = 10_000;
 
-    /** A live lease and the last signed operation that set it (handed on to replicas). */
-    public record Lease(byte[] publicKey, byte[] value, long expiresMs, long serial, Messages.LeaseOp lastOp)
+    /** A live lease: the last signed operation that set it (handed on to replicas) and when it ends. */
+    public record Lease(Messages.LeaseOp lastOp, long expiresMs)
     {
+        public byte[] value()
+        {
+            return lastOp.value();
+        }
+
+        boolean ownedBy(final byte[] publicKey)
+        {
+            return Arrays.equals(lastOp.publicKey(), publicKey);
+        }
     }
 
     private final Map<BigInteger, Lease> store = new HashMap<>();
@@ -51,12 +60,12 @@ public final class Leases
             store.remove(key);
             lease = null;
         }
-        final boolean mine = lease != null && Arrays.equals(lease.publicKey(), op.publicKey());
+        final boolean mine = lease != null && lease.ownedBy(op.publicKey());
         if (lease != null && !mine)
         {
             return Messages.LEASE_TAKEN;
         }
-        if (mine && op.serial() < lease.serial())
+        if (mine && op.serial() < lease.lastOp().serial())
         {
             return Messages.LEASE_REFUSED; // an old operation replayed
         }
@@ -70,11 +79,11 @@ public final class Leases
             return Messages.LEASE_REFUSED;
         }
         final long expires = nowMs + Math.min(op.ttlSeconds(), op.remainingSeconds()) * 1000L;
-        if (mine && op.serial() == lease.serial() && expires <= lease.expiresMs())
+        if (mine && op.serial() == lease.lastOp().serial() && expires <= lease.expiresMs())
         {
             return Messages.LEASE_GRANTED; // a copy of what this holder has, no fresher
         }
-        store.put(key, new Lease(op.publicKey().clone(), op.value().clone(), expires, op.serial(), op));
+        store.put(key, new Lease(op, expires));
         return Messages.LEASE_GRANTED;
     }
 

@@ -414,6 +414,12 @@ public final class OverlayNode
     }
 
     /** @return messages dropped because they were malformed, hostile or unexpected. */
+    /** @return the endpoints this node listens on (advertised with the learned ones). */
+    public long[] localEndpoints()
+    {
+        return localEndpoints.clone();
+    }
+
     /** @return true once the node found its place on the ring (the node nearest its address answered). */
     public boolean isJoined()
     {
@@ -705,8 +711,7 @@ public final class OverlayNode
     public void peerMoved(final int localId, final long endpoint, final long nowMs)
     {
         final Connection c = connectionByLocalId(localId);
-        if (c == null || c.via != null || c.endpoint == endpoint || endpoint == 0 ||
-            (Endpoints.isTcp(endpoint) && !Endpoints.isTcp(c.endpoint)))
+        if (c == null || c.via != null || endpoint == 0 || !movesTo(c, endpoint))
         {
             return;
         }
@@ -1504,7 +1509,7 @@ public final class OverlayNode
             events.linkPathChanged(c);
         }
         // a link that works over UDP stays there when the peer also answers over TCP
-        final long endpoint = c.endpoint != 0 && Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint) ? c.endpoint : from;
+        final long endpoint = c.endpoint == 0 || movesTo(c, from) ? from : c.endpoint;
         if (c.remoteId != remoteId || c.endpoint != endpoint || (c.types | types) != c.types)
         {
             changed = true;
@@ -1554,7 +1559,7 @@ public final class OverlayNode
         {
             return; // the peer thinks the link is direct; its link request will say so
         }
-        final boolean moved = c.endpoint != from && !(Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint));
+        final boolean moved = movesTo(c, from);
         if (moved && headerLinkId != c.localId)
         {
             // a keepalive naming a known peer from elsewhere, without the link's id: not the peer
@@ -2249,6 +2254,15 @@ public final class OverlayNode
             }
         }
         return false;
+    }
+
+    /**
+     * @return true if a direct link heard from {@code from} should move there: any other endpoint,
+     * except that a link working over UDP stays there when the peer also answers over TCP.
+     */
+    private static boolean movesTo(final Connection c, final long from)
+    {
+        return c.endpoint != from && !(Endpoints.isTcp(from) && !Endpoints.isTcp(c.endpoint));
     }
 
     private static boolean hasUdp(final long[] endpoints)

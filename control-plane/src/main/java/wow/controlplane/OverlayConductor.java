@@ -69,6 +69,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private final AtomicCounter tapKernelDropped;
     /** Datagrams the TCP transport dropped (connection backed up, too many connections), and zero-length frames. */
     private final AtomicCounter tcpDropped;
+    private final AtomicCounter leaseNoQuorum;
     private final AtomicCounter tcpBadFrames;
     private final LongSupplier tapKernelDrops;
     private final MessageHandler upHandler = this::onUp;
@@ -152,6 +153,7 @@ public final class OverlayConductor implements Agent, StatusSource
         controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tcpDropped = counters.newCounter("tcp_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        leaseNoQuorum = counters.newCounter("lease_no_quorum", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tcpBadFrames = counters.newCounter("tcp_bad_frames", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         fibVersion = dataPlane.current().version();
         status = new NodeStatus(localAddress.clone(), localIp, List.of(), List.of(), clock.time());
@@ -375,6 +377,7 @@ public final class OverlayConductor implements Agent, StatusSource
             {
                 buildStatus(now);
                 tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
+                leaseNoQuorum.setRelease(overlay.leaseNoQuorum());
                 if (tcp != null)
                 {
                     tcpDropped.setRelease(tcp.dropped());
@@ -862,6 +865,12 @@ public final class OverlayConductor implements Agent, StatusSource
                         (dhcpSubnet != 0 ? " dhcp=true" : ""));
                 }
                 leased = true;
+            }
+            else if (result == Messages.LEASE_REFUSED)
+            {
+                // no quorum of the key's replicas answered (the ring is in flux): ask again soon
+                log.event("lease_refused", "ip=" + Ipv4.toString(leaseIp()));
+                nextLeaseMs = Math.min(nextLeaseMs, clock.time() + 3_000);
             }
             else if (result == Messages.LEASE_TAKEN && localIp == 0 && dhcpSubnet != 0)
             {

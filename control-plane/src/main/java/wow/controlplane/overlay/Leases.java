@@ -37,6 +37,13 @@ public final class Leases
         {
             return Arrays.equals(lastOp.publicKey(), publicKey);
         }
+
+        /** @return the lease as a replica's copy with what is left of it (a copy never outlives it). */
+        Messages.LeaseOp handOn(final long nowMs)
+        {
+            final int remaining = (int)Math.max(1, Math.min(lastOp.ttlSeconds(), (expiresMs - nowMs) / 1000));
+            return lastOp.as(Messages.LEASE_COPY, 0, remaining);
+        }
     }
 
     private final Map<BigInteger, Lease> store = new HashMap<>();

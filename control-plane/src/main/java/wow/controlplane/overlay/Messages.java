@@ -28,11 +28,14 @@ import java.util.List;
  * RELAY_GRANT / RELAY_OPEN:  relay's link id i32 | peer (the other end of the relayed pair)
  * RELAY_DENY / RELAY_END:    address 20 (the other end)
  * UNREACHABLE (routed exact): address 20 (a destination a data packet from the receiver could not reach)
- * LEASE (routed closest; direct to a replica): op u8 | replica u8 | token i32 | key 20 | ttl s i32 | serial i64 |
+ * LEASE (routed closest; direct to a replica): op u8 | role u8 | token i32 | key 20 | ttl s i32 | serial i64 |
  *                            value 20 | public key length u8 | public key | signature length u8 | signature |
  *                            remaining s i32 (what is left of the lease: a replica's copy expires with it)
  *                            (the owner's signature of {@link #leaseSigned})
+ *                            role: 0 a request to the primary, 1 a copy for a replica (answered with LEASE_HELD
+ *                            when the token is not 0), 2 a primary's query of a replica (answered with LEASE_HELD)
  * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken)
+ * LEASE_HELD:                token i32 | key 20 | length u16 | the LEASE (role 1) a replica holds for the key, or nothing
  * peer:                      address 20 | virtual ip i32 | endpoints
  * endpoints:                 count u8 | endpoint i64...   (at most 8)
  * </pre>
@@ -62,6 +65,12 @@ public final class Messages
     public static final int UNREACHABLE = 22;
     public static final int LEASE = 23;
     public static final int LEASE_REPLY = 24;
+    public static final int LEASE_HELD = 25;
+
+    /** Roles of a LEASE message. */
+    public static final int LEASE_REQUEST = 0;
+    public static final int LEASE_COPY = 1;
+    public static final int LEASE_QUERY = 2;
 
     /** Lease operations. */
     public static final int LEASE_CLAIM = 1;
@@ -74,14 +83,19 @@ public final class Messages
     private static final byte[] LEASE_DOMAIN = "wow-lease-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** One lease operation, signed by the lease's owner. */
-    public record LeaseOp(int op, boolean replica, int token, byte[] key, int ttlSeconds, long serial, byte[] value,
+    public record LeaseOp(int op, int role, int token, byte[] key, int ttlSeconds, long serial, byte[] value,
         byte[] publicKey, byte[] signature, int remainingSeconds)
     {
-        /** The same operation as a replica's copy with what is left of the lease. */
-        public LeaseOp copy(final int remaining)
+        /** @return the same operation in another role with another token and what is left of the lease. */
+        public LeaseOp as(final int newRole, final int newToken, final int remaining)
         {
-            return new LeaseOp(op, true, 0, key, ttlSeconds, serial, value, publicKey, signature, remaining);
+            return new LeaseOp(op, newRole, newToken, key, ttlSeconds, serial, value, publicKey, signature, remaining);
         }
+    }
+
+    /** A replica's answer to its primary: the lease it holds for a key (null: none), under the primary's token. */
+    public record LeaseHeld(int token, byte[] key, LeaseOp held)
+    {
     }
 
     /** @return the bytes an owner signs for a lease operation (everything but token and replica flag). */
@@ -94,7 +108,7 @@ public final class Messages
     public static byte[] lease(final LeaseOp l)
     {
         final ByteBuffer b = header(4 + 2 + 4 + 20 + 4 + 8 + 20 + 1 + l.publicKey().length + 1 + l.signature().length + 4, LEASE, 0)
-            .put((byte)l.op()).put((byte)(l.replica() ? 1 : 0)).putInt(l.token()).put(l.key()).putInt(l.ttlSeconds())
+            .put((byte)l.op()).put((byte)l.role()).putInt(l.token()).put(l.key()).putInt(l.ttlSeconds())
             .putLong(l.serial()).put(l.value()).put((byte)l.publicKey().length).put(l.publicKey()).put((byte)l.signature().length)
             .put(l.signature()).putInt(l.remainingSeconds());
         return done(b);
@@ -103,6 +117,37 @@ public final class Messages
     public static byte[] leaseReply(final int token, final byte[] key, final int result, final byte[] value)
     {
         return done(header(4 + 4 + 20 + 1 + 20, LEASE_REPLY, 0).putInt(token).put(key).put((byte)result).put(value));
+    }
+
+    public static byte[] leaseHeld(final int token, final byte[] key, final LeaseOp held)
+    {
+        final byte[] inner = held == null ? new byte[0] : lease(held);
+        return done(header(4 + 4 + 20 + 2 + inner.length, LEASE_HELD, 0).putInt(token).put(key).putShort((short)inner.length)
+            .put(inner));
+    }
+
+    /** @return the answer in a LEASE_HELD message, or null if it is malformed (also a held lease of another key). */
+    public static LeaseHeld decodeLeaseHeld(final byte[] bytes, final int offset, final int length)
+    {
+        if (type(bytes, offset, length) != LEASE_HELD || length < 4 + 4 + 20 + 2)
+        {
+            return null;
+        }
+        final ByteBuffer b = ByteBuffer.wrap(bytes, offset + 4, length - 4).slice();
+        final int token = b.getInt();
+        final byte[] key = bytes20(b);
+        final int n = b.getShort() & 0xFFFF;
+        if (n != b.remaining())
+        {
+            return null;
+        }
+        if (n == 0)
+        {
+            return new LeaseHeld(token, key, null);
+        }
+        final LeaseOp held = decodeLease(bytes, offset + length - n, n);
+        return held == null || held.role() != LEASE_COPY || !java.util.Arrays.equals(held.key(), key) ? null :
+            new LeaseHeld(token, key, held);
     }
 
     /** @return the lease operation in a LEASE message, or null if it is malformed. */
@@ -116,7 +161,7 @@ public final class Messages
         {
             final ByteBuffer b = ByteBuffer.wrap(bytes, offset + 4, length - 4).slice();
             final int op = b.get() & 0xFF;
-            final int replica = b.get() & 0xFF;
+            final int role = b.get() & 0xFF;
             final int token = b.getInt();
             final byte[] key = bytes20(b);
             final int ttl = b.getInt();
@@ -127,12 +172,12 @@ public final class Messages
             final byte[] signature = new byte[b.get() & 0xFF];
             b.get(signature);
             final int remaining = b.getInt();
-            if (op < LEASE_CLAIM || op > LEASE_RELEASE || replica > 1 || ttl <= 0 || publicKey.length == 0 || signature.length == 0 ||
+            if (op < LEASE_CLAIM || op > LEASE_RELEASE || role > LEASE_QUERY || ttl <= 0 || publicKey.length == 0 || signature.length == 0 ||
                 remaining <= 0 || remaining > ttl || b.hasRemaining())
             {
                 return null;
             }
-            return new LeaseOp(op, replica == 1, token, key, ttl, serial, value, publicKey, signature, remaining);
+            return new LeaseOp(op, role, token, key, ttl, serial, value, publicKey, signature, remaining);
         }
         catch (final BufferUnderflowException ex)
         {
@@ -368,6 +413,12 @@ public final class Messages
                     final LeaseOp l = decodeLease(bytes, offset, length);
                     return l == null ? null :
                         new Message(type, 0, 0, 0, null, 0, null, l.token(), null, null, l.key(), l.ttlSeconds(), 0, false, null);
+                }
+                case LEASE_HELD:
+                {
+                    final LeaseHeld h = decodeLeaseHeld(bytes, offset, length);
+                    return h == null ? null :
+                        new Message(type, 0, 0, 0, null, 0, null, h.token(), null, null, h.key(), 0, 0, false, null);
                 }
                 case LEASE_REPLY:
                 {

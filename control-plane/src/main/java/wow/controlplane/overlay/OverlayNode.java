@@ -316,6 +316,35 @@ public final class OverlayNode
     private final List<Pending> pending = new ArrayList<>();
     private final Map<BigInteger, Stored> store = new HashMap<>();
     private final Leases leases = new Leases();
+    private final LeaseQuorum leaseQuorum = new LeaseQuorum(leases, new LeaseQuorum.Wire()
+    {
+        @Override
+        public void send(final BigInteger to, final byte[] message)
+        {
+            final Connection c = connections.get(to);
+            if (c != null)
+            {
+                OverlayNode.this.send(c, message);
+            }
+        }
+
+        @Override
+        public List<BigInteger> near()
+        {
+            final List<BigInteger> out = new ArrayList<>();
+            for (final Connection c : nearNeighbours())
+            {
+                out.add(c.value);
+            }
+            return out;
+        }
+
+        @Override
+        public void answer(final Messages.LeaseOp op, final int result, final byte[] holder, final long nowMs)
+        {
+            route(op.value(), EXACT, Messages.leaseReply(op.token(), op.key(), result, holder), nowMs);
+        }
+    });
     private final Map<BigInteger, byte[]> ownRecords = new HashMap<>();
     private final Map<BigInteger, Integer> ownRecordTtl = new HashMap<>();
     private final java.util.Set<Integer> localIds = new java.util.HashSet<>();
@@ -667,7 +696,7 @@ public final class OverlayNode
         final byte[] signature, final long nowMs)
     {
         final int token = nextToken++;
-        route(key, CLOSEST, Messages.lease(new Messages.LeaseOp(op, false, token, key, ttlSeconds, serial, address, publicKey,
+        route(key, CLOSEST, Messages.lease(new Messages.LeaseOp(op, Messages.LEASE_REQUEST, token, key, ttlSeconds, serial, address, publicKey,
             signature, ttlSeconds)), nowMs);
         return token;
     }
@@ -678,27 +707,26 @@ public final class OverlayNode
         return leases.get(key, nowMs);
     }
 
-    /** As the primary holder: decide, copy to the replicas, answer the owner. */
+    /** As the primary holder: decides in quorum rounds with the key's replicas ({@link LeaseQuorum}). */
     private void onLease(final Messages.LeaseOp op, final long nowMs)
     {
-        if (op.replica())
+        if (op == null || op.role() != Messages.LEASE_REQUEST)
         {
             malformed++;
             return;
         }
-        final int result = leases.apply(op, nowMs);
-        if (result == Messages.LEASE_GRANTED)
+        final List<BigInteger> replicas = new ArrayList<>();
+        for (final Connection c : replicaNeighbours(Ring.value(op.key())))
         {
-            // to every near neighbour, not only the r - 1 replicas: whichever of them a claim may
-            // reach as its primary while the ring is in flux already knows the owner
-            final byte[] copy = Messages.lease(op.copy(op.ttlSeconds()));
-            for (final Connection c : nearNeighbours())
-            {
-                send(c, copy);
-            }
+            replicas.add(c.value);
         }
-        final Leases.Lease now = leases.get(op.key(), nowMs);
-        route(op.value(), EXACT, Messages.leaseReply(op.token(), op.key(), result, now == null ? op.value() : now.value()), nowMs);
+        leaseQuorum.request(op, replicas, nowMs);
+    }
+
+    /** @return lease requests answered refused for want of a quorum of the key's replicas. */
+    public long leaseNoQuorum()
+    {
+        return leaseQuorum.noQuorum();
     }
 
     // ------------------------------------------------------------------ migration
@@ -859,6 +887,7 @@ public final class OverlayNode
             return;
         }
         retryPending(nowMs);
+        leaseQuorum.expire(nowMs);
         keepalive(nowMs);
         maintainNear(nowMs);
         maintainRelays(nowMs);
@@ -1154,13 +1183,7 @@ public final class OverlayNode
         // joined, a holder left) learns the live leases before it could grant a second owner
         for (final Leases.Lease lease : leases.live(nowMs))
         {
-            final Messages.LeaseOp last = lease.lastOp();
-            if (last.op() == Messages.LEASE_RELEASE)
-            {
-                continue;
-            }
-            final int remaining = (int)Math.max(1, Math.min(last.ttlSeconds(), (lease.expiresMs() - nowMs) / 1000));
-            final byte[] message = Messages.lease(last.copy(remaining));
+            final byte[] message = Messages.lease(lease.handOn(nowMs));
             for (final Connection c : nearNeighbours())
             {
                 send(c, message);
@@ -1282,11 +1305,25 @@ public final class OverlayNode
                 break;
             case Messages.LEASE:
             {
-                // a replica's copy from the primary: applied under the same rules, never answered
+                // a primary's query or copy, from a linked node
                 final Messages.LeaseOp op = Messages.decodeLease(bytes, offset, length);
-                if (heard(from, nowMs) != null && op.replica())
+                final Connection c = heard(from, nowMs);
+                if (c != null && op.role() != Messages.LEASE_REQUEST)
                 {
-                    leases.apply(op, nowMs);
+                    final byte[] answer = leaseQuorum.replica(op, nowMs);
+                    if (answer != null)
+                    {
+                        send(c, answer);
+                    }
+                }
+                break;
+            }
+            case Messages.LEASE_HELD:
+            {
+                final Connection c = heard(from, nowMs);
+                if (c != null)
+                {
+                    leaseQuorum.held(c.value, Messages.decodeLeaseHeld(bytes, offset, length), nowMs);
                 }
                 break;
             }

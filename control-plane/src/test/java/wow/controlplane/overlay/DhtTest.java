@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The DHT on a small ring of real overlay nodes joined by an instant, lossless network. */
@@ -292,6 +293,66 @@ class DhtTest
         final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, key, 120, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(second), "no second owner");
+    }
+
+    @Test
+    void aPrimaryThatLostItsLeasesLearnsTheOwnerFromAQuorumOfReplicasBeforeItDecides()
+    {
+        final List<OverlayNode> nodes = ring(10, new Random(41));
+        final java.security.KeyPair owner = keys();
+        final java.security.KeyPair other = keys();
+        final byte[] key = OverlayNode.key("lease:ip:10.128.4.4");
+        final String claimed = lease(nodes.get(2), owner, Messages.LEASE_CLAIM, key, 120, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
+
+        // a node at the key itself joins and is asked at once, before any holder hands it the
+        // lease: only the quorum read (its replicas hold the lease) keeps it from granting twice
+        final OverlayNode newcomer = node(77, key.clone());
+        newcomer.join(new long[] {1}, now);
+        nodes.add(newcomer);
+        for (int i = 0; i < 50 && !newcomer.isJoined(); i++)
+        {
+            run(nodes, 100);
+        }
+        assertTrue(newcomer.isJoined());
+        assertNull(newcomer.heldLease(key, now), "asked before any copy reached it");
+        final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, key, 120, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_TAKEN, leaseResults.get(second), "no second owner");
+        assertNotNull(newcomer.heldLease(key, now), "the new primary adopted the lease its replicas hold");
+        assertArrayEquals(owner.getPublic().getEncoded(), newcomer.heldLease(key, now).lastOp().publicKey());
+    }
+
+    @Test
+    void withoutAQuorumOfReplicasARequestIsRefusedAndGrantedOnceTheRingRepaired()
+    {
+        final List<OverlayNode> nodes = ring(10, new Random(43));
+        final java.security.KeyPair owner = keys();
+        final byte[] key = OverlayNode.key("lease:ip:10.128.5.5");
+        final List<OverlayNode> byDistance = new ArrayList<>(nodes);
+        byDistance.sort(Comparator.comparing(n -> Ring.distance(n.value(), Ring.value(key))));
+        final OverlayNode primary = byDistance.get(0);
+        // both replicas crash; the primary still lists them (they are declared dead after 10 s)
+        for (final OverlayNode replica : byDistance.subList(1, 3))
+        {
+            nodes.remove(replica);
+            byEndpoint.values().remove(replica);
+        }
+        final String refused = lease(primary, owner, Messages.LEASE_CLAIM, key, 120, 1);
+        run(nodes, 2_500);
+        assertEquals(Messages.LEASE_REFUSED, leaseResults.get(refused), "no quorum, no grant");
+        assertEquals(1, primary.leaseNoQuorum());
+
+        run(nodes, 20_000);
+        final String granted = lease(primary, owner, Messages.LEASE_CLAIM, key, 120, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(granted), "granted by the repaired replica set");
+        byDistance.removeIf(n -> !nodes.contains(n));
+        for (final OverlayNode n : byDistance.subList(0, 3))
+        {
+            assertNotNull(n.heldLease(key, now), "held by a majority: the primary and both new replicas");
+        }
     }
 
     @Test

@@ -104,6 +104,38 @@ class MessagesTest
     }
 
     @Test
+    void leaseMessagesRoundTripAndAHeldLeaseOfAnotherKeyIsRejected()
+    {
+        final Messages.LeaseOp op = new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 17, addr(1), 120, 5, addr(2),
+            new byte[] {1, 2, 3}, new byte[] {4, 5}, 90);
+        final byte[] query = Messages.lease(op);
+        final Messages.LeaseOp back = Messages.decodeLease(query, 0, query.length);
+        assertEquals(Messages.LEASE_QUERY, back.role());
+        assertEquals(17, back.token());
+        assertEquals(90, back.remainingSeconds());
+        assertArrayEquals(addr(2), back.value());
+
+        final byte[] held = Messages.leaseHeld(33, addr(1), op.as(Messages.LEASE_COPY, 0, 60));
+        final Messages.LeaseHeld h = Messages.decodeLeaseHeld(held, 0, held.length);
+        assertEquals(33, h.token());
+        assertEquals(5, h.held().serial());
+        assertEquals(60, h.held().remainingSeconds());
+        assertEquals(33, decode(held).token());
+        final byte[] none = Messages.leaseHeld(34, addr(1), null);
+        assertNull(Messages.decodeLeaseHeld(none, 0, none.length).held());
+        for (int len = 0; len < held.length; len++)
+        {
+            assertNull(Messages.decode(held, 0, len), "truncated to " + len);
+        }
+        final byte[] otherKey = Messages.leaseHeld(35, addr(9), op.as(Messages.LEASE_COPY, 0, 60));
+        assertNull(decode(otherKey), "a held lease must be of the key asked about");
+        final byte[] notACopy = Messages.leaseHeld(36, addr(1), op);
+        assertNull(decode(notACopy), "a replica answers with copies only");
+        query[5] = 3;
+        assertNull(decode(query), "unknown role");
+    }
+
+    @Test
     void malformedInputIsNullNeverAnException()
     {
         final byte[] good = Messages.ctmReply(OverlayNode.NEAR, 9, new Messages.Peer(addr(3), 5, new long[] {7}),
@@ -128,7 +160,7 @@ class MessagesTest
             random.nextBytes(junk);
             if (junk.length > 0)
             {
-                junk[0] = (byte)(2 + random.nextInt(20));
+                junk[0] = (byte)(2 + random.nextInt(Messages.LEASE_HELD - 1));
             }
             Messages.decode(junk, 0, junk.length);
         }

@@ -207,9 +207,15 @@ public final class OverlayConductor implements Agent, StatusSource
     /** @return the candidate address number {@code index} in the DHCP subnet for this node. */
     private int candidate(final int index)
     {
+        return candidate(dhcpSubnet, prefix, localAddress, index);
+    }
+
+    /** @return candidate number {@code index} in a subnet for a ring address (its hash, then steps through the subnet). */
+    static int candidate(final int subnet, final int prefix, final byte[] address, final int index)
+    {
         final long size = (1L << (32 - prefix)) - 2;
-        final long h = new java.math.BigInteger(1, localAddress).longValue() & Long.MAX_VALUE;
-        return dhcpSubnet + 1 + (int)((h + index * 0x9E3779B1L) % size);
+        final long h = new java.math.BigInteger(1, address).longValue() & Long.MAX_VALUE;
+        return subnet + 1 + (int)((h + index * 0x9E3779B1L) % size);
     }
 
     /** @return why the node cannot go on (its virtual IP belongs to another node), or null; any thread. */

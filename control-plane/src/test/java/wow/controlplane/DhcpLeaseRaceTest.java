@@ -1,0 +1,145 @@
+package wow.controlplane;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import wow.controlplane.identity.Identity;
+import wow.controlplane.journal.FibListener;
+import wow.controlplane.overlay.OverlayConfig;
+import wow.dataplane.DataPlane;
+import wow.dataplane.QueueAgent;
+import wow.dataplane.ThreadingMode;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.port.Frames;
+import wow.dataplane.port.MemoryTapPort;
+import wow.dataplane.port.MemoryUdpNetwork;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.status.CountersFile;
+import wow.shim.UdpSocket;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Overlay conductors with {@code --dhcp} on the in-memory network, stepped by hand with a manual
+ * clock: two nodes whose first candidate address is the same claim it at once; exactly one gets
+ * it and the other goes on to its next candidate.
+ */
+class DhcpLeaseRaceTest
+{
+    static final int SUBNET = Ipv4.parse("10.77.0.0");
+    static final int PREFIX = 24;
+
+    final long[] now = {1_000_000_000L};
+    final MemoryUdpNetwork net = new MemoryUdpNetwork();
+    final List<Member> members = new ArrayList<>();
+
+    final class Member implements AutoCloseable
+    {
+        final ByteArrayOutputStream log = new ByteArrayOutputStream();
+        final DataPlane dataPlane;
+        final OverlayConductor conductor;
+
+        Member(final Identity identity, final int port, final long[] seeds, final boolean dhcp)
+        {
+            final long endpoint = UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), port);
+            dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()), List.of(net.bind(endpoint)), Frames.HOST_MAC,
+                1420, new Fib.Builder(dhcp ? SUBNET : 0, PREFIX, identity.address()).build(1), CountersFile.inMemory(512));
+            conductor = new OverlayConductor(0, identity.address(), PREFIX, seeds, new long[] {endpoint}, dataPlane.proxy(),
+                CountersFile.inMemory(512).manager(), () -> now[0], new EventLog(new PrintStream(log, true)), () -> 0,
+                FibListener.NONE, OverlayConfig.defaults());
+            if (dhcp)
+            {
+                conductor.leaseVirtualIp(identity);
+                conductor.leaseFrom(SUBNET);
+            }
+            members.add(this);
+        }
+
+        void step()
+        {
+            conductor.doWork();
+            for (final QueueAgent agent : dataPlane.agents())
+            {
+                agent.doWork();
+            }
+            conductor.doWork();
+        }
+
+        int ip()
+        {
+            return conductor.status().virtualIp();
+        }
+
+        @Override
+        public void close()
+        {
+            dataPlane.close();
+        }
+    }
+
+    @AfterEach
+    void close()
+    {
+        members.forEach(Member::close);
+    }
+
+    void run(final long millis)
+    {
+        for (long t = 0; t < millis; t += 10)
+        {
+            now[0] += 10;
+            for (final Member m : members)
+            {
+                m.step();
+            }
+        }
+    }
+
+    @Test
+    void twoNodesRacingForOneAddressEndWithOneOwnerAndTheLoserTakesItsNextCandidate()
+    {
+        // two identities whose first candidate in the /24 is the same address
+        final Map<Integer, Identity> byFirst = new HashMap<>();
+        Identity one = null;
+        Identity two = null;
+        for (int i = 0; i < 2_000 && one == null; i++)
+        {
+            final Identity id = Identity.generate();
+            final Identity before = byFirst.putIfAbsent(OverlayConductor.candidate(SUBNET, PREFIX, id.address(), 0), id);
+            if (before != null)
+            {
+                one = before;
+                two = id;
+            }
+        }
+        assertNotNull(one, "no two identities with the same first candidate");
+        final int contested = OverlayConductor.candidate(SUBNET, PREFIX, one.address(), 0);
+
+        final Member seed = new Member(Identity.generate(), 5000, new long[0], false);
+        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        new Member(Identity.generate(), 5001, seeds, false);
+        final Member a = new Member(one, 5002, seeds, true);
+        final Member b = new Member(two, 5003, seeds, true);
+        run(12_000);
+
+        assertNotEquals(0, a.ip(), "a got an address:\n" + a.log);
+        assertNotEquals(0, b.ip(), "b got an address:\n" + b.log);
+        assertNotEquals(a.ip(), b.ip(), "one owner per address");
+        final Member winner = a.ip() == contested ? a : b;
+        final Member loser = winner == a ? b : a;
+        assertEquals(contested, winner.ip(), "one of them holds the contested address");
+        assertTrue(loser.log.toString().contains("ip_candidate_taken ip=" + Ipv4.toString(contested)), loser.log.toString());
+        assertEquals(OverlayConductor.candidate(SUBNET, PREFIX, (loser == a ? one : two).address(), 1), loser.ip(),
+            "the loser took its next candidate");
+        assertTrue(seed.conductor.status().connections().size() >= 3);
+    }
+}

@@ -682,7 +682,13 @@ public final class QueueAgent implements Agent
         {
             if (WireHeader.payloadType(buffer, offset) == WireHeader.PAYLOAD_IPV4)
             {
-                deliver(buffer, payload, length - WireHeader.ROUTED_LENGTH, 0);
+                // the sender's hop to the first node is one, each node on the way counted one more
+                // (read first: the rebuilt Ethernet header overwrites the end of the routed one)
+                final int overlayHops = WireHeader.hops(buffer, offset) + 1;
+                if (deliver(buffer, payload, length - WireHeader.ROUTED_LENGTH, 0))
+                {
+                    counters.countRoutedDelivered(overlayHops);
+                }
             }
             else
             {

@@ -597,6 +597,24 @@ class QueueAgentTest
     }
 
     @Test
+    void countsRoutedPacketsDeliveredHereByTheirOverlayHops()
+    {
+        final byte[] packet = Frames.ipv4(FAR_IP, LOCAL_IP, 80, 1);
+        for (final int transit : new int[] {0, 2, 2, 3, 9})
+        {
+            final byte[] r = routed(LOCAL_ADDR, 20, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4, packet);
+            r[WireHeader.HOPS_OFFSET] = (byte)transit; // nodes on the way each counted one
+            udp.inject(PEER_EP, r);
+        }
+        agent.doWork();
+        assertEquals(5, tap.drainWritten().size());
+        assertEquals(1, counters.routedDelivered(1), "straight from the sender");
+        assertEquals(0, counters.routedDelivered(2));
+        assertEquals(2, counters.routedDelivered(3), "two nodes on the way: three overlay hops");
+        assertEquals(2, counters.routedDelivered(4), "four or more");
+    }
+
+    @Test
     void handsControlUpAndSendsControlDown()
     {
         final UnsafeBuffer control = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + 4]);

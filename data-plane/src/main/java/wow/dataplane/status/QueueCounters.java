@@ -28,6 +28,8 @@ public final class QueueCounters
     public final AtomicCounter controlDown;
     public final AtomicCounter resolutionHeld;
     public final AtomicCounter fibVersion;
+    /** Routed packets delivered to the TAP by the overlay hops they took: 1, 2, 3, 4 or more. */
+    private final AtomicCounter[] routedByHops = new AtomicCounter[4];
     private final AtomicCounter[] drops;
     private final UnsafeBuffer values;
 
@@ -49,6 +51,10 @@ public final class QueueCounters
         controlUp = traffic(manager, "control_up", queue);
         controlDown = traffic(manager, "control_down", queue);
         resolutionHeld = traffic(manager, "resolution_held", queue);
+        for (int h = 0; h < routedByHops.length; h++)
+        {
+            routedByHops[h] = traffic(manager, "routed_rx_hops_" + (h + 1) + (h == routedByHops.length - 1 ? "plus" : ""), queue);
+        }
         fibVersion = manager.newCounter("fib_version q" + queue, CounterTypes.FIB_VERSION, key -> key.putInt(0, queue));
         final DropReason[] reasons = DropReason.values();
         drops = new AtomicCounter[reasons.length];
@@ -62,6 +68,18 @@ public final class QueueCounters
     private static AtomicCounter traffic(final CountersManager manager, final String name, final int queue)
     {
         return manager.newCounter(name + " q" + queue, CounterTypes.TRAFFIC, key -> key.putInt(0, queue));
+    }
+
+    /** Counts a routed packet delivered to the TAP after this many overlay hops (at least 1). */
+    public void countRoutedDelivered(final int overlayHops)
+    {
+        routedByHops[Math.min(Math.max(overlayHops, 1), routedByHops.length) - 1].incrementRelease();
+    }
+
+    /** @return routed packets delivered after this many overlay hops (4: four or more). */
+    public long routedDelivered(final int overlayHops)
+    {
+        return routedByHops[overlayHops - 1].get();
     }
 
     /** Counts one drop. */

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # WOW multi-domain testbed: firewalled NAT domains in network namespaces on one host.
 #
-#   testbed.sh up   DIR [--domains T,T,...] [--hosts N] [--port P] [--queues Q] [--no-nodes]
+#   testbed.sh up   DIR [--domains T,T,...] [--hosts N] [--port P] [--queues Q] [--no-nodes] [--listen-any]
+#                       [--node-args "--option value ..."]   (added to every host node's options)
 #   testbed.sh down DIR
 #   testbed.sh nodes DIR          one line per node: name namespace domain type virtual-ip listen state-dir
 #   testbed.sh rejoin DIR NODE    stop NODE, wipe its state (a new identity) and start it again
+#   testbed.sh restart DIR NODE [--option value ...]
+#                                 stop NODE and start it again with its state (same identity, ring
+#                                 address and virtual IP); each --option value replaces that option or is added
 #   testbed.sh move DIR NODE D    re-plug NODE's uplink into domain D's LAN (a new address there)
 #   testbed.sh rebind DIR D       flush domain D's NAT mappings (conntrack): every mapping is made anew
 #
@@ -143,13 +147,18 @@ rebind() {
   echo "testbed: domain $1's NAT mappings flushed"
 }
 
-rejoin() {
-  local name=$1 pid ns
+stop_node() {
+  local name=$1 pid
   [ -f "$DIR/nodes/$name.cmd" ] || die "no node '$name' in $DIR"
   pid=$(cat "$DIR/nodes/$name.pid")
   kill -TERM "$pid" 2>/dev/null
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null
+}
+
+rejoin() {
+  local name=$1 ns
+  stop_node "$name"
   rm -rf "$DIR/nodes/$name"
   mapfile -t args < "$DIR/nodes/$name.cmd"
   ns=${args[0]}
@@ -157,10 +166,28 @@ rejoin() {
   echo "testbed: $name restarted with a new identity"
 }
 
+restart() {
+  local name=$1 ns i found; shift
+  stop_node "$name"
+  mapfile -t args < "$DIR/nodes/$name.cmd"
+  while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] && [[ "$1" == --* ]] || die "restart takes --option value pairs, not '$1'"
+    found=0
+    for i in "${!args[@]}"; do
+      if [ "${args[$i]}" = "$1" ]; then args[$((i + 1))]=$2; found=1; fi
+    done
+    [ $found = 1 ] || args+=("$1" "$2")
+    shift 2
+  done
+  ns=${args[0]}
+  start_node "$name" "$ns" "${args[@]:1}"
+  echo "testbed: $name restarted with its identity: ${args[*]:1}"
+}
+
 # ------------------------------------------------------------------ up
 
 up() {
-  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0
+  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0 nodeargs=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --domains) domains=$2; shift 2 ;;
@@ -169,6 +196,7 @@ up() {
       --queues) queues=$2; shift 2 ;;
       --no-nodes) nodes=0; shift ;;
       --listen-any) any=1; shift ;;
+      --node-args) nodeargs=$2; shift 2 ;;
       *) die "unknown option '$1'" ;;
     esac
   done
@@ -245,7 +273,8 @@ up() {
       [ "$type" = udp-blocked ] && seedarg="tcp://$seed"
       if [ $nodes = 1 ]; then
         listen="$hip:$hport"; [ $any = 1 ] && listen="0.0.0.0:$hport"
-        start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" --ip "10.128.$d.$i/16" --queues "$queues"
+        # shellcheck disable=SC2086 # --node-args is a list of words
+        start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" --ip "10.128.$d.$i/16" --queues "$queues" $nodeargs
       fi
       printf 'h%s-%s\t%s\t%s\t%s\t10.128.%s.%s\t%s\t%s\n' "$d" "$i" "$h" "$d" "$type" "$d" "$i" "$hip:$hport" \
         "$DIR/nodes/h$d-$i" >> "$DIR/nodes.tsv"
@@ -266,10 +295,12 @@ case "$cmd" in
   down) down "$DIR" ;;
   nodes) cat "$DIR/nodes.tsv" 2>/dev/null || die "no testbed in $DIR" ;;
   rejoin) [ $# -eq 1 ] || die "usage: testbed.sh rejoin DIR NODE"; [ -f "$DIR/manifest" ] || die "no testbed in $DIR"; rejoin "$1" ;;
+  restart) [ $# -ge 1 ] || die "usage: testbed.sh restart DIR NODE [--option value ...]"; [ -f "$DIR/manifest" ] || die "no testbed in $DIR"
+    restart "$@" ;;
   move|rebind)
     [ -f "$DIR/manifest" ] || die "no testbed in $DIR"
     TAG=$(awk -F'\t' '$1 == "seed" {print $2}' "$DIR/nodes.tsv"); TAG=${TAG%-seed}
     if [ "$cmd" = move ]; then [ $# -eq 2 ] || die "usage: testbed.sh move DIR NODE DOMAIN"; move "$1" "$2"
     else [ $# -eq 1 ] || die "usage: testbed.sh rebind DIR DOMAIN"; rebind "$1"; fi ;;
-  *) die "unknown command '$cmd' (up, down, nodes, rejoin, move, rebind)" ;;
+  *) die "unknown command '$cmd' (up, down, nodes, rejoin, restart, move, rebind)" ;;
 esac

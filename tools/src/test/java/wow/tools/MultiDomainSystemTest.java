@@ -171,6 +171,7 @@ class MultiDomainSystemTest
         org.junit.jupiter.api.Assumptions.assumeTrue(from != null, "every pair that could link is linked already");
         final Process server = new ProcessBuilder("ip", "netns", "exec", to.namespace(), "iperf3", "-s", "-1", "-B", to.virtualIp())
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        final long[] hopsBefore = routedByHops(to);
         try
         {
             Thread.sleep(500);
@@ -186,6 +187,15 @@ class MultiDomainSystemTest
         {
             Netns.stop(server);
         }
+        final long[] hops = routedByHops(to);
+        long routed = 0;
+        for (int h = 0; h < hops.length; h++)
+        {
+            hops[h] -= hopsBefore[h];
+            routed += hops[h];
+        }
+        System.out.printf("routed packets delivered to %s by overlay hops (1, 2, 3, 4+): %s%n", to.name(), java.util.Arrays.toString(hops));
+        assertTrue(routed > 0, "the flow took the overlay route first");
         final String log = Files.readString(from.stateDir().resolve("log"));
         assertTrue(log.contains("shortcut_requested"), "the sender asked for a shortcut:\n" + log);
         Testbed.Link link = null;
@@ -202,6 +212,21 @@ class MultiDomainSystemTest
         final String vip = to.virtualIp();
         assertTrue(fib.lines().anyMatch(l -> l.startsWith(vip + " ") && l.endsWith("direct")),
             "the FIB sends " + vip + " over the shortcut:\n" + fib);
+    }
+
+    /** @return the routed packets a node delivered to its TAP so far, by overlay hops 1, 2, 3, 4 or more. */
+    private long[] routedByHops(final Testbed.Member member) throws Exception
+    {
+        final String json = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(),
+            "counters", "--state-dir", member.stateDir().toString(), "--json");
+        final long[] out = new long[4];
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"routed_rx_hops_(\\d)(?:plus)? q\\d+\":(\\d+)")
+            .matcher(json);
+        while (m.find())
+        {
+            out[Integer.parseInt(m.group(1)) - 1] += Long.parseLong(m.group(2));
+        }
+        return out;
     }
 
     @Test

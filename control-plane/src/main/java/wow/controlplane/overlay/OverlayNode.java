@@ -723,6 +723,35 @@ public final class OverlayNode
         leaseQuorum.request(op, replicas, nowMs);
     }
 
+    /**
+     * A lease message between a primary and a replica, from a linked node (directly, or routed
+     * over the relayed link): a query or copy to answer, or a replica's answer.
+     */
+    private void onLeaseFromPeer(final Connection c, final byte[] bytes, final int offset, final int length, final long nowMs)
+    {
+        if (c == null)
+        {
+            malformed++;
+            return;
+        }
+        if (Messages.type(bytes, offset, length) == Messages.LEASE_HELD)
+        {
+            leaseQuorum.held(c.value, Messages.decodeLeaseHeld(bytes, offset, length), nowMs);
+            return;
+        }
+        final Messages.LeaseOp op = Messages.decodeLease(bytes, offset, length);
+        if (op.role() == Messages.LEASE_REQUEST)
+        {
+            malformed++; // requests are routed to the primary, never sent to a link
+            return;
+        }
+        final byte[] answer = leaseQuorum.replica(op, nowMs);
+        if (answer != null)
+        {
+            send(c, answer);
+        }
+    }
+
     /** @return lease requests answered refused for want of a quorum of the key's replicas. */
     public long leaseNoQuorum()
     {
@@ -1304,29 +1333,9 @@ public final class OverlayNode
                 }
                 break;
             case Messages.LEASE:
-            {
-                // a primary's query or copy, from a linked node
-                final Messages.LeaseOp op = Messages.decodeLease(bytes, offset, length);
-                final Connection c = heard(from, nowMs);
-                if (c != null && op.role() != Messages.LEASE_REQUEST)
-                {
-                    final byte[] answer = leaseQuorum.replica(op, nowMs);
-                    if (answer != null)
-                    {
-                        send(c, answer);
-                    }
-                }
-                break;
-            }
             case Messages.LEASE_HELD:
-            {
-                final Connection c = heard(from, nowMs);
-                if (c != null)
-                {
-                    leaseQuorum.held(c.value, Messages.decodeLeaseHeld(bytes, offset, length), nowMs);
-                }
+                onLeaseFromPeer(heard(from, nowMs), bytes, offset, length, nowMs);
                 break;
-            }
             default:
                 malformed++;
         }
@@ -1375,7 +1384,16 @@ public final class OverlayNode
                 events.unreachable(m.address());
                 break;
             case Messages.LEASE:
-                onLease(Messages.decodeLease(bytes, offset, length), nowMs);
+                if (Messages.decodeLease(bytes, offset, length).role() == Messages.LEASE_REQUEST)
+                {
+                    onLease(Messages.decodeLease(bytes, offset, length), nowMs);
+                    break;
+                }
+                // a primary's query or copy over a relayed link arrives routed
+                onLeaseFromPeer(connections.get(Ring.value(source)), bytes, offset, length, nowMs);
+                break;
+            case Messages.LEASE_HELD:
+                onLeaseFromPeer(connections.get(Ring.value(source)), bytes, offset, length, nowMs);
                 break;
             case Messages.LEASE_REPLY:
                 events.leaseReplied(m.token(), m.key(), m.connectionTypes(), m.value());

@@ -163,6 +163,29 @@ class OverlayNodeTest
     }
 
     @Test
+    void aReplicaAnswersALeaseQueryFromALinkedPrimaryAlsoWhenItArrivesRouted()
+    {
+        // over a relayed link a primary's query arrives routed, not over the link itself
+        final Recorder r = new Recorder();
+        final OverlayNode replica = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1));
+        link(replica, 0x40, 40);
+        final byte[] query = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 5, addr(0x41), 60, 1,
+            addr(0x50), new byte[] {1}, new byte[] {2}, 60));
+        replica.onRouted(addr(0x40), query, 0, query.length, 0);
+        final List<Messages.Message> held = sent(r, Messages.LEASE_HELD, 40);
+        assertEquals(1, held.size(), "answered to the primary");
+        assertEquals(5, held.get(0).token());
+
+        replica.onRouted(addr(0x60), query, 0, query.length, 0);
+        assertEquals(1, replica.malformed(), "a node it has no link to is no primary of its");
+        final byte[] request = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_REQUEST, 6, addr(0x41), 60,
+            1, addr(0x50), new byte[] {1}, new byte[] {2}, 60));
+        deliver(replica, 40, request);
+        assertEquals(2, replica.malformed(), "requests are routed to a primary, never sent over a link");
+        assertEquals(1, sent(r, Messages.LEASE_HELD, 40).size());
+    }
+
+    @Test
     void aLinkFollowsItsPeerToANewEndpointOnlyWithTheLinksId()
     {
         final Recorder r = new Recorder();

@@ -70,6 +70,7 @@ public final class OverlayConductor implements Agent, StatusSource
     /** Datagrams the TCP transport dropped (connection backed up, too many connections), and zero-length frames. */
     private final AtomicCounter tcpDropped;
     private final AtomicCounter leaseNoQuorum;
+    private final AtomicCounter silencePings;
     private final AtomicCounter tcpBadFrames;
     private final LongSupplier tapKernelDrops;
     private final MessageHandler upHandler = this::onUp;
@@ -95,6 +96,10 @@ public final class OverlayConductor implements Agent, StatusSource
     private long joinedSinceMs;
     private ShortcutPolicy shortcuts;
     private final Map<Integer, Long> shortcutTx = new HashMap<>();
+    /** Per link (local id): received packets at the last tick, ticks in a row they grew, when they last grew. */
+    private final Map<Integer, long[]> rxWatch = new HashMap<>();
+    /** A link that was receiving data and went silent this long is pinged at once (see {@link #watchSilence}). */
+    static final long SILENCE_PROBE_MS = 250;
     private long relayBytesPerSecond = 625_000_000L;
 
     private final FibListener fibListener;
@@ -154,6 +159,7 @@ public final class OverlayConductor implements Agent, StatusSource
         tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tcpDropped = counters.newCounter("tcp_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         leaseNoQuorum = counters.newCounter("lease_no_quorum", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        silencePings = counters.newCounter("silence_pings", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tcpBadFrames = counters.newCounter("tcp_bad_frames", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         fibVersion = dataPlane.current().version();
         status = new NodeStatus(localAddress.clone(), localIp, List.of(), List.of(), clock.time());
@@ -370,6 +376,7 @@ public final class OverlayConductor implements Agent, StatusSource
             nextTickMs = now + TICK_MS;
             overlay.tick(now);
             leaseStep(now);
+            watchSilence(now);
             if (shortcuts != null)
             {
                 maintainShortcuts(now);
@@ -638,6 +645,44 @@ public final class OverlayConductor implements Agent, StatusSource
             log.event("shortcut_requested", "peer=" + Ring.shortHex(Ring.address(d)) + " rate_pps=" +
                 Math.round(shortcuts.rate(d, now)));
         }
+    }
+
+    /**
+     * Pings a peer whose data stopped arriving after a busy spell (its link's received packets grew
+     * two ticks in a row, then not for {@link #SILENCE_PROBE_MS}). If this node's NAT lost its
+     * mapping (rebound, flushed), the peer's packets are dropped at the NAT until this node sends
+     * to it; the ping makes the mapping anew now instead of at the next keepalive, seconds later.
+     * A flow that simply ended costs one ping and pong; a trickle (no two busy ticks) none.
+     */
+    private void watchSilence(final long now)
+    {
+        for (final OverlayNode.Connection c : overlay.connections())
+        {
+            final int[] ids = linkCounters.get(c.localId());
+            if (ids == null)
+            {
+                continue;
+            }
+            final long rx = counters.getCounterValue(ids[CounterTypes.LINK_RX_PACKETS]);
+            final long[] w = rxWatch.computeIfAbsent(c.localId(), id -> new long[] {rx, 0, 0});
+            if (rx != w[0])
+            {
+                w[0] = rx;
+                w[1]++;
+                w[2] = now;
+            }
+            else if (w[1] >= 2 && now - w[2] >= SILENCE_PROBE_MS)
+            {
+                w[1] = 0;
+                overlay.keepaliveNow(c, now);
+                silencePings.increment();
+            }
+            else if (now - w[2] >= SILENCE_PROBE_MS)
+            {
+                w[1] = 0; // a trickle, not a busy spell
+            }
+        }
+        rxWatch.keySet().removeIf(id -> !linkCounters.containsKey(id));
     }
 
     /**

@@ -752,6 +752,21 @@ public final class OverlayNode
         }
     }
 
+    /**
+     * Sends a keepalive on a link at once (the conductor saw the peer's data stop): if this
+     * node's NAT lost its mapping, sending makes it anew, and the peer follows the new endpoint.
+     */
+    public void keepaliveNow(final Connection c, final long nowMs)
+    {
+        if (connections.get(c.value) != c)
+        {
+            return;
+        }
+        c.lastSentMs = nowMs;
+        c.pingSentMs = nowMs;
+        send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
+    }
+
     /** @return lease requests answered refused for want of a quorum of the key's replicas. */
     public long leaseNoQuorum()
     {

@@ -29,11 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Overlay conductors with {@code --dhcp} on the in-memory network, stepped by hand with a manual
- * clock: two nodes whose first candidate address is the same claim it at once; exactly one gets
- * it and the other goes on to its next candidate.
+ * Overlay conductors, each with its data plane, on the in-memory network, stepped by hand with a
+ * manual clock: the DHCP race (two nodes whose first candidate address is the same claim it at
+ * once; exactly one gets it and the other goes on to its next candidate) and the ping a node
+ * sends when a busy peer's data stops arriving.
  */
-class DhcpLeaseRaceTest
+class OverlayConductorTest
 {
     static final int SUBNET = Ipv4.parse("10.77.0.0");
     static final int PREFIX = 24;
@@ -45,16 +46,23 @@ class DhcpLeaseRaceTest
     final class Member implements AutoCloseable
     {
         final ByteArrayOutputStream log = new ByteArrayOutputStream();
+        final MemoryTapPort tap = new MemoryTapPort();
+        final CountersFile counters = CountersFile.inMemory(512);
         final DataPlane dataPlane;
         final OverlayConductor conductor;
 
         Member(final Identity identity, final int port, final long[] seeds, final boolean dhcp)
         {
+            this(identity, port, seeds, dhcp, 0);
+        }
+
+        Member(final Identity identity, final int port, final long[] seeds, final boolean dhcp, final int ip)
+        {
             final long endpoint = UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), port);
-            dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()), List.of(net.bind(endpoint)), Frames.HOST_MAC,
-                1420, new Fib.Builder(dhcp ? SUBNET : 0, PREFIX, identity.address()).build(1), CountersFile.inMemory(512));
-            conductor = new OverlayConductor(0, identity.address(), PREFIX, seeds, new long[] {endpoint}, dataPlane.proxy(),
-                CountersFile.inMemory(512).manager(), () -> now[0], new EventLog(new PrintStream(log, true)), () -> 0,
+            dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(net.bind(endpoint)), Frames.HOST_MAC,
+                1420, new Fib.Builder(dhcp ? SUBNET : ip, PREFIX, identity.address()).build(1), counters);
+            conductor = new OverlayConductor(ip, identity.address(), PREFIX, seeds, new long[] {endpoint}, dataPlane.proxy(),
+                counters.manager(), () -> now[0], new EventLog(new PrintStream(log, true)), () -> 0,
                 FibListener.NONE, OverlayConfig.defaults());
             if (dhcp)
             {
@@ -77,6 +85,19 @@ class DhcpLeaseRaceTest
         int ip()
         {
             return conductor.status().virtualIp();
+        }
+
+        long counter(final String label)
+        {
+            final long[] value = new long[1];
+            counters.manager().forEach((v, id, l) ->
+            {
+                if (l.equals(label))
+                {
+                    value[0] += v;
+                }
+            });
+            return value[0];
         }
 
         @Override
@@ -141,5 +162,42 @@ class DhcpLeaseRaceTest
         assertEquals(OverlayConductor.candidate(SUBNET, PREFIX, (loser == a ? one : two).address(), 1), loser.ip(),
             "the loser took its next candidate");
         assertTrue(seed.conductor.status().connections().size() >= 3);
+    }
+
+    @Test
+    void aNodeWhoseBusyPeerFallsSilentPingsItOnceAndATrickleNever()
+    {
+        final int ipA = Ipv4.parse("10.77.0.1");
+        final int ipB = Ipv4.parse("10.77.0.2");
+        new Member(Identity.generate(), 5000, new long[0], false);
+        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        final Member a = new Member(Identity.generate(), 5001, seeds, false, ipA);
+        final Member b = new Member(Identity.generate(), 5002, seeds, false, ipB);
+        run(6_000);
+        a.tap.inject(Frames.ethernet(Frames.ipv4(ipA, ipB, 100, 0))); // resolves b's address
+        run(2_000);
+        b.tap.drainWritten();
+
+        // a busy second: a packet from a to b every 10 ms
+        for (int i = 1; i <= 100; i++)
+        {
+            a.tap.inject(Frames.ethernet(Frames.ipv4(ipA, ipB, 100, i)));
+            run(10);
+        }
+        assertTrue(b.tap.drainWritten().size() >= 90, "b received the traffic");
+        assertEquals(0, b.counter("silence_pings"), "no ping while data arrives");
+        run(600);
+        assertEquals(1, b.counter("silence_pings"), "b pinged a within a tick or two of the silence");
+        run(5_000);
+        assertEquals(1, b.counter("silence_pings"), "once per silence");
+
+        // a trickle: a packet a second never looks like a busy spell
+        for (int i = 0; i < 5; i++)
+        {
+            a.tap.inject(Frames.ethernet(Frames.ipv4(ipA, ipB, 100, 200 + i)));
+            run(1_000);
+        }
+        assertEquals(5, b.tap.drainWritten().size());
+        assertEquals(1, b.counter("silence_pings"));
     }
 }

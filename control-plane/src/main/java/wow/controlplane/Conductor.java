@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Conductor implements Agent, StatusSource
 {
-    /** How often timers are looked at. */
-    static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often timers are looked at (as often as an idle conductor wakes up). */
+    static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How often the status is rebuilt. */
+    static final long STATUS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
     /** HELLO resend interval while the handshake is incomplete. */
     static final long HANDSHAKE_RETRY_NS = TimeUnit.SECONDS.toNanos(1);
 
@@ -48,7 +50,6 @@ public final class Conductor implements Agent, StatusSource
     private final AtomicCounter tapKernelDropped;
     private final LongSupplier tapKernelDrops;
     private final FibListener fibListener;
-    private int timerTicks;
     private volatile NodeStatus status;
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
     private final MessageHandler upHandler = this::onUp;
@@ -57,6 +58,7 @@ public final class Conductor implements Agent, StatusSource
     private long fibVersion;
     private boolean fibDirty;
     private long nextTimerNs;
+    private long nextStatusNs;
     private long nowNs;
 
     /**
@@ -145,8 +147,9 @@ public final class Conductor implements Agent, StatusSource
     private int onTimer()
     {
         int work = 0;
-        if (++timerTicks % 10 == 0)
+        if (nowNs - nextStatusNs >= 0)
         {
+            nextStatusNs = nowNs + STATUS_INTERVAL_NS;
             buildStatus();
             tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
         }
@@ -251,5 +254,6 @@ public final class Conductor implements Agent, StatusSource
         java.util.Arrays.fill(types, "[static]");
         fibListener.published(fib, fib.version() == 2 ? "start" : "link_changed", types);
         fibDirty = false;
+        buildStatus(); // a link changed state: the status says so at once, not at the next second
     }
 }

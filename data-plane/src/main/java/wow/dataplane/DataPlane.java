@@ -38,8 +38,12 @@ public final class DataPlane implements AutoCloseable
      * datagram wakes it through its eventfd), only held packets to expire within a second.
      */
     public static final int QUEUE_POLL_TIMEOUT_MS = 500;
-    /** Longest time the conductor (or the shared thread) blocks before it runs its timers. */
-    public static final int CONDUCTOR_POLL_TIMEOUT_MS = 100;
+    /**
+     * Longest time the conductor (or the shared thread) blocks before it runs its timers: the
+     * overlay's tick (250 ms); commands and control frames wake it at once. Each idle wake-up
+     * costs more than its work on a busy host, so no more often than the timers need.
+     */
+    public static final int CONDUCTOR_POLL_TIMEOUT_MS = 250;
 
     private final ThreadingMode mode;
     private final QueueAgent[] agents;

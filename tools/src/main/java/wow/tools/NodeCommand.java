@@ -179,7 +179,7 @@ final class NodeCommand
         }, "wow-shutdown"));
         try
         {
-            while (!stopped.await(200, java.util.concurrent.TimeUnit.MILLISECONDS))
+            while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS))
             {
                 final String fatal = node.fatal();
                 if (fatal != null)

@@ -296,6 +296,27 @@ class DhtTest
     }
 
     @Test
+    void aHolderChecksEveryCopyButTheVeryOperationItHolds()
+    {
+        final Leases leases = new Leases();
+        final java.security.KeyPair owner = keys();
+        final byte[] key = OverlayNode.key("lease:ip:10.128.7.7");
+        final byte[] value = new byte[20];
+        final byte[] signature = sign(owner, Messages.leaseSigned(Messages.LEASE_CLAIM, key, 60, 1, value));
+        final Messages.LeaseOp op = new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, key, 60, 1, value,
+            owner.getPublic().getEncoded(), signature, 60);
+        assertEquals(Messages.LEASE_GRANTED, leases.apply(op, 0));
+        assertEquals(Messages.LEASE_GRANTED, leases.apply(op.as(Messages.LEASE_COPY, 0, 50), 10_000), "the same operation again");
+        final byte[] bad = signature.clone();
+        bad[3] ^= 1;
+        assertEquals(Messages.LEASE_REFUSED, leases.apply(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, key, 60,
+            1, value, owner.getPublic().getEncoded(), bad, 60), 10_000), "a tampered signature");
+        assertEquals(Messages.LEASE_REFUSED, leases.apply(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, key, 6_000,
+            1, value, owner.getPublic().getEncoded(), signature, 6_000), 10_000), "the held signature on a longer TTL");
+        assertEquals(60_000, leases.get(key, 10_000).expiresMs(), "still the lease as first applied");
+    }
+
+    @Test
     void aPrimaryThatLostItsLeasesLearnsTheOwnerFromAQuorumOfReplicasBeforeItDecides()
     {
         final List<OverlayNode> nodes = ring(10, new Random(41));

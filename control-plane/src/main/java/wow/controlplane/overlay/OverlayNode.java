@@ -696,8 +696,8 @@ public final class OverlayNode
         final byte[] signature, final long nowMs)
     {
         final int token = nextToken++;
-        route(key, CLOSEST, Messages.lease(new Messages.LeaseOp(op, Messages.LEASE_REQUEST, token, key, ttlSeconds, serial, address, publicKey,
-            signature, ttlSeconds)), nowMs);
+        route(key, CLOSEST, Messages.lease(new Messages.LeaseOp(op, Messages.LEASE_REQUEST, token, key, ttlSeconds, serial, address,
+            publicKey, signature, ttlSeconds)), nowMs);
         return token;
     }
 
@@ -707,14 +707,9 @@ public final class OverlayNode
         return leases.get(key, nowMs);
     }
 
-    /** As the primary holder: decides in quorum rounds with the key's replicas ({@link LeaseQuorum}). */
+    /** A request routed to this node as the key's primary: decided in quorum rounds with the key's replicas ({@link LeaseQuorum}). */
     private void onLease(final Messages.LeaseOp op, final long nowMs)
     {
-        if (op == null || op.role() != Messages.LEASE_REQUEST)
-        {
-            malformed++;
-            return;
-        }
         final List<BigInteger> replicas = new ArrayList<>();
         for (final Connection c : replicaNeighbours(Ring.value(op.key())))
         {
@@ -1399,14 +1394,17 @@ public final class OverlayNode
                 events.unreachable(m.address());
                 break;
             case Messages.LEASE:
-                if (Messages.decodeLease(bytes, offset, length).role() == Messages.LEASE_REQUEST)
+            {
+                final Messages.LeaseOp op = Messages.decodeLease(bytes, offset, length);
+                if (op.role() == Messages.LEASE_REQUEST)
                 {
-                    onLease(Messages.decodeLease(bytes, offset, length), nowMs);
+                    onLease(op, nowMs);
                     break;
                 }
                 // a primary's query or copy over a relayed link arrives routed
                 onLeaseFromPeer(connections.get(Ring.value(source)), bytes, offset, length, nowMs);
                 break;
+            }
             case Messages.LEASE_HELD:
                 onLeaseFromPeer(connections.get(Ring.value(source)), bytes, offset, length, nowMs);
                 break;

@@ -933,7 +933,8 @@ public final class OverlayConductor implements Agent, StatusSource
             else if (result == Messages.LEASE_TAKEN && !java.util.Arrays.equals(value, localAddress))
             {
                 fatal = "virtual IP " + Ipv4.toString(localIp) + " is leased to another live node (ring address " +
-                    Ring.shortHex(value) + "): pick another --ip";
+                    Ring.shortHex(value) + (dhcpSubnet != 0 ? "): start the node again to lease another address from the subnet" :
+                    "): pick another --ip");
                 log.event("ip_taken", "ip=" + Ipv4.toString(localIp) + " owner=" + Ring.shortHex(value));
             }
         }

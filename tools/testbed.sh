@@ -3,6 +3,7 @@
 #
 #   testbed.sh up   DIR [--domains T,T,...] [--hosts N] [--port P] [--queues Q] [--no-nodes] [--listen-any]
 #                       [--node-args "--option value ..."]   (added to every host node's options)
+#                       [--loss PCT]   (each domain router drops PCT % of packets each way across its WAN)
 #   testbed.sh down DIR
 #   testbed.sh nodes DIR          one line per node: name namespace domain type virtual-ip listen state-dir
 #   testbed.sh rejoin DIR NODE    stop NODE, wipe its state (a new identity) and start it again
@@ -187,7 +188,7 @@ restart() {
 # ------------------------------------------------------------------ up
 
 up() {
-  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0 nodeargs=""
+  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0 nodeargs="" loss=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --domains) domains=$2; shift 2 ;;
@@ -197,10 +198,12 @@ up() {
       --no-nodes) nodes=0; shift ;;
       --listen-any) any=1; shift ;;
       --node-args) nodeargs=$2; shift 2 ;;
+      --loss) loss=$2; shift 2 ;;
       *) die "unknown option '$1'" ;;
     esac
   done
   [[ "$hosts" =~ ^[1-9][0-9]?$ ]] || die "--hosts must be 1..99"
+  [[ "$loss" =~ ^[0-9]$|^[1-9][0-9]$ ]] || die "--loss must be 0..99 (percent)"
   [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1024 ] && [ "$port" -le 64000 ] || die "--port must be 1024..64000"
   [ "$(id -u)" = 0 ] || die "needs root (network namespaces, TAP devices, nftables)"
   [ -c /dev/net/tun ] || die "no /dev/net/tun: load the tun module (modprobe tun)"
@@ -261,6 +264,10 @@ up() {
       fw="$fw iifname \"wan\" udp dport $hport dnat to 10.$d.0.$((10 + i)):$hport;"
     done
     nat_rules "$type" "$wanip" "$fw" | ip netns exec "$r" nft -f - || die "nftables rules for $type failed in $r"
+    if [ "$loss" -gt 0 ]; then
+      printf 'table inet wowloss {\n chain lossy { type filter hook forward priority -10; policy accept;\n  iifname "wan" numgen random mod 100 < %s drop\n  oifname "wan" numgen random mod 100 < %s drop\n }\n}\n' \
+        "$loss" "$loss" | ip netns exec "$r" nft -f - || die "nftables loss rules failed in $r"
+    fi
     for i in $(seq 1 "$hosts"); do
       h="$tag-h$d-$i"
       hip="10.$d.0.$((10 + i))"

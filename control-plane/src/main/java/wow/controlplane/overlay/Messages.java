@@ -28,14 +28,14 @@ import java.util.List;
  * RELAY_GRANT / RELAY_OPEN:  relay's link id i32 | peer (the other end of the relayed pair)
  * RELAY_DENY / RELAY_END:    address 20 (the other end)
  * UNREACHABLE (routed exact): address 20 (a destination a data packet from the receiver could not reach)
- * LEASE (routed closest; direct to a replica): op u8 | role u8 | token i32 | key 20 | ttl s i32 | serial i64 |
+ * LEASE (a request routed closest; else over a link): op u8 | role u8 | token i32 | key 20 | ttl s i32 | serial i64 |
  *                            value 20 | public key length u8 | public key | signature length u8 | signature |
  *                            remaining s i32 (what is left of the lease: a replica's copy expires with it)
  *                            (the owner's signature of {@link #leaseSigned})
  *                            role: 0 a request to the primary, 1 a copy for a replica (answered with LEASE_HELD
  *                            when the token is not 0), 2 a primary's query of a replica (answered with LEASE_HELD)
  * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken)
- * LEASE_HELD:                token i32 | key 20 | length u16 | the LEASE (role 1) a replica holds for the key, or nothing
+ * LEASE_HELD (over a link):  token i32 | key 20 | length u16 | the LEASE (role 1) a replica holds for the key, or nothing
  * peer:                      address 20 | virtual ip i32 | endpoints
  * endpoints:                 count u8 | endpoint i64...   (at most 8)
  * </pre>

@@ -4,6 +4,8 @@
 #   testbed.sh up   DIR [--domains T,T,...] [--hosts N] [--port P] [--queues Q] [--no-nodes] [--listen-any]
 #                       [--node-args "--option value ..."]   (added to every host node's options)
 #                       [--loss PCT]   (each domain router drops PCT % of packets each way across its WAN)
+#                       [--dhcp A.B.C.D/P]  (hosts lease their virtual IP from this subnet with --dhcp instead of
+#                                       --ip 10.128.d.i/16, and busybox udhcpc in each host takes it from the TAP)
 #   testbed.sh down DIR
 #   testbed.sh nodes DIR          one line per node: name namespace domain type virtual-ip listen state-dir
 #   testbed.sh rejoin DIR NODE    stop NODE, wipe its state (a new identity) and start it again
@@ -129,6 +131,26 @@ start_node() {
   record pid $!
 }
 
+# The host's DHCP client: once its node leased an address, busybox udhcpc takes it from the
+# node's DHCP server on the TAP and configures it (address, mask, MTU). In the background.
+dhcp_client() {
+  local name=$1 ns=$2
+  cat > "$DIR/udhcpc.sh" <<'SCRIPT'
+#!/bin/sh
+[ "$1" = bound ] || exit 0
+ip addr flush dev "$interface"
+ip addr add "$ip/$subnet" dev "$interface"
+[ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
+exit 0
+SCRIPT
+  chmod 700 "$DIR/udhcpc.sh"
+  (
+    for _ in $(seq 1 120); do grep -q ip_leased "$DIR/nodes/$name/log" 2>/dev/null && break; sleep 0.5; done
+    ip netns exec "$ns" busybox udhcpc -i wow0 -n -q -f -t 5 -T 1 -s "$DIR/udhcpc.sh" > "$DIR/nodes/$name.dhcp" 2>&1
+  ) &
+  record pid $!
+}
+
 move() {
   local name=$1 d=$2 ns n
   ns=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$DIR/nodes.tsv")
@@ -188,7 +210,7 @@ restart() {
 # ------------------------------------------------------------------ up
 
 up() {
-  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0 nodeargs="" loss=0
+  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0 nodeargs="" loss=0 dhcp=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --domains) domains=$2; shift 2 ;;
@@ -199,11 +221,16 @@ up() {
       --listen-any) any=1; shift ;;
       --node-args) nodeargs=$2; shift 2 ;;
       --loss) loss=$2; shift 2 ;;
+      --dhcp) dhcp=$2; shift 2 ;;
       *) die "unknown option '$1'" ;;
     esac
   done
   [[ "$hosts" =~ ^[1-9][0-9]?$ ]] || die "--hosts must be 1..99"
   [[ "$loss" =~ ^[0-9]$|^[1-9][0-9]$ ]] || die "--loss must be 0..99 (percent)"
+  if [ -n "$dhcp" ]; then
+    [[ "$dhcp" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$ ]] || die "--dhcp takes a subnet A.B.C.D/P"
+    command -v busybox >/dev/null || die "--dhcp needs busybox (udhcpc) in the hosts: apt-get install busybox"
+  fi
   [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1024 ] && [ "$port" -le 64000 ] || die "--port must be 1024..64000"
   [ "$(id -u)" = 0 ] || die "needs root (network namespaces, TAP devices, nftables)"
   [ -c /dev/net/tun ] || die "no /dev/net/tun: load the tun module (modprobe tun)"
@@ -233,7 +260,7 @@ up() {
   fi
   printf 'seed\t%s\tpublic\tpublic\t-\t%s\t%s\n' "$seedns" "$seed" "$DIR/nodes/seed" >> "$DIR/nodes.tsv"
 
-  local d type parent r wanip lanbase j i h hip hport fw
+  local d type parent r wanip lanbase j i h hip hport fw vip address
   for d in $(seq 1 ${#TYPES[@]}); do
     type=${TYPES[$((d - 1))]}
     r="$tag-r$d"
@@ -280,10 +307,13 @@ up() {
       [ "$type" = udp-blocked ] && seedarg="tcp://$seed"
       if [ $nodes = 1 ]; then
         listen="$hip:$hport"; [ $any = 1 ] && listen="0.0.0.0:$hport"
+        address=(--ip "10.128.$d.$i/16"); [ -n "$dhcp" ] && address=(--dhcp --subnet "$dhcp")
         # shellcheck disable=SC2086 # --node-args is a list of words
-        start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" --ip "10.128.$d.$i/16" --queues "$queues" $nodeargs
+        start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" "${address[@]}" --queues "$queues" $nodeargs
+        [ -n "$dhcp" ] && dhcp_client "h$d-$i" "$h"
       fi
-      printf 'h%s-%s\t%s\t%s\t%s\t10.128.%s.%s\t%s\t%s\n' "$d" "$i" "$h" "$d" "$type" "$d" "$i" "$hip:$hport" \
+      vip="10.128.$d.$i"; [ -n "$dhcp" ] && vip=dhcp # the leased address is in the node's status.json
+      printf 'h%s-%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$d" "$i" "$h" "$d" "$type" "$vip" "$hip:$hport" \
         "$DIR/nodes/h$d-$i" >> "$DIR/nodes.tsv"
     done
   done

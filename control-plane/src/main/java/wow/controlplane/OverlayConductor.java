@@ -263,13 +263,16 @@ public final class OverlayConductor implements Agent, StatusSource
             return;
         }
         nextLeaseMs = now + (leased ? LEASE_TTL_S * 1000L / 3 : 3_000);
-        leaseToken = sendLease(leased ? Messages.LEASE_RENEW : Messages.LEASE_CLAIM, now);
+        sendLease(leased ? Messages.LEASE_RENEW : Messages.LEASE_CLAIM, now);
     }
 
-    private int sendLease(final int op, final long now)
+    private void sendLease(final int op, final long now)
     {
         final byte[] key = leaseKey();
-        return overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
+        // known before sending: a node that is the key's primary itself may be answered at once,
+        // within the call
+        leaseToken = overlay.nextProbeToken();
+        overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
             identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)), now);
     }
 

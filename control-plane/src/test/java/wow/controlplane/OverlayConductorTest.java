@@ -200,4 +200,41 @@ class OverlayConductorTest
         assertEquals(5, b.tap.drainWritten().size());
         assertEquals(1, b.counter("silence_pings"));
     }
+
+    @Test
+    void aNodeThatIsThePrimaryOfItsOwnCandidateTakesTheAnswerItGivesItself()
+    {
+        // b's first candidate is a's static address, and b is the node closest to that lease's
+        // key: b decides its own claim, within the call that sends it
+        final Identity seedId = Identity.generate();
+        final Identity aId = Identity.generate();
+        Identity bId = null;
+        int contested = 0;
+        for (int i = 0; i < 500 && bId == null; i++)
+        {
+            final Identity candidate = Identity.generate();
+            final int ip = OverlayConductor.candidate(SUBNET, PREFIX, candidate.address(), 0);
+            final java.math.BigInteger key = wow.controlplane.overlay.Ring.value(
+                wow.controlplane.overlay.OverlayNode.key("lease:" + Ipv4.toString(ip)));
+            final java.math.BigInteger mine = wow.controlplane.overlay.Ring.distance(
+                wow.controlplane.overlay.Ring.value(candidate.address()), key);
+            if (mine.compareTo(wow.controlplane.overlay.Ring.distance(wow.controlplane.overlay.Ring.value(seedId.address()), key)) < 0 &&
+                mine.compareTo(wow.controlplane.overlay.Ring.distance(wow.controlplane.overlay.Ring.value(aId.address()), key)) < 0)
+            {
+                bId = candidate;
+                contested = ip;
+            }
+        }
+        assertNotNull(bId);
+        new Member(seedId, 5000, new long[0], false);
+        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        final Member a = new Member(aId, 5001, seeds, false, contested);
+        a.conductor.leaseVirtualIp(aId);
+        run(6_000);
+        assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(contested)), a.log.toString());
+        final Member b = new Member(bId, 5002, seeds, true);
+        run(10_000);
+        assertTrue(b.log.toString().contains("ip_candidate_taken ip=" + Ipv4.toString(contested)), b.log.toString());
+        assertEquals(OverlayConductor.candidate(SUBNET, PREFIX, bId.address(), 1), b.ip(), b.log.toString());
+    }
 }

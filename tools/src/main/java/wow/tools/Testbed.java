@@ -70,9 +70,26 @@ final class Testbed
             {
                 throw new IllegalArgumentException("bad line in " + file + ": '" + line + "'");
             }
-            nodes.add(new Member(f[0], f[1], f[2], f[3], f[4], f[5], Path.of(f[6])));
+            // a --dhcp host's address is what its node leased, once it has: its status says
+            final String vip = "dhcp".equals(f[4]) ? leased(Path.of(f[6])) : f[4];
+            nodes.add(new Member(f[0], f[1], f[2], f[3], vip, f[5], Path.of(f[6])));
         }
         return new Testbed(nodes);
+    }
+
+    /** @return the virtual IP a --dhcp node leased (from its status file), or "dhcp" while it has none. */
+    private static String leased(final Path stateDir)
+    {
+        try
+        {
+            final Object ip = ((Map<?, ?>)Json.parse(Files.readString(stateDir.resolve(Node.STATUS_FILE), StandardCharsets.UTF_8)))
+                .get("virtual_ip");
+            return ip instanceof String s && !"0.0.0.0".equals(s) ? s : "dhcp";
+        }
+        catch (final IOException | IllegalArgumentException | ClassCastException ex)
+        {
+            return "dhcp";
+        }
     }
 
     List<Member> nodes()

@@ -857,7 +857,7 @@ public final class OverlayNode
         }
     }
 
-    /** @return the token the next probe or DHT request will carry. */
+    /** @return the token the next probe, DHT or lease request will carry (its answer may come within the call). */
     public int nextProbeToken()
     {
         return nextToken;

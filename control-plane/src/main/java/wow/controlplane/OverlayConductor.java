@@ -502,7 +502,11 @@ public final class OverlayConductor implements Agent, StatusSource
     public CompletableFuture<Boolean> probe(final byte[] address)
     {
         final CompletableFuture<Boolean> result = new CompletableFuture<>();
-        commands.add(() -> probes.put(overlay.probe(address, clock.time()), result));
+        commands.add(() ->
+        {
+            probes.put(overlay.nextProbeToken(), result); // a probe of this node is answered within the call
+            overlay.probe(address, clock.time());
+        });
         dataPlane.wakeConductor();
         return result;
     }

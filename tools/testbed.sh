@@ -135,7 +135,8 @@ start_node() {
 # node's DHCP server on the TAP and configures it (address, mask, MTU). In the background.
 dhcp_client() {
   local name=$1 ns=$2
-  cat > "$DIR/udhcpc.sh" <<'SCRIPT'
+  if [ ! -x "$DIR/udhcpc.sh" ]; then
+    cat > "$DIR/udhcpc.sh" <<'SCRIPT'
 #!/bin/sh
 [ "$1" = bound ] || exit 0
 ip addr flush dev "$interface"
@@ -143,7 +144,8 @@ ip addr add "$ip/$subnet" dev "$interface"
 [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
 exit 0
 SCRIPT
-  chmod 700 "$DIR/udhcpc.sh"
+    chmod 700 "$DIR/udhcpc.sh"
+  fi
   (
     for _ in $(seq 1 120); do grep -q ip_leased "$DIR/nodes/$name/log" 2>/dev/null && break; sleep 0.5; done
     ip netns exec "$ns" busybox udhcpc -i wow0 -n -q -f -t 5 -T 1 -s "$DIR/udhcpc.sh" > "$DIR/nodes/$name.dhcp" 2>&1
@@ -243,6 +245,7 @@ up() {
   [ -f "$DIR/manifest" ] && down "$DIR"
   : > "$DIR/manifest"
   : > "$DIR/nodes.tsv"
+  rm -f "$DIR/udhcpc.sh"
   echo "$OWNER $DIR" > "$REGISTRY/$(basename "$DIR").$(cksum <<<"$DIR" | cut -d' ' -f1)"
   trap 'echo "testbed: interrupted, removing everything" >&2; down "$DIR"; exit 130' INT TERM
   trap 'rc=$?; [ $rc -ne 0 ] && { echo "testbed: set-up failed, removing everything" >&2; down "$DIR"; }' EXIT

@@ -271,7 +271,7 @@ public final class OverlayConductor implements Agent, StatusSource
         final byte[] key = leaseKey();
         // known before sending: a node that is the key's primary itself may be answered at once,
         // within the call
-        leaseToken = overlay.nextProbeToken();
+        leaseToken = overlay.nextRequestToken();
         overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
             identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)), now);
     }
@@ -504,7 +504,7 @@ public final class OverlayConductor implements Agent, StatusSource
         final CompletableFuture<Boolean> result = new CompletableFuture<>();
         commands.add(() ->
         {
-            probes.put(overlay.nextProbeToken(), result); // a probe of this node is answered within the call
+            probes.put(overlay.nextRequestToken(), result); // a probe of this node is answered within the call
             overlay.probe(address, clock.time());
         });
         dataPlane.wakeConductor();
@@ -711,7 +711,7 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private void lookup(final int virtualIp, final long now)
     {
-        final int token = overlay.nextProbeToken();
+        final int token = overlay.nextRequestToken();
         resolving.put(virtualIp, now);
         resolvingByToken.put(token, virtualIp);
         overlay.get(ipKey(virtualIp), now);

@@ -80,16 +80,9 @@ final class Testbed
     /** @return the virtual IP a --dhcp node leased (from its status file), or "dhcp" while it has none. */
     private static String leased(final Path stateDir)
     {
-        try
-        {
-            final Object ip = ((Map<?, ?>)Json.parse(Files.readString(stateDir.resolve(Node.STATUS_FILE), StandardCharsets.UTF_8)))
-                .get("virtual_ip");
-            return ip instanceof String s && !"0.0.0.0".equals(s) ? s : "dhcp";
-        }
-        catch (final IOException | IllegalArgumentException | ClassCastException ex)
-        {
-            return "dhcp";
-        }
+        final Map<String, Object> s = status(stateDir);
+        final Object ip = s == null ? null : s.get("virtual_ip");
+        return ip instanceof String v && !"0.0.0.0".equals(v) ? v : "dhcp";
     }
 
     List<Member> nodes()
@@ -188,14 +181,19 @@ final class Testbed
     }
 
     /** @return the node's status (parsed status.json), or null while it has written none. */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> status(final Member n)
+    {
+        return status(n.stateDir());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> status(final Path stateDir)
     {
         try
         {
-            return (Map<String, Object>)Json.parse(Files.readString(n.stateDir().resolve(Node.STATUS_FILE), StandardCharsets.UTF_8));
+            return (Map<String, Object>)Json.parse(Files.readString(stateDir.resolve(Node.STATUS_FILE), StandardCharsets.UTF_8));
         }
-        catch (final IOException | IllegalArgumentException ex)
+        catch (final IOException | IllegalArgumentException | ClassCastException ex)
         {
             return null;
         }

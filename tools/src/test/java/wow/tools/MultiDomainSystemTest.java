@@ -220,11 +220,15 @@ class MultiDomainSystemTest
         final String json = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(),
             "counters", "--state-dir", member.stateDir().toString(), "--json");
         final long[] out = new long[4];
-        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"routed_rx_hops_(\\d)(?:plus)? q\\d+\":(\\d+)")
-            .matcher(json);
-        while (m.find())
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, Object> counters = (java.util.Map<String, Object>)Json.object(json).get("counters");
+        for (int h = 0; h < out.length; h++)
         {
-            out[Integer.parseInt(m.group(1)) - 1] += Long.parseLong(m.group(2));
+            final String name = "routed_rx_hops_" + (h + 1) + (h == out.length - 1 ? "plus" : "") + " q";
+            for (final java.util.Map.Entry<String, Object> e : counters.entrySet())
+            {
+                out[h] += e.getKey().startsWith(name) ? ((Number)e.getValue()).longValue() : 0;
+            }
         }
         return out;
     }

@@ -753,10 +753,15 @@ public final class OverlayNode
      */
     public void keepaliveNow(final Connection c, final long nowMs)
     {
-        if (connections.get(c.value) != c)
+        if (connections.get(c.value) == c)
         {
-            return;
+            ping(c, nowMs);
         }
+    }
+
+    /** A keepalive: the peer answers with a PONG, which also measures the link's RTT. */
+    private void ping(final Connection c, final long nowMs)
+    {
         c.lastSentMs = nowMs;
         c.pingSentMs = nowMs;
         send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
@@ -784,9 +789,7 @@ public final class OverlayNode
         }
         c.endpoint = endpoint;
         c.lastHeardMs = nowMs;
-        c.lastSentMs = nowMs;
-        c.pingSentMs = nowMs;
-        send(c, Messages.ping(Messages.PING, c.types, address, endpoint));
+        ping(c, nowMs);
         events.peerMoved(c);
         transport.connectionsChanged();
     }
@@ -807,9 +810,7 @@ public final class OverlayNode
         learnedEndpoints.clear();
         for (final Connection c : connections.values())
         {
-            c.lastSentMs = nowMs;
-            c.pingSentMs = nowMs;
-            send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
+            ping(c, nowMs);
             if (c.via != null)
             {
                 c.nextDirectTryMs = nowMs; // the new network may allow what the old did not
@@ -858,7 +859,7 @@ public final class OverlayNode
     }
 
     /** @return the token the next probe, DHT or lease request will carry (its answer may come within the call). */
-    public int nextProbeToken()
+    public int nextRequestToken()
     {
         return nextToken;
     }
@@ -1042,9 +1043,7 @@ public final class OverlayNode
             else if ((nowMs - c.lastHeardMs >= config.keepaliveMs() && nowMs - c.lastSentMs >= config.keepaliveMs() / 2) ||
                 nowMs - c.pingSentMs >= RTT_PROBE_MS)
             {
-                c.lastSentMs = nowMs;
-                c.pingSentMs = nowMs;
-                send(c, Messages.ping(Messages.PING, c.types, address, c.endpoint));
+                ping(c, nowMs);
             }
             if (c.via != null && nowMs >= c.nextDirectTryMs)
             {
@@ -2049,21 +2048,36 @@ public final class OverlayNode
         relayAttempts.values().removeIf(a -> nowMs - a.startedMs >= RELAY_ATTEMPT_MS);
     }
 
+    /**
+     * @return the linked relay a RELAY_GRANT or RELAY_OPEN came from, or null (counted) if it is
+     * not linked, names this node or the relay itself as the other end, or carries no link id.
+     */
+    private Connection relayOffering(final long from, final Messages.Message m, final long nowMs)
+    {
+        final Connection relay = heard(from, nowMs);
+        if (relay == null)
+        {
+            return null;
+        }
+        final BigInteger other = Ring.value(m.peer().address());
+        if (other.equals(self) || other.equals(relay.value) || m.token() == 0)
+        {
+            malformed++;
+            return null;
+        }
+        return relay;
+    }
+
     /** The relay said yes: the target is now reached through it. */
     private void onRelayGrant(final long from, final Messages.Message m, final long nowMs)
     {
-        final Connection relay = heard(from, nowMs);
+        final Connection relay = relayOffering(from, m, nowMs);
         if (relay == null)
         {
             return;
         }
         final Messages.Peer target = m.peer();
         final BigInteger t = Ring.value(target.address());
-        if (t.equals(self) || t.equals(relay.value) || m.token() == 0)
-        {
-            malformed++;
-            return;
-        }
         final Connection c = connections.get(t);
         if (!relayAttempts.containsKey(t) && (c == null || c.via == null))
         {
@@ -2090,19 +2104,13 @@ public final class OverlayNode
     /** A relay tells this node that a peer reaches it through the relay now. */
     private void onRelayOpen(final long from, final Messages.Message m, final long nowMs)
     {
-        final Connection relay = heard(from, nowMs);
+        final Connection relay = relayOffering(from, m, nowMs);
         if (relay == null)
         {
             return;
         }
         final Messages.Peer peer = m.peer();
-        final BigInteger v = Ring.value(peer.address());
-        if (v.equals(self) || v.equals(relay.value) || m.token() == 0)
-        {
-            malformed++;
-            return;
-        }
-        final Connection c = connections.get(v);
+        final Connection c = connections.get(Ring.value(peer.address()));
         if (c == null)
         {
             addRelayed(peer, relay, m.token(), 0, m.connectionTypes() & WANTED, nowMs);

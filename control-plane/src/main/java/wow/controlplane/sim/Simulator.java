@@ -490,7 +490,7 @@ public final class Simulator
 
     private void probe(final SimNode from, final SimNode to, final int attempt)
     {
-        final ProbeKey key = new ProbeKey(from.node.value(), from.node.nextProbeToken());
+        final ProbeKey key = new ProbeKey(from.node.value(), from.node.nextRequestToken());
         probeHopsByToken.put(key, 0);
         from.node.probe(to.node.address(), now);
         if (attempt < PROBE_ATTEMPTS - 1)

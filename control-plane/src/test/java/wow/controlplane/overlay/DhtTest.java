@@ -191,6 +191,23 @@ class DhtTest
             sign(keys, Messages.leaseSigned(op, key, ttl, serial, node.address())), now);
     }
 
+    /**
+     * {@code owner} leases {@code key} through node 2 of the ring; then a node whose address is
+     * the key itself (so it becomes the key's primary) starts joining.
+     *
+     * @return that node, added to {@code nodes}.
+     */
+    OverlayNode leaseThenPrimaryJoins(final List<OverlayNode> nodes, final java.security.KeyPair owner, final byte[] key)
+    {
+        final String claimed = lease(nodes.get(2), owner, Messages.LEASE_CLAIM, key, 120, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
+        final OverlayNode newcomer = node(99, key.clone());
+        newcomer.join(new long[] {1}, now);
+        nodes.add(newcomer);
+        return newcomer;
+    }
+
     @Test
     void racingClaimsEndWithExactlyOneOwnerAlsoWithLossAndOnlyTheOwnerCanRelease()
     {
@@ -276,18 +293,9 @@ class DhtTest
     void aNodeThatJoinsAsAKeysPrimaryLearnsItsLeaseAndGrantsNoSecondOwner()
     {
         final List<OverlayNode> nodes = ring(10, new Random(31));
-        final java.security.KeyPair owner = keys();
         final java.security.KeyPair other = keys();
         final byte[] key = OverlayNode.key("lease:ip:10.128.9.9");
-        final String claimed = lease(nodes.get(2), owner, Messages.LEASE_CLAIM, key, 120, 1);
-        run(nodes, 500);
-        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
-
-        // a node whose address is the key itself joins: it becomes the key's primary
-        final byte[] closest = key.clone();
-        final OverlayNode newcomer = node(99, closest);
-        newcomer.join(new long[] {1}, now);
-        nodes.add(newcomer);
+        final OverlayNode newcomer = leaseThenPrimaryJoins(nodes, keys(), key);
         run(nodes, 6_000);
         assertNotNull(newcomer.heldLease(key, now), "the holders handed the live lease to the new primary");
         final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, key, 120, 1);
@@ -323,15 +331,9 @@ class DhtTest
         final java.security.KeyPair owner = keys();
         final java.security.KeyPair other = keys();
         final byte[] key = OverlayNode.key("lease:ip:10.128.4.4");
-        final String claimed = lease(nodes.get(2), owner, Messages.LEASE_CLAIM, key, 120, 1);
-        run(nodes, 500);
-        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
-
-        // a node at the key itself joins and is asked at once, before any holder hands it the
-        // lease: only the quorum read (its replicas hold the lease) keeps it from granting twice
-        final OverlayNode newcomer = node(77, key.clone());
-        newcomer.join(new long[] {1}, now);
-        nodes.add(newcomer);
+        // asked at once, before any holder hands it the lease: only the quorum read (its
+        // replicas hold the lease) keeps the new primary from granting twice
+        final OverlayNode newcomer = leaseThenPrimaryJoins(nodes, owner, key);
         for (int i = 0; i < 50 && !newcomer.isJoined(); i++)
         {
             run(nodes, 100);

@@ -269,10 +269,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private void sendLease(final int op, final long now)
     {
         final byte[] key = leaseKey();
-        // known before sending: a node that is the key's primary itself may be answered at once,
-        // within the call
-        leaseToken = overlay.nextRequestToken();
-        overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
+        leaseToken = overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
             identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)), now);
     }
 
@@ -374,6 +371,7 @@ public final class OverlayConductor implements Agent, StatusSource
             command.run();
             work++;
         }
+        work += overlay.deliverQueued(now);
         if (now >= nextTickMs)
         {
             nextTickMs = now + TICK_MS;
@@ -504,8 +502,7 @@ public final class OverlayConductor implements Agent, StatusSource
         final CompletableFuture<Boolean> result = new CompletableFuture<>();
         commands.add(() ->
         {
-            probes.put(overlay.nextRequestToken(), result); // a probe of this node is answered within the call
-            overlay.probe(address, clock.time());
+            probes.put(overlay.probe(address, clock.time()), result);
         });
         dataPlane.wakeConductor();
         return result;
@@ -711,10 +708,8 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private void lookup(final int virtualIp, final long now)
     {
-        final int token = overlay.nextRequestToken();
         resolving.put(virtualIp, now);
-        resolvingByToken.put(token, virtualIp);
-        overlay.get(ipKey(virtualIp), now);
+        resolvingByToken.put(overlay.get(ipKey(virtualIp), now), virtualIp);
     }
 
     // ------------------------------------------------------------------ FIB

@@ -205,7 +205,7 @@ class OverlayConductorTest
     void aNodeThatIsThePrimaryOfItsOwnCandidateTakesTheAnswerItGivesItself()
     {
         // b's first candidate is a's static address, and b is the node closest to that lease's
-        // key: b decides its own claim, within the call that sends it
+        // key: b decides its own claim, through its own queue in its next duty cycle
         final Identity seedId = Identity.generate();
         final Identity aId = Identity.generate();
         Identity bId = null;

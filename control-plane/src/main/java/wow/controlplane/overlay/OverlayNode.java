@@ -66,6 +66,14 @@ public final class OverlayNode
 
         /** The set of connections or their ids changed: forwarding must be rebuilt. */
         void connectionsChanged();
+
+        /**
+         * The node queued a message for itself: its owner should call {@link #deliverQueued} in its
+         * next duty cycle (a conductor that does so every cycle needs nothing here).
+         */
+        default void selfQueued()
+        {
+        }
     }
 
     /** What a node reports upward: probe answers, DHT answers, link events. All optional. */
@@ -379,6 +387,9 @@ public final class OverlayNode
     private static final long RTT_PROBE_MS = 10_000;
     private boolean nearChanged;
     private int nextToken = 1;
+    /** Routed messages this node sent to itself, handled in its next duty cycle. */
+    private final java.util.ArrayDeque<byte[]> selfQueue = new java.util.ArrayDeque<>();
+    static final int MAX_SELF_QUEUED = 1024;
     private long malformed;
 
     public OverlayNode(
@@ -600,8 +611,44 @@ public final class OverlayNode
         }
         else if (delivery == CLOSEST || dst.equals(self))
         {
+            queueForSelf(message);
+        }
+    }
+
+    /**
+     * Queues a routed message that ends at this node: it is handled by {@link #deliverQueued} in
+     * the owner's next duty cycle, never inside the call that sent it (a caller learns the token of
+     * its request before any answer can arrive).
+     */
+    private void queueForSelf(final byte[] message)
+    {
+        if (selfQueue.size() >= MAX_SELF_QUEUED)
+        {
+            malformed++;
+            return;
+        }
+        selfQueue.add(message);
+        if (selfQueue.size() == 1)
+        {
+            transport.selfQueued();
+        }
+    }
+
+    /**
+     * Handles the messages this node routed to itself before this call (those they cause wait for
+     * the next call). Call once per duty cycle; {@link #tick} calls it too.
+     *
+     * @return the number handled.
+     */
+    public int deliverQueued(final long nowMs)
+    {
+        final int n = selfQueue.size();
+        for (int i = 0; i < n; i++)
+        {
+            final byte[] message = selfQueue.poll();
             onRouted(address, message, 0, message.length, nowMs);
         }
+        return n;
     }
 
     /**
@@ -858,12 +905,6 @@ public final class OverlayNode
         }
     }
 
-    /** @return the token the next probe, DHT or lease request will carry (its answer may come within the call). */
-    public int nextRequestToken()
-    {
-        return nextToken;
-    }
-
     /** Sends an exact-delivery probe to an address; the answer comes as {@link Events#probeReplied}. */
     public int probe(final byte[] destination, final long nowMs)
     {
@@ -926,6 +967,7 @@ public final class OverlayNode
         {
             return;
         }
+        deliverQueued(nowMs);
         retryPending(nowMs);
         leaseQuorum.expire(nowMs);
         keepalive(nowMs);

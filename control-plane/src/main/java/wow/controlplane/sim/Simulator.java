@@ -133,6 +133,18 @@ public final class Simulator
         }
 
         @Override
+        public void selfQueued()
+        {
+            schedule(now, () ->
+            {
+                if (alive)
+                {
+                    node.deliverQueued(now);
+                }
+            });
+        }
+
+        @Override
         public void probeReplied(final int token, final byte[] from)
         {
             final Integer hops = probeHopsByToken.remove(new ProbeKey(node.value(), token));
@@ -490,9 +502,8 @@ public final class Simulator
 
     private void probe(final SimNode from, final SimNode to, final int attempt)
     {
-        final ProbeKey key = new ProbeKey(from.node.value(), from.node.nextRequestToken());
+        final ProbeKey key = new ProbeKey(from.node.value(), from.node.probe(to.node.address(), now));
         probeHopsByToken.put(key, 0);
-        from.node.probe(to.node.address(), now);
         if (attempt < PROBE_ATTEMPTS - 1)
         {
             schedule(now + 3_000, () ->

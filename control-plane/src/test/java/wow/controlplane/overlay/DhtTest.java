@@ -69,6 +69,12 @@ class DhtTest
             public void connectionsChanged()
             {
             }
+
+            @Override
+            public void selfQueued()
+            {
+                wire.add(() -> self[0].deliverQueued(now));
+            }
         };
         final OverlayNode.Events events = new OverlayNode.Events()
         {

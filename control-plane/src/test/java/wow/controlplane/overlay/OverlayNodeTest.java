@@ -39,10 +39,46 @@ class OverlayNodeTest
             relayLinks.add(relayLinkId);
         }
 
+        final List<Integer> probeAnswers = new ArrayList<>();
+        int selfQueued;
+
         @Override
         public void connectionsChanged()
         {
         }
+
+        @Override
+        public void selfQueued()
+        {
+            selfQueued++;
+        }
+
+        @Override
+        public void probeReplied(final int token, final byte[] from)
+        {
+            probeAnswers.add(token);
+        }
+    }
+
+    @Test
+    void aMessageToItselfIsHandledInTheNextDutyCycleNeverInsideTheSendingCall()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final int token = node.probe(addr(0x10), 0);
+        assertTrue(r.probeAnswers.isEmpty(), "no answer inside the call that sent the probe");
+        assertEquals(1, r.selfQueued, "the owner is told once that the node queued a message for itself");
+        assertEquals(1, node.deliverQueued(0), "the probe is handled");
+        assertTrue(r.probeAnswers.isEmpty(), "its reply waits for the next cycle");
+        assertEquals(1, node.deliverQueued(0), "the reply is handled");
+        assertEquals(List.of(token), r.probeAnswers);
+        assertEquals(0, node.deliverQueued(0));
+        for (int i = 0; i < OverlayNode.MAX_SELF_QUEUED + 10; i++)
+        {
+            node.probe(addr(0x10), 0);
+        }
+        assertEquals(10, node.malformed(), "a full queue drops and counts");
+        assertEquals(OverlayNode.MAX_SELF_QUEUED, node.deliverQueued(0));
     }
 
     static byte[] addr(final int top)

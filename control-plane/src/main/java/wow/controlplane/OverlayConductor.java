@@ -8,9 +8,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.journal.FibListener;
+import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.Messages;
 import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.overlay.OverlayEvents;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.OverlayTransport;
 import wow.controlplane.overlay.Ring;
 import wow.dataplane.ControlMessages;
 import wow.dataplane.DataPlaneProxy;
@@ -152,8 +155,8 @@ public final class OverlayConductor implements Agent, StatusSource
         this.clock = clock;
         this.log = log;
         this.tapKernelDrops = tapKernelDrops;
-        this.overlay = new OverlayNode(localAddress, localIp, localEndpoints, overlayConfig, new Transport(),
-            new Events(), new Random());
+        this.overlay = new OverlayNode(localAddress, localIp, localEndpoints, overlayConfig, new ControlSender(),
+            new OverlayEventHandler(), new Random());
         fibPublished = counters.newCounter("fib_published", CounterTypes.FIB_PUBLISHED);
         controlRejected = counters.newCounter("control_rejected", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
@@ -475,11 +478,11 @@ public final class OverlayConductor implements Agent, StatusSource
             }
         }
         final List<NodeStatus.Connection> connections = new ArrayList<>();
-        for (final OverlayNode.Connection c : overlay.connections())
+        for (final Connection c : overlay.connections())
         {
             final String types = OverlayNode.typeNames(c.types() | c.peerTypes());
             final byte[] via = c.via();
-            final OverlayNode.Connection relay = via == null ? null : overlay.connection(Ring.value(via));
+            final Connection relay = via == null ? null : overlay.connection(Ring.value(via));
             connections.add(new NodeStatus.Connection(types.length() > 2 ? types.substring(1, types.length() - 1) : "-",
                 c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), c.lastHeardMs(), via,
                 relay == null ? 0 : relay.virtualIp()));
@@ -584,7 +587,7 @@ public final class OverlayConductor implements Agent, StatusSource
                 }
                 else
                 {
-                    overlay.route(source, OverlayNode.EXACT, Messages.relayEnd(Messages.UNREACHABLE, destination), now);
+                    overlay.route(source, OverlayNode.EXACT, Messages.relayEnd(Messages.UNREACHABLE, destination));
                 }
                 break;
             }
@@ -618,7 +621,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private void maintainShortcuts(final long now)
     {
         final java.util.Set<java.math.BigInteger> up = new java.util.HashSet<>();
-        for (final OverlayNode.Connection c : overlay.connections())
+        for (final Connection c : overlay.connections())
         {
             if ((c.types() & OverlayNode.SHORTCUT) == 0)
             {
@@ -660,7 +663,7 @@ public final class OverlayConductor implements Agent, StatusSource
      */
     private void watchSilence(final long now)
     {
-        for (final OverlayNode.Connection c : overlay.connections())
+        for (final Connection c : overlay.connections())
         {
             final int[] ids = linkCounters.get(c.localId());
             if (ids == null)
@@ -725,7 +728,7 @@ public final class OverlayConductor implements Agent, StatusSource
         {
             builder.relayGrant(pair[0], pair[1]);
         }
-        for (final OverlayNode.Connection c : overlay.connections())
+        for (final Connection c : overlay.connections())
         {
             if (c.via() != null && c.relayId() != 0)
             {
@@ -774,7 +777,7 @@ public final class OverlayConductor implements Agent, StatusSource
         buildStatus(clock.time());
     }
 
-    private int[] countersFor(final OverlayNode.Connection c)
+    private int[] countersFor(final Connection c)
     {
         return linkCounters.computeIfAbsent(c.localId(), id ->
         {
@@ -791,7 +794,7 @@ public final class OverlayConductor implements Agent, StatusSource
 
     // ------------------------------------------------------------------ to the data plane
 
-    private final class Transport implements OverlayNode.Transport
+    private final class ControlSender implements OverlayTransport
     {
         @Override
         public void sendDirect(final long endpoint, final int remoteLinkId, final byte[] message)
@@ -845,10 +848,10 @@ public final class OverlayConductor implements Agent, StatusSource
         }
     }
 
-    private final class Events implements OverlayNode.Events
+    private final class OverlayEventHandler implements OverlayEvents
     {
         @Override
-        public void probeReplied(final int token, final byte[] from)
+        public void onProbeReply(final int token, final byte[] from)
         {
             final CompletableFuture<Boolean> f = probes.remove(token);
             if (f != null)
@@ -858,7 +861,7 @@ public final class OverlayConductor implements Agent, StatusSource
         }
 
         @Override
-        public void dhtReplied(final int token, final boolean found, final byte[] value)
+        public void onDhtReply(final int token, final boolean found, final byte[] value)
         {
             final Integer virtualIp = resolvingByToken.remove(token);
             if (virtualIp == null)
@@ -880,7 +883,7 @@ public final class OverlayConductor implements Agent, StatusSource
         }
 
         @Override
-        public void linkUp(final OverlayNode.Connection c)
+        public void onLinkUp(final Connection c)
         {
             fibReason = ((c.types() | c.peerTypes()) & OverlayNode.SHORTCUT) != 0 ? "shortcut" : "link_up";
             log.event("link_up", "peer=" + Ring.shortHex(c.address()) + " ip=" +
@@ -889,14 +892,14 @@ public final class OverlayConductor implements Agent, StatusSource
         }
 
         @Override
-        public void linkPathChanged(final OverlayNode.Connection c)
+        public void onLinkPathChanged(final Connection c)
         {
             fibReason = c.via() == null ? "link_direct" : "link_relayed";
             log.event(fibReason, "peer=" + Ring.shortHex(c.address()) + " " + path(c));
         }
 
         @Override
-        public void leaseReplied(final int token, final byte[] key, final int result, final byte[] value)
+        public void onLeaseReply(final int token, final byte[] key, final int result, final byte[] value)
         {
             if (token != leaseToken || identity == null)
             {
@@ -942,31 +945,31 @@ public final class OverlayConductor implements Agent, StatusSource
         }
 
         @Override
-        public void peerMoved(final OverlayNode.Connection c)
+        public void onPeerMoved(final Connection c)
         {
             fibReason = "migration";
             log.event("peer_moved", "peer=" + Ring.shortHex(c.address()) + " endpoint=" + Endpoints.toString(c.endpoint()));
         }
 
         @Override
-        public void unreachable(final byte[] address)
+        public void onUnreachable(final byte[] address)
         {
             refreshPointingAt(address, clock.time());
         }
 
         @Override
-        public void udpGaveUp()
+        public void onUdpGaveUp()
         {
             log.event("udp_gave_up", "no answer over UDP while TCP works: links over TCP and relays only");
         }
 
-        private String path(final OverlayNode.Connection c)
+        private String path(final Connection c)
         {
             return c.via() == null ? "endpoint=" + Endpoints.toString(c.endpoint()) : "via=" + Ring.shortHex(c.via());
         }
 
         @Override
-        public void linkDown(final OverlayNode.Connection c, final String reason)
+        public void onLinkDown(final Connection c, final String reason)
         {
             fibReason = "link_down";
             refreshPointingAt(c.address(), clock.time());
@@ -974,7 +977,7 @@ public final class OverlayConductor implements Agent, StatusSource
         }
 
         @Override
-        public void endpointLearned(final long endpoint)
+        public void onEndpointLearned(final long endpoint)
         {
             log.event("endpoint_learned", "endpoint=" + Endpoints.toString(endpoint));
         }

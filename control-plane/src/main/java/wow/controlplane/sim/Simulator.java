@@ -1,8 +1,11 @@
 package wow.controlplane.sim;
 
+import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.Messages;
+import wow.controlplane.overlay.OverlayEvents;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.OverlayTransport;
 import wow.controlplane.overlay.Ring;
 
 import java.math.BigInteger;
@@ -93,7 +96,7 @@ public final class Simulator
         abstract void run();
     }
 
-    private final class SimNode implements OverlayNode.Transport, OverlayNode.Events
+    private final class SimNode implements OverlayTransport, OverlayEvents
     {
         final int index;
         final long endpoint;
@@ -145,7 +148,7 @@ public final class Simulator
         }
 
         @Override
-        public void probeReplied(final int token, final byte[] from)
+        public void onProbeReply(final int token, final byte[] from)
         {
             final Integer hops = probeHopsByToken.remove(new ProbeKey(node.value(), token));
             if (hops != null)
@@ -228,7 +231,7 @@ public final class Simulator
         if (r.relayLinkId() != 0)
         {
             // as a relay: only over the named link, then an ordinary routed message again
-            final OverlayNode.Connection next = node.connectionByLocalId(r.relayLinkId());
+            final Connection next = node.connectionByLocalId(r.relayLinkId());
             if (next != null && next.via() == null)
             {
                 transmit(next.endpoint(), new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(),
@@ -242,7 +245,7 @@ public final class Simulator
             return;
         }
         // as the data plane: the destination's own link first, relayed packets only to it
-        OverlayNode.Connection hop = node.connection(r.destination());
+        Connection hop = node.connection(r.destination());
         if (hop == null || (r.excludeSource() && hop.value().equals(r.source())))
         {
             hop = node.nextHop(r.destination(), r.excludeSource() ? r.source() : null);
@@ -263,7 +266,7 @@ public final class Simulator
         int relayLinkId = 0;
         if (hop.via() != null)
         {
-            final OverlayNode.Connection relay = node.connection(Ring.value(hop.via()));
+            final Connection relay = node.connection(Ring.value(hop.via()));
             if (relay == null)
             {
                 return;
@@ -360,7 +363,7 @@ public final class Simulator
             {
                 return true;
             }
-            final OverlayNode.Connection hop = at.nextHop(dst, null);
+            final Connection hop = at.nextHop(dst, null);
             if (hop == null)
             {
                 return false;
@@ -531,8 +534,8 @@ public final class Simulator
         {
             final OverlayNode node = sorted.get(i).node;
             boolean ok = true;
-            final List<OverlayNode.Connection> right = node.side(true);
-            final List<OverlayNode.Connection> left = node.side(false);
+            final List<Connection> right = node.side(true);
+            final List<Connection> left = node.side(false);
             for (int k = 1; k <= per && k < n; k++)
             {
                 final BigInteger wantRight = sorted.get((i + k) % n).node.value();

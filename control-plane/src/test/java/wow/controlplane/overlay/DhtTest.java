@@ -42,7 +42,7 @@ class DhtTest
     {
         final Random random = new Random(endpoint);
         final OverlayNode[] self = new OverlayNode[1];
-        final OverlayNode.Transport transport = new OverlayNode.Transport()
+        final OverlayTransport transport = new OverlayTransport()
         {
             @Override
             public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
@@ -76,17 +76,17 @@ class DhtTest
                 wire.add(() -> self[0].deliverQueued(now));
             }
         };
-        final OverlayNode.Events events = new OverlayNode.Events()
+        final OverlayEvents events = new OverlayEvents()
         {
             @Override
-            public void dhtReplied(final int token, final boolean ok, final byte[] value)
+            public void onDhtReply(final int token, final boolean ok, final byte[] value)
             {
                 found.put(token, ok);
                 answers.put(token, value);
             }
 
             @Override
-            public void leaseReplied(final int token, final byte[] key, final int result, final byte[] value)
+            public void onLeaseReply(final int token, final byte[] key, final int result, final byte[] value)
             {
                 // tokens are per node: several claimants may use the same number
                 leaseResults.put(self[0].value() + ":" + token, result);
@@ -111,7 +111,7 @@ class DhtTest
             node.onRouted(Ring.address(source), message, 0, message.length, now);
             return;
         }
-        final OverlayNode.Connection hop = node.nextHop(dst, exclude ? source : null);
+        final Connection hop = node.nextHop(dst, exclude ? source : null);
         if (hop == null)
         {
             if (delivery == OverlayNode.CLOSEST)

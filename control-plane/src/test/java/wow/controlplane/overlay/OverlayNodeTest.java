@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OverlayNodeTest
 {
     /** Collects what a node sends. */
-    static final class Recorder implements OverlayNode.Transport, OverlayNode.Events
+    static final class Recorder implements OverlayTransport, OverlayEvents
     {
         final List<long[]> direct = new ArrayList<>();
         final List<byte[]> messages = new ArrayList<>();
@@ -54,7 +54,7 @@ class OverlayNodeTest
         }
 
         @Override
-        public void probeReplied(final int token, final byte[] from)
+        public void onProbeReply(final int token, final byte[] from)
         {
             probeAnswers.add(token);
         }
@@ -110,7 +110,7 @@ class OverlayNodeTest
         return out;
     }
 
-    static OverlayNode.Connection connection(final OverlayNode node, final int top)
+    static Connection connection(final OverlayNode node, final int top)
     {
         return node.connection(Ring.value(addr(top)));
     }
@@ -173,7 +173,7 @@ class OverlayNodeTest
         }
         assertFalse(sent(r, Messages.RELAY_REQUEST, 10).isEmpty(), "asked its linked node to relay");
         node.onDirect(10, grant, 0, grant.length, 4_000);
-        final OverlayNode.Connection c = connection(node, 0x40);
+        final Connection c = connection(node, 0x40);
         assertArrayEquals(addr(0x10), c.via());
         assertEquals(77, c.relayId());
         assertEquals(0x0A000004, c.virtualIp());
@@ -227,7 +227,7 @@ class OverlayNodeTest
         final Recorder r = new Recorder();
         final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
         link(node, 0x20, 20);
-        final OverlayNode.Connection c = connection(node, 0x20);
+        final Connection c = connection(node, 0x20);
         final byte[] ping = Messages.ping(Messages.PING, OverlayNode.NEAR, addr(0x20), 1);
         node.onDirect(66, 12345, ping, 0, ping.length, 100);
         assertEquals(20, c.endpoint(), "a keepalive from elsewhere without the link's id does not move the link");
@@ -243,7 +243,7 @@ class OverlayNodeTest
         final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
         link(node, 0x20, 20);
         link(node, 0x30, 30);
-        final OverlayNode.Connection c = connection(node, 0x20);
+        final Connection c = connection(node, 0x20);
         node.peerMoved(12345, 77, 0);
         assertEquals(20, c.endpoint(), "an unknown link id moves nothing");
         node.peerMoved(c.localId(), 77, 100);
@@ -304,8 +304,8 @@ class OverlayNodeTest
         {
             link(node, top, top);
         }
-        assertEquals(List.of(0x20L, 0x30L), node.side(true).stream().map(OverlayNode.Connection::endpoint).toList());
-        assertEquals(List.of(0xF0L, 0xE0L), node.side(false).stream().map(OverlayNode.Connection::endpoint).toList());
+        assertEquals(List.of(0x20L, 0x30L), node.side(true).stream().map(Connection::endpoint).toList());
+        assertEquals(List.of(0xF0L, 0xE0L), node.side(false).stream().map(Connection::endpoint).toList());
         assertTrue(node.estimateSize() > 1);
     }
 

@@ -1,0 +1,286 @@
+package wow.controlplane.overlay;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The connection table (Brunet's {@code ConnectionTable}): every up connection, direct or relayed,
+ * ordered by ring address, and the local link ids in use (by connections and by links being set
+ * up). It answers the ring questions everything else asks (the near neighbours on each side, the
+ * greedy next hop, a bootstrap link) and raises link up and down events when a connection comes or
+ * goes. Owned by the node's thread.
+ */
+final class ConnectionTable
+{
+    private final OverlayNode node;
+    private final Random random;
+    private final TreeMap<BigInteger, Connection> connections = new TreeMap<>();
+    private final Set<Integer> localIds = new HashSet<>();
+
+    ConnectionTable(final OverlayNode node, final Random random)
+    {
+        this.node = node;
+        this.random = random;
+    }
+
+    Collection<Connection> all()
+    {
+        return connections.values();
+    }
+
+    int size()
+    {
+        return connections.size();
+    }
+
+    boolean isEmpty()
+    {
+        return connections.isEmpty();
+    }
+
+    boolean contains(final BigInteger address)
+    {
+        return connections.containsKey(address);
+    }
+
+    /** @return the connection to this address, even one that must go at the next check, or null. */
+    Connection get(final BigInteger address)
+    {
+        return connections.get(address);
+    }
+
+    /** @return the connection to exactly this address (direct or relayed) unless it must go, or null. */
+    Connection live(final BigInteger address)
+    {
+        final Connection c = connections.get(address);
+        return c == null || c.doomed != null ? null : c;
+    }
+
+    /** @return the connection with this local link id, or null. */
+    Connection byLocalId(final int localId)
+    {
+        for (final Connection c : connections.values())
+        {
+            if (c.localId == localId)
+            {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Adds a new connection (its owner raises the link-up event once its fields are set). */
+    void add(final Connection c)
+    {
+        localIds.add(c.localId);
+        connections.put(c.value, c);
+        node.near.markChanged();
+    }
+
+    /** Removes a connection the caller's iterator is positioned on, then cleans up after it. */
+    void removeAt(final Iterator<Connection> it, final Connection c, final String reason)
+    {
+        it.remove();
+        removed(c, reason);
+    }
+
+    /** Removes the connection to this address, if any, and cleans up after it. */
+    Connection remove(final BigInteger address, final String reason)
+    {
+        final Connection c = connections.remove(address);
+        if (c != null)
+        {
+            removed(c, reason);
+        }
+        return c;
+    }
+
+    private void removed(final Connection c, final String reason)
+    {
+        release(c.localId);
+        node.relays.removed(c);
+        node.events.onLinkDown(c, reason);
+        node.near.markChanged();
+    }
+
+    /** Forgets every connection (the node leaves). */
+    void clear()
+    {
+        connections.clear();
+    }
+
+    /** @return a fresh random local link id, not 0 and not in use, reserved until released. */
+    int newLocalId()
+    {
+        int id;
+        do
+        {
+            id = random.nextInt();
+        }
+        while (id == 0 || localIds.contains(id));
+        localIds.add(id);
+        return id;
+    }
+
+    /** Frees a local link id unless a connection still uses it. */
+    void release(final int localId)
+    {
+        if (byLocalId(localId) == null)
+        {
+            localIds.remove(localId);
+        }
+    }
+
+    /**
+     * @return the direct connection a datagram came from (its liveness noted), or null (counted):
+     * messages that need a link are only taken from linked peers.
+     */
+    Connection heard(final long from, final long nowMs)
+    {
+        for (final Connection c : connections.values())
+        {
+            if (c.endpoint == from)
+            {
+                c.lastHeardMs = nowMs;
+                return c;
+            }
+        }
+        node.reject();
+        return null;
+    }
+
+    /** @return the near neighbours, {@code nearPerSide} clockwise then as many counter-clockwise. */
+    List<Connection> nearNeighbours()
+    {
+        final List<Connection> out = new ArrayList<>(side(true));
+        for (final Connection c : side(false))
+        {
+            if (!out.contains(c))
+            {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** @return the near neighbours' ring addresses. */
+    List<BigInteger> nearValues()
+    {
+        final List<BigInteger> out = new ArrayList<>();
+        for (final Connection c : nearNeighbours())
+        {
+            out.add(c.value);
+        }
+        return out;
+    }
+
+    /** @return the closest connections on one side (clockwise if {@code right}), nearest first. */
+    List<Connection> side(final boolean right)
+    {
+        final int wanted = node.config.nearPerSide();
+        final List<Connection> out = new ArrayList<>(wanted);
+        if (connections.isEmpty())
+        {
+            return out;
+        }
+        final BigInteger self = node.self;
+        Map.Entry<BigInteger, Connection> e = right ? connections.higherEntry(self) : connections.lowerEntry(self);
+        while (out.size() < wanted && out.size() < connections.size())
+        {
+            if (e == null)
+            {
+                e = right ? connections.firstEntry() : connections.lastEntry();
+            }
+            if (out.contains(e.getValue()))
+            {
+                break;
+            }
+            out.add(e.getValue());
+            e = right ? connections.higherEntry(e.getKey()) : connections.lowerEntry(e.getKey());
+        }
+        return out;
+    }
+
+    /**
+     * Greedy routing: the routable connection closest to {@code destination} if it is strictly
+     * closer than this node, else null. A connection to {@code exclude} (may be null) is never chosen.
+     */
+    Connection nextHop(final BigInteger destination, final BigInteger exclude)
+    {
+        return closest(destination, exclude, Ring.distance(node.self, destination));
+    }
+
+    /**
+     * @return the routable connection closest to {@code destination} other than {@code exclude},
+     * strictly closer than {@code bound} if it is not null.
+     */
+    Connection closest(final BigInteger destination, final BigInteger exclude, final BigInteger bound)
+    {
+        BigInteger best = bound;
+        Connection hop = null;
+        for (final Connection c : connections.values())
+        {
+            if (c.routable() && !c.value.equals(exclude))
+            {
+                final BigInteger d = Ring.distance(c.value, destination);
+                if (best == null || d.compareTo(best) < 0)
+                {
+                    best = d;
+                    hop = c;
+                }
+            }
+        }
+        return hop;
+    }
+
+    boolean hasRoutable()
+    {
+        for (final Connection c : connections.values())
+        {
+            if (c.routable())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return a direct bootstrap (leaf) link, else any direct one: the way out before the ring is formed. */
+    Connection leaf()
+    {
+        Connection any = null;
+        for (final Connection c : connections.values())
+        {
+            if (c.via == null && c.doomed == null)
+            {
+                if ((c.types & OverlayNode.LEAF) != 0)
+                {
+                    return c;
+                }
+                any = any == null ? c : any;
+            }
+        }
+        return any;
+    }
+
+    /** @return true if some relayed peer reaches this node through {@code relay}. */
+    boolean carriesRelayedPeers(final Connection relay)
+    {
+        for (final Connection d : connections.values())
+        {
+            if (d.via != null && Ring.value(d.via).equals(relay.value))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,129 @@
+package wow.controlplane.overlay;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Leases over the DHT: this node's signed operations sent to a key's primary, the requests it
+ * decides as a primary (in quorum rounds, {@link LeaseQuorum}), the replica's side, and handing the
+ * live leases it holds to its near neighbours. Owned by the node's thread.
+ */
+final class LeaseService
+{
+    private final OverlayNode node;
+    private final Leases leases = new Leases();
+    private final LeaseQuorum quorum;
+
+    LeaseService(final OverlayNode node)
+    {
+        this.node = node;
+        this.quorum = new LeaseQuorum(leases, new LeaseQuorum.Wire()
+        {
+            @Override
+            public void send(final BigInteger to, final byte[] message)
+            {
+                final Connection c = node.table.get(to);
+                if (c != null)
+                {
+                    node.sender.send(c, message);
+                }
+            }
+
+            @Override
+            public List<BigInteger> near()
+            {
+                return node.table.nearValues();
+            }
+
+            @Override
+            public void answer(final Messages.LeaseOp op, final int result, final byte[] holder, final long nowMs)
+            {
+                node.sender.route(op.value(), OverlayNode.EXACT, Messages.leaseReply(op.token(), op.key(), result, holder));
+            }
+        });
+    }
+
+    /**
+     * Sends a signed lease operation to the node closest to its key (the primary holder).
+     *
+     * @return the token of the answer.
+     */
+    int request(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] publicKey,
+        final byte[] signature)
+    {
+        final int token = node.sender.newToken();
+        node.sender.route(key, OverlayNode.CLOSEST, Messages.lease(new Messages.LeaseOp(op, Messages.LEASE_REQUEST, token, key,
+            ttlSeconds, serial, node.address, publicKey, signature, ttlSeconds)));
+        return token;
+    }
+
+    /** @return the live lease this node holds for a key, or null. */
+    Leases.Lease held(final byte[] key, final long nowMs)
+    {
+        return leases.get(key, nowMs);
+    }
+
+    long noQuorum()
+    {
+        return quorum.noQuorum();
+    }
+
+    void tick(final long nowMs)
+    {
+        quorum.expire(nowMs);
+    }
+
+    /** Hands every live lease, with what is left of it, to the near neighbours. */
+    void handOn(final long nowMs)
+    {
+        for (final Leases.Lease lease : leases.live(nowMs))
+        {
+            final byte[] message = Messages.lease(lease.handOn(nowMs));
+            for (final Connection c : node.table.nearNeighbours())
+            {
+                node.sender.send(c, message);
+            }
+        }
+    }
+
+    /** A request routed to this node as the key's primary: decided in quorum rounds with the key's replicas. */
+    void onRequest(final Messages.LeaseOp op, final long nowMs)
+    {
+        final List<BigInteger> replicas = new ArrayList<>();
+        for (final Connection c : node.dht.replicaNeighbours(Ring.value(op.key())))
+        {
+            replicas.add(c.value);
+        }
+        quorum.request(op, replicas, nowMs);
+    }
+
+    /**
+     * A lease message between a primary and a replica, from a linked node (directly, or routed
+     * over the relayed link): a query or copy to answer, or a replica's answer.
+     */
+    void onFromPeer(final Connection c, final byte[] bytes, final int offset, final int length, final long nowMs)
+    {
+        if (c == null)
+        {
+            node.reject();
+            return;
+        }
+        if (Messages.type(bytes, offset, length) == Messages.LEASE_HELD)
+        {
+            quorum.held(c.value, Messages.decodeLeaseHeld(bytes, offset, length), nowMs);
+            return;
+        }
+        final Messages.LeaseOp op = Messages.decodeLease(bytes, offset, length);
+        if (op.role() == Messages.LEASE_REQUEST)
+        {
+            node.reject(); // requests are routed to the primary, never sent to a link
+            return;
+        }
+        final byte[] answer = quorum.replica(op, nowMs);
+        if (answer != null)
+        {
+            node.sender.send(c, answer);
+        }
+    }
+}

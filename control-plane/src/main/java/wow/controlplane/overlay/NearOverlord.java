@@ -1,0 +1,351 @@
+package wow.controlplane.overlay;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import wow.dataplane.transport.Endpoints;
+
+/**
+ * The near overlord (Brunet's {@code StructuredNearConnectionOverlord}): the join through the
+ * seeds by Connect-To-Me toward this node's own address, the near neighbours on each side of the
+ * ring, neighbour lists exchanged with them (which reveal closer nodes), the periodic self-check,
+ * closing links nothing needs any more, and starting over through the seeds after losing every
+ * link. Owned by the node's thread.
+ */
+final class NearOverlord
+{
+    private static final long SELF_CHECK_MS = 10_000;
+
+    private final OverlayNode node;
+    private long[] seeds = new long[0];
+    private boolean joined;
+    private boolean nearChanged;
+    private long nextCtmMs;
+    private long ctmBackoffMs;
+    private long nextNeighboursMs;
+    private long nextSelfCheckMs;
+    private long nextSeedRetryMs;
+
+    NearOverlord(final OverlayNode node)
+    {
+        this.node = node;
+    }
+
+    /** Starts joining through the seeds' endpoints (none: this node starts a new ring). */
+    void join(final long[] seedEndpoints, final long nowMs)
+    {
+        seeds = seedEndpoints.clone();
+        joined = seeds.length == 0;
+        for (final long seed : seeds)
+        {
+            node.linker.connect(new long[] {seed}, null, OverlayNode.LEAF, nowMs);
+        }
+        nextSeedRetryMs = nowMs + node.config.deadMs();
+        nextCtmMs = nowMs;
+        ctmBackoffMs = node.config.ctmIntervalMs();
+        nextNeighboursMs = nowMs + node.config.neighbourIntervalMs();
+    }
+
+    boolean joined()
+    {
+        return joined;
+    }
+
+    /** @return true if the endpoint is one of the seeds this node joined through. */
+    boolean isSeed(final long endpoint)
+    {
+        return Linker.contains(seeds, endpoint);
+    }
+
+    /** The near set may have changed: neighbour lists go out at the next tick. */
+    void markChanged()
+    {
+        nearChanged = true;
+    }
+
+    /** Asks the ring for this node's true neighbours no later than {@code atMs}. */
+    void checkSelfAt(final long atMs)
+    {
+        nextSelfCheckMs = Math.min(nextSelfCheckMs, atMs);
+    }
+
+    /** Lost everything (or never got in): start over through the seeds. */
+    void rejoinIfAlone(final long nowMs)
+    {
+        if (seeds.length > 0 && node.table.isEmpty() && node.linker.idle() && nowMs >= nextSeedRetryMs)
+        {
+            nextSeedRetryMs = nowMs + node.config.deadMs();
+            joined = false;
+            for (final long seed : seeds)
+            {
+                node.linker.connect(new long[] {seed}, null, OverlayNode.LEAF, nowMs);
+            }
+        }
+    }
+
+    /** The near overlord's timers: near types, joining, neighbour lists, the self-check. */
+    void tick(final long nowMs)
+    {
+        maintain(nowMs);
+        if (!joined || node.table.side(true).isEmpty())
+        {
+            joinStep(nowMs);
+        }
+        if (nowMs >= nextNeighboursMs || nearChanged)
+        {
+            sendNeighbours(nowMs);
+        }
+        if (joined && nowMs >= nextSelfCheckMs)
+        {
+            // ask the node nearest our address again now and then: a node whose view went wrong
+            // while the ring changed around it learns its true neighbours from the right place
+            nextSelfCheckMs = nowMs + SELF_CHECK_MS + node.random.nextInt((int)SELF_CHECK_MS);
+            sendCtm();
+        }
+    }
+
+    private void joinStep(final long nowMs)
+    {
+        if (node.table.isEmpty() || nowMs < nextCtmMs)
+        {
+            return;
+        }
+        nextCtmMs = nowMs + ctmBackoffMs;
+        ctmBackoffMs = Math.min(ctmBackoffMs * 2, 8_000);
+        sendCtm();
+    }
+
+    /** Keeps the near types on exactly the closest connections each side; closes what nothing needs. */
+    private void maintain(final long nowMs)
+    {
+        final ConnectionTable table = node.table;
+        final OverlayConfig config = node.config;
+        final List<Connection> near = table.nearNeighbours();
+        boolean changed = false;
+        final boolean ringFormed = !table.side(true).isEmpty() && !table.side(false).isEmpty();
+        for (final Iterator<Connection> it = table.all().iterator(); it.hasNext();)
+        {
+            final Connection c = it.next();
+            final int before = c.types;
+            if (near.contains(c))
+            {
+                c.types |= OverlayNode.NEAR;
+            }
+            else
+            {
+                c.types &= ~OverlayNode.NEAR;
+            }
+            final boolean relayLeg = node.relays.relayLeg(c);
+            if (c.via == null && relayLeg)
+            {
+                c.types |= OverlayNode.RELAY; // routable: for a node behind blocked UDP it is the way to everyone
+            }
+            else
+            {
+                c.types &= ~OverlayNode.RELAY;
+            }
+            if (ringFormed && joined && (c.types & OverlayNode.LEAF) != 0 && nowMs - c.upSinceMs > config.keepaliveMs())
+            {
+                c.types &= ~OverlayNode.LEAF; // bootstrap done: no node stays special
+            }
+            if (c.types == 0 && c.peerTypes == 0 && nowMs - c.upSinceMs > config.linkRetryMs() * 4 && !relayLeg)
+            {
+                node.sender.send(c, Messages.close(node.address));
+                table.removeAt(it, c, "not_needed");
+                changed = true;
+            }
+            else if (c.types != before)
+            {
+                changed = true;
+                // tell the peer what the link is for now, so neither side drops what the other needs
+                node.keepalives.announceTypes(c);
+            }
+        }
+        if (changed)
+        {
+            nearChanged = true;
+            node.sender.connectionsChanged();
+        }
+        if (joined && !table.isEmpty() && !table.side(true).isEmpty() && nowMs >= nextCtmMs && nearIncomplete())
+        {
+            // a side with fewer near neighbours than wanted while the ring may be larger: ask again
+            nextCtmMs = nowMs + Math.max(ctmBackoffMs, config.ctmIntervalMs());
+            ctmBackoffMs = Math.min(ctmBackoffMs * 2, 30_000);
+            sendCtm();
+        }
+    }
+
+    private boolean nearIncomplete()
+    {
+        final int right = node.table.side(true).size();
+        return right < node.config.nearPerSide() && node.table.size() > right;
+    }
+
+    /**
+     * Sends a Connect-To-Me to the node closest to this node's own address other than this one:
+     * the first hop is the connection closest to it even though this node is closer, and no hop
+     * hands it back.
+     */
+    private void sendCtm()
+    {
+        Connection hop = node.table.closest(node.self, null, null);
+        if (hop == null)
+        {
+            hop = node.table.leaf();
+        }
+        if (hop != null)
+        {
+            // a node with no routable link yet gets the reply back through the node it asked
+            final byte[] message = Messages.ctmRequest(OverlayNode.NEAR, node.sender.newToken(), node.endpoints.me(),
+                hop.routable() ? null : hop.address);
+            node.sender.routeVia(hop, node.address, OverlayNode.CLOSEST, true, message);
+        }
+    }
+
+    private void sendNeighbours(final long nowMs)
+    {
+        nextNeighboursMs = nowMs + node.config.neighbourIntervalMs();
+        nearChanged = false;
+        final List<Connection> near = node.table.nearNeighbours();
+        if (near.isEmpty())
+        {
+            return;
+        }
+        final byte[] message = neighbourList();
+        for (final Connection c : near)
+        {
+            c.lastListSentMs = nowMs;
+            node.sender.send(c, message);
+        }
+    }
+
+    private byte[] neighbourList()
+    {
+        final List<Connection> near = node.table.nearNeighbours();
+        final List<Messages.Peer> peers = new ArrayList<>(near.size() + 1);
+        peers.add(node.endpoints.me());
+        for (final Connection c : near)
+        {
+            peers.add(LocalEndpoints.peer(c));
+        }
+        return Messages.neighbours(peers);
+    }
+
+    /** A neighbour list from a linked peer: link to closer nodes it names; answer with ours now and then. */
+    void onNeighbours(final Connection c, final Messages.Message m, final long nowMs)
+    {
+        if (c == null)
+        {
+            return;
+        }
+        considerNear(m.peers(), nowMs);
+        if (nowMs - c.lastListSentMs >= node.config.neighbourIntervalMs() / 2)
+        {
+            // answer with our own view: a node that knows the wrong neighbours learns the right ones
+            c.lastListSentMs = nowMs;
+            node.sender.send(c, neighbourList());
+        }
+    }
+
+    /** A Connect-To-Me that ends here: answer with this node (and its near neighbours if asked) and link back. */
+    void onCtmRequest(final Messages.Message m, final long nowMs)
+    {
+        final Messages.Peer requester = m.peer();
+        if (Arrays.equals(requester.address(), node.address) || requester.endpoints().length == 0)
+        {
+            return;
+        }
+        final List<Messages.Peer> near = new ArrayList<>();
+        if ((m.connectionTypes() & OverlayNode.NEAR) != 0)
+        {
+            for (final Connection c : node.table.nearNeighbours())
+            {
+                if (!Arrays.equals(c.address, requester.address()))
+                {
+                    near.add(LocalEndpoints.peer(c));
+                }
+            }
+        }
+        final byte[] reply = Messages.ctmReply(m.connectionTypes(), m.token(), node.endpoints.me(), near);
+        for (final long endpoint : requester.endpoints())
+        {
+            if (!Endpoints.isTcp(endpoint))
+            {
+                node.sender.sendDirect(endpoint, 0, reply);
+            }
+        }
+        // the direct reply does not pass a NAT the requester has not opened toward us: return it
+        // over the ring too, through the node it asked when it has no routable link yet
+        if (m.address() != null)
+        {
+            if (!Arrays.equals(m.address(), node.address))
+            {
+                node.sender.route(m.address(), OverlayNode.EXACT, Messages.forward(requester.address(), reply));
+            }
+            else
+            {
+                final Connection c = node.table.live(Ring.value(requester.address()));
+                if (c != null)
+                {
+                    node.sender.send(c, reply);
+                }
+            }
+        }
+        else
+        {
+            node.sender.route(requester.address(), OverlayNode.EXACT, reply);
+        }
+        // link back at the same time (both ends sending opens NATs later); the requester says what it is for
+        node.linker.connect(requester.endpoints(), requester.address(), m.connectionTypes() & OverlayNode.NEAR, nowMs, true,
+            false);
+    }
+
+    /** A Connect-To-Me answer (direct, over the ring, or through the node this one asked). */
+    void onCtmReply(final Messages.Message m, final long nowMs)
+    {
+        final Messages.Peer responder = m.peer();
+        if (Arrays.equals(responder.address(), node.address))
+        {
+            return;
+        }
+        node.linker.connect(responder.endpoints(), responder.address(), m.connectionTypes() & OverlayNode.WANTED, nowMs);
+        if ((m.connectionTypes() & OverlayNode.NEAR) != 0)
+        {
+            joined = true; // the node nearest our address answered: we are in the ring
+            considerNear(m.peers(), nowMs);
+        }
+    }
+
+    /** Links to any of these peers that would be among this node's near neighbours. */
+    private void considerNear(final List<Messages.Peer> peers, final long nowMs)
+    {
+        for (final Messages.Peer p : peers)
+        {
+            if (Arrays.equals(p.address(), node.address) || node.table.contains(Ring.value(p.address())) ||
+                p.endpoints().length == 0)
+            {
+                continue;
+            }
+            if (wouldBeNear(Ring.value(p.address())))
+            {
+                node.linker.connect(p.endpoints(), p.address(), OverlayNode.NEAR, nowMs);
+            }
+        }
+    }
+
+    private boolean wouldBeNear(final BigInteger candidate)
+    {
+        final List<Connection> right = node.table.side(true);
+        final List<Connection> left = node.table.side(false);
+        final int wanted = node.config.nearPerSide();
+        final BigInteger cw = Ring.clockwise(node.self, candidate);
+        final BigInteger ccw = Ring.clockwise(candidate, node.self);
+        final boolean nearRight = right.size() < wanted ||
+            cw.compareTo(Ring.clockwise(node.self, right.get(right.size() - 1).value)) < 0;
+        final boolean nearLeft = left.size() < wanted ||
+            ccw.compareTo(Ring.clockwise(left.get(left.size() - 1).value, node.self)) < 0;
+        return nearRight || nearLeft;
+    }
+}

@@ -53,22 +53,25 @@ class OverlayConductorTest
 
         Member(final Identity identity, final int port, final long[] seeds, final boolean dhcp)
         {
-            this(identity, port, seeds, dhcp, 0);
+            this(identity, port, seeds, dhcp, 0, ctx -> { });
         }
 
-        Member(final Identity identity, final int port, final long[] seeds, final boolean dhcp, final int ip)
+        Member(final Identity identity, final int port, final long[] seeds, final boolean dhcp, final int ip,
+            final java.util.function.Consumer<ConductorContext> more)
         {
             final long endpoint = UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), port);
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(net.bind(endpoint)), Frames.HOST_MAC,
                 1420, new Fib.Builder(dhcp ? SUBNET : ip, PREFIX, identity.address()).build(1), counters);
-            conductor = new OverlayConductor(ip, identity.address(), PREFIX, seeds, new long[] {endpoint}, dataPlane.proxy(),
-                counters.manager(), () -> now[0], new EventLog(new PrintStream(log, true)), () -> 0,
-                FibListener.NONE, OverlayConfig.defaults());
+            final ConductorContext ctx = new ConductorContext().localIp(ip).localAddress(identity.address()).prefix(PREFIX)
+                .seeds(seeds).localEndpoints(new long[] {endpoint}).dataPlane(dataPlane.proxy()).counters(counters.manager())
+                .clock(() -> now[0]).log(new EventLog(new PrintStream(log, true))).fibListener(FibListener.NONE)
+                .overlayConfig(OverlayConfig.defaults());
             if (dhcp)
             {
-                conductor.leaseVirtualIp(identity);
-                conductor.leaseFrom(SUBNET);
+                ctx.leaseIdentity(identity).dhcpSubnet(SUBNET);
             }
+            more.accept(ctx);
+            conductor = new OverlayConductor(ctx);
             members.add(this);
         }
 
@@ -135,7 +138,7 @@ class OverlayConductorTest
         for (int i = 0; i < 2_000 && one == null; i++)
         {
             final Identity id = Identity.generate();
-            final Identity before = byFirst.putIfAbsent(OverlayConductor.candidate(SUBNET, PREFIX, id.address(), 0), id);
+            final Identity before = byFirst.putIfAbsent(VirtualIpLease.candidate(SUBNET, PREFIX, id.address(), 0), id);
             if (before != null)
             {
                 one = before;
@@ -143,7 +146,7 @@ class OverlayConductorTest
             }
         }
         assertNotNull(one, "no two identities with the same first candidate");
-        final int contested = OverlayConductor.candidate(SUBNET, PREFIX, one.address(), 0);
+        final int contested = VirtualIpLease.candidate(SUBNET, PREFIX, one.address(), 0);
 
         final Member seed = new Member(Identity.generate(), 5000, new long[0], false);
         final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
@@ -159,7 +162,7 @@ class OverlayConductorTest
         final Member loser = winner == a ? b : a;
         assertEquals(contested, winner.ip(), "one of them holds the contested address");
         assertTrue(loser.log.toString().contains("ip_candidate_taken ip=" + Ipv4.toString(contested)), loser.log.toString());
-        assertEquals(OverlayConductor.candidate(SUBNET, PREFIX, (loser == a ? one : two).address(), 1), loser.ip(),
+        assertEquals(VirtualIpLease.candidate(SUBNET, PREFIX, (loser == a ? one : two).address(), 1), loser.ip(),
             "the loser took its next candidate");
         assertTrue(seed.conductor.status().connections().size() >= 3);
     }
@@ -171,8 +174,8 @@ class OverlayConductorTest
         final int ipB = Ipv4.parse("10.77.0.2");
         new Member(Identity.generate(), 5000, new long[0], false);
         final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
-        final Member a = new Member(Identity.generate(), 5001, seeds, false, ipA);
-        final Member b = new Member(Identity.generate(), 5002, seeds, false, ipB);
+        final Member a = new Member(Identity.generate(), 5001, seeds, false, ipA, ctx -> { });
+        final Member b = new Member(Identity.generate(), 5002, seeds, false, ipB, ctx -> { });
         run(6_000);
         a.tap.inject(Frames.ethernet(Frames.ipv4(ipA, ipB, 100, 0))); // resolves b's address
         run(2_000);
@@ -213,7 +216,7 @@ class OverlayConductorTest
         for (int i = 0; i < 500 && bId == null; i++)
         {
             final Identity candidate = Identity.generate();
-            final int ip = OverlayConductor.candidate(SUBNET, PREFIX, candidate.address(), 0);
+            final int ip = VirtualIpLease.candidate(SUBNET, PREFIX, candidate.address(), 0);
             final java.math.BigInteger key = wow.controlplane.overlay.Ring.value(
                 wow.controlplane.overlay.OverlayNode.key("lease:" + Ipv4.toString(ip)));
             final java.math.BigInteger mine = wow.controlplane.overlay.Ring.distance(
@@ -228,13 +231,61 @@ class OverlayConductorTest
         assertNotNull(bId);
         new Member(seedId, 5000, new long[0], false);
         final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
-        final Member a = new Member(aId, 5001, seeds, false, contested);
-        a.conductor.leaseVirtualIp(aId);
+        final Member a = new Member(aId, 5001, seeds, false, contested, ctx -> ctx.leaseIdentity(aId));
         run(6_000);
         assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(contested)), a.log.toString());
         final Member b = new Member(bId, 5002, seeds, true);
         run(10_000);
         assertTrue(b.log.toString().contains("ip_candidate_taken ip=" + Ipv4.toString(contested)), b.log.toString());
-        assertEquals(OverlayConductor.candidate(SUBNET, PREFIX, bId.address(), 1), b.ip(), b.log.toString());
+        assertEquals(VirtualIpLease.candidate(SUBNET, PREFIX, bId.address(), 1), b.ip(), b.log.toString());
+    }
+
+    @Test
+    void aResumedRouteToAnAddressNoNodeHoldsGoesAtItsFirstReResolutionAndALiveOneStays()
+    {
+        final Identity seedId = Identity.generate();
+        final int ipSeed = Ipv4.parse("10.77.0.1");
+        final int ipGone = Ipv4.parse("10.77.0.5");
+        final int ipB = Ipv4.parse("10.77.0.3");
+        new Member(seedId, 5000, new long[0], false, ipSeed, ctx -> { });
+        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        final byte[] nobody = Identity.generate().address();
+        final Member b = new Member(Identity.generate(), 5002, seeds, false, ipB,
+            ctx -> ctx.resume(Map.of(ipGone, nobody, ipSeed, seedId.address())));
+        run(1_000);
+        assertNotEquals(Fib.NONE, b.dataPlane.proxy().current().route(ipGone), "resumed at start");
+        run(ResolutionCache.REFRESH_MS + 5_000);
+        assertEquals(Fib.NONE, b.dataPlane.proxy().current().route(ipGone), b.log.toString());
+        assertTrue(b.log.toString().contains("resumed_route_gone ip=10.77.0.5"), b.log.toString());
+        assertNotEquals(Fib.NONE, b.dataPlane.proxy().current().route(ipSeed), "the live one stays");
+    }
+
+    @Test
+    void aConductorNumbersFibVersionsOnFromTheVersionItsDataPlaneStartedWith()
+    {
+        final Identity id = Identity.generate();
+        final long endpoint = UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5009);
+        final CountersFile counters = CountersFile.inMemory(512);
+        final DataPlane dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()),
+            List.of(net.bind(endpoint)), Frames.HOST_MAC, 1420, new Fib.Builder(ipA(), PREFIX, id.address()).build(20), counters);
+        try
+        {
+            final List<Long> published = new ArrayList<>();
+            final OverlayConductor c = new OverlayConductor(new ConductorContext().localIp(ipA()).localAddress(id.address())
+                .prefix(PREFIX).localEndpoints(new long[] {endpoint}).dataPlane(dataPlane.proxy()).counters(counters.manager())
+                .clock(() -> now[0]).log(new EventLog(new PrintStream(new ByteArrayOutputStream(), true)))
+                .fibListener((fib, reason, types) -> published.add(fib.version())));
+            c.doWork();
+            assertEquals(List.of(21L), published, "the first version follows the one the node started from");
+        }
+        finally
+        {
+            dataPlane.close();
+        }
+    }
+
+    static int ipA()
+    {
+        return Ipv4.parse("10.77.0.9");
     }
 }

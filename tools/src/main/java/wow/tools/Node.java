@@ -6,8 +6,10 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.SystemEpochClock;
 import wow.controlplane.Conductor;
 import wow.controlplane.NodeStatus;
+import wow.controlplane.ConductorContext;
 import wow.controlplane.OverlayConductor;
 import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.overlay.ShortcutPolicy;
 import wow.dataplane.transport.TcpBridge;
 import wow.controlplane.StatusSource;
 import wow.controlplane.EventLog;
@@ -133,28 +135,29 @@ public final class Node implements AutoCloseable
         counters = CountersFile.create(config.stateDir().resolve("counters"), CountersFile.DEFAULT_COUNTERS);
         journal = FibJournal.openForWriting(config.stateDir(), config.journalRetentionHours());
         final Identity identity = Identity.loadOrCreate(config.stateDir());
+        // FIB versions go on from the journal's last one, so a version number names one table
+        final FibRecord last = lastJournaled();
         final Fib initial = new Fib.Builder(config.dhcp() ? config.dhcpSubnet() : config.virtualIp(), config.prefix(),
-            identity.address()).build(1);
+            identity.address()).build(last == null ? 1 : last.version() + 1);
         dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
         final Agent conductor;
         if (config.overlay())
         {
-            final long[] local = localEndpoints(first.port());
-            overlay = new OverlayConductor(config.virtualIp(), identity.address(), config.prefix(), config.seeds(),
-                local, dataPlane.proxy(), counters.manager(),
-                new SystemEpochClock(), log, () -> tapTxDropped(config.tapName()), this::journal,
-                OverlayConfig.defaults().withKeepalive(config.keepaliveMs()));
-            overlay.relayLimit(config.relayMbps() * 125_000L);
-            overlay.leaseVirtualIp(identity);
+            final ConductorContext ctx = new ConductorContext().localIp(config.virtualIp()).localAddress(identity.address())
+                .prefix(config.prefix()).seeds(config.seeds()).localEndpoints(localEndpoints(first.port()))
+                .dataPlane(dataPlane.proxy()).counters(counters.manager()).clock(new SystemEpochClock()).log(log)
+                .tapKernelDrops(() -> tapTxDropped(config.tapName())).fibListener(this::journal)
+                .overlayConfig(OverlayConfig.defaults().withKeepalive(config.keepaliveMs()))
+                .relayBytesPerSecond(config.relayMbps() * 125_000L).leaseIdentity(identity);
             if (config.dhcp())
             {
-                overlay.leaseFrom(config.dhcpSubnet());
+                ctx.dhcpSubnet(config.dhcpSubnet());
             }
             if (config.shortcutPps() > 0)
             {
-                overlay.useShortcuts(new wow.controlplane.ShortcutPolicy(config.shortcutPps(), NodeConfig.MAX_SHORTCUTS,
-                    NodeConfig.SHORTCUT_IDLE_MS, wow.dataplane.ControlMessages.TRAFFIC_SAMPLE));
+                ctx.shortcuts(new ShortcutPolicy(config.shortcutPps(), NodeConfig.MAX_SHORTCUTS, NodeConfig.SHORTCUT_IDLE_MS,
+                    wow.dataplane.ControlMessages.TRAFFIC_SAMPLE));
             }
             boolean needsTcp = config.tcpListen() != 0;
             for (final long seed : config.seeds())
@@ -164,15 +167,13 @@ public final class Node implements AutoCloseable
             if (needsTcp)
             {
                 // peers' tcp:// endpoints are reached through bridges to this node's UDP socket
-                tcp = new TcpBridge(UdpSocket.endpoint(config.listenAddress(), first.port()), overlay.tcpEvents());
+                tcp = new TcpBridge(UdpSocket.endpoint(config.listenAddress(), first.port()), ctx.proxy().tcpEvents());
                 if (config.tcpListen() != 0)
                 {
                     tcp.listen(config.tcpListen());
                 }
-                overlay.useTcp(tcp);
+                ctx.tcp(tcp);
             }
-            conductor = overlay;
-            final FibRecord last = lastJournaled();
             if (last != null)
             {
                 final java.util.Map<Integer, byte[]> addresses = new java.util.HashMap<>();
@@ -180,9 +181,11 @@ public final class Node implements AutoCloseable
                 {
                     addresses.put(e.virtualIp(), e.address());
                 }
-                overlay.resume(addresses);
+                ctx.resume(addresses);
                 log.event("resumed", "fib_version=" + last.version() + " routes=" + addresses.size());
             }
+            overlay = new OverlayConductor(ctx);
+            conductor = overlay;
         }
         else
         {
@@ -203,14 +206,14 @@ public final class Node implements AutoCloseable
         {
             // listening on every address: follow the host's addresses (it may move to another network)
             final int port = first.port();
-            final long[][] last = {localEndpoints(port)};
+            final long[][] known = {localEndpoints(port)};
             statusWriter.scheduleWithFixedDelay(() ->
             {
                 final long[] now = localEndpoints(port);
-                if (!java.util.Arrays.equals(now, last[0]))
+                if (!java.util.Arrays.equals(now, known[0]))
                 {
-                    last[0] = now;
-                    overlay.localEndpointsChanged(now);
+                    known[0] = now;
+                    overlay.proxy().localEndpointsChanged(now);
                 }
             }, ADDRESS_CHECK_MS, ADDRESS_CHECK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
@@ -403,9 +406,9 @@ public final class Node implements AutoCloseable
         if (overlay != null && dataPlane != null)
         {
             // leave gracefully: peers repair at once instead of waiting for a timeout
-            overlay.requestLeave();
+            overlay.proxy().requestLeave();
             final long deadline = System.nanoTime() + 1_000_000_000L;
-            while (!overlay.hasLeft() && System.nanoTime() < deadline)
+            while (!overlay.proxy().hasLeft() && System.nanoTime() < deadline)
             {
                 Thread.onSpinWait();
             }

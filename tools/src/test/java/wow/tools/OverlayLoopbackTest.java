@@ -60,7 +60,7 @@ class OverlayLoopbackTest
                     final List<CompletableFuture<Boolean>> replies = new ArrayList<>();
                     for (final int b : todo)
                     {
-                        replies.add(nodes.get(a).overlay().probe(nodes.get(b).overlay().status().address()));
+                        replies.add(nodes.get(a).overlay().proxy().probe(nodes.get(b).overlay().status().address()));
                     }
                     final List<Integer> missing = new ArrayList<>();
                     for (int k = 0; k < todo.size(); k++)
@@ -82,7 +82,7 @@ class OverlayLoopbackTest
             }
             assertEquals(NODES * (NODES - 1), answered);
             // a node probing itself is answered within its own call, too
-            assertTrue(nodes.get(0).overlay().probe(nodes.get(0).overlay().status().address()).get(2, TimeUnit.SECONDS));
+            assertTrue(nodes.get(0).overlay().proxy().probe(nodes.get(0).overlay().status().address()).get(2, TimeUnit.SECONDS));
             for (final Node n : nodes)
             {
                 final wow.controlplane.NodeStatus s = n.overlay().status();

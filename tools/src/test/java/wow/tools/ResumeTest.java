@@ -48,6 +48,10 @@ class ResumeTest
                 final String text = log.toString(StandardCharsets.UTF_8);
                 assertTrue(text.contains("resumed fib_version=") && text.contains("routes=1"), text);
                 assertTrue(text.contains("fib_published version=") && text.contains("reason=resume"), text);
+                // versions go on from the journal's: one number names one table
+                final long resumed = Long.parseLong(text.replaceAll("(?s).*resumed fib_version=(\\d+).*", "$1"));
+                final long first = Long.parseLong(text.replaceAll("(?s).*?fib_published version=(\\d+).*", "$1"));
+                assertTrue(first > resumed, "first version " + first + " after the journal's " + resumed + "\n" + text);
             }
         }
     }

@@ -51,4 +51,14 @@ public interface OverlayEvents
     default void onUnreachable(byte[] address)
     {
     }
+
+    /** Traffic earned a shortcut to this address: it was asked for. */
+    default void onShortcutRequested(byte[] address, double ratePps)
+    {
+    }
+
+    /** A shortcut went idle and lost its role. */
+    default void onShortcutTrimmed(byte[] address)
+    {
+    }
 }

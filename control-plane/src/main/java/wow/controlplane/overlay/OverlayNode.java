@@ -357,6 +357,27 @@ public final class OverlayNode
         return leases.noQuorum();
     }
 
+    /** Lets traffic earn shortcut links under this policy (call before joining; none: no shortcuts). */
+    public void useShortcuts(final ShortcutPolicy policy)
+    {
+        shortcuts.use(policy);
+    }
+
+    /** The data plane sampled a routed packet to this ring address (the shortcut policy's input). */
+    public void trafficSampled(final byte[] destination, final long nowMs)
+    {
+        shortcuts.sampled(Ring.value(destination), nowMs);
+    }
+
+    /** Feeds the shortcut policy what shortcut links carried; asks for earned links, trims idle ones. */
+    public void maintainShortcuts(final long nowMs, final LinkTraffic traffic)
+    {
+        if (!left)
+        {
+            shortcuts.maintain(nowMs, traffic);
+        }
+    }
+
     /** Links directly to a node this host sends much traffic to (see {@link ShortcutOverlord}). */
     public void requestShortcut(final byte[] destination, final long nowMs)
     {

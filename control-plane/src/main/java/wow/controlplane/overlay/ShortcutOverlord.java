@@ -1,19 +1,82 @@
 package wow.controlplane.overlay;
 
+import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The shortcut overlord (Brunet's {@code ChotaConnectionOverlord}, its decisions made by the
- * conductor's {@code ShortcutPolicy}): gives a connection the shortcut role, or asks a destination
- * by Connect-To-Me for a direct link; and gives the role up again. Owned by the node's thread.
+ * The shortcut overlord (Brunet's {@code ChotaConnectionOverlord}): feeds the
+ * {@link ShortcutPolicy} the traffic the data plane samples on overlay routes and what the
+ * shortcut links carry, asks for the links the traffic earned (an existing connection takes the
+ * shortcut role; else a Connect-To-Me goes to exactly that address) and trims the idle ones.
+ * Owned by the node's thread.
  */
 final class ShortcutOverlord
 {
     private final OverlayNode node;
+    private ShortcutPolicy policy;
+    private final Map<Integer, Long> txBefore = new HashMap<>();
 
     ShortcutOverlord(final OverlayNode node)
     {
         this.node = node;
+    }
+
+    /** Lets traffic earn shortcut links under this policy (none: no shortcuts). */
+    void use(final ShortcutPolicy policy)
+    {
+        this.policy = policy;
+    }
+
+    /** The data plane saw a routed packet to this destination (one per sample). */
+    void sampled(final BigInteger destination, final long nowMs)
+    {
+        if (policy != null)
+        {
+            policy.sampled(destination, nowMs);
+        }
+    }
+
+    /** Feeds the policy what the shortcut links carried, trims the idle ones and asks for those earned. */
+    void maintain(final long nowMs, final LinkTraffic traffic)
+    {
+        if (policy == null)
+        {
+            return;
+        }
+        final Set<BigInteger> up = new HashSet<>();
+        for (final Connection c : node.table.all())
+        {
+            if ((c.types & OverlayNode.SHORTCUT) == 0)
+            {
+                continue;
+            }
+            up.add(c.value);
+            final long tx = traffic.txPackets(c.localId);
+            if (tx >= 0)
+            {
+                final Long before = txBefore.put(c.localId, tx);
+                if (before != null)
+                {
+                    policy.sentDirect(c.value, tx - before, nowMs);
+                }
+            }
+        }
+        txBefore.keySet().removeIf(id -> node.table.byLocalId(id) == null);
+        policy.retain(up);
+        for (final BigInteger d : policy.toTrim(nowMs))
+        {
+            drop(Ring.address(d));
+            node.events.onShortcutTrimmed(Ring.address(d));
+        }
+        for (final BigInteger d : policy.toCreate(nowMs))
+        {
+            request(Ring.address(d));
+            node.events.onShortcutRequested(Ring.address(d), policy.rate(d, nowMs));
+        }
     }
 
     /**

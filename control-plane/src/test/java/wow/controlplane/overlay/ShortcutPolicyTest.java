@@ -1,4 +1,4 @@
-package wow.controlplane;
+package wow.controlplane.overlay;
 
 import org.junit.jupiter.api.Test;
 

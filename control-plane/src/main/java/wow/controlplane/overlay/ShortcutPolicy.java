@@ -1,4 +1,4 @@
-package wow.controlplane;
+package wow.controlplane.overlay;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -16,7 +16,7 @@ import java.util.Set;
  * above {@code thresholdPps} gets a shortcut (the highest rates first, at most
  * {@code maxShortcuts}); a shortcut whose rate stayed below a quarter of the threshold for
  * {@code idleMs} is trimmed. Bounded: at most {@link #MAX_TRACKED} destinations are scored (the
- * lowest score is forgotten first). Owned by the conductor thread.
+ * lowest score is forgotten first). Owned by the node's thread (the shortcut overlord's).
  */
 public final class ShortcutPolicy
 {

@@ -1,0 +1,190 @@
+package wow.controlplane;
+
+import java.math.BigInteger;
+import java.util.Arrays;
+import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.Messages;
+import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.Ring;
+import wow.dataplane.protocol.Ipv4;
+
+/**
+ * This node's virtual IP in the overlay: leased in the DHT under its identity (claimed once the
+ * node joined, renewed every third of the TTL, released on leave), or — with a DHCP subnet — a
+ * free one found by claiming candidates that follow from the ring address until one is granted;
+ * and registered (virtual IP &rarr; ring address) so that others resolve it. If another live node
+ * owns the configured address, the node must stop ({@link #fatal}). Conductor thread, except
+ * {@link #fatal}.
+ */
+final class VirtualIpLease
+{
+    /** Lifetime of this node's DHT registration; it is renewed well before. */
+    static final int REGISTRATION_TTL_S = 120;
+    /** The lease on this node's virtual IP: its TTL, renewed every third of it. */
+    static final int LEASE_TTL_S = 120;
+    static final long CLAIM_AFTER_JOIN_MS = 3_000;
+
+    private final OverlayNode overlay;
+    private final FibPublisher fib;
+    private final EventLog log;
+    private final byte[] localAddress;
+    private final int prefix;
+    private final int dhcpSubnet;
+    private final Identity identity;
+    private int localIp;
+    private int candidate;
+    private int candidateIndex;
+    private boolean leased;
+    private long nextLeaseMs;
+    private int leaseToken;
+    private long joinedSinceMs;
+    private long nextRegistrationMs;
+    private volatile String fatal;
+
+    /**
+     * @param localIp    the configured virtual IP, 0 with a DHCP subnet or for a router node.
+     * @param dhcpSubnet the subnet to lease a free address from, 0 for none.
+     * @param identity   whose key leases are signed with; null: no leases (registration only).
+     */
+    VirtualIpLease(final OverlayNode overlay, final FibPublisher fib, final EventLog log, final byte[] localAddress,
+        final int localIp, final int prefix, final int dhcpSubnet, final Identity identity)
+    {
+        this.overlay = overlay;
+        this.fib = fib;
+        this.log = log;
+        this.localAddress = localAddress.clone();
+        this.localIp = localIp;
+        this.prefix = prefix;
+        this.dhcpSubnet = dhcpSubnet;
+        this.identity = identity;
+    }
+
+    /** @return candidate number {@code index} in a subnet for a ring address (its hash, then steps through the subnet). */
+    static int candidate(final int subnet, final int prefix, final byte[] address, final int index)
+    {
+        final long size = (1L << (32 - prefix)) - 2;
+        final long h = new BigInteger(1, address).longValue() & Long.MAX_VALUE;
+        return subnet + 1 + (int)((h + index * 0x9E3779B1L) % size);
+    }
+
+    /** @return this host's virtual IP, 0 while a DHCP node has none yet (or for a router node). */
+    int localIp()
+    {
+        return localIp;
+    }
+
+    /** @return the address the FIB is built for: the host's, or the DHCP subnet's while leasing one. */
+    int fibAddress()
+    {
+        return localIp == 0 && dhcpSubnet != 0 ? dhcpSubnet : localIp;
+    }
+
+    /** @return why the node cannot go on (its virtual IP belongs to another node), or null; any thread. */
+    String fatal()
+    {
+        return fatal;
+    }
+
+    private int leaseIp()
+    {
+        return localIp != 0 ? localIp : candidate;
+    }
+
+    /** The lease's timers: claim after joining, renew, register the address. */
+    void tick(final long now)
+    {
+        leaseStep(now);
+        if (localIp != 0 && now >= nextRegistrationMs && !overlay.connections().isEmpty())
+        {
+            nextRegistrationMs = now + REGISTRATION_TTL_S * 1000L / 4;
+            overlay.put(ResolutionCache.ipKey(localIp), localAddress, REGISTRATION_TTL_S, now);
+        }
+    }
+
+    private void leaseStep(final long now)
+    {
+        if (localIp == 0 && dhcpSubnet != 0 && candidate == 0)
+        {
+            candidate = candidate(dhcpSubnet, prefix, localAddress, candidateIndex);
+        }
+        if (!overlay.isJoined())
+        {
+            joinedSinceMs = 0;
+            return;
+        }
+        if (joinedSinceMs == 0)
+        {
+            joinedSinceMs = now;
+        }
+        // the first claim waits a little after joining: the ring's holders hand the live leases to
+        // a newly joined node (which may now be a key's primary) within a couple of seconds
+        if (identity == null || leaseIp() == 0 || fatal != null || now < nextLeaseMs ||
+            (!leased && now - joinedSinceMs < CLAIM_AFTER_JOIN_MS))
+        {
+            return;
+        }
+        nextLeaseMs = now + (leased ? LEASE_TTL_S * 1000L / 3 : 3_000);
+        send(leased ? Messages.LEASE_RENEW : Messages.LEASE_CLAIM, now);
+    }
+
+    /** The node leaves: a held address is released at once, not after the TTL. */
+    void release(final long now)
+    {
+        if (leased)
+        {
+            send(Messages.LEASE_RELEASE, now);
+        }
+    }
+
+    private void send(final int op, final long now)
+    {
+        final byte[] key = OverlayNode.key("lease:" + Ipv4.toString(leaseIp()));
+        leaseToken = overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
+            identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)), now);
+    }
+
+    /** The primary holder of the lease's key answered. */
+    void onLeaseReply(final int token, final int result, final byte[] value, final long now)
+    {
+        if (token != leaseToken || identity == null)
+        {
+            return;
+        }
+        if (result == Messages.LEASE_GRANTED)
+        {
+            if (!leased)
+            {
+                if (localIp == 0)
+                {
+                    // the DHCP subnet's address is ours: route it, register it, serve it to the host
+                    localIp = candidate;
+                    fib.dirty("lease");
+                    nextRegistrationMs = now;
+                }
+                log.event("ip_leased", "ip=" + Ipv4.toString(localIp) + " ttl_s=" + LEASE_TTL_S +
+                    (dhcpSubnet != 0 ? " dhcp=true" : ""));
+            }
+            leased = true;
+        }
+        else if (result == Messages.LEASE_REFUSED)
+        {
+            // no quorum of the key's replicas answered (the ring is in flux): ask again soon
+            log.event("lease_refused", "ip=" + Ipv4.toString(leaseIp()));
+            nextLeaseMs = Math.min(nextLeaseMs, now + 3_000);
+        }
+        else if (result == Messages.LEASE_TAKEN && localIp == 0 && dhcpSubnet != 0)
+        {
+            // another node holds this one: try the next candidate at once
+            log.event("ip_candidate_taken", "ip=" + Ipv4.toString(candidate) + " owner=" + Ring.shortHex(value));
+            candidate = candidate(dhcpSubnet, prefix, localAddress, ++candidateIndex);
+            nextLeaseMs = 0;
+        }
+        else if (result == Messages.LEASE_TAKEN && !Arrays.equals(value, localAddress))
+        {
+            fatal = "virtual IP " + Ipv4.toString(localIp) + " is leased to another live node (ring address " +
+                Ring.shortHex(value) + (dhcpSubnet != 0 ? "): start the node again to lease another address from the subnet" :
+                "): pick another --ip");
+            log.event("ip_taken", "ip=" + Ipv4.toString(localIp) + " owner=" + Ring.shortHex(value));
+        }
+    }
+}

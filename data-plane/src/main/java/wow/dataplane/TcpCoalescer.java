@@ -4,6 +4,8 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import wow.dataplane.port.OutList;
 import wow.dataplane.protocol.Ethernet;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.Tcp;
 import wow.dataplane.protocol.VirtioNetHeader;
 
 import java.nio.ByteOrder;
@@ -26,9 +28,9 @@ public final class TcpCoalescer
 {
     private static final int MAX_SUPER_FRAME = 65_535 - 64;
     private static final int MAX_SEGMENTS = 64;
-    private static final int TCP_ACK = 0x10;
-    private static final int TCP_PSH = 0x08;
     private static final int IP = VirtioNetHeader.LENGTH + Ethernet.HEADER_LENGTH;
+    /** The TCP header: coalesced segments have an IPv4 header without options. */
+    private static final int TCP = IP + Ipv4.MIN_HEADER_LENGTH;
 
     private final UnsafeBuffer out;
     private final UnsafeBuffer a = new UnsafeBuffer(0, 0);
@@ -67,7 +69,7 @@ public final class TcpCoalescer
                 a.wrap(in.address(i), in.length(i));
                 long nextSeq = seq(a) + payload;
                 int total = in.length(i);
-                boolean open = (flags(a) & TCP_PSH) == 0;
+                boolean open = (flags(a) & Tcp.PSH) == 0;
                 while (open && end < n && end - i < MAX_SEGMENTS)
                 {
                     final int p = segmentPayload(in, end);
@@ -83,7 +85,7 @@ public final class TcpCoalescer
                     total += p;
                     nextSeq += p;
                     end++;
-                    open = p == payload && (flags(b) & TCP_PSH) == 0;
+                    open = p == payload && (flags(b) & Tcp.PSH) == 0;
                 }
             }
             if (end - i >= 2)
@@ -108,22 +110,22 @@ public final class TcpCoalescer
     private int segmentPayload(final OutList list, final int i)
     {
         final int length = list.length(i);
-        if (length < IP + 40)
+        if (length < TCP + Tcp.MIN_HEADER_LENGTH)
         {
             return 0;
         }
         b.wrap(list.address(i), length);
         if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
-            b.getByte(IP) != 0x45 || b.getByte(IP + 9) != 6 ||
-            (b.getShort(IP + 6, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0)
+            b.getByte(IP) != 0x45 || b.getByte(IP + Ipv4.PROTOCOL_OFFSET) != Tcp.PROTOCOL ||
+            (b.getShort(IP + Ipv4.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0)
         {
             return 0;
         }
-        final int ipTotal = b.getShort(IP + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int tcpHeader = ((b.getByte(IP + 20 + 12) & 0xF0) >>> 4) * 4;
-        final int tcpFlags = b.getByte(IP + 20 + 13) & 0xFF;
+        final int ipTotal = b.getShort(IP + Ipv4.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int tcpHeader = Tcp.headerLength(b, TCP);
+        final int tcpFlags = b.getByte(TCP + Tcp.FLAGS_OFFSET) & 0xFF;
         if (ipTotal != length - IP || tcpHeader < 20 || 20 + tcpHeader >= ipTotal ||
-            (tcpFlags & ~(TCP_ACK | TCP_PSH)) != 0 || (tcpFlags & TCP_ACK) == 0)
+            (tcpFlags & ~(Tcp.ACK | Tcp.PSH)) != 0 || (tcpFlags & Tcp.ACK) == 0)
         {
             return 0;
         }
@@ -132,31 +134,31 @@ public final class TcpCoalescer
 
     private static long seq(final UnsafeBuffer frame)
     {
-        return frame.getInt(IP + 24, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        return frame.getInt(TCP + Tcp.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
     }
 
     private static int flags(final UnsafeBuffer frame)
     {
-        return frame.getByte(IP + 33) & 0xFF;
+        return frame.getByte(TCP + Tcp.FLAGS_OFFSET) & 0xFF;
     }
 
     private static boolean sameFlow(final UnsafeBuffer x, final UnsafeBuffer y)
     {
-        final int tcpHeader = ((x.getByte(IP + 32) & 0xF0) >>> 4) * 4;
-        if (x.getByte(IP + 32) != y.getByte(IP + 32) ||                       // TCP header length
-            x.getByte(IP + 1) != y.getByte(IP + 1) ||                         // TOS
-            x.getByte(IP + 8) != y.getByte(IP + 8) ||                         // TTL
-            (x.getByte(IP + 6) & 0x40) != (y.getByte(IP + 6) & 0x40) ||       // DF
-            x.getLong(IP + 12) != y.getLong(IP + 12) ||                       // addresses
-            x.getInt(IP + 20) != y.getInt(IP + 20) ||                         // ports
-            x.getInt(IP + 28) != y.getInt(IP + 28) ||                         // ack
-            x.getShort(IP + 34) != y.getShort(IP + 34))                       // window
+        final int tcpHeader = Tcp.headerLength(x, TCP);
+        if (x.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) != y.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) ||                       // TCP header length
+            x.getByte(IP + Ipv4.TOS_OFFSET) != y.getByte(IP + Ipv4.TOS_OFFSET) ||                         // TOS
+            x.getByte(IP + Ipv4.TTL_OFFSET) != y.getByte(IP + Ipv4.TTL_OFFSET) ||                         // TTL
+            (x.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) != (y.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) ||       // DF
+            x.getLong(IP + Ipv4.SOURCE_OFFSET) != y.getLong(IP + Ipv4.SOURCE_OFFSET) ||                       // addresses
+            x.getInt(TCP + Tcp.PORTS_OFFSET) != y.getInt(TCP + Tcp.PORTS_OFFSET) ||                         // ports
+            x.getInt(TCP + Tcp.ACK_OFFSET) != y.getInt(TCP + Tcp.ACK_OFFSET) ||                         // ack
+            x.getShort(TCP + Tcp.WINDOW_OFFSET) != y.getShort(TCP + Tcp.WINDOW_OFFSET))                       // window
         {
             return false;
         }
-        for (int k = 20; k < tcpHeader; k++)
+        for (int k = Tcp.MIN_HEADER_LENGTH; k < tcpHeader; k++)
         {
-            if (x.getByte(IP + 20 + k) != y.getByte(IP + 20 + k))
+            if (x.getByte(TCP + k) != y.getByte(TCP + k))
             {
                 return false;
             }
@@ -167,8 +169,8 @@ public final class TcpCoalescer
     private void merge(final OutList in, final int from, final int to, final int gsoSize, final OutList result)
     {
         a.wrap(in.address(from), in.length(from));
-        final int tcpHeader = ((a.getByte(IP + 32) & 0xF0) >>> 4) * 4;
-        final int headers = IP + 20 + tcpHeader;
+        final int tcpHeader = Tcp.headerLength(a, TCP);
+        final int headers = TCP + tcpHeader;
         final int start = used;
         out.putBytes(start, a, 0, headers);
         int at = start + headers;
@@ -179,15 +181,15 @@ public final class TcpCoalescer
             final int payload = in.length(i) - headers;
             out.putBytes(at, b, headers, payload);
             at += payload;
-            lastFlags = b.getByte(IP + 33);
+            lastFlags = b.getByte(TCP + Tcp.FLAGS_OFFSET);
         }
         final int frameLength = at - start;
         final int ipTotal = frameLength - IP;
-        out.putByte(start + IP + 33, (byte)lastFlags);
-        out.putShort(start + IP + 2, (short)ipTotal, ByteOrder.BIG_ENDIAN);
-        out.putShort(start + IP + 10, (short)0);
-        out.putShort(start + IP + 10, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
-        out.putShort(start + IP + 36, (short)pseudoHeaderSum(out, start + IP, ipTotal - 20), ByteOrder.BIG_ENDIAN);
+        out.putByte(start + TCP + Tcp.FLAGS_OFFSET, (byte)lastFlags);
+        out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
+        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)0);
+        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
+        out.putShort(start + TCP + Tcp.CHECKSUM_OFFSET, (short)pseudoHeaderSum(out, start + IP, ipTotal - Ipv4.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
         VirtioNetHeader.writeTcp4Gso(out, start, Ethernet.HEADER_LENGTH + 20 + tcpHeader, gsoSize,
             Ethernet.HEADER_LENGTH + 20);
         result.add(out, start, frameLength, 0);

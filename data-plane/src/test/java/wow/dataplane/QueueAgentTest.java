@@ -56,6 +56,8 @@ class QueueAgentTest
     final RingBuffer up = new ManyToOneRingBuffer(ring());
     final RingBuffer down = new OneToOneRingBuffer(ring());
     int[] linkCounters;
+    /** The agent's clock, stepped by hand. */
+    final long[] nowNs = {1_000_000_000L};
     FibPublication fibs;
     QueueAgent agent;
 
@@ -89,7 +91,7 @@ class QueueAgentTest
             linkCounters[i] = countersFile.manager().allocate("link " + CounterTypes.LINK_COUNTERS[i], CounterTypes.LINK);
         }
         fibs = new FibPublication(fib(1, PEER_LINK_ID), () -> { });
-        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { });
+        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0]);
     }
 
     long linkCounter(final int which)
@@ -458,7 +460,7 @@ class QueueAgentTest
     }
 
     @Test
-    void pausesEgressOnceWhenARouteBecomesDirectSoTheLongerPathDrains() throws Exception
+    void pausesEgressOnceWhenARouteBecomesDirectSoTheLongerPathDrains()
     {
         tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, FAR_IP, 60, 1)));
         agent.doWork();
@@ -478,14 +480,13 @@ class QueueAgentTest
             .route(FAR_IP, FAR_ADDR)
             .build(2));
         tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, FAR_IP, 60, 2)));
-        final long started = System.nanoTime();
         agent.doWork();
-        if (System.nanoTime() - started < QueueAgent.SWITCH_PAUSE_NS / 2)
-        {
-            assertEquals(0, received(far).size(), "nothing overtakes the packets still on the longer path");
-        }
+        assertEquals(0, received(far).size(), "nothing overtakes the packets still on the longer path");
+        nowNs[0] += QueueAgent.SWITCH_PAUSE_NS - 1;
+        agent.doWork();
+        assertEquals(0, received(far).size(), "for the whole pause");
         assertEquals(1, counters.pathSwitchPauses.get());
-        Thread.sleep(QueueAgent.SWITCH_PAUSE_NS / 1_000_000 + 3);
+        nowNs[0] += 1;
         agent.doWork();
         final List<byte[]> sent = received(far);
         assertEquals(1, sent.size(), "then the shortcut carries it");
@@ -493,6 +494,68 @@ class QueueAgentTest
         fibs.publish(fib(3, PEER_LINK_ID));
         agent.doWork();
         assertEquals(1, counters.pathSwitchPauses.get(), "a route getting longer needs no pause");
+    }
+
+    @Test
+    void heldPacketsWaitAtMostTheHoldTimeThenAreCountedDrops()
+    {
+        final int unknown = Ipv4.parse("10.1.0.77");
+        for (int i = 0; i < 3; i++)
+        {
+            tap.inject(Frames.ethernet(Frames.ipv4(LOCAL_IP, unknown, 60 + i, i)));
+        }
+        agent.doWork();
+        assertEquals(3, counters.resolutionHeld.get());
+        nowNs[0] += ResolutionHold.TIMEOUT_NS;
+        agent.doWork();
+        assertEquals(0, counters.drops(DropReason.NO_ROUTE), "still within the hold time");
+        nowNs[0] += 1;
+        agent.doWork();
+        assertEquals(3, counters.drops(DropReason.NO_ROUTE), "then dropped and counted");
+        fibs.publish(new Fib.Builder(LOCAL_IP, 24, LOCAL_ADDR)
+            .link(PEER_ADDR, PEER_IP, PEER_EP, LOCAL_LINK_ID, PEER_LINK_ID, linkCounters)
+            .route(unknown, address(0x21))
+            .build(2));
+        agent.doWork();
+        assertEquals(0, received(peer).size(), "nothing is sent late");
+    }
+
+    @Test
+    void theRelayBucketHoldsATenthOfASecondAndRefillsAtTheRate()
+    {
+        final MemoryUdpNetwork.Port third = net.bind(THIRD_EP);
+        final byte[] relayed = routed(THIRD_ADDR, 9, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4,
+            Frames.ipv4(PEER_IP, THIRD_IP, 80, 1));
+        WireHeader.markRelayed(new UnsafeBuffer(relayed), 0, THIRD_LINK_ID);
+        final long rate = 2_000_000;
+        final long burst = rate / 10;
+        final int size = relayed.length;
+        fibs.publish(relayFib(2, true, rate));
+        final int offered = (int)(burst / size) + 100;
+        for (int i = 0; i < offered; i++)
+        {
+            udp.inject(PEER_EP, relayed.clone());
+            if (i % 32 == 31)
+            {
+                agent.doWork();
+            }
+        }
+        agent.doWork();
+        final long first = burst / size;
+        assertEquals(first, received(third).size(), "a full bucket: a tenth of a second at the rate");
+        assertEquals(offered - first, counters.drops(DropReason.RELAY_RATE));
+        nowNs[0] += 50_000_000; // 50 ms refill rate * 0.05 bytes
+        final long refill = 50_000_000L * (rate / 1000) / 1_000_000L;
+        for (int i = 0; i < refill / size + 100; i++)
+        {
+            udp.inject(PEER_EP, relayed.clone());
+            if (i % 32 == 31)
+            {
+                agent.doWork();
+            }
+        }
+        agent.doWork();
+        assertEquals((burst - first * size + refill) / size, received(third).size(), "what 50 ms at the rate refilled");
     }
 
     @Test

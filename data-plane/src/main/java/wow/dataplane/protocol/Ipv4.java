@@ -19,8 +19,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class Ipv4
 {
     public static final int MIN_HEADER_LENGTH = 20;
+    public static final int TOS_OFFSET = 1;
     public static final int TOTAL_LENGTH_OFFSET = 2;
+    public static final int ID_OFFSET = 4;
+    public static final int FLAGS_FRAGMENT_OFFSET = 6;
+    public static final int TTL_OFFSET = 8;
     public static final int PROTOCOL_OFFSET = 9;
+    public static final int CHECKSUM_OFFSET = 10;
     public static final int SOURCE_OFFSET = 12;
     public static final int DESTINATION_OFFSET = 16;
 

@@ -53,6 +53,18 @@ public final class VirtioNetHeader
         return buffer.getShort(offset + 4, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
     }
 
+    /** @return where the checksum to complete starts, from the start of the frame. */
+    public static int checksumStart(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + 6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+    }
+
+    /** @return where the checksum field is, from {@link #checksumStart}. */
+    public static int checksumOffset(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + 8, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+    }
+
     /** @return true if the header asks for nothing: no GSO, no checksum to complete. */
     public static boolean isPlain(final UnsafeBuffer buffer, final int offset)
     {

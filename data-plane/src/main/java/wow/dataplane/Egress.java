@@ -1,0 +1,283 @@
+package wow.dataplane;
+
+import java.nio.ByteOrder;
+import org.agrona.concurrent.UnsafeBuffer;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.port.FrameBatch;
+import wow.dataplane.port.OutList;
+import wow.dataplane.port.TapPort;
+import wow.dataplane.protocol.Checksum;
+import wow.dataplane.protocol.Dhcp;
+import wow.dataplane.protocol.Ethernet;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.VirtioNetHeader;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.DropReason;
+import wow.dataplane.status.QueueCounters;
+
+/**
+ * The egress path of one queue, TAP to UDP: read a batch of frames; answer ARP and DHCP
+ * ({@link HostResponder}); look up each IPv4 packet's route; write the DATA or ROUTED header in
+ * the headroom in front of it and queue the datagram; split TSO super-frames
+ * ({@link TsoSegmenter}) and complete partial checksums first; hold a few packets whose
+ * destination is being resolved ({@link ResolutionHold}); send the batch with one sendmmsg.
+ * Nothing allocates; every discarded frame is counted. Owned by one queue agent's thread.
+ */
+final class Egress
+{
+    private final TapPort tap;
+    private final int vnet;
+    private final int innerMtu;
+    private final QueueCounters counters;
+    private final HostResponder host;
+    private final TsoSegmenter tso;
+    private final ResolutionHold hold;
+    private final ConductorUplink uplink;
+    private final BatchSender sender;
+    private final LinkTally tally;
+    private final FrameBatch tapIn;
+    private final OutList udpOut = new OutList(QueueAgent.SEND_BATCH);
+    private final OutList replies = new OutList(QueueAgent.BATCH);
+    /** The FIB and the clock of this duty cycle. */
+    private Fib fib;
+    private long nowNs;
+
+    Egress(final TapPort tap, final int vnet, final int innerMtu, final QueueCounters counters, final HostResponder host,
+        final TsoSegmenter tso, final ResolutionHold hold, final ConductorUplink uplink, final BatchSender sender,
+        final LinkTally tally)
+    {
+        this.tap = tap;
+        this.vnet = vnet;
+        this.innerMtu = innerMtu;
+        this.counters = counters;
+        this.host = host;
+        this.tso = tso;
+        this.hold = hold;
+        this.uplink = uplink;
+        this.sender = sender;
+        this.tally = tally;
+        // with a virtio-net header the kernel may hand over 64 KiB TCP super-frames (TSO)
+        this.tapIn = new FrameBatch(QueueAgent.BATCH, vnet != 0 ? QueueAgent.MAX_SUPER_FRAME : QueueAgent.MAX_FRAME);
+    }
+
+    /** Starts a duty cycle: the FIB it applies and the time it reads. */
+    void begin(final Fib current, final long now)
+    {
+        this.fib = current;
+        this.nowNs = now;
+    }
+
+    /** Reads, answers, encapsulates and sends one batch from the TAP. @return frames read. */
+    int poll()
+    {
+        final int n = tap.read(tapIn);
+        final long readErrors = tap.readErrors();
+        if (readErrors != counters.tapReadErrors.getPlain())
+        {
+            counters.tapReadErrors.setRelease(readErrors);
+        }
+        if (n == 0)
+        {
+            return 0;
+        }
+        counters.tapRxFrames.getAndAddRelease(n);
+        final UnsafeBuffer buffer = tapIn.buffer();
+        udpOut.reset();
+        replies.reset();
+        for (int i = 0; i < n; i++)
+        {
+            onFrame(buffer, tapIn.dataOffset(i), tapIn.length(i));
+        }
+        if (replies.count() > 0)
+        {
+            sender.writeTap(replies);
+            host.endOfBatch();
+        }
+        sendQueued();
+        uplink.endOfBatch();
+        return n;
+    }
+
+    private void onFrame(final UnsafeBuffer buffer, final int frame, final int length)
+    {
+        if (length < Ethernet.HEADER_LENGTH)
+        {
+            counters.drop(DropReason.TAP_TRUNCATED);
+            return;
+        }
+        if (vnet != 0 && !VirtioNetHeader.isPlain(buffer, frame - vnet))
+        {
+            final int header = frame - vnet;
+            final int gso = VirtioNetHeader.gsoType(buffer, header);
+            if (gso == VirtioNetHeader.GSO_TCPV4)
+            {
+                onSuperFrame(buffer, frame, length, VirtioNetHeader.gsoSize(buffer, header));
+                return;
+            }
+            if (gso != VirtioNetHeader.GSO_NONE || !completeChecksum(buffer, frame, length, header))
+            {
+                counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
+                return;
+            }
+        }
+        final int ethertype = Ethernet.ethertype(buffer, frame);
+        if (ethertype == Ethernet.ETHERTYPE_IPV4)
+        {
+            onIpv4(buffer, frame + Ethernet.HEADER_LENGTH, length - Ethernet.HEADER_LENGTH);
+        }
+        else if (ethertype == Ethernet.ETHERTYPE_ARP)
+        {
+            host.onArp(fib, buffer, frame, length, replies);
+        }
+        else
+        {
+            counters.drop(DropReason.NOT_IPV4);
+        }
+    }
+
+    private void onIpv4(final UnsafeBuffer buffer, final int ip, final int available)
+    {
+        final int length = Ipv4.validLength(buffer, ip, available);
+        if (length < 0)
+        {
+            counters.drop(available < Ipv4.MIN_HEADER_LENGTH ? DropReason.TAP_TRUNCATED : DropReason.BAD_IPV4);
+            return;
+        }
+        if (length > innerMtu)
+        {
+            counters.drop(DropReason.OVERSIZED);
+            return;
+        }
+        if (Dhcp.isRequest(buffer, ip, length))
+        {
+            host.onDhcp(fib, buffer, ip - Ethernet.HEADER_LENGTH, length + Ethernet.HEADER_LENGTH, replies);
+            return;
+        }
+        final long next = nextHop(Ipv4.destination(buffer, ip), buffer, ip, length);
+        if (next >= 0)
+        {
+            encapsulate(buffer, ip, length, (int)(next >>> 32), (int)next);
+        }
+    }
+
+    /** Splits a TSO super-frame into complete TCP packets and sends them. */
+    private void onSuperFrame(final UnsafeBuffer buffer, final int frame, final int length, final int mss)
+    {
+        final int headers = tso.headers(buffer, frame, length, mss);
+        if (headers < 0)
+        {
+            counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
+            return;
+        }
+        final long next = nextHop(Ipv4.destination(buffer, frame + Ethernet.HEADER_LENGTH), null, 0, 0);
+        if (next >= 0)
+        {
+            tso.split(buffer, frame, length, mss, headers, this, (int)(next >>> 32), (int)next);
+        }
+    }
+
+    /**
+     * Finds the route and next hop for a destination. A packet ({@code buffer} not null) to a subnet
+     * address without a route asks for its resolution and may be held meanwhile.
+     *
+     * @return the route in the high and the next-hop link in the low 32 bits, or -1 after counting the drop.
+     */
+    private long nextHop(final int destination, final UnsafeBuffer buffer, final int ip, final int length)
+    {
+        if ((destination >>> 28) == 0xE || destination == -1 || fib.isSubnetBroadcast(destination))
+        {
+            counters.drop(DropReason.NOT_UNICAST);
+            return -1;
+        }
+        final int route = fib.route(destination);
+        final int hop = route == Fib.NONE ? Fib.NONE : fib.routeNextHop(route);
+        if (hop == Fib.NONE)
+        {
+            if (route == Fib.NONE && fib.inSubnet(destination))
+            {
+                uplink.resolve(destination, nowNs);
+                if (buffer != null && hold.hold(buffer, ip, length, destination, nowNs))
+                {
+                    return -1;
+                }
+            }
+            counters.drop(DropReason.NO_ROUTE);
+            return -1;
+        }
+        if (fib.routeDirect(route) && fib.linkRemoteId(hop) == 0)
+        {
+            counters.drop(DropReason.LINK_NOT_READY);
+            return -1;
+        }
+        return ((long)route << 32) | hop;
+    }
+
+    /** Writes the DATA or ROUTED header in front of the IPv4 packet and queues the datagram. */
+    void encapsulate(final UnsafeBuffer buffer, final int ip, final int length, final int route, final int hop)
+    {
+        final int header;
+        if (fib.routeDirect(route))
+        {
+            header = ip - WireHeader.DATA_LENGTH;
+            WireHeader.writeLinkHeader(buffer, header, WireHeader.TYPE_DATA, fib.linkRemoteId(hop));
+        }
+        else
+        {
+            header = ip - WireHeader.ROUTED_LENGTH;
+            final int address = route * WireHeader.ADDRESS_LENGTH;
+            WireHeader.writeRouted(buffer, header, fib.localAddress(), fib.routeAddresses(), address,
+                WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4);
+            uplink.routed(fib.routeAddresses(), address);
+            if (fib.linkRelayed(hop))
+            {
+                WireHeader.markRelayed(buffer, header, fib.linkRemoteId(hop));
+            }
+        }
+        final int datagram = length + (ip - header);
+        if (udpOut.count() == udpOut.capacity())
+        {
+            flushBatch();
+        }
+        udpOut.add(buffer, header, datagram, fib.linkEndpoint(hop));
+        tally.tx(hop, datagram);
+    }
+
+    /**
+     * Completes the checksum the kernel left partial ({@code NEEDS_CSUM}), as a NIC would.
+     *
+     * @return false if the offsets do not fit the frame.
+     */
+    private static boolean completeChecksum(final UnsafeBuffer buffer, final int frame, final int length, final int vnetHeader)
+    {
+        final int start = VirtioNetHeader.checksumStart(buffer, vnetHeader);
+        final int field = VirtioNetHeader.checksumOffset(buffer, vnetHeader);
+        if (start < Ethernet.HEADER_LENGTH || start + field + 2 > length)
+        {
+            return false;
+        }
+        Checksum.complete(buffer, frame + start, length - start, field);
+        if (field == 6 && buffer.getShort(frame + start + 6) == 0)
+        {
+            buffer.putShort(frame + start + 6, (short)0xFFFF); // UDP: a computed 0 is sent as all ones
+        }
+        return true;
+    }
+
+    /** Sends what egress queued so far and frees the segment buffer (a batch can outgrow both). */
+    void flushBatch()
+    {
+        if (udpOut.count() > 0)
+        {
+            sender.sendAll(udpOut);
+        }
+        udpOut.reset();
+        tso.reset();
+    }
+
+    /** Sends what is queued and adds the batch's link counts. */
+    void sendQueued()
+    {
+        flushBatch();
+        tally.flush(fib, counters);
+    }
+}

@@ -1,0 +1,201 @@
+package wow.dataplane;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.port.FrameBatch;
+import wow.dataplane.port.OutList;
+import wow.dataplane.port.TapPort;
+import wow.dataplane.port.UdpPort;
+import wow.dataplane.protocol.Ethernet;
+import wow.dataplane.protocol.Ipv4;
+import wow.dataplane.protocol.VirtioNetHeader;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.DropReason;
+import wow.dataplane.status.QueueCounters;
+
+/**
+ * The ingress path of one queue, UDP to TAP: receive a batch with one recvmmsg; DATA is checked
+ * against its link (id, endpoint, the peer's virtual IP as source) and written to the TAP behind a
+ * rebuilt Ethernet header; ROUTED is delivered here or handed to the {@link TransitForwarder};
+ * CONTROL goes up to the conductor. TCP segments bound for the TAP are coalesced
+ * ({@link TcpCoalescer}) when the TAP takes offloads. Nothing allocates; every discarded datagram
+ * is counted. Owned by one queue agent's thread.
+ */
+final class Ingress
+{
+    private final TapPort tap;
+    private final UdpPort udp;
+    private final int vnet;
+    private final byte[] tapMac;
+    private final QueueCounters counters;
+    private final TransitForwarder transit;
+    private final ConductorUplink uplink;
+    private final BatchSender sender;
+    private final LinkTally tally;
+    private final FrameBatch udpIn = new FrameBatch(QueueAgent.BATCH, QueueAgent.MAX_FRAME);
+    private final OutList tapOut = new OutList(QueueAgent.BATCH);
+    private final OutList tapCoalesced = new OutList(QueueAgent.BATCH);
+    private final OutList transitOut = new OutList(QueueAgent.BATCH);
+    private final TcpCoalescer coalescer = new TcpCoalescer(QueueAgent.BATCH);
+    /** The FIB and the clock of this duty cycle. */
+    private Fib fib;
+    private long nowNs;
+
+    Ingress(final TapPort tap, final UdpPort udp, final int vnet, final byte[] tapMac, final QueueCounters counters,
+        final TransitForwarder transit, final ConductorUplink uplink, final BatchSender sender, final LinkTally tally)
+    {
+        this.tap = tap;
+        this.udp = udp;
+        this.vnet = vnet;
+        this.tapMac = tapMac.clone();
+        this.counters = counters;
+        this.transit = transit;
+        this.uplink = uplink;
+        this.sender = sender;
+        this.tally = tally;
+    }
+
+    /** Starts a duty cycle: the FIB it applies and the time it reads. */
+    void begin(final Fib current, final long now)
+    {
+        this.fib = current;
+        this.nowNs = now;
+    }
+
+    /** Receives and handles one batch of datagrams. @return datagrams received. */
+    int poll()
+    {
+        final int n = udp.receive(udpIn);
+        if (n == 0)
+        {
+            return 0;
+        }
+        counters.udpRxDatagrams.getAndAddRelease(n);
+        final long kernelDrops = udp.kernelDrops();
+        if (kernelDrops != counters.udpRxKernelDrops.getPlain())
+        {
+            counters.udpRxKernelDrops.setRelease(kernelDrops);
+        }
+        final UnsafeBuffer buffer = udpIn.buffer();
+        tapOut.reset();
+        transitOut.reset();
+        for (int i = 0; i < n; i++)
+        {
+            onDatagram(buffer, udpIn.dataOffset(i), udpIn.length(i), udpIn.endpoint(i));
+        }
+        if (tapOut.count() > 0)
+        {
+            if (vnet != 0)
+            {
+                coalescer.coalesce(tapOut, tapCoalesced);
+                sender.writeTap(tapCoalesced);
+                counters.tapMergedSegments.setRelease(coalescer.merged());
+            }
+            else
+            {
+                sender.writeTap(tapOut);
+            }
+        }
+        if (transitOut.count() > 0)
+        {
+            transit.endOfBatch(transitOut.count());
+            sender.sendAll(transitOut);
+        }
+        tally.flush(fib, counters);
+        uplink.endOfBatch();
+        return n;
+    }
+
+    private void onDatagram(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        if (length < 0)
+        {
+            counters.drop(DropReason.DATAGRAM_OVERSIZED);
+            return;
+        }
+        switch (WireHeader.validType(buffer, offset, length))
+        {
+            case WireHeader.TYPE_DATA -> onData(buffer, offset, length, endpoint);
+            case WireHeader.TYPE_ROUTED -> onRouted(buffer, offset, length, endpoint);
+            case WireHeader.TYPE_CONTROL -> uplink.up(ControlMessages.UP_CONTROL, buffer, offset, length, endpoint);
+            default -> counters.drop(DropReason.BAD_HEADER);
+        }
+    }
+
+    private void onData(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        final int link = fib.linkByLocalId(WireHeader.linkId(buffer, offset));
+        if (link == Fib.NONE)
+        {
+            counters.drop(DropReason.UNKNOWN_LINK);
+            return;
+        }
+        if (fib.linkEndpoint(link) != endpoint)
+        {
+            counters.drop(DropReason.ENDPOINT_MISMATCH);
+            uplink.moved(buffer, offset, link, endpoint, nowNs);
+            return;
+        }
+        if (deliver(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH, fib.linkVirtualIp(link)))
+        {
+            tally.rx(link, length);
+        }
+    }
+
+    private void onRouted(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        if (!fib.isLocalAddress(buffer, offset + WireHeader.DESTINATION_OFFSET) &&
+            transit.forward(fib, buffer, offset, length, endpoint, transitOut, nowNs) != TransitForwarder.HERE)
+        {
+            return;
+        }
+        if (WireHeader.payloadType(buffer, offset) == WireHeader.PAYLOAD_IPV4)
+        {
+            // the sender's hop to the first node is one, each node on the way counted one more
+            // (read first: the rebuilt Ethernet header overwrites the end of the routed one)
+            final int overlayHops = WireHeader.hops(buffer, offset) + 1;
+            if (deliver(buffer, offset + WireHeader.ROUTED_LENGTH, length - WireHeader.ROUTED_LENGTH, 0))
+            {
+                counters.countRoutedDelivered(overlayHops);
+            }
+        }
+        else
+        {
+            uplink.up(ControlMessages.UP_ROUTED, buffer, offset, length, endpoint);
+        }
+    }
+
+    /**
+     * Queues an inner IPv4 packet for the TAP behind a rebuilt Ethernet header.
+     *
+     * @param expectedSource the link peer's virtual IP, or 0 when the packet came routed.
+     * @return true if it was queued.
+     */
+    private boolean deliver(final UnsafeBuffer buffer, final int ip, final int available, final int expectedSource)
+    {
+        final int length = Ipv4.validLength(buffer, ip, available);
+        if (length < 0)
+        {
+            counters.drop(DropReason.BAD_IPV4);
+            return false;
+        }
+        if (tap == null || Ipv4.destination(buffer, ip) != fib.localIp())
+        {
+            counters.drop(DropReason.NOT_FOR_US);
+            return false;
+        }
+        if (expectedSource != 0 && Ipv4.source(buffer, ip) != expectedSource)
+        {
+            counters.drop(DropReason.SPOOFED_SOURCE);
+            return false;
+        }
+        final int frame = ip - Ethernet.HEADER_LENGTH;
+        Ethernet.writeIpv4Header(buffer, frame, tapMac);
+        if (vnet != 0)
+        {
+            VirtioNetHeader.writePlain(buffer, frame - vnet);
+        }
+        tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + length, 0);
+        return true;
+    }
+}

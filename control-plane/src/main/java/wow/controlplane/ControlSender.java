@@ -23,8 +23,8 @@ final class ControlSender implements OverlayTransport
     private final UnsafeBuffer destinationBuffer = new UnsafeBuffer(new byte[WireHeader.ADDRESS_LENGTH]);
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
 
-    ControlSender(final DataPlaneProxy dataPlane, final TcpPeers tcp, final Runnable connectionsChanged, final AtomicCounter rejected,
-        final byte[] localAddress)
+    ControlSender(final DataPlaneProxy dataPlane, final TcpPeers tcp, final Runnable connectionsChanged,
+        final AtomicCounter rejected, final byte[] localAddress)
     {
         this.dataPlane = dataPlane;
         this.tcp = tcp;

@@ -1,13 +1,13 @@
 package wow.controlplane;
 
 import wow.dataplane.protocol.Ipv4;
-import wow.shim.UdpSocket;
+import wow.dataplane.transport.Endpoints;
 
 /**
  * A configured peer of a static tunnel: its virtual IP and underlay endpoint.
  *
  * @param virtualIp host-order IPv4 on the virtual subnet.
- * @param endpoint  packed underlay endpoint ({@link UdpSocket#endpoint}).
+ * @param endpoint  packed underlay endpoint ({@link Endpoints#udp}).
  */
 public record StaticPeer(int virtualIp, long endpoint)
 {
@@ -36,7 +36,7 @@ public record StaticPeer(int virtualIp, long endpoint)
         {
             throw new IllegalArgumentException("bad --peer '" + text + "': port 0");
         }
-        return new StaticPeer(virtualIp, UdpSocket.endpoint(host, port));
+        return new StaticPeer(virtualIp, Endpoints.udp(host, port));
     }
 
     static int parsePort(final String text, final String context)
@@ -59,6 +59,6 @@ public record StaticPeer(int virtualIp, long endpoint)
     @Override
     public String toString()
     {
-        return Ipv4.toString(virtualIp) + "=" + UdpSocket.endpointToString(endpoint);
+        return Ipv4.toString(virtualIp) + "=" + Endpoints.toString(endpoint);
     }
 }

@@ -13,6 +13,7 @@ import wow.dataplane.port.ShimUdpPort;
 import wow.dataplane.port.UdpPort;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.status.CountersFile;
+import wow.dataplane.transport.Endpoints;
 import wow.shim.UdpSocket;
 
 import java.io.ByteArrayOutputStream;
@@ -78,8 +79,8 @@ class LoopbackTunnelTest
             }
             dataPlane = new DataPlane(mode, new ArrayList<>(taps), udps, Frames.HOST_MAC, 1420,
                 new Fib.Builder(ip, 24, identity.address()).build(1), counters);
-            final Conductor conductor = new Conductor(ip, identity.address(), 24,
-                List.of(new StaticPeer(peerIp, UdpSocket.endpoint(0x7F000001, peerPort))), dataPlane.proxy(),
+            final StaticPeerConductor conductor = new StaticPeerConductor(ip, identity.address(), 24,
+                List.of(new StaticPeer(peerIp, Endpoints.udp(0x7F000001, peerPort))), dataPlane.proxy(),
                 counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())), () -> 0,
                 wow.controlplane.journal.FibListener.NONE);
             dataPlane.start(conductor, 0, new int[0]);

@@ -14,7 +14,7 @@ import wow.dataplane.port.MemoryTapPort;
 import wow.dataplane.port.MemoryUdpNetwork;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.status.CountersFile;
-import wow.shim.UdpSocket;
+import wow.dataplane.transport.Endpoints;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -59,7 +59,7 @@ class OverlayConductorTest
         Member(final Identity identity, final int port, final long[] seeds, final boolean dhcp, final int ip,
             final java.util.function.Consumer<ConductorContext> more)
         {
-            final long endpoint = UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), port);
+            final long endpoint = Endpoints.udp(Ipv4.parse("198.51.100.1"), port);
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(net.bind(endpoint)), Frames.HOST_MAC,
                 1420, new Fib.Builder(dhcp ? SUBNET : ip, PREFIX, identity.address()).build(1), counters);
             final ConductorContext ctx = new ConductorContext().localIp(ip).localAddress(identity.address()).prefix(PREFIX)
@@ -149,7 +149,7 @@ class OverlayConductorTest
         final int contested = VirtualIpLease.candidate(SUBNET, PREFIX, one.address(), 0);
 
         final Member seed = new Member(Identity.generate(), 5000, new long[0], false);
-        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        final long[] seeds = {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)};
         new Member(Identity.generate(), 5001, seeds, false);
         final Member a = new Member(one, 5002, seeds, true);
         final Member b = new Member(two, 5003, seeds, true);
@@ -173,7 +173,7 @@ class OverlayConductorTest
         final int ipA = Ipv4.parse("10.77.0.1");
         final int ipB = Ipv4.parse("10.77.0.2");
         new Member(Identity.generate(), 5000, new long[0], false);
-        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        final long[] seeds = {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)};
         final Member a = new Member(Identity.generate(), 5001, seeds, false, ipA, ctx -> { });
         final Member b = new Member(Identity.generate(), 5002, seeds, false, ipB, ctx -> { });
         run(6_000);
@@ -230,7 +230,7 @@ class OverlayConductorTest
         }
         assertNotNull(bId);
         new Member(seedId, 5000, new long[0], false);
-        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        final long[] seeds = {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)};
         final Member a = new Member(aId, 5001, seeds, false, contested, ctx -> ctx.leaseIdentity(aId));
         run(6_000);
         assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(contested)), a.log.toString());
@@ -248,7 +248,7 @@ class OverlayConductorTest
         final int ipGone = Ipv4.parse("10.77.0.5");
         final int ipB = Ipv4.parse("10.77.0.3");
         new Member(seedId, 5000, new long[0], false, ipSeed, ctx -> { });
-        final long[] seeds = {UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5000)};
+        final long[] seeds = {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)};
         final byte[] nobody = Identity.generate().address();
         final Member b = new Member(Identity.generate(), 5002, seeds, false, ipB,
             ctx -> ctx.resume(Map.of(ipGone, nobody, ipSeed, seedId.address())));
@@ -264,7 +264,7 @@ class OverlayConductorTest
     void aConductorNumbersFibVersionsOnFromTheVersionItsDataPlaneStartedWith()
     {
         final Identity id = Identity.generate();
-        final long endpoint = UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 5009);
+        final long endpoint = Endpoints.udp(Ipv4.parse("198.51.100.1"), 5009);
         final CountersFile counters = CountersFile.inMemory(512);
         final DataPlane dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()),
             List.of(net.bind(endpoint)), Frames.HOST_MAC, 1420, new Fib.Builder(ipA(), PREFIX, id.address()).build(20), counters);

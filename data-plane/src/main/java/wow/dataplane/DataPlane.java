@@ -155,7 +155,8 @@ public final class DataPlane implements AutoCloseable
             for (int q = 0; q < agents.length; q++)
             {
                 runners.add(new AgentRunner(
-                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), QUEUE_POLL_TIMEOUT_MS, spinNs), this::onError, errors, agents[q]));
+                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), QUEUE_POLL_TIMEOUT_MS, spinNs), this::onError,
+                        errors, agents[q]));
             }
             runners.add(new AgentRunner(new PollIdleStrategy(new int[0], conductorWakeup.fd(), CONDUCTOR_POLL_TIMEOUT_MS, 0),
                 this::onError, errors, conductor));
@@ -173,8 +174,8 @@ public final class DataPlane implements AutoCloseable
             }
             all.add(conductor);
             runners.add(new AgentRunner(
-                new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(), CONDUCTOR_POLL_TIMEOUT_MS,
-                    spinNs),
+                new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(),
+                    CONDUCTOR_POLL_TIMEOUT_MS, spinNs),
                 this::onError, errors, new CompositeAgent(all)));
         }
         for (int i = 0; i < runners.size(); i++)
@@ -185,7 +186,8 @@ public final class DataPlane implements AutoCloseable
             {
                 if (cpu >= 0)
                 {
-                    Shim.check(Shim.lib().wow_pin_thread(cpu), "cannot pin " + Thread.currentThread().getName() + " to CPU " + cpu);
+                    Shim.check(Shim.lib().wow_pin_thread(cpu), "cannot pin " + Thread.currentThread().getName() + " to CPU " +
+                        cpu);
                 }
                 task.run();
             }));

@@ -1,6 +1,5 @@
 package wow.dataplane;
 
-import java.nio.ByteOrder;
 import org.agrona.concurrent.UnsafeBuffer;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.port.FrameBatch;

@@ -145,10 +145,10 @@ public final class TcpCoalescer
     private static boolean sameFlow(final UnsafeBuffer x, final UnsafeBuffer y)
     {
         final int tcpHeader = Tcp.headerLength(x, TCP);
-        if (x.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) != y.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) ||                       // TCP header length
+        if (x.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) != y.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) || // TCP header length
             x.getByte(IP + Ipv4.TOS_OFFSET) != y.getByte(IP + Ipv4.TOS_OFFSET) ||                         // TOS
             x.getByte(IP + Ipv4.TTL_OFFSET) != y.getByte(IP + Ipv4.TTL_OFFSET) ||                         // TTL
-            (x.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) != (y.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) ||       // DF
+            (x.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) != (y.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) || // DF
             x.getLong(IP + Ipv4.SOURCE_OFFSET) != y.getLong(IP + Ipv4.SOURCE_OFFSET) ||                       // addresses
             x.getInt(TCP + Tcp.PORTS_OFFSET) != y.getInt(TCP + Tcp.PORTS_OFFSET) ||                         // ports
             x.getInt(TCP + Tcp.ACK_OFFSET) != y.getInt(TCP + Tcp.ACK_OFFSET) ||                         // ack
@@ -189,7 +189,8 @@ public final class TcpCoalescer
         out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
         out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)0);
         out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
-        out.putShort(start + TCP + Tcp.CHECKSUM_OFFSET, (short)pseudoHeaderSum(out, start + IP, ipTotal - Ipv4.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
+        out.putShort(start + TCP + Tcp.CHECKSUM_OFFSET, (short)pseudoHeaderSum(out, start + IP,
+            ipTotal - Ipv4.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
         VirtioNetHeader.writeTcp4Gso(out, start, Ethernet.HEADER_LENGTH + 20 + tcpHeader, gsoSize,
             Ethernet.HEADER_LENGTH + 20);
         result.add(out, start, frameLength, 0);

@@ -22,7 +22,8 @@ final class CountersCommand
 
     static int run(final String[] argv) throws InterruptedException
     {
-        final Args args = new Args(argv, Set.of("--state-dir", "--tap", "--interval-ms"), Set.of(), Set.of("--all", "--json", "--watch"));
+        final Args args = new Args(argv, Set.of("--state-dir", "--tap", "--interval-ms"), Set.of(), Set.of("--all", "--json",
+            "--watch"));
         final Path dir = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
             NodeCommand.defaultStateDir(args.get("--tap", NodeConfig.DEFAULT_TAP));
         final CountersReader reader = CountersFile.openReader(dir.resolve("counters"));
@@ -59,7 +60,8 @@ final class CountersCommand
     {
         if (json)
         {
-            final StringBuilder sb = new StringBuilder("{\"time\":\"").append(java.time.Instant.now()).append("\",\"counters\":{");
+            final StringBuilder sb = new StringBuilder("{\"time\":\"").append(java.time.Instant.now())
+                .append("\",\"counters\":{");
             boolean first = true;
             for (final Map.Entry<String, Long> e : now.entrySet())
             {
@@ -105,7 +107,8 @@ final class CountersCommand
                     else
                     {
                         final long delta = e.getValue() - previous.getOrDefault(e.getKey(), 0L);
-                        System.out.printf(Locale.ROOT, "%-60s %16d %14.1f/s%n", e.getKey(), e.getValue(), delta * 1000.0 / intervalMs);
+                        System.out.printf(Locale.ROOT, "%-60s %16d %14.1f/s%n", e.getKey(), e.getValue(),
+                            delta * 1000.0 / intervalMs);
                     }
                 }
             }

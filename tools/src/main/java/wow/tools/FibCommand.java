@@ -40,7 +40,8 @@ final class FibCommand
             System.out.println(HELP);
             return 0;
         }
-        final Args args = new Args(rest, Set.of("--state-dir", "--tap", "--version", "--at"), Set.of(), Set.of("--json", "--follow"));
+        final Args args = new Args(rest, Set.of("--state-dir", "--tap", "--version", "--at"), Set.of(), Set.of("--json",
+            "--follow"));
         if (args.has("--version") && args.has("--at"))
         {
             throw new UsageException("--version and --at exclude each other");
@@ -57,7 +58,8 @@ final class FibCommand
             }
             catch (final DateTimeParseException ex)
             {
-                throw new UsageException("bad --at '" + args.get("--at", null) + "': expected ISO-8601 like 2026-11-25T10:00:00Z");
+                throw new UsageException("bad --at '" + args.get("--at", null) +
+                    "': expected ISO-8601 like 2026-11-25T10:00:00Z");
             }
         }
         final boolean json = args.has("--json");

@@ -4,7 +4,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.SystemEpochClock;
-import wow.controlplane.Conductor;
+import wow.controlplane.StaticPeerConductor;
 import wow.controlplane.NodeStatus;
 import wow.controlplane.ConductorContext;
 import wow.controlplane.OverlayConductor;
@@ -115,7 +115,8 @@ public final class Node implements AutoCloseable
         List<TapPort> taps = null;
         if (config.tapName() != null)
         {
-            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), config.dhcp() ? null : inet(config.virtualIp()),
+            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), config.dhcp() ? null :
+                inet(config.virtualIp()),
                 config.prefix(),
                 config.offload());
             disableIpv6(config.tapName());
@@ -189,7 +190,8 @@ public final class Node implements AutoCloseable
         }
         else
         {
-            conductor = new Conductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(), dataPlane.proxy(),
+            conductor = new StaticPeerConductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(),
+                dataPlane.proxy(),
                 counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()),
                 this::journal);
         }
@@ -222,7 +224,8 @@ public final class Node implements AutoCloseable
             metrics = new MetricsServer(config.metricsHost(), config.metricsPort(), counters.manager(), source);
             log.event("metrics_serving", "url=http://" + config.metricsHost() + ":" + metrics.port() + "/metrics");
         }
-        log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " "));
+        log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" +
+            config.listenPort() + " ", ":" + first.port() + " "));
     }
 
     /**
@@ -241,7 +244,8 @@ public final class Node implements AutoCloseable
         {
             try
             {
-                for (final java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()))
+                for (final java.net.NetworkInterface nif :
+                    java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()))
                 {
                     if (!nif.isUp() || nif.isLoopback() || nif.getName().equals(config.tapName()))
                     {

@@ -54,8 +54,10 @@ final class NodeCommand
         "  --spin-us N            spin N microseconds after work before sleeping in poll (default 0;",
         "                         lowers latency on hosts with idle cores, costs CPU while traffic flows)");
 
-    static final Set<String> VALUED = Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu", "--threading",
-                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics", "--config",
+    static final Set<String> VALUED = Set.of("--listen", "--ip", "--peer", "--tap", "--queues", "--state-dir", "--underlay-mtu",
+        "--threading",
+                "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics",
+                    "--config",
                 "--tcp-listen", "--relay-mbps", "--shortcut-pps", "--subnet");
     static final Set<String> REPEATED = Set.of("--peer", "--seed");
     static final Set<String> FLAGS = Set.of("--no-tap", "--print-config", "--dhcp");
@@ -133,7 +135,8 @@ final class NodeCommand
         sb.append("keepalive-ms: ").append(c.keepaliveMs()).append('\n');
         if (c.tcpListen() != 0)
         {
-            sb.append("tcp-listen: ").append(wow.shim.UdpSocket.endpointToString(wow.dataplane.transport.Endpoints.plain(c.tcpListen())))
+            sb.append("tcp-listen: ").append(wow.dataplane.transport.Endpoints.toString(
+                wow.dataplane.transport.Endpoints.plain(c.tcpListen())))
                 .append('\n');
         }
         sb.append("relay-mbps: ").append(c.relayMbps()).append('\n');
@@ -384,7 +387,8 @@ final class NodeCommand
             return Path.of("/var/lib/wow", name);
         }
         final String xdg = System.getenv("XDG_STATE_HOME");
-        final Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
+        final Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local",
+            "state");
         return base.resolve("wow").resolve(name);
     }
 

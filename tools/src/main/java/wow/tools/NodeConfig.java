@@ -102,8 +102,10 @@ public record NodeConfig(
             " ip=" + (dhcp() ? "dhcp:" + Ipv4.toString(dhcpSubnet) + "/" + prefix :
                 virtualIp == 0 ? "none" : Ipv4.toString(virtualIp) + "/" + prefix) +
             " tap=" + (tapName == null ? "none" : tapName) + " queues=" + queues + " mtu=" + innerMtu() +
-            " mode=" + (overlay() ? "overlay seeds=" + seeds.length : "static") + " threading=" + threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
+            " mode=" + (overlay() ? "overlay seeds=" + seeds.length : "static") + " threading=" +
+                threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
             " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() +
-            (tcpListen == 0 ? "" : " tcp_listen=" + wow.dataplane.transport.Endpoints.toString(tcpListen)) + " state_dir=" + stateDir;
+            (tcpListen == 0 ? "" : " tcp_listen=" + wow.dataplane.transport.Endpoints.toString(tcpListen)) + " state_dir=" +
+                stateDir;
     }
 }

@@ -141,7 +141,8 @@ final class Testbed
     {
         try
         {
-            final Process p = new ProcessBuilder("ip", "netns", "exec", from.namespace(), "ping", "-q", "-c", Integer.toString(count),
+            final Process p = new ProcessBuilder("ip", "netns", "exec", from.namespace(), "ping", "-q", "-c",
+                Integer.toString(count),
                 "-i", "0.2", "-W", "1", ip).redirectErrorStream(true).start();
             final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(30, TimeUnit.SECONDS);

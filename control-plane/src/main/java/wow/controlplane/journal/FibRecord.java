@@ -2,7 +2,7 @@ package wow.controlplane.journal;
 
 import wow.dataplane.fib.Fib;
 import wow.dataplane.protocol.Ipv4;
-import wow.shim.UdpSocket;
+import wow.dataplane.transport.Endpoints;
 
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -72,8 +72,9 @@ public record FibRecord(long version, long timeMs, String reason, List<Entry> en
             final Entry e = entries.get(i);
             sb.append(i == 0 ? "" : ",").append("{\"virtual_ip\":\"").append(Ipv4.toString(e.virtualIp()))
                 .append("\",\"address\":\"").append(HexFormat.of().formatHex(e.address()))
-                .append("\",\"next_hop\":").append(e.nextHop() == null ? "null" : "\"" + HexFormat.of().formatHex(e.nextHop()) + "\"")
-                .append(",\"endpoint\":").append(e.nextHop() == null ? "null" : "\"" + UdpSocket.endpointToString(e.endpoint()) + "\"")
+                .append("\",\"next_hop\":")
+                .append(e.nextHop() == null ? "null" : "\"" + HexFormat.of().formatHex(e.nextHop()) + "\"")
+                .append(",\"endpoint\":").append(e.nextHop() == null ? "null" : "\"" + Endpoints.toString(e.endpoint()) + "\"")
                 .append(",\"kind\":\"").append(e.nextHop() == null ? "unreachable" : e.direct() ? "direct" : "routed")
                 .append("\",\"link_type\":\"").append(e.linkType()).append("\"}");
         }
@@ -93,7 +94,7 @@ public record FibRecord(long version, long timeMs, String reason, List<Entry> en
             sb.append(String.format(Locale.ROOT, "%-16s %-14s %-14s %-22s %-12s %s%n", Ipv4.toString(e.virtualIp()),
                 HexFormat.of().formatHex(e.address(), 0, 6),
                 e.nextHop() == null ? "-" : HexFormat.of().formatHex(e.nextHop(), 0, 6),
-                e.nextHop() == null ? "-" : UdpSocket.endpointToString(e.endpoint()), e.linkType(),
+                e.nextHop() == null ? "-" : Endpoints.toString(e.endpoint()), e.linkType(),
                 e.nextHop() == null ? "unreachable" : e.direct() ? "direct" : "routed"));
         }
         return sb.toString();

@@ -1,7 +1,7 @@
 package wow.controlplane.link;
 
 import wow.dataplane.protocol.Ipv4;
-import wow.shim.UdpSocket;
+import wow.dataplane.transport.Endpoints;
 
 /**
  * One link to a peer as the conductor sees it: ids both ways, endpoint, handshake state and
@@ -142,7 +142,7 @@ public final class Link
     @Override
     public String toString()
     {
-        return "peer=" + Ipv4.toString(virtualIp) + " endpoint=" + UdpSocket.endpointToString(endpoint) +
+        return "peer=" + Ipv4.toString(virtualIp) + " endpoint=" + Endpoints.toString(endpoint) +
             " state=" + state.name().toLowerCase();
     }
 }

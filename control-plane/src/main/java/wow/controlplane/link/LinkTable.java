@@ -5,7 +5,7 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.status.CounterTypes;
-import wow.shim.UdpSocket;
+import wow.dataplane.transport.Endpoints;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ public final class LinkTable
         for (int i = 0; i < counterIds.length; i++)
         {
             counterIds[i] = counters.allocate(
-                "link " + UdpSocket.endpointToString(endpoint) + " " + Ipv4.toString(virtualIp) + " " +
+                "link " + Endpoints.toString(endpoint) + " " + Ipv4.toString(virtualIp) + " " +
                     CounterTypes.LINK_COUNTERS[i],
                 CounterTypes.LINK, key -> key.putInt(0, localId));
         }

@@ -117,8 +117,9 @@ public final class Leases
     /** @return true if two operations carry the same signed content, key and signature. */
     private static boolean sameOp(final Messages.LeaseOp a, final Messages.LeaseOp b)
     {
-        return a.op() == b.op() && a.ttlSeconds() == b.ttlSeconds() && a.serial() == b.serial() && Arrays.equals(a.key(), b.key()) &&
-            Arrays.equals(a.value(), b.value()) && Arrays.equals(a.publicKey(), b.publicKey()) &&
+        return a.op() == b.op() && a.ttlSeconds() == b.ttlSeconds() && a.serial() == b.serial() &&
+            Arrays.equals(a.key(), b.key()) && Arrays.equals(a.value(), b.value()) &&
+            Arrays.equals(a.publicKey(), b.publicKey()) &&
             Arrays.equals(a.signature(), b.signature());
     }
 
@@ -133,6 +134,7 @@ public final class Leases
         {
             return false;
         }
-        return Identity.verify(Messages.leaseSigned(op.op(), op.key(), op.ttlSeconds(), op.serial(), op.value()), op.signature(), key);
+        return Identity.verify(Messages.leaseSigned(op.op(), op.key(), op.ttlSeconds(), op.serial(), op.value()),
+            op.signature(), key);
     }
 }

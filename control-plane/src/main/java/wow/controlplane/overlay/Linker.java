@@ -1,6 +1,5 @@
 package wow.controlplane.overlay;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -209,8 +208,8 @@ final class Linker
             }
             if (p.punch && p.address != null && (p.attempts == 1 || p.attempts == RELAY_AFTER_ATTEMPTS))
             {
-                node.sender.route(p.address, OverlayNode.EXACT, Messages.aboutPeer(Messages.PUNCH, p.types, node.sender.newToken(),
-                    node.endpoints.me()));
+                final byte[] punch = Messages.aboutPeer(Messages.PUNCH, p.types, node.sender.newToken(), node.endpoints.me());
+                node.sender.route(p.address, OverlayNode.EXACT, punch);
             }
             // a node that has heard nothing over UDP yet (joined over TCP) asks for a relay at once
             if (p.attempts >= (heardUdp || !heardTcp ? RELAY_AFTER_ATTEMPTS : 1) || !sent)

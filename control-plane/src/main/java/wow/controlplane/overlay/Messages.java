@@ -107,7 +107,8 @@ public final class Messages
 
     public static byte[] lease(final LeaseOp l)
     {
-        final ByteBuffer b = header(4 + 2 + 4 + 20 + 4 + 8 + 20 + 1 + l.publicKey().length + 1 + l.signature().length + 4, LEASE, 0)
+        final int length = 4 + 2 + 4 + 20 + 4 + 8 + 20 + 1 + l.publicKey().length + 1 + l.signature().length + 4;
+        final ByteBuffer b = header(length, LEASE, 0)
             .put((byte)l.op()).put((byte)l.role()).putInt(l.token()).put(l.key()).putInt(l.ttlSeconds())
             .putLong(l.serial()).put(l.value()).put((byte)l.publicKey().length).put(l.publicKey()).put((byte)l.signature().length)
             .put(l.signature()).putInt(l.remainingSeconds());
@@ -172,8 +173,8 @@ public final class Messages
             final byte[] signature = new byte[b.get() & 0xFF];
             b.get(signature);
             final int remaining = b.getInt();
-            if (op < LEASE_CLAIM || op > LEASE_RELEASE || role > LEASE_QUERY || ttl <= 0 || publicKey.length == 0 || signature.length == 0 ||
-                remaining <= 0 || remaining > ttl || b.hasRemaining())
+            if (op < LEASE_CLAIM || op > LEASE_RELEASE || role > LEASE_QUERY || ttl <= 0 || publicKey.length == 0 ||
+                signature.length == 0 || remaining <= 0 || remaining > ttl || b.hasRemaining())
             {
                 return null;
             }
@@ -367,7 +368,8 @@ public final class Messages
         return done(header(4 + 4 + 20 + 20, DHT_GET, 0).putInt(token).put(key).put(requester));
     }
 
-    public static byte[] dhtReply(final int token, final byte[] key, final boolean found, final int ttlSeconds, final byte[] value)
+    public static byte[] dhtReply(final int token, final byte[] key, final boolean found, final int ttlSeconds,
+        final byte[] value)
     {
         final byte[] v = value == null ? new byte[0] : value;
         return done(header(4 + 4 + 20 + 1 + 4 + 2 + v.length, DHT_REPLY, 0).putInt(token).put(key).put((byte)(found ? 1 : 0))
@@ -399,7 +401,8 @@ public final class Messages
                     final long observed = b.getLong();
                     final long[] eps = endpoints(b);
                     return eps == null ? null :
-                        new Message(type, connectionTypes, linkId, vip, address, observed, eps, 0, null, null, null, 0, 0, false, null);
+                        new Message(type, connectionTypes, linkId, vip, address, observed, eps, 0, null, null, null, 0, 0,
+                            false, null);
                 }
                 case PING:
                 case PONG:

@@ -270,7 +270,8 @@ public final class OverlayNode
      * @param linkId the link id its header carried: this node's id for the link, known only to the
      *               two ends, so a keepalive from a new endpoint that carries it is the peer's.
      */
-    public void onDirect(final long from, final int linkId, final byte[] bytes, final int offset, final int length, final long nowMs)
+    public void onDirect(final long from, final int linkId, final byte[] bytes, final int offset, final int length,
+        final long nowMs)
     {
         if (!left)
         {

@@ -156,7 +156,8 @@ final class Relays
         }
         // each side learns this node's id of its link to the other: what its relayed headers carry
         node.sender.send(requester, Messages.aboutPeer(Messages.RELAY_GRANT, types, target.localId, LocalEndpoints.peer(target)));
-        node.sender.send(target, Messages.aboutPeer(Messages.RELAY_OPEN, types, requester.localId, LocalEndpoints.peer(requester)));
+        node.sender.send(target, Messages.aboutPeer(Messages.RELAY_OPEN, types, requester.localId,
+            LocalEndpoints.peer(requester)));
     }
 
     private boolean hasGrant(final BigInteger a, final BigInteger b)

@@ -445,7 +445,8 @@ public final class Fib
             {
                 throw new IllegalArgumentException("bad relayed link");
             }
-            links.add(new LinkEntry(address.clone(), virtualIp, 0, localId, relayLinkId, counterIds.clone(), routable, via.clone()));
+            links.add(new LinkEntry(address.clone(), virtualIp, 0, localId, relayLinkId, counterIds.clone(), routable,
+                via.clone()));
             return this;
         }
 

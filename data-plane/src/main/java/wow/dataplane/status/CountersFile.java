@@ -88,7 +88,8 @@ public final class CountersFile implements AutoCloseable
     {
         final UnsafeBuffer metadata = new UnsafeBuffer(
             java.nio.ByteBuffer.allocateDirect(counters * CountersReader.METADATA_LENGTH));
-        final UnsafeBuffer values = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(counters * CountersReader.COUNTER_LENGTH));
+        final UnsafeBuffer values =
+            new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(counters * CountersReader.COUNTER_LENGTH));
         return new CountersFile(null, new CountersManager(metadata, values, StandardCharsets.US_ASCII), values);
     }
 

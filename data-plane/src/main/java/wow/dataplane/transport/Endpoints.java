@@ -21,6 +21,12 @@ public final class Endpoints
         return (endpoint & TCP) != 0;
     }
 
+    /** @return the UDP endpoint of an address and port. */
+    public static long udp(final int address, final int port)
+    {
+        return UdpSocket.endpoint(address, port);
+    }
+
     /** @return the TCP endpoint of an address and port. */
     public static long tcp(final int address, final int port)
     {

@@ -16,7 +16,7 @@ import wow.dataplane.port.MemoryUdpNetwork;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.WireHeader;
 import wow.dataplane.status.CountersFile;
-import wow.shim.UdpSocket;
+import wow.dataplane.transport.Endpoints;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -32,12 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two nodes, each a data plane and a conductor, over the in-memory network; every duty cycle is
  * stepped by hand with a manual clock.
  */
-class ConductorTest
+class StaticPeerConductorTest
 {
     static final int IP_A = Ipv4.parse("10.5.0.1");
     static final int IP_B = Ipv4.parse("10.5.0.2");
-    static final long EP_A = UdpSocket.endpoint(Ipv4.parse("198.51.100.1"), 4000);
-    static final long EP_B = UdpSocket.endpoint(Ipv4.parse("198.51.100.2"), 4000);
+    static final long EP_A = Endpoints.udp(Ipv4.parse("198.51.100.1"), 4000);
+    static final long EP_B = Endpoints.udp(Ipv4.parse("198.51.100.2"), 4000);
 
     final long[] now = {1_000_000_000L};
     final MemoryUdpNetwork net = new MemoryUdpNetwork();
@@ -52,14 +52,14 @@ class ConductorTest
         final CountersFile counters = CountersFile.inMemory(512);
         final Identity identity = Identity.generate();
         final DataPlane dataPlane;
-        final Conductor conductor;
+        final StaticPeerConductor conductor;
 
         Node(final int ip, final long endpoint, final int peerIp, final long peerEndpoint, final PrintStream log)
         {
             udp = net.bind(endpoint);
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(udp), Frames.HOST_MAC, 1420,
                 new Fib.Builder(ip, 24, identity.address()).build(1), counters);
-            conductor = new Conductor(ip, identity.address(), 24, List.of(new StaticPeer(peerIp, peerEndpoint)), dataPlane.proxy(),
+            conductor = new StaticPeerConductor(ip, identity.address(), 24, List.of(new StaticPeer(peerIp, peerEndpoint)), dataPlane.proxy(),
                 counters.manager(), () -> now[0], 1000, new EventLog(log), () -> 0, wow.controlplane.journal.FibListener.NONE);
         }
 
@@ -185,7 +185,7 @@ class ConductorTest
     void ignoresHellosFromStrangers()
     {
         start();
-        final MemoryUdpNetwork.Port stranger = net.bind(UdpSocket.endpoint(Ipv4.parse("203.0.113.9"), 1));
+        final MemoryUdpNetwork.Port stranger = net.bind(Endpoints.udp(Ipv4.parse("203.0.113.9"), 1));
         final UnsafeBuffer hello = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
         WireHeader.writeLinkHeader(hello, 0, WireHeader.TYPE_CONTROL, 0);
         Hello.write(hello, WireHeader.CONTROL_LENGTH, 0, 77, IP_B, new byte[20]);
@@ -208,7 +208,7 @@ class ConductorTest
         try (DataPlane dp = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()), List.of(udp), Frames.HOST_MAC,
             1420, new Fib.Builder(IP_A, 24, new byte[20]).build(1), counters))
         {
-            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new Conductor(IP_A, new byte[20], 24,
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new StaticPeerConductor(IP_A, new byte[20], 24,
                 List.of(new StaticPeer(IP_A, EP_B)), dp.proxy(), counters.manager(), () -> 0, 1000,
                 new EventLog(System.err), () -> 0, wow.controlplane.journal.FibListener.NONE));
             assertEquals("--peer 10.5.0.1=198.51.100.2:4000 names this host's own virtual IP", ex.getMessage());

@@ -23,11 +23,12 @@ import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The control plane's one agent: it owns the link table, answers and sends link handshakes and
- * keepalives, decides liveness, and alone builds and publishes FIB versions. Every method runs
- * on the conductor thread ({@code wow-conductor}, or the shared thread).
+ * The conductor of a static-tunnel node ({@code --peer}, like a WireGuard configuration): it owns
+ * the link table, answers and sends link handshakes and keepalives, decides liveness, and alone
+ * builds and publishes FIB versions. Every method runs on the conductor thread
+ * ({@code wow-conductor}, or the shared thread).
  */
-public final class Conductor implements Agent, StatusSource
+public final class StaticPeerConductor implements Agent, StatusSource
 {
     /** How often timers are looked at (as often as an idle conductor wakes up). */
     static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -75,7 +76,7 @@ public final class Conductor implements Agent, StatusSource
      *                    this node was full (interface tx_dropped); looked at once a second.
      * @param fibListener told of every FIB version published (the journal).
      */
-    public Conductor(
+    public StaticPeerConductor(
         final int localIp,
         final byte[] localAddress,
         final int prefix,

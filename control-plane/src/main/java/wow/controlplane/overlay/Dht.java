@@ -152,7 +152,7 @@ final class Dht
     }
 
     /** A put: stored here (the later expiry wins); copied to the replicas when it was routed here. */
-    void onPut(final Messages.Message m, final boolean routedHere, final long nowMs)
+    void onPut(final OverlayMessage.DhtPut m, final boolean routedHere, final long nowMs)
     {
         final BigInteger key = Ring.value(m.key());
         final long expires = nowMs + m.ttlSeconds() * 1000L;
@@ -178,11 +178,11 @@ final class Dht
     }
 
     /** A lookup routed here: answered over the ring with what this node holds. */
-    void onGet(final Messages.Message m, final long nowMs)
+    void onGet(final OverlayMessage.DhtGet m, final long nowMs)
     {
         final Stored s = store.get(Ring.value(m.key()));
         final boolean found = s != null && s.expiresMs > nowMs;
-        node.sender.route(m.address(), OverlayNode.EXACT, Messages.dhtReply(m.token(), m.key(), found,
+        node.sender.route(m.requester(), OverlayNode.EXACT, Messages.dhtReply(m.token(), m.key(), found,
             found ? (int)((s.expiresMs - nowMs) / 1000) : 0, found ? s.value : null));
     }
 }

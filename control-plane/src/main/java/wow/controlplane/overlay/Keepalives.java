@@ -76,7 +76,7 @@ final class Keepalives
      * @param linkId the link id its header carried: this node's id for the link, known only to the
      *               two ends, so a keepalive from a new endpoint that carries it is the peer's.
      */
-    void onPing(final long from, final int linkId, final Messages.Message m, final long nowMs)
+    void onPing(final long from, final int linkId, final OverlayMessage.Ping m, final long nowMs)
     {
         final Connection c = node.table.get(Ring.value(m.address()));
         if (c == null)
@@ -115,7 +115,7 @@ final class Keepalives
     }
 
     /** A PING or PONG that came through a relay, from a peer this node has a connection to. */
-    void onRelayedPing(final Connection c, final Messages.Message m, final long nowMs)
+    void onRelayedPing(final Connection c, final OverlayMessage.Ping m, final long nowMs)
     {
         if (c.peerTypes != m.connectionTypes())
         {
@@ -132,7 +132,7 @@ final class Keepalives
         }
     }
 
-    void onClose(final Messages.Message m)
+    void onClose(final OverlayMessage.Close m)
     {
         final Connection c = node.table.remove(Ring.value(m.address()), "closed_by_peer");
         if (c != null)

@@ -102,19 +102,19 @@ final class LeaseService
      * A lease message between a primary and a replica, from a linked node (directly, or routed
      * over the relayed link): a query or copy to answer, or a replica's answer.
      */
-    void onFromPeer(final Connection c, final byte[] bytes, final int offset, final int length, final long nowMs)
+    void onFromPeer(final Connection c, final OverlayMessage m, final long nowMs)
     {
         if (c == null)
         {
             node.reject();
             return;
         }
-        if (Messages.type(bytes, offset, length) == Messages.LEASE_HELD)
+        if (m instanceof Messages.LeaseHeld held)
         {
-            quorum.held(c.value, Messages.decodeLeaseHeld(bytes, offset, length), nowMs);
+            quorum.held(c.value, held, nowMs);
             return;
         }
-        final Messages.LeaseOp op = Messages.decodeLease(bytes, offset, length);
+        final Messages.LeaseOp op = (Messages.LeaseOp)m;
         if (op.role() == Messages.LEASE_REQUEST)
         {
             node.reject(); // requests are routed to the primary, never sent to a link

@@ -229,7 +229,7 @@ final class Linker
         }
     }
 
-    void onLinkRequest(final long from, final Messages.Message m, final long nowMs)
+    void onLinkRequest(final long from, final OverlayMessage.Link m, final long nowMs)
     {
         if (Arrays.equals(m.address(), node.address) || m.linkId() == 0)
         {
@@ -248,7 +248,7 @@ final class Linker
             node.address, from, node.endpoints.advertised()));
     }
 
-    void onLinkReply(final long from, final Messages.Message m, final long nowMs)
+    void onLinkReply(final long from, final OverlayMessage.Link m, final long nowMs)
     {
         if (Arrays.equals(m.address(), node.address) || m.linkId() == 0)
         {

@@ -84,8 +84,14 @@ public final class Messages
 
     /** One lease operation, signed by the lease's owner. */
     public record LeaseOp(int op, int role, int token, byte[] key, int ttlSeconds, long serial, byte[] value,
-        byte[] publicKey, byte[] signature, int remainingSeconds)
+        byte[] publicKey, byte[] signature, int remainingSeconds) implements OverlayMessage
     {
+        @Override
+        public int type()
+        {
+            return LEASE;
+        }
+
         /** @return the same operation in another role with another token and what is left of the lease. */
         public LeaseOp as(final int newRole, final int newToken, final int remaining)
         {
@@ -94,8 +100,13 @@ public final class Messages
     }
 
     /** A replica's answer to its primary: the lease it holds for a key (null: none), under the primary's token. */
-    public record LeaseHeld(int token, byte[] key, LeaseOp held)
+    public record LeaseHeld(int token, byte[] key, LeaseOp held) implements OverlayMessage
     {
+        @Override
+        public int type()
+        {
+            return LEASE_HELD;
+        }
     }
 
     /** @return the bytes an owner signs for a lease operation (everything but token and replica flag). */
@@ -199,26 +210,6 @@ public final class Messages
 
     /** A node as messages describe it. */
     public record Peer(byte[] address, int virtualIp, long[] endpoints)
-    {
-    }
-
-    /** One decoded message; fields not used by its type are zero or null. */
-    public record Message(
-        int type,
-        int connectionTypes,
-        int linkId,
-        int virtualIp,
-        byte[] address,
-        long observed,
-        long[] endpoints,
-        int token,
-        Peer peer,
-        List<Peer> peers,
-        byte[] key,
-        int ttlSeconds,
-        int replicas,
-        boolean found,
-        byte[] value)
     {
     }
 
@@ -377,7 +368,7 @@ public final class Messages
     }
 
     /** @return the decoded message, or null if it is malformed or of an unknown type. */
-    public static Message decode(final byte[] bytes, final int offset, final int length)
+    public static OverlayMessage decode(final byte[] bytes, final int offset, final int length)
     {
         if (length < 4 || offset < 0 || offset + length > bytes.length)
         {
@@ -390,135 +381,130 @@ public final class Messages
         b.get();
         try
         {
-            switch (type)
-            {
-                case LINK_REQUEST:
-                case LINK_REPLY:
-                {
-                    final int linkId = b.getInt();
-                    final int vip = b.getInt();
-                    final byte[] address = bytes20(b);
-                    final long observed = b.getLong();
-                    final long[] eps = endpoints(b);
-                    return eps == null ? null :
-                        new Message(type, connectionTypes, linkId, vip, address, observed, eps, 0, null, null, null, 0, 0,
-                            false, null);
-                }
-                case PING:
-                case PONG:
-                {
-                    final byte[] address = bytes20(b);
-                    return new Message(type, connectionTypes, 0, 0, address, b.getLong(), null, 0, null, null, null, 0, 0, false,
-                        null);
-                }
-                case LEASE:
-                {
-                    final LeaseOp l = decodeLease(bytes, offset, length);
-                    return l == null ? null :
-                        new Message(type, 0, 0, 0, null, 0, null, l.token(), null, null, l.key(), l.ttlSeconds(), 0, false, null);
-                }
-                case LEASE_HELD:
-                {
-                    final LeaseHeld h = decodeLeaseHeld(bytes, offset, length);
-                    return h == null ? null :
-                        new Message(type, 0, 0, 0, null, 0, null, h.token(), null, null, h.key(), 0, 0, false, null);
-                }
-                case LEASE_REPLY:
-                {
-                    final int token = b.getInt();
-                    final byte[] key = bytes20(b);
-                    final int result = b.get() & 0xFF;
-                    final byte[] value = bytes20(b);
-                    return result > LEASE_REFUSED ? null :
-                        new Message(type, result, 0, 0, null, 0, null, token, null, null, key, 0, 0, false, value);
-                }
-                case CLOSE:
-                case RELAY_DENY:
-                case RELAY_END:
-                case UNREACHABLE:
-                    return new Message(type, 0, 0, 0, bytes20(b), 0, null, 0, null, null, null, 0, 0, false, null);
-                case CTM_REQUEST:
-                case PUNCH:
-                {
-                    final int token = b.getInt();
-                    final Peer peer = peer(b);
-                    final byte[] via = type == CTM_REQUEST && b.remaining() >= 20 ? bytes20(b) : null;
-                    return peer == null ? null :
-                        new Message(type, connectionTypes, 0, 0, via, 0, null, token, peer, null, null, 0, 0, false, null);
-                }
-                case RELAY_REQUEST:
-                case RELAY_GRANT:
-                case RELAY_OPEN:
-                {
-                    final int token = b.getInt();
-                    final Peer peer = peer(b);
-                    return peer == null ? null :
-                        new Message(type, connectionTypes, 0, 0, null, 0, null, token, peer, null, null, 0, 0, false, null);
-                }
-                case FORWARD:
-                {
-                    final byte[] to = bytes20(b);
-                    final int n = b.getShort() & 0xFFFF;
-                    if (n > MAX_FORWARDED || n < 4)
-                    {
-                        return null;
-                    }
-                    final byte[] inner = new byte[n];
-                    b.get(inner);
-                    return new Message(type, 0, 0, 0, to, 0, null, 0, null, null, null, 0, 0, false, inner);
-                }
-                case CTM_REPLY:
-                {
-                    final int token = b.getInt();
-                    final Peer peer = peer(b);
-                    final List<Peer> peers = peers(b);
-                    return peer == null || peers == null ? null :
-                        new Message(type, connectionTypes, 0, 0, null, 0, null, token, peer, peers, null, 0, 0, false, null);
-                }
-                case NEIGHBOURS:
-                {
-                    final List<Peer> peers = peers(b);
-                    return peers == null ? null :
-                        new Message(type, 0, 0, 0, null, 0, null, 0, null, peers, null, 0, 0, false, null);
-                }
-                case PROBE:
-                case PROBE_REPLY:
-                {
-                    final int token = b.getInt();
-                    return new Message(type, 0, 0, 0, bytes20(b), 0, null, token, null, null, null, 0, 0, false, null);
-                }
-                case DHT_PUT:
-                {
-                    final int ttl = b.getInt();
-                    final byte[] key = bytes20(b);
-                    final int replicas = b.get() & 0xFF;
-                    final byte[] value = value(b);
-                    return value == null || ttl <= 0 ? null :
-                        new Message(type, 0, 0, 0, null, 0, null, 0, null, null, key, ttl, replicas, false, value);
-                }
-                case DHT_GET:
-                {
-                    final int token = b.getInt();
-                    final byte[] key = bytes20(b);
-                    return new Message(type, 0, 0, 0, bytes20(b), 0, null, token, null, null, key, 0, 0, false, null);
-                }
-                case DHT_REPLY:
-                {
-                    final int token = b.getInt();
-                    final byte[] key = bytes20(b);
-                    final boolean found = b.get() != 0;
-                    final int ttl = b.getInt();
-                    final byte[] value = value(b);
-                    return value == null ? null :
-                        new Message(type, 0, 0, 0, null, 0, null, token, null, null, key, ttl, 0, found, value);
-                }
-                default:
-                    return null;
-            }
+            return decode(type, connectionTypes, b, bytes, offset, length);
         }
         catch (final BufferUnderflowException ex)
         {
             return null;
+        }
+    }
+
+    private static OverlayMessage decode(final int type, final int connectionTypes, final ByteBuffer b, final byte[] bytes,
+        final int offset, final int length)
+    {
+        switch (type)
+        {
+            case LINK_REQUEST, LINK_REPLY ->
+            {
+                final int linkId = b.getInt();
+                final int vip = b.getInt();
+                final byte[] address = bytes20(b);
+                final long observed = b.getLong();
+                final long[] eps = endpoints(b);
+                return eps == null ? null : new OverlayMessage.Link(type, connectionTypes, linkId, vip, address, observed, eps);
+            }
+            case PING, PONG ->
+            {
+                final byte[] address = bytes20(b);
+                return new OverlayMessage.Ping(type, connectionTypes, address, b.getLong());
+            }
+            case LEASE ->
+            {
+                return decodeLease(bytes, offset, length);
+            }
+            case LEASE_HELD ->
+            {
+                return decodeLeaseHeld(bytes, offset, length);
+            }
+            case LEASE_REPLY ->
+            {
+                final int token = b.getInt();
+                final byte[] key = bytes20(b);
+                final int result = b.get() & 0xFF;
+                final byte[] holder = bytes20(b);
+                return result > LEASE_REFUSED ? null : new OverlayMessage.LeaseReply(token, key, result, holder);
+            }
+            case CLOSE ->
+            {
+                return new OverlayMessage.Close(bytes20(b));
+            }
+            case RELAY_DENY, RELAY_END ->
+            {
+                return new OverlayMessage.PairEnd(type, bytes20(b));
+            }
+            case UNREACHABLE ->
+            {
+                return new OverlayMessage.Unreachable(bytes20(b));
+            }
+            case CTM_REQUEST ->
+            {
+                final int token = b.getInt();
+                final Peer peer = peer(b);
+                final byte[] via = b.remaining() >= 20 ? bytes20(b) : null;
+                return peer == null ? null : new OverlayMessage.CtmRequest(connectionTypes, token, peer, via);
+            }
+            case PUNCH, RELAY_REQUEST, RELAY_GRANT, RELAY_OPEN ->
+            {
+                final int token = b.getInt();
+                final Peer peer = peer(b);
+                return peer == null ? null : new OverlayMessage.AboutPeer(type, connectionTypes, token, peer);
+            }
+            case FORWARD ->
+            {
+                final byte[] to = bytes20(b);
+                final int n = b.getShort() & 0xFFFF;
+                if (n > MAX_FORWARDED || n < 4)
+                {
+                    return null;
+                }
+                final byte[] inner = new byte[n];
+                b.get(inner);
+                return new OverlayMessage.Forward(to, inner);
+            }
+            case CTM_REPLY ->
+            {
+                final int token = b.getInt();
+                final Peer peer = peer(b);
+                final List<Peer> peers = peers(b);
+                return peer == null || peers == null ? null : new OverlayMessage.CtmReply(connectionTypes, token, peer, peers);
+            }
+            case NEIGHBOURS ->
+            {
+                final List<Peer> peers = peers(b);
+                return peers == null ? null : new OverlayMessage.Neighbours(peers);
+            }
+            case PROBE, PROBE_REPLY ->
+            {
+                final int token = b.getInt();
+                return new OverlayMessage.Probe(type, token, bytes20(b));
+            }
+            case DHT_PUT ->
+            {
+                final int ttl = b.getInt();
+                final byte[] key = bytes20(b);
+                final int replicas = b.get() & 0xFF;
+                final byte[] value = value(b);
+                return value == null || ttl <= 0 ? null : new OverlayMessage.DhtPut(ttl, key, replicas, value);
+            }
+            case DHT_GET ->
+            {
+                final int token = b.getInt();
+                final byte[] key = bytes20(b);
+                return new OverlayMessage.DhtGet(token, key, bytes20(b));
+            }
+            case DHT_REPLY ->
+            {
+                final int token = b.getInt();
+                final byte[] key = bytes20(b);
+                final boolean found = b.get() != 0;
+                final int ttl = b.getInt();
+                final byte[] value = value(b);
+                return value == null ? null : new OverlayMessage.DhtReply(token, key, found, ttl, value);
+            }
+            default ->
+            {
+                return null;
+            }
         }
     }
 

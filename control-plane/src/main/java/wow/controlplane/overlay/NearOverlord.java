@@ -234,7 +234,7 @@ final class NearOverlord
     }
 
     /** A neighbour list from a linked peer: link to closer nodes it names; answer with ours now and then. */
-    void onNeighbours(final Connection c, final Messages.Message m, final long nowMs)
+    void onNeighbours(final Connection c, final OverlayMessage.Neighbours m, final long nowMs)
     {
         if (c == null)
         {
@@ -250,9 +250,9 @@ final class NearOverlord
     }
 
     /** A Connect-To-Me that ends here: answer with this node (and its near neighbours if asked) and link back. */
-    void onCtmRequest(final Messages.Message m, final long nowMs)
+    void onCtmRequest(final OverlayMessage.CtmRequest m, final long nowMs)
     {
-        final Messages.Peer requester = m.peer();
+        final Messages.Peer requester = m.requester();
         if (Arrays.equals(requester.address(), node.address) || requester.endpoints().length == 0)
         {
             return;
@@ -278,11 +278,11 @@ final class NearOverlord
         }
         // the direct reply does not pass a NAT the requester has not opened toward us: return it
         // over the ring too, through the node it asked when it has no routable link yet
-        if (m.address() != null)
+        if (m.via() != null)
         {
-            if (!Arrays.equals(m.address(), node.address))
+            if (!Arrays.equals(m.via(), node.address))
             {
-                node.sender.route(m.address(), OverlayNode.EXACT, Messages.forward(requester.address(), reply));
+                node.sender.route(m.via(), OverlayNode.EXACT, Messages.forward(requester.address(), reply));
             }
             else
             {
@@ -303,9 +303,9 @@ final class NearOverlord
     }
 
     /** A Connect-To-Me answer (direct, over the ring, or through the node this one asked). */
-    void onCtmReply(final Messages.Message m, final long nowMs)
+    void onCtmReply(final OverlayMessage.CtmReply m, final long nowMs)
     {
-        final Messages.Peer responder = m.peer();
+        final Messages.Peer responder = m.responder();
         if (Arrays.equals(responder.address(), node.address))
         {
             return;
@@ -314,7 +314,7 @@ final class NearOverlord
         if ((m.connectionTypes() & OverlayNode.NEAR) != 0)
         {
             joined = true; // the node nearest our address answered: we are in the ring
-            considerNear(m.peers(), nowMs);
+            considerNear(m.near(), nowMs);
         }
     }
 

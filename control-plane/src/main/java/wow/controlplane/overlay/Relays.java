@@ -111,7 +111,7 @@ final class Relays
     }
 
     /** As a relay: a linked node asks to be relayed to a target. */
-    void onRelayRequest(final long from, final Messages.Message m, final long nowMs)
+    void onRelayRequest(final long from, final OverlayMessage.AboutPeer m, final long nowMs)
     {
         final Connection requester = node.table.heard(from, nowMs);
         if (requester == null)
@@ -217,7 +217,7 @@ final class Relays
      * @return the linked relay a RELAY_GRANT or RELAY_OPEN came from, or null (counted) if it is
      * not linked, names this node or the relay itself as the other end, or carries no link id.
      */
-    private Connection relayOffering(final long from, final Messages.Message m, final long nowMs)
+    private Connection relayOffering(final long from, final OverlayMessage.AboutPeer m, final long nowMs)
     {
         final Connection relay = node.table.heard(from, nowMs);
         if (relay == null)
@@ -234,7 +234,7 @@ final class Relays
     }
 
     /** The relay said yes: the target is now reached through it. */
-    void onRelayGrant(final long from, final Messages.Message m, final long nowMs)
+    void onRelayGrant(final long from, final OverlayMessage.AboutPeer m, final long nowMs)
     {
         final Connection relay = relayOffering(from, m, nowMs);
         if (relay == null)
@@ -267,7 +267,7 @@ final class Relays
     }
 
     /** A relay tells this node that a peer reaches it through the relay now. */
-    void onRelayOpen(final long from, final Messages.Message m, final long nowMs)
+    void onRelayOpen(final long from, final OverlayMessage.AboutPeer m, final long nowMs)
     {
         final Connection relay = relayOffering(from, m, nowMs);
         if (relay == null)
@@ -358,14 +358,14 @@ final class Relays
     }
 
     /** RELAY_END: from a relay (a relayed connection is over) or from a relayed node (stop relaying its pair). */
-    void onRelayEnd(final long from, final Messages.Message m, final long nowMs)
+    void onRelayEnd(final long from, final OverlayMessage.PairEnd m, final long nowMs)
     {
         final Connection sender = node.table.heard(from, nowMs);
         if (sender == null)
         {
             return;
         }
-        final BigInteger other = Ring.value(m.address());
+        final BigInteger other = Ring.value(m.other());
         for (final Iterator<Grant> it = grants.iterator(); it.hasNext();)
         {
             final Grant g = it.next();
@@ -388,7 +388,7 @@ final class Relays
     }
 
     /** A peer links to this node now (routed PUNCH): send to it at the same time, so both NATs open. */
-    void onPunch(final Messages.Message m, final long nowMs)
+    void onPunch(final OverlayMessage.AboutPeer m, final long nowMs)
     {
         final Messages.Peer peer = m.peer();
         if (Arrays.equals(peer.address(), node.address) || peer.endpoints().length == 0)
@@ -408,10 +408,10 @@ final class Relays
     }
 
     /** Hands a Connect-To-Me reply to the linked node it is for (which has no routable link yet). */
-    void onForward(final Messages.Message m, final long nowMs)
+    void onForward(final OverlayMessage.Forward m, final long nowMs)
     {
-        final Connection to = node.table.live(Ring.value(m.address()));
-        if (to == null || Messages.type(m.value(), 0, m.value().length) != Messages.CTM_REPLY)
+        final Connection to = node.table.live(Ring.value(m.to()));
+        if (to == null || Messages.type(m.message(), 0, m.message().length) != Messages.CTM_REPLY)
         {
             node.reject();
             return;
@@ -426,7 +426,7 @@ final class Relays
             node.reject();
             return;
         }
-        node.sender.send(to, m.value());
+        node.sender.send(to, m.message());
     }
 
     /** Cleans up after a connection left the table: its relay grants, and what was relayed through it. */

@@ -3,6 +3,7 @@ package wow.controlplane.sim;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.Messages;
 import wow.controlplane.overlay.OverlayEvents;
+import wow.controlplane.overlay.OverlayMessage;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.OverlayTransport;
@@ -280,13 +281,10 @@ public final class Simulator
 
     private void deliverRouted(final SimNode target, final Routed r)
     {
-        if (Messages.type(r.message(), 0, r.message().length) == Messages.PROBE)
+        if (Messages.decode(r.message(), 0, r.message().length) instanceof OverlayMessage.Probe probe &&
+            probe.type() == Messages.PROBE)
         {
-            final Messages.Message m = Messages.decode(r.message(), 0, r.message().length);
-            if (m != null)
-            {
-                probeHopsByToken.computeIfPresent(new ProbeKey(r.source(), m.token()), (k, v) -> r.hops());
-            }
+            probeHopsByToken.computeIfPresent(new ProbeKey(r.source(), probe.token()), (k, v) -> r.hops());
         }
         target.node.onRouted(Ring.address(r.source()), r.message(), 0, r.message().length, now);
     }

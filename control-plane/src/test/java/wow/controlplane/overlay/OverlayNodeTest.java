@@ -96,15 +96,20 @@ class OverlayNodeTest
     }
 
     /** @return the decoded messages of a type sent to an endpoint (direct) since {@code from}. */
-    static List<Messages.Message> sent(final Recorder r, final int type, final long endpoint)
+    static List<OverlayMessage> sent(final Recorder r, final int type, final long endpoint)
     {
-        final List<Messages.Message> out = new ArrayList<>();
+        return sent(r, OverlayMessage.class, type, endpoint);
+    }
+
+    static <T extends OverlayMessage> List<T> sent(final Recorder r, final Class<T> kind, final int type, final long endpoint)
+    {
+        final List<T> out = new ArrayList<>();
         for (int i = 0; i < r.messages.size(); i++)
         {
-            final Messages.Message m = Messages.decode(r.messages.get(i), 0, r.messages.get(i).length);
+            final OverlayMessage m = Messages.decode(r.messages.get(i), 0, r.messages.get(i).length);
             if (m != null && m.type() == type && r.direct.get(i)[0] == endpoint)
             {
-                out.add(m);
+                out.add(kind.cast(m));
             }
         }
         return out;
@@ -136,8 +141,8 @@ class OverlayNodeTest
 
         deliver(relay, 20, request);
         assertEquals(1, relay.relayGrants().size());
-        final List<Messages.Message> grants = sent(r, Messages.RELAY_GRANT, 20);
-        final List<Messages.Message> opens = sent(r, Messages.RELAY_OPEN, 40);
+        final List<OverlayMessage.AboutPeer> grants = sent(r, OverlayMessage.AboutPeer.class, Messages.RELAY_GRANT, 20);
+        final List<OverlayMessage.AboutPeer> opens = sent(r, OverlayMessage.AboutPeer.class, Messages.RELAY_OPEN, 40);
         assertEquals(1, grants.size());
         assertEquals(1, opens.size());
         assertEquals(connection(relay, 0x40).localId(), grants.get(0).token(), "the requester learns the relay's id of the target's link");
@@ -208,7 +213,7 @@ class OverlayNodeTest
         final byte[] query = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 5, addr(0x41), 60, 1,
             addr(0x50), new byte[] {1}, new byte[] {2}, 60));
         replica.onRouted(addr(0x40), query, 0, query.length, 0);
-        final List<Messages.Message> held = sent(r, Messages.LEASE_HELD, 40);
+        final List<Messages.LeaseHeld> held = sent(r, Messages.LeaseHeld.class, Messages.LEASE_HELD, 40);
         assertEquals(1, held.size(), "answered to the primary");
         assertEquals(5, held.get(0).token());
 

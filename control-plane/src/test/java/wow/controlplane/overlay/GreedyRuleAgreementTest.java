@@ -1,0 +1,70 @@
+package wow.controlplane.overlay;
+
+import java.math.BigInteger;
+import java.util.Random;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import wow.dataplane.fib.Fib;
+import wow.dataplane.fib.RingDistance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The greedy next-hop rule exists twice: in the overlay (control messages it routes) and in the
+ * FIB (what the data plane forwards in transit). On random rings — random addresses, routable and
+ * bootstrap-only links, random destinations, with and without an excluded source — both choose
+ * the same next hop, or both none.
+ */
+class GreedyRuleAgreementTest
+{
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+    void theOverlayAndTheFibPickTheSameNextHop(final long seed)
+    {
+        final Random random = new Random(seed);
+        final OverlayNodeTest.Recorder r = new OverlayNodeTest.Recorder();
+        final byte[] self = randomAddress(random);
+        final OverlayNode node = new OverlayNode(self, 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(seed));
+        final int links = 1 + random.nextInt(40);
+        for (int i = 0; i < links; i++)
+        {
+            final byte[] peer = randomAddress(random);
+            final int types = random.nextInt(4) == 0 ? OverlayNode.LEAF : OverlayNode.NEAR;
+            final long endpoint = 1000 + i;
+            final byte[] request = Messages.link(Messages.LINK_REQUEST, types, 1 + i, 0, peer, 1, new long[] {endpoint});
+            node.onDirect(endpoint, request, 0, request.length, 0);
+        }
+        final Fib.Builder builder = new Fib.Builder(0, 24, self);
+        for (final Connection c : node.connections())
+        {
+            builder.link(c.address(), 0, c.endpoint(), c.localId(), c.remoteId(), new int[4], c.routable());
+        }
+        final Fib fib = builder.build(1);
+        final RingDistance scratch = new RingDistance();
+        final RingDistance best = new RingDistance();
+        for (int k = 0; k < 500; k++)
+        {
+            final byte[] destination = randomAddress(random);
+            final Connection excluded = random.nextBoolean() ? null :
+                node.connections().stream().skip(random.nextInt(node.connections().size())).findFirst().orElseThrow();
+            final Connection expected = node.nextHop(Ring.value(destination), excluded == null ? null : excluded.value());
+            final int hop = fib.closestLink(new UnsafeBuffer(destination), 0,
+                excluded == null ? null : new UnsafeBuffer(excluded.address()), 0, scratch, best);
+            final byte[] address = new byte[Ring.ADDRESS_LENGTH];
+            if (hop != Fib.NONE)
+            {
+                fib.linkAddresses().getBytes(hop * Ring.ADDRESS_LENGTH, address);
+            }
+            final BigInteger chosen = hop == Fib.NONE ? null : Ring.value(address);
+            assertEquals(expected == null ? null : expected.value(), chosen, "seed " + seed + ", destination " + k);
+        }
+    }
+
+    private static byte[] randomAddress(final Random random)
+    {
+        final byte[] a = new byte[Ring.ADDRESS_LENGTH];
+        random.nextBytes(a);
+        return a;
+    }
+}

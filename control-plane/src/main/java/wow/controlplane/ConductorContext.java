@@ -9,7 +9,7 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.identity.Identity;
 import wow.controlplane.journal.FibListener;
 import wow.controlplane.overlay.OverlayConfig;
-import wow.controlplane.overlay.ShortcutPolicy;
+import wow.controlplane.overlay.shortcut.ShortcutPolicy;
 import wow.dataplane.DataPlaneProxy;
 import wow.dataplane.transport.TcpBridge;
 

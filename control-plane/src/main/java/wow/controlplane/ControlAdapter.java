@@ -5,7 +5,7 @@ import java.util.Arrays;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.status.AtomicCounter;
-import wow.controlplane.overlay.Messages;
+import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.OverlayNode;
 import wow.dataplane.ControlMessages;
 import wow.dataplane.protocol.WireHeader;

@@ -10,7 +10,7 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.journal.FibListener;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.OverlayNode;
-import wow.controlplane.overlay.Ring;
+import wow.controlplane.overlay.ring.Ring;
 import wow.dataplane.DataPlaneProxy;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.protocol.Ipv4;

@@ -15,7 +15,7 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.OverlayEvents;
 import wow.controlplane.overlay.OverlayNode;
-import wow.controlplane.overlay.Ring;
+import wow.controlplane.overlay.ring.Ring;
 import wow.dataplane.DataPlaneProxy;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.status.CounterTypes;

@@ -7,7 +7,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import wow.controlplane.overlay.OverlayNode;
-import wow.controlplane.overlay.Ring;
+import wow.controlplane.overlay.ring.Ring;
 import wow.dataplane.protocol.Ipv4;
 
 /**

@@ -3,9 +3,9 @@ package wow.controlplane;
 import java.math.BigInteger;
 import java.util.Arrays;
 import wow.controlplane.identity.Identity;
-import wow.controlplane.overlay.Messages;
+import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.OverlayNode;
-import wow.controlplane.overlay.Ring;
+import wow.controlplane.overlay.ring.Ring;
 import wow.dataplane.protocol.Ipv4;
 
 /**

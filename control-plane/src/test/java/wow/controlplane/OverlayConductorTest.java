@@ -217,12 +217,12 @@ class OverlayConductorTest
         {
             final Identity candidate = Identity.generate();
             final int ip = VirtualIpLease.candidate(SUBNET, PREFIX, candidate.address(), 0);
-            final java.math.BigInteger key = wow.controlplane.overlay.Ring.value(
+            final java.math.BigInteger key = wow.controlplane.overlay.ring.Ring.value(
                 wow.controlplane.overlay.OverlayNode.key("lease:" + Ipv4.toString(ip)));
-            final java.math.BigInteger mine = wow.controlplane.overlay.Ring.distance(
-                wow.controlplane.overlay.Ring.value(candidate.address()), key);
-            if (mine.compareTo(wow.controlplane.overlay.Ring.distance(wow.controlplane.overlay.Ring.value(seedId.address()), key)) < 0 &&
-                mine.compareTo(wow.controlplane.overlay.Ring.distance(wow.controlplane.overlay.Ring.value(aId.address()), key)) < 0)
+            final java.math.BigInteger mine = wow.controlplane.overlay.ring.Ring.distance(
+                wow.controlplane.overlay.ring.Ring.value(candidate.address()), key);
+            if (mine.compareTo(wow.controlplane.overlay.ring.Ring.distance(wow.controlplane.overlay.ring.Ring.value(seedId.address()), key)) < 0 &&
+                mine.compareTo(wow.controlplane.overlay.ring.Ring.distance(wow.controlplane.overlay.ring.Ring.value(aId.address()), key)) < 0)
             {
                 bId = candidate;
                 contested = ip;

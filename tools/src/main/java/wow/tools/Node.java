@@ -9,7 +9,7 @@ import wow.controlplane.NodeStatus;
 import wow.controlplane.ConductorContext;
 import wow.controlplane.OverlayConductor;
 import wow.controlplane.overlay.OverlayConfig;
-import wow.controlplane.overlay.ShortcutPolicy;
+import wow.controlplane.overlay.shortcut.ShortcutPolicy;
 import wow.dataplane.transport.TcpBridge;
 import wow.controlplane.StatusSource;
 import wow.controlplane.EventLog;

@@ -1,5 +1,6 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,5 +1,7 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.ring.Ring;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.List;

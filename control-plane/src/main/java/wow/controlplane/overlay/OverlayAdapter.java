@@ -1,5 +1,8 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.wire.OverlayMessage;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.ring.Ring;
 import java.util.Arrays;
 
 /**

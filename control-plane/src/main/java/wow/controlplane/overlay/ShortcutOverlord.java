@@ -1,5 +1,8 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.shortcut.ShortcutPolicy;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.HashMap;

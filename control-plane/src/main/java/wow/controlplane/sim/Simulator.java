@@ -1,13 +1,13 @@
 package wow.controlplane.sim;
 
 import wow.controlplane.overlay.Connection;
-import wow.controlplane.overlay.Messages;
+import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.OverlayEvents;
-import wow.controlplane.overlay.OverlayMessage;
+import wow.controlplane.overlay.wire.OverlayMessage;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.OverlayTransport;
-import wow.controlplane.overlay.Ring;
+import wow.controlplane.overlay.ring.Ring;
 
 import java.math.BigInteger;
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.lease.Leases;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.ring.Ring;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;

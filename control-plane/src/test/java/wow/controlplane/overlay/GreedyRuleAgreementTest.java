@@ -1,5 +1,7 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.Random;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,4 +1,4 @@
-package wow.controlplane.overlay;
+package wow.controlplane.overlay.shortcut;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
-package wow.controlplane.overlay;
+package wow.controlplane.overlay.wire;
 
 import org.junit.jupiter.api.Test;
+import wow.controlplane.overlay.OverlayNode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,4 +1,4 @@
-package wow.controlplane.overlay;
+package wow.controlplane.overlay.wire;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;

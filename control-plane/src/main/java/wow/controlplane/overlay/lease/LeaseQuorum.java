@@ -1,5 +1,6 @@
-package wow.controlplane.overlay;
+package wow.controlplane.overlay.lease;
 
+import wow.controlplane.overlay.wire.Messages;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,13 +22,13 @@ import java.util.Set;
  * {@link #ROUND_MS} is answered refused and counted ({@link #noQuorum}); the owner asks again.
  * Bounded: {@link #MAX_ROUNDS}. Owned by the overlay node's thread.
  */
-final class LeaseQuorum
+public final class LeaseQuorum
 {
-    static final long ROUND_MS = 2_000;
-    static final int MAX_ROUNDS = 256;
+    public static final long ROUND_MS = 2_000;
+    public static final int MAX_ROUNDS = 256;
 
     /** How rounds reach the other nodes. */
-    interface Wire
+    public interface Wire
     {
         /** Sends to a linked node by its ring value (nothing if it is no longer linked). */
         void send(BigInteger to, byte[] message);
@@ -63,20 +64,20 @@ final class LeaseQuorum
     private int nextToken = 1;
     private long noQuorum;
 
-    LeaseQuorum(final Leases leases, final Wire wire)
+    public LeaseQuorum(final Leases leases, final Wire wire)
     {
         this.leases = leases;
         this.wire = wire;
     }
 
     /** @return rounds answered refused for want of a quorum (or of room for another round). */
-    long noQuorum()
+    public long noQuorum()
     {
         return noQuorum;
     }
 
     /** As the primary: starts deciding an owner's request with these replicas (ring values). */
-    void request(final Messages.LeaseOp op, final List<BigInteger> replicas, final long nowMs)
+    public void request(final Messages.LeaseOp op, final List<BigInteger> replicas, final long nowMs)
     {
         final Leases.Lease held = leases.get(op.key(), nowMs);
         if (held != null && !held.ownedBy(op.publicKey()))
@@ -105,7 +106,7 @@ final class LeaseQuorum
     }
 
     /** As the primary: a replica's answer to a query or a write. */
-    void held(final BigInteger from, final Messages.LeaseHeld answer, final long nowMs)
+    public void held(final BigInteger from, final Messages.LeaseHeld answer, final long nowMs)
     {
         final Round round = rounds.get(answer.token());
         if (round == null || !round.replicas.contains(from) || !Arrays.equals(answer.key(), round.op.key()))
@@ -136,7 +137,7 @@ final class LeaseQuorum
     }
 
     /** As a replica: a primary's query or copy. @return the answer to send back to it, or null (an unasked copy). */
-    byte[] replica(final Messages.LeaseOp op, final long nowMs)
+    public byte[] replica(final Messages.LeaseOp op, final long nowMs)
     {
         if (op.role() == Messages.LEASE_COPY)
         {
@@ -151,7 +152,7 @@ final class LeaseQuorum
     }
 
     /** Answers refused the rounds that found no quorum in time. */
-    void expire(final long nowMs)
+    public void expire(final long nowMs)
     {
         final Iterator<Round> it = rounds.values().iterator();
         while (it.hasNext())

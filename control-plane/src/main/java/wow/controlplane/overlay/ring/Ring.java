@@ -1,4 +1,4 @@
-package wow.controlplane.overlay;
+package wow.controlplane.overlay.ring;
 
 import java.math.BigInteger;
 import java.util.HexFormat;

@@ -1,5 +1,7 @@
-package wow.controlplane.overlay;
+package wow.controlplane.overlay.lease;
 
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.ring.Ring;
 import wow.controlplane.identity.Identity;
 
 import java.math.BigInteger;
@@ -39,7 +41,7 @@ public final class Leases
         }
 
         /** @return the lease as a replica's copy with what is left of it (a copy never outlives it). */
-        Messages.LeaseOp handOn(final long nowMs)
+        public Messages.LeaseOp handOn(final long nowMs)
         {
             final int remaining = (int)Math.max(1, Math.min(lastOp.ttlSeconds(), (expiresMs - nowMs) / 1000));
             return lastOp.as(Messages.LEASE_COPY, 0, remaining);

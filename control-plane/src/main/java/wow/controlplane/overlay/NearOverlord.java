@@ -11,41 +11,33 @@ import java.util.List;
 import wow.dataplane.transport.Endpoints;
 
 /**
- * The near overlord (Brunet's {@code StructuredNearConnectionOverlord}): the join through the
- * seeds by Connect-To-Me toward this node's own address, the near neighbours on each side of the
- * ring, neighbour lists exchanged with them (which reveal closer nodes), the periodic self-check,
- * closing links nothing needs any more, and starting over through the seeds after losing every
- * link. Owned by the node's thread.
+ * The near overlord (Brunet's {@code StructuredNearConnectionOverlord}): the join by
+ * Connect-To-Me toward this node's own address (over the leaf links the {@link LeafOverlord}
+ * made), the near neighbours on each side of the ring, neighbour lists exchanged with them (which
+ * reveal closer nodes), the periodic self-check, and closing links nothing needs any more. Owned
+ * by the node's thread.
  */
 final class NearOverlord
 {
     private static final long SELF_CHECK_MS = 10_000;
 
     private final OverlayNode node;
-    private long[] seeds = new long[0];
     private boolean joined;
     private boolean nearChanged;
     private long nextCtmMs;
     private long ctmBackoffMs;
     private long nextNeighboursMs;
     private long nextSelfCheckMs;
-    private long nextSeedRetryMs;
 
     NearOverlord(final OverlayNode node)
     {
         this.node = node;
     }
 
-    /** Starts joining through the seeds' endpoints (none: this node starts a new ring). */
-    void join(final long[] seedEndpoints, final long nowMs)
+    /** Starts joining (with no seeds: this node starts a new ring and is joined at once). */
+    void join(final boolean alone, final long nowMs)
     {
-        seeds = seedEndpoints.clone();
-        joined = seeds.length == 0;
-        for (final long seed : seeds)
-        {
-            node.linker.connect(new long[] {seed}, null, OverlayNode.LEAF, nowMs);
-        }
-        nextSeedRetryMs = nowMs + node.config.deadMs();
+        joined = alone;
         nextCtmMs = nowMs;
         ctmBackoffMs = node.config.ctmIntervalMs();
         nextNeighboursMs = nowMs + node.config.neighbourIntervalMs();
@@ -54,12 +46,6 @@ final class NearOverlord
     boolean joined()
     {
         return joined;
-    }
-
-    /** @return true if the endpoint is one of the seeds this node joined through. */
-    boolean isSeed(final long endpoint)
-    {
-        return Linker.contains(seeds, endpoint);
     }
 
     /** The near set may have changed: neighbour lists go out at the next tick. */
@@ -74,18 +60,10 @@ final class NearOverlord
         nextSelfCheckMs = Math.min(nextSelfCheckMs, atMs);
     }
 
-    /** Lost everything (or never got in): start over through the seeds. */
-    void rejoinIfAlone(final long nowMs)
+    /** The node lost every link and starts over through its seeds: it is not in the ring. */
+    void lostRing()
     {
-        if (seeds.length > 0 && node.table.isEmpty() && node.linker.idle() && nowMs >= nextSeedRetryMs)
-        {
-            nextSeedRetryMs = nowMs + node.config.deadMs();
-            joined = false;
-            for (final long seed : seeds)
-            {
-                node.linker.connect(new long[] {seed}, null, OverlayNode.LEAF, nowMs);
-            }
-        }
+        joined = false;
     }
 
     /** The near overlord's timers: near types, joining, neighbour lists, the self-check. */
@@ -149,10 +127,7 @@ final class NearOverlord
             {
                 c.types &= ~OverlayNode.RELAY;
             }
-            if (ringFormed && joined && (c.types & OverlayNode.LEAF) != 0 && nowMs - c.upSinceMs > config.keepaliveMs())
-            {
-                c.types &= ~OverlayNode.LEAF; // bootstrap done: no node stays special
-            }
+            node.leaf.releaseIfDone(c, ringFormed && joined, nowMs);
             if (c.types == 0 && c.peerTypes == 0 && nowMs - c.upSinceMs > config.linkRetryMs() * 4 && !relayLeg)
             {
                 node.sender.send(c, Messages.close(node.address));

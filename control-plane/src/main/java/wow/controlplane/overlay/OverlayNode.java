@@ -14,7 +14,7 @@ import java.util.Random;
 /**
  * One node of the structured overlay (Brunet/Symphony), composed of its parts in Brunet's shape:
  * at the bottom the {@link ConnectionTable} and the narrow {@link Sender}; above them the
- * {@link Linker}, the {@link Keepalives}, one overlord per connection type ({@link NearOverlord},
+ * {@link Linker}, the {@link Keepalives}, one overlord per connection type ({@link LeafOverlord}, {@link NearOverlord},
  * {@link FarOverlord}, {@link ShortcutOverlord}), NAT traversal and relays ({@link Relays}), the
  * {@link Dht} and its {@link LeaseService}; and the {@link OverlayAdapter} that decodes and
  * dispatches what arrives. This class owns the parts and is the node's only public face. Pure
@@ -56,6 +56,7 @@ public final class OverlayNode
     final LocalEndpoints endpoints;
     final Linker linker;
     final Keepalives keepalives;
+    final LeafOverlord leaf;
     final NearOverlord near;
     final FarOverlord far;
     final ShortcutOverlord shortcuts;
@@ -87,6 +88,7 @@ public final class OverlayNode
         this.endpoints = new LocalEndpoints(this, localEndpoints);
         this.linker = new Linker(this);
         this.keepalives = new Keepalives(this);
+        this.leaf = new LeafOverlord(this);
         this.near = new NearOverlord(this);
         this.far = new FarOverlord(this);
         this.shortcuts = new ShortcutOverlord(this);
@@ -213,7 +215,8 @@ public final class OverlayNode
     public void join(final long[] seedEndpoints, final long nowMs)
     {
         linker.start(nowMs);
-        near.join(seedEndpoints, nowMs);
+        leaf.join(seedEndpoints, nowMs);
+        near.join(leaf.alone(), nowMs);
         far.start(nowMs);
         dht.start(nowMs);
     }
@@ -239,7 +242,7 @@ public final class OverlayNode
         }
         sender.deliverQueued(nowMs);
         linker.retry(nowMs);
-        near.rejoinIfAlone(nowMs);
+        leaf.tick(nowMs);
         leases.tick(nowMs);
         keepalives.tick(nowMs);
         linker.checkUdp(nowMs);

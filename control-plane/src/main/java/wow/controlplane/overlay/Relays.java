@@ -95,7 +95,7 @@ final class Relays
         final List<Connection> asked = new ArrayList<>(candidates.subList(0, Math.min(3, candidates.size())));
         for (final Connection c : candidates)
         {
-            if (!asked.contains(c) && node.near.isSeed(c.endpoint))
+            if (!asked.contains(c) && node.leaf.isSeed(c.endpoint))
             {
                 asked.add(c);
             }

@@ -22,7 +22,7 @@ import wow.dataplane.status.CounterTypes;
  * name (allocated when a link first appears, freed when it goes). Versions are numbered on from
  * the version the data plane started with, which continues the journal's. Conductor thread only.
  */
-final class FibPublisher
+final class FibPublisher implements FibChanges
 {
     private final OverlayNode overlay;
     private final DataPlaneProxy dataPlane;
@@ -47,22 +47,15 @@ final class FibPublisher
         this.version = dataPlane.current().version();
     }
 
-    /** The forwarding must be rebuilt. */
-    void dirty()
+    @Override
+    public void dirty()
     {
         dirty = true;
     }
 
-    /** Names why the next version is built (the journal records it). */
-    void reason(final String why)
+    @Override
+    public void reason(final String why)
     {
-        reason = why;
-    }
-
-    /** The forwarding must be rebuilt, for this reason. */
-    void dirty(final String why)
-    {
-        dirty = true;
         reason = why;
     }
 

@@ -13,11 +13,10 @@ import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.overlay.Connection;
-import wow.controlplane.overlay.OverlayEvents;
+import wow.controlplane.overlay.LinkTraffic;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.ring.Ring;
 import wow.dataplane.DataPlaneProxy;
-import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.status.CounterTypes;
 import wow.dataplane.transport.Endpoints;
 
@@ -25,10 +24,10 @@ import wow.dataplane.transport.Endpoints;
  * The conductor of an overlay node (Aeron's shape): the duty cycle of the conductor thread and
  * nothing else. Each cycle it drains its {@link OverlayConductorProxy} (the only thing other
  * threads touch), hands the control frames the data plane sent up to the {@link ControlAdapter},
- * delivers the overlay's messages to itself, and every 250 ms runs the timers of its parts: the
- * {@link OverlayNode}, the {@link VirtualIpLease}, the {@link SilenceWatch}, the overlay's
- * shortcuts and, once a second, the {@link ResolutionCache} and the status; then the
- * {@link FibPublisher} publishes a FIB version if anything changed. Built from a
+ * delivers the overlay's messages to itself, and every 250 ms runs the timers of its
+ * {@link OverlayStack} (the overlay node, its virtual-IP lease, resolution and shortcuts — the
+ * same code the simulator drives) and its {@link SilenceWatch}, and the status once a second;
+ * then the {@link FibPublisher} publishes a FIB version if anything changed. Built from a
  * {@link ConductorContext}. Every method runs on the conductor thread except {@link #status},
  * {@link #fatal} and {@link #proxy}.
  */
@@ -43,11 +42,10 @@ public final class OverlayConductor implements Agent, StatusSource
     private final DataPlaneProxy dataPlane;
     private final EpochClock clock;
     private final EventLog log;
+    private final OverlayStack stack;
     private final OverlayNode overlay;
     private final OverlayConductorProxy proxy;
     private final FibPublisher fib;
-    private final ResolutionCache resolution;
-    private final VirtualIpLease lease;
     private final SilenceWatch silence;
     private final TcpPeers tcp;
     private final ControlAdapter adapter;
@@ -56,6 +54,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private final AtomicCounter leaseNoQuorum;
     private final AtomicCounter tcpBadFrames;
     private final LongSupplier tapKernelDrops;
+    private final LinkTraffic linkTraffic;
     private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
     private volatile NodeStatus status;
     private boolean started;
@@ -85,13 +84,27 @@ public final class OverlayConductor implements Agent, StatusSource
         this.tcp = new TcpPeers(ctx.tcp());
         final FibPublisher[] fibRef = new FibPublisher[1];
         final ControlSender sender = new ControlSender(dataPlane, tcp, () -> fibRef[0].dirty(), controlRejected, localAddress);
-        this.overlay = new OverlayNode(localAddress, ctx.localIp(), ctx.localEndpoints(), ctx.overlayConfig(), sender,
-            new OverlayEventHandler(), ctx.random());
+        final FibChanges changes = new FibChanges()
+        {
+            @Override
+            public void dirty()
+            {
+                fibRef[0].dirty();
+            }
+
+            @Override
+            public void reason(final String why)
+            {
+                fibRef[0].reason(why);
+            }
+        };
+        this.stack = new OverlayStack(new OverlayStack.Setup(localAddress, ctx.localIp(), prefix, ctx.dhcpSubnet(),
+            ctx.leaseIdentity(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(), ctx.random()), sender, changes,
+            log, clock::time, this::onProbeReply);
+        this.overlay = stack.node();
         this.fib = new FibPublisher(overlay, dataPlane, counters, ctx.fibListener(), ctx.relayBytesPerSecond());
         fibRef[0] = fib;
-        this.resolution = new ResolutionCache(overlay, fib, log);
-        this.lease = new VirtualIpLease(overlay, fib, log, localAddress, ctx.localIp(), prefix, ctx.dhcpSubnet(),
-            ctx.leaseIdentity());
+        this.linkTraffic = id -> fib.linkCounter(id, CounterTypes.LINK_TX_PACKETS);
         this.silence = new SilenceWatch(overlay, fib, silencePings);
         this.adapter = new ControlAdapter(overlay, tcp, localAddress, controlRejected, new ControlAdapter.Handlers()
         {
@@ -104,23 +117,19 @@ public final class OverlayConductor implements Agent, StatusSource
             @Override
             public void onResolve(final int virtualIp, final long now)
             {
-                resolution.resolve(virtualIp, lease.localIp(), now);
+                stack.resolve(virtualIp, now);
             }
 
             @Override
             public void onUnreachable(final byte[] destination, final long now)
             {
-                resolution.refreshPointingAt(destination, now);
+                stack.unreachable(destination, now);
             }
         });
-        if (ctx.shortcuts() != null)
-        {
-            overlay.useShortcuts(ctx.shortcuts());
-        }
         if (!ctx.resume().isEmpty())
         {
             // what a previous run knew: routed as soon as the links are up, without asking the DHT first
-            resolution.resume(ctx.resume(), ctx.localIp(), clock.time());
+            stack.resume(ctx.resume(), clock.time());
             fib.dirty("resume");
         }
         status = new NodeStatus(localAddress.clone(), ctx.localIp(), List.of(), List.of(), clock.time());
@@ -135,7 +144,7 @@ public final class OverlayConductor implements Agent, StatusSource
     /** @return why the node cannot go on (its virtual IP belongs to another node), or null; any thread. */
     public String fatal()
     {
-        return lease.fatal();
+        return stack.fatal();
     }
 
     @Override
@@ -157,7 +166,7 @@ public final class OverlayConductor implements Agent, StatusSource
         if (!started)
         {
             started = true;
-            overlay.join(seeds, now);
+            stack.start(seeds, now);
         }
         if (left)
         {
@@ -165,8 +174,7 @@ public final class OverlayConductor implements Agent, StatusSource
         }
         if (proxy.leaveRequested())
         {
-            lease.release(now);
-            overlay.leave();
+            stack.leave(now);
             left = true;
             proxy.markLeft();
             log.event("overlay_left", "connections_closed=true");
@@ -188,7 +196,7 @@ public final class OverlayConductor implements Agent, StatusSource
         }
         if (fib.isDirty())
         {
-            fib.publish(lease.fibAddress(), prefix, localAddress, resolution.routes(), tcp::dataEndpoint);
+            fib.publish(stack.fibAddress(), prefix, localAddress, stack.resolved(), tcp::dataEndpoint);
             status = buildStatus(clock.time());
             work++;
         }
@@ -197,10 +205,8 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private void onTick(final long now)
     {
-        overlay.tick(now);
-        lease.tick(now);
+        stack.tick(now, linkTraffic);
         silence.tick(now);
-        overlay.maintainShortcuts(now, id -> fib.linkCounter(id, CounterTypes.LINK_TX_PACKETS));
         if (++ticks % 4 == 0)
         {
             status = buildStatus(now);
@@ -208,7 +214,16 @@ public final class OverlayConductor implements Agent, StatusSource
             leaseNoQuorum.setRelease(overlay.leaseNoQuorum());
             tcpDropped.setRelease(tcp.dropped());
             tcpBadFrames.setRelease(tcp.badFrames());
-            resolution.maintain(now);
+            stack.maintain(now);
+        }
+    }
+
+    private void onProbeReply(final int token)
+    {
+        final CompletableFuture<Boolean> f = probes.remove(token);
+        if (f != null)
+        {
+            f.complete(true);
         }
     }
 
@@ -264,100 +279,7 @@ public final class OverlayConductor implements Agent, StatusSource
                 c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), c.lastHeardMs(), via,
                 relay == null ? 0 : relay.virtualIp()));
         }
-        return new NodeStatus(localAddress, lease.localIp(), List.copyOf(endpoints), List.copyOf(connections), now,
+        return new NodeStatus(localAddress, stack.localIp(), List.copyOf(endpoints), List.copyOf(connections), now,
             overlay.udpBlocked(), overlay.relayGrants().size());
-    }
-
-    /** The overlay's events: answers go to the part that asked, link events to the log and the FIB's reason. */
-    private final class OverlayEventHandler implements OverlayEvents
-    {
-        @Override
-        public void onProbeReply(final int token, final byte[] from)
-        {
-            final CompletableFuture<Boolean> f = probes.remove(token);
-            if (f != null)
-            {
-                f.complete(true);
-            }
-        }
-
-        @Override
-        public void onDhtReply(final int token, final boolean found, final byte[] value)
-        {
-            resolution.onDhtReply(token, found, value, clock.time());
-        }
-
-        @Override
-        public void onLeaseReply(final int token, final byte[] key, final int result, final byte[] value)
-        {
-            lease.onLeaseReply(token, result, value, clock.time());
-        }
-
-        @Override
-        public void onLinkUp(final Connection c)
-        {
-            fib.reason(((c.types() | c.peerTypes()) & OverlayNode.SHORTCUT) != 0 ? "shortcut" : "link_up");
-            log.event("link_up", "peer=" + Ring.shortHex(c.address()) + " ip=" +
-                (c.virtualIp() == 0 ? "-" : Ipv4.toString(c.virtualIp())) + " " + path(c) + " types=" +
-                OverlayNode.typeNames(c.types() | c.peerTypes()));
-        }
-
-        @Override
-        public void onLinkPathChanged(final Connection c)
-        {
-            final String reason = c.via() == null ? "link_direct" : "link_relayed";
-            fib.reason(reason);
-            log.event(reason, "peer=" + Ring.shortHex(c.address()) + " " + path(c));
-        }
-
-        @Override
-        public void onLinkDown(final Connection c, final String reason)
-        {
-            fib.reason("link_down");
-            resolution.refreshPointingAt(c.address(), clock.time());
-            log.event("link_down", "peer=" + Ring.shortHex(c.address()) + " reason=" + reason);
-        }
-
-        @Override
-        public void onPeerMoved(final Connection c)
-        {
-            fib.reason("migration");
-            log.event("peer_moved", "peer=" + Ring.shortHex(c.address()) + " endpoint=" + Endpoints.toString(c.endpoint()));
-        }
-
-        @Override
-        public void onUnreachable(final byte[] address)
-        {
-            resolution.refreshPointingAt(address, clock.time());
-        }
-
-        @Override
-        public void onUdpGaveUp()
-        {
-            log.event("udp_gave_up", "no answer over UDP while TCP works: links over TCP and relays only");
-        }
-
-        @Override
-        public void onEndpointLearned(final long endpoint)
-        {
-            log.event("endpoint_learned", "endpoint=" + Endpoints.toString(endpoint));
-        }
-
-        @Override
-        public void onShortcutRequested(final byte[] address, final double ratePps)
-        {
-            log.event("shortcut_requested", "peer=" + Ring.shortHex(address) + " rate_pps=" + Math.round(ratePps));
-        }
-
-        @Override
-        public void onShortcutTrimmed(final byte[] address)
-        {
-            log.event("shortcut_trimmed", "peer=" + Ring.shortHex(address));
-        }
-
-        private String path(final Connection c)
-        {
-            return c.via() == null ? "endpoint=" + Endpoints.toString(c.endpoint()) : "via=" + Ring.shortHex(c.via());
-        }
     }
 }

@@ -28,7 +28,7 @@ final class ResolutionCache
     private static final int REFRESHES_PER_SECOND = 32;
 
     private final OverlayNode overlay;
-    private final FibPublisher fib;
+    private final FibChanges fib;
     private final EventLog log;
     private final Map<Integer, byte[]> resolved = new HashMap<>();
     private final Map<Integer, Long> resolvedAt = new HashMap<>();
@@ -37,7 +37,7 @@ final class ResolutionCache
     /** Resumed from the journal and not yet confirmed by a lookup. */
     private final Set<Integer> resumed = new HashSet<>();
 
-    ResolutionCache(final OverlayNode overlay, final FibPublisher fib, final EventLog log)
+    ResolutionCache(final OverlayNode overlay, final FibChanges fib, final EventLog log)
     {
         this.overlay = overlay;
         this.fib = fib;

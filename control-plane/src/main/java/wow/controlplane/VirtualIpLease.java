@@ -25,7 +25,7 @@ final class VirtualIpLease
     static final long CLAIM_AFTER_JOIN_MS = 3_000;
 
     private final OverlayNode overlay;
-    private final FibPublisher fib;
+    private final FibChanges fib;
     private final EventLog log;
     private final byte[] localAddress;
     private final int prefix;
@@ -46,7 +46,7 @@ final class VirtualIpLease
      * @param dhcpSubnet the subnet to lease a free address from, 0 for none.
      * @param identity   whose key leases are signed with; null: no leases (registration only).
      */
-    VirtualIpLease(final OverlayNode overlay, final FibPublisher fib, final EventLog log, final byte[] localAddress,
+    VirtualIpLease(final OverlayNode overlay, final FibChanges fib, final EventLog log, final byte[] localAddress,
         final int localIp, final int prefix, final int dhcpSubnet, final Identity identity)
     {
         this.overlay = overlay;
@@ -71,6 +71,12 @@ final class VirtualIpLease
     int localIp()
     {
         return localIp;
+    }
+
+    /** @return true once the lease on the virtual IP was granted. */
+    boolean leased()
+    {
+        return leased;
     }
 
     /** @return the address the FIB is built for: the host's, or the DHCP subnet's while leasing one. */

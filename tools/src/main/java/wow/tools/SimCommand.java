@@ -11,7 +11,8 @@ import java.util.Set;
 final class SimCommand
 {
     static final String HELP = String.join("\n",
-        "usage: wow sim --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",
+        "usage: wow sim --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T]",
+        "               [--leases] [--flows N] [--json]",
         "  --nodes N            nodes in the overlay",
         "  --seed S             random seed: the same seed gives the same output (default 1)",
         "  --latency-ms L       one-way latency between any two nodes (default 50, plus up to 10 % jitter)",
@@ -19,6 +20,10 @@ final class SimCommand
         "  --churn PCT_PER_MIN  nodes leaving (half gracefully, half crashing) and as many joining per minute,",
         "                       as a percentage of N, from the end of the joins until 30 s before the end (default 0)",
         "  --duration-s T       simulated seconds (default 120); nodes join during the first 40 %",
+        "  --leases             nodes lease their virtual IPs from a subnet (signed, decided in quorum rounds), as",
+        "                       --dhcp nodes do, instead of having fixed ones (slower: Ed25519 for every operation)",
+        "  --flows N            N pairs of nodes not linked to each other send 400 packets/s from half-time on,",
+        "                       which should earn them shortcut links",
         "  --json               print one JSON object");
 
     private SimCommand()
@@ -32,8 +37,8 @@ final class SimCommand
             System.out.println(HELP);
             return 0;
         }
-        final Args args = new Args(argv, Set.of("--nodes", "--seed", "--latency-ms", "--loss", "--churn", "--duration-s"),
-            Set.of(), Set.of("--json"));
+        final Args args = new Args(argv, Set.of("--nodes", "--seed", "--latency-ms", "--loss", "--churn", "--duration-s",
+            "--flows"), Set.of(), Set.of("--json", "--leases"));
         if (!args.has("--nodes"))
         {
             throw new UsageException("--nodes N is required");
@@ -44,7 +49,9 @@ final class SimCommand
         final double loss = parseDouble(args.get("--loss", "0"), "--loss", 0, 0.99);
         final double churn = parseDouble(args.get("--churn", "0"), "--churn", 0, 100);
         final double duration = parseDouble(args.get("--duration-s", "120"), "--duration-s", 1, 86_400);
-        final Simulator.Result r = new Simulator(new Simulator.Options(nodes, seed, latency, loss, churn, duration)).run();
+        final int flows = args.getInt("--flows", 0, 0, 100_000);
+        final Simulator.Result r = new Simulator(new Simulator.Options(nodes, seed, latency, loss, churn, duration,
+            args.has("--leases"), flows)).run();
         if (args.has("--json"))
         {
             System.out.println(r.toJson());
@@ -56,11 +63,25 @@ final class SimCommand
                 "ring_correct_fraction    %.4f   (nodes whose near neighbours are exactly the true ones)%n" +
                 "hops_mean / p99          %.2f / %.0f%n" +
                 "join_ms p50 / p99        %.0f / %.0f   (join start until routable)%n" +
+                "resolved_fraction        %.4f   (the same pairs: virtual IP looked up in the DHT to the right node)%n" +
+                "leased_fraction          %s   (nodes holding the lease on an address; --leases)%n" +
+                "duplicate_addresses      %s   (addresses two running nodes hold at the end; --leases)%n" +
+                "lease_conflicts          %s   (nodes that found their address was another's and stopped; --leases)%n" +
+                "shortcut_fraction        %s   (flows whose ends got linked; --flows)%n" +
+                "shortcut_ms p50          %s   (flow start until linked; --flows)%n" +
                 "messages_per_node_per_s  %.2f%n" +
                 "wall_s                   %.1f%n", r.nodes(), r.routableFraction(), r.ringCorrectFraction(), r.hopsMean(),
-                r.hopsP99(), r.joinMsP50(), r.joinMsP99(), r.messagesPerNodePerS(), r.wallS());
+                r.hopsP99(), r.joinMsP50(), r.joinMsP99(), r.resolvedFraction(), text(r.leasedFraction(), "%.4f"),
+                text(r.duplicateAddresses(), "%.0f"), text(r.leaseConflicts(), "%.0f"), text(r.shortcutFraction(), "%.4f"),
+                text(r.shortcutMsP50(), "%.0f"),
+                r.messagesPerNodePerS(), r.wallS());
         }
         return 0;
+    }
+
+    private static String text(final double value, final String format)
+    {
+        return Double.isNaN(value) ? "-" : String.format(java.util.Locale.ROOT, format, value);
     }
 
     private static long parseLong(final String text, final String option)

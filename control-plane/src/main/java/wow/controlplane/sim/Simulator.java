@@ -1,17 +1,7 @@
 package wow.controlplane.sim;
 
-import wow.controlplane.overlay.Connection;
-import wow.controlplane.overlay.wire.Messages;
-import wow.controlplane.overlay.OverlayEvents;
-import wow.controlplane.overlay.wire.OverlayMessage;
-import wow.controlplane.overlay.OverlayConfig;
-import wow.controlplane.overlay.OverlayNode;
-import wow.controlplane.overlay.OverlayTransport;
-import wow.controlplane.overlay.ring.Ring;
-
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -19,30 +9,59 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
+import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.Connection;
+import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.ring.Ring;
+import wow.controlplane.overlay.shortcut.ShortcutPolicy;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.wire.OverlayMessage;
 
 /**
- * Runs the real overlay code ({@link OverlayNode}) for many nodes on a simulated network and a
- * virtual clock: one-way latency with a little jitter, optional message loss, churn (graceful
- * leaves, crashes and new joins). Routed messages are forwarded hop by hop with the same greedy
- * decision the data plane's transit path makes. Deterministic: one thread, one seeded random
- * source, events ordered by (time, sequence). Used by {@code wow sim} and the tests.
+ * Runs the real control-plane code of many nodes — each an {@link wow.controlplane.OverlayStack},
+ * as a conductor drives it: overlay, virtual-IP registration and resolution, leases, shortcuts —
+ * on a simulated network and a virtual clock: one-way latency with a little jitter, optional
+ * message loss, churn (graceful leaves, crashes and new joins), optional leasing of addresses
+ * from a subnet and optional flows that earn shortcuts. Routed messages are forwarded hop by hop
+ * with the same greedy decision the data plane's transit path makes. Deterministic: one thread,
+ * one seeded random source, events ordered by (time, sequence). Used by {@code wow sim} and the
+ * tests.
  */
 public final class Simulator
 {
-    /** What to simulate. */
-    public record Options(int nodes, long seed, double latencyMs, double loss, double churnPctPerMin, double durationS)
+    /**
+     * What to simulate.
+     *
+     * @param leases nodes lease their virtual IPs from a subnet (signed, quorum-decided) instead of
+     *               having fixed ones.
+     * @param flows  pairs of nodes not linked to each other that exchange traffic from half-time on,
+     *               which should earn them shortcut links.
+     */
+    public record Options(int nodes, long seed, double latencyMs, double loss, double churnPctPerMin, double durationS,
+        boolean leases, int flows)
     {
         public Options
         {
-            if (nodes < 1 || latencyMs < 0 || loss < 0 || loss >= 1 || churnPctPerMin < 0 || durationS <= 0)
+            if (nodes < 1 || latencyMs < 0 || loss < 0 || loss >= 1 || churnPctPerMin < 0 || durationS <= 0 || flows < 0)
             {
                 throw new IllegalArgumentException("bad simulation options: nodes >= 1, latency >= 0, 0 <= loss < 1, " +
-                    "churn >= 0, duration > 0");
+                    "churn >= 0, duration > 0, flows >= 0");
             }
+        }
+
+        /** Fixed addresses, no flows. */
+        public Options(final int nodes, final long seed, final double latencyMs, final double loss, final double churnPctPerMin,
+            final double durationS)
+        {
+            this(nodes, seed, latencyMs, loss, churnPctPerMin, durationS, false, 0);
         }
     }
 
-    /** What the simulation measured (the keys of {@code wow sim --json}). */
+    /**
+     * What the simulation measured (the keys of {@code wow sim --json}); a figure of something not
+     * simulated is NaN (null in JSON).
+     */
     public record Result(
         int nodes,
         double routableFraction,
@@ -51,6 +70,12 @@ public final class Simulator
         double hopsP99,
         double joinMsP50,
         double joinMsP99,
+        double resolvedFraction,
+        double leasedFraction,
+        double duplicateAddresses,
+        double leaseConflicts,
+        double shortcutFraction,
+        double shortcutMsP50,
         double messagesPerNodePerS,
         double wallS)
     {
@@ -58,20 +83,37 @@ public final class Simulator
         public String toJson()
         {
             return String.format(Locale.ROOT, "{\"nodes\":%d,\"routable_fraction\":%.4f,\"ring_correct_fraction\":%.4f," +
-                "\"hops_mean\":%.3f,\"hops_p99\":%.1f,\"join_ms_p50\":%.1f,\"join_ms_p99\":%.1f," +
-                "\"messages_per_node_per_s\":%.3f,\"wall_s\":%.2f}", nodes, routableFraction, ringCorrectFraction,
-                hopsMean, hopsP99, joinMsP50, joinMsP99, messagesPerNodePerS, wallS);
+                "\"hops_mean\":%.3f,\"hops_p99\":%.1f,\"join_ms_p50\":%.1f,\"join_ms_p99\":%.1f,\"resolved_fraction\":%s," +
+                "\"leased_fraction\":%s,\"duplicate_addresses\":%s,\"lease_conflicts\":%s,\"shortcut_fraction\":%s," +
+                "\"shortcut_ms_p50\":%s,\"messages_per_node_per_s\":%.3f,\"wall_s\":%.2f}", nodes, routableFraction,
+                ringCorrectFraction, hopsMean, hopsP99, joinMsP50, joinMsP99, json(resolvedFraction, "%.4f"),
+                json(leasedFraction, "%.4f"), json(duplicateAddresses, "%.0f"), json(leaseConflicts, "%.0f"),
+                json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), messagesPerNodePerS, wallS);
+        }
+
+        private static String json(final double value, final String format)
+        {
+            return Double.isNaN(value) ? "null" : String.format(Locale.ROOT, format, value);
         }
     }
 
-    private static final int TTL = 30;
+    /** A message sent to an endpoint. */
+    record Direct(long from, int linkId, byte[] message)
+    {
+    }
+
+    /** A routed message on its way. */
+    record Routed(BigInteger source, BigInteger destination, byte[] destinationBytes, int delivery, boolean excludeSource,
+        int ttl, int hops, byte[] message, int relayLinkId)
+    {
+    }
+
     /** Seeds a joining node is given, as an operator would list several. */
     private static final int SEEDS_PER_JOIN = 3;
     private static final long TICK_MS = 250;
-    private static final int PROBE_PAIRS = 1000;
-    private static final int PROBE_ATTEMPTS = 5;
-    private static final long PROBE_WINDOW_MS = 20_000;
     private static final long SETTLE_AFTER_CHURN_MS = 30_000;
+    /** Leased addresses come from a subnet of 10.128.0.0 with room for four times the nodes. */
+    private static final int LEASE_SUBNET = 0x0A800000;
 
     private final Options options;
     private final Random random;
@@ -81,13 +123,13 @@ public final class Simulator
     private final Map<Long, SimNode> byEndpoint = new HashMap<>();
     private final List<SimNode> all = new ArrayList<>();
     private final List<Long> joinTimes = new ArrayList<>();
-    private final List<Integer> probeHops = new ArrayList<>();
-    private final Map<ProbeKey, Integer> probeHopsByToken = new HashMap<>();
+    private final SimMeasures measures;
+    private final int leasePrefix;
     private long sequence;
     private long now;
     private long transmissions;
     private int nextIndex;
-    private int probesAnswered;
+    private int leaseConflicts;
 
     private abstract static class Event
     {
@@ -97,99 +139,25 @@ public final class Simulator
         abstract void run();
     }
 
-    private final class SimNode implements OverlayTransport, OverlayEvents
-    {
-        final int index;
-        final long endpoint;
-        final OverlayNode node;
-        boolean alive = true;
-        long joinStartMs;
-        boolean routable;
-
-        SimNode(final int index)
-        {
-            this.index = index;
-            this.endpoint = ((0x0A000000L + index) << 16) | 4000;
-            final byte[] address = new byte[Ring.ADDRESS_LENGTH];
-            random.nextBytes(address);
-            node = new OverlayNode(address, 0x0A800000 + index, new long[] {endpoint}, config, this, this,
-                new Random(random.nextLong()));
-        }
-
-        @Override
-        public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
-        {
-            transmit(to, new Direct(endpoint, remoteLinkId, message));
-        }
-
-        @Override
-        public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
-            final boolean excludeSource, final byte[] message)
-        {
-            transmit(firstHop, new Routed(node.value(), Ring.value(destination), destination, delivery, excludeSource, TTL, 1,
-                message, relayLinkId));
-        }
-
-
-        @Override
-        public void connectionsChanged()
-        {
-        }
-
-        @Override
-        public void selfQueued()
-        {
-            schedule(now, () ->
-            {
-                if (alive)
-                {
-                    node.deliverQueued(now);
-                }
-            });
-        }
-
-        @Override
-        public void onProbeReply(final int token, final byte[] from)
-        {
-            final Integer hops = probeHopsByToken.remove(new ProbeKey(node.value(), token));
-            if (hops != null)
-            {
-                probesAnswered++;
-                probeHops.add(hops);
-            }
-        }
-    }
-
-    private final class Direct
-    {
-        final long from;
-        final int linkId;
-        final byte[] message;
-
-        Direct(final long from, final int linkId, final byte[] message)
-        {
-            this.from = from;
-            this.linkId = linkId;
-            this.message = message;
-        }
-    }
-
-    private record ProbeKey(BigInteger prober, int token)
-    {
-    }
-
-    private record Routed(BigInteger source, BigInteger destination, byte[] destinationBytes, int delivery, boolean excludeSource,
-        int ttl, int hops, byte[] message, int relayLinkId)
-    {
-    }
-
     public Simulator(final Options options)
     {
         this.options = options;
         this.random = new Random(options.seed());
+        this.measures = new SimMeasures(this, random, config);
+        int prefix = 30;
+        while (prefix > 8 && (1L << (32 - prefix)) - 2 < 4L * options.nodes())
+        {
+            prefix--;
+        }
+        this.leasePrefix = prefix;
     }
 
-    private void schedule(final long time, final Runnable action)
+    long now()
+    {
+        return now;
+    }
+
+    void schedule(final long time, final Runnable action)
     {
         final Event e = new Event()
         {
@@ -204,7 +172,7 @@ public final class Simulator
         events.add(e);
     }
 
-    private void transmit(final long to, final Object payload)
+    void transmit(final long to, final Object payload)
     {
         transmissions++;
         if (options.loss() > 0 && random.nextDouble() < options.loss())
@@ -213,6 +181,17 @@ public final class Simulator
         }
         final long delay = Math.round(options.latencyMs() * (1 + 0.1 * random.nextDouble()));
         schedule(now + delay, () -> arrive(to, payload));
+    }
+
+    /** A node's probe was answered. */
+    void probeAnswered(final SimNode node, final int token)
+    {
+        measures.probeAnswered(node, token);
+    }
+
+    SimNode byEndpoint(final long endpoint)
+    {
+        return byEndpoint.get(endpoint);
     }
 
     private void arrive(final long to, final Object payload)
@@ -224,7 +203,7 @@ public final class Simulator
         }
         if (payload instanceof Direct d)
         {
-            target.node.onDirect(d.from, d.linkId, d.message, 0, d.message.length, now);
+            target.node.onDirect(d.from(), d.linkId(), d.message(), 0, d.message().length, now);
             return;
         }
         final Routed r = (Routed)payload;
@@ -284,19 +263,29 @@ public final class Simulator
         if (Messages.decode(r.message(), 0, r.message().length) instanceof OverlayMessage.Probe probe &&
             probe.type() == Messages.PROBE)
         {
-            probeHopsByToken.computeIfPresent(new ProbeKey(r.source(), probe.token()), (k, v) -> r.hops());
+            measures.probeArrived(r.source(), probe.token(), r.hops());
         }
         target.node.onRouted(Ring.address(r.source()), r.message(), 0, r.message().length, now);
     }
 
-    private void tickLoop(final SimNode n)
+    private void tickLoop(final SimNode n, final int ticks)
     {
         if (!n.alive)
         {
             return;
         }
-        n.node.tick(now);
-        schedule(now + TICK_MS, () -> tickLoop(n));
+        n.tick(now, ticks % 4 == 0);
+        if (n.stack.fatal() != null)
+        {
+            // its address is another live node's: it stops, as wow node does, and its operator starts
+            // it again, which leases another address
+            leaseConflicts++;
+            n.stack.leave(now);
+            n.alive = false;
+            startNode(false);
+            return;
+        }
+        schedule(now + TICK_MS, () -> tickLoop(n, ticks + 1));
     }
 
     /** Starts a node that joins through up to three random routable nodes (none: it starts the ring). */
@@ -311,26 +300,27 @@ public final class Simulator
                 seeds.add(s);
             }
         }
-        return startNode(seeds);
-    }
-
-    private SimNode startNode(final List<SimNode> seeds)
-    {
-        final SimNode n = new SimNode(nextIndex++);
+        final byte[] address = new byte[Ring.ADDRESS_LENGTH];
+        random.nextBytes(address);
+        final int index = nextIndex++;
+        final boolean leases = options.leases();
+        final ShortcutPolicy shortcuts = options.flows() > 0 ? new ShortcutPolicy(100, 16, 30_000, SimNode.SAMPLE_PACKETS) : null;
+        final SimNode n = new SimNode(this, index, address, leases ? 0 : 0x0A800000 + index, leases ? LEASE_SUBNET : 0,
+            leases ? leasePrefix : 9, leases ? Identity.generate() : null, config, shortcuts, new Random(random.nextLong()));
         all.add(n);
         byEndpoint.put(n.endpoint, n);
         n.joinStartMs = now;
-        n.node.join(seeds.stream().mapToLong(s -> s.endpoint).toArray(), now);
+        n.stack.start(seeds.stream().mapToLong(s -> s.endpoint).toArray(), now);
         n.routable = seeds.isEmpty();
         if (seeds.isEmpty())
         {
             joinTimes.add(0L);
         }
-        schedule(now + random.nextInt((int)TICK_MS), () -> tickLoop(n));
+        schedule(now + random.nextInt((int)TICK_MS), () -> tickLoop(n, 0));
         return n;
     }
 
-    private SimNode randomAlive(final boolean routableOnly)
+    SimNode randomAlive(final boolean routableOnly)
     {
         for (int attempt = 0; attempt < 1000; attempt++)
         {
@@ -350,32 +340,6 @@ public final class Simulator
         return null;
     }
 
-    /** @return true if greedy exact routing reaches {@code to} from {@code from} over the current tables. */
-    private boolean reaches(final SimNode from, final SimNode to)
-    {
-        OverlayNode at = from.node;
-        final BigInteger dst = to.node.value();
-        for (int hops = 0; hops < TTL; hops++)
-        {
-            if (at.value().equals(dst))
-            {
-                return true;
-            }
-            final Connection hop = at.nextHop(dst, null);
-            if (hop == null)
-            {
-                return false;
-            }
-            final SimNode next = byEndpoint.get(hop.endpoint());
-            if (next == null || !next.alive)
-            {
-                return false;
-            }
-            at = next.node;
-        }
-        return false;
-    }
-
     private void checkJoins()
     {
         for (final SimNode n : all)
@@ -384,7 +348,7 @@ public final class Simulator
             {
                 final SimNode a = randomAlive(true);
                 final SimNode b = randomAlive(true);
-                if (a != null && b != null && a != n && b != n && reaches(a, n) && reaches(b, n))
+                if (a != null && b != null && a != n && b != n && measures.reaches(a, n) && measures.reaches(b, n))
                 {
                     n.routable = true;
                     joinTimes.add(now - n.joinStartMs);
@@ -413,11 +377,13 @@ public final class Simulator
         {
             scheduleChurn(joinWindow + 5_000, churnEnd);
         }
-        final long probeAt = duration;
-        runUntil(probeAt);
-        final int tokens = sendProbes();
-        runUntil(probeAt + PROBE_WINDOW_MS);
-
+        if (options.flows() > 0)
+        {
+            schedule(duration / 2, () -> measures.startFlows(options.flows()));
+        }
+        runUntil(duration);
+        final SimMeasures.Probes probes = measures.startProbes();
+        runUntil(duration + SimMeasures.PROBE_WINDOW_MS);
         final List<SimNode> alive = new ArrayList<>();
         for (final SimNode n : all)
         {
@@ -426,14 +392,8 @@ public final class Simulator
                 alive.add(n);
             }
         }
-        final double ring = ringCorrect(alive);
-        final double[] hops = probeHops.stream().mapToDouble(Integer::doubleValue).sorted().toArray();
-        final double[] joins = joinTimes.stream().mapToDouble(Long::doubleValue).sorted().toArray();
-        long sent = transmissions;
-        return new Result(alive.size(), tokens == 0 ? 1.0 : (double)probesAnswered / tokens, ring,
-            hops.length == 0 ? 0 : Arrays.stream(hops).average().orElse(0), percentile(hops, 0.99),
-            percentile(joins, 0.5), percentile(joins, 0.99),
-            (double)sent / Math.max(1, all.size()) / ((probeAt + PROBE_WINDOW_MS) / 1000.0),
+        return measures.result(alive, probes, joinTimes, options.leases(), leaseConflicts, options.flows() > 0,
+            (double)transmissions / Math.max(1, all.size()) / ((duration + SimMeasures.PROBE_WINDOW_MS) / 1000.0),
             (System.nanoTime() - wallStart) / 1e9);
     }
 
@@ -472,93 +432,12 @@ public final class Simulator
                 }
                 if (random.nextBoolean())
                 {
-                    victim.node.leave();
+                    victim.stack.leave(now);
                 }
                 victim.alive = false;
                 startNode(false);
             }
             scheduleChurn(now + 1_000, until);
         });
-    }
-
-    /** Sends exact-delivery probes between random pairs, each sent up to 5 times, 3 s apart, until answered. */
-    private int sendProbes()
-    {
-        int tokens = 0;
-        for (int i = 0; i < PROBE_PAIRS; i++)
-        {
-            final SimNode a = randomAlive(false);
-            final SimNode b = randomAlive(false);
-            if (a == null || b == null)
-            {
-                break;
-            }
-            final SimNode from = a;
-            final SimNode to = b;
-            tokens++;
-            probe(from, to, 0);
-        }
-        return tokens;
-    }
-
-    private void probe(final SimNode from, final SimNode to, final int attempt)
-    {
-        final ProbeKey key = new ProbeKey(from.node.value(), from.node.probe(to.node.address(), now));
-        probeHopsByToken.put(key, 0);
-        if (attempt < PROBE_ATTEMPTS - 1)
-        {
-            schedule(now + 3_000, () ->
-            {
-                if (probeHopsByToken.remove(key) != null)
-                {
-                    probe(from, to, attempt + 1);
-                }
-            });
-        }
-    }
-
-    private double ringCorrect(final List<SimNode> alive)
-    {
-        final List<SimNode> sorted = new ArrayList<>(alive);
-        sorted.sort(Comparator.comparing(n -> n.node.value()));
-        final int n = sorted.size();
-        if (n <= 1)
-        {
-            return 1.0;
-        }
-        final int per = Math.min(config.nearPerSide(), (n - 1) / 2 == 0 ? 1 : config.nearPerSide());
-        int correct = 0;
-        for (int i = 0; i < n; i++)
-        {
-            final OverlayNode node = sorted.get(i).node;
-            boolean ok = true;
-            final List<Connection> right = node.side(true);
-            final List<Connection> left = node.side(false);
-            for (int k = 1; k <= per && k < n; k++)
-            {
-                final BigInteger wantRight = sorted.get((i + k) % n).node.value();
-                final BigInteger wantLeft = sorted.get(((i - k) % n + n) % n).node.value();
-                if (right.size() < k || !right.get(k - 1).value().equals(wantRight) ||
-                    left.size() < k || !left.get(k - 1).value().equals(wantLeft))
-                {
-                    ok = false;
-                }
-            }
-            if (ok)
-            {
-                correct++;
-            }
-        }
-        return (double)correct / n;
-    }
-
-    private static double percentile(final double[] sorted, final double p)
-    {
-        if (sorted.length == 0)
-        {
-            return 0;
-        }
-        final int index = (int)Math.ceil(p * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 }

@@ -35,4 +35,34 @@ class SimulatorTest
         final Simulator.Result c = new Simulator(new Simulator.Options(100, 10, 20, 0.01, 20, 60)).run();
         assertTrue(!a.toJson().replaceAll("\"wall_s\":[0-9.]+", "").equals(c.toJson().replaceAll("\"wall_s\":[0-9.]+", "")));
     }
+
+    @Test
+    void theSameStackAsANodeRunsResolutionLeasesAndShortcuts()
+    {
+        final Simulator.Result r = new Simulator(new Simulator.Options(120, 11, 20, 0, 0, 60, true, 10)).run();
+        assertEquals(1.0, r.ringCorrectFraction(), r.toJson());
+        assertEquals(1.0, r.resolvedFraction(), "every sampled pair resolves the other's leased address: " + r.toJson());
+        assertEquals(1.0, r.leasedFraction(), r.toJson());
+        assertEquals(0.0, r.duplicateAddresses(), r.toJson());
+        assertEquals(1.0, r.shortcutFraction(), "every flow earned a link: " + r.toJson());
+        assertTrue(r.shortcutMsP50() > 0 && r.shortcutMsP50() < 5_000, r.toJson());
+    }
+
+    @Test
+    void underLossAndChurnNoAddressEndsHeldTwice()
+    {
+        final Simulator.Result r = new Simulator(new Simulator.Options(100, 5, 50, 0.02, 10, 90, true, 0)).run();
+        assertEquals(1.0, r.leasedFraction(), r.toJson());
+        assertEquals(0.0, r.duplicateAddresses(), "a conflict found at a renewal stops the loser: " + r.toJson());
+        assertTrue(r.resolvedFraction() >= 0.97, r.toJson());
+    }
+
+    @Test
+    void withoutLeasesOrFlowsTheirFiguresAreNotReported()
+    {
+        final Simulator.Result r = new Simulator(new Simulator.Options(40, 2, 20, 0, 0, 30)).run();
+        assertEquals(1.0, r.resolvedFraction(), r.toJson());
+        assertTrue(Double.isNaN(r.leasedFraction()) && Double.isNaN(r.shortcutFraction()), r.toJson());
+        assertTrue(r.toJson().contains("\"leased_fraction\":null"), r.toJson());
+    }
 }

@@ -1,0 +1,118 @@
+package wow.controlplane.sim;
+
+import java.math.BigInteger;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import wow.controlplane.EventLog;
+import wow.controlplane.FibChanges;
+import wow.controlplane.OverlayStack;
+import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.Connection;
+import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.OverlayTransport;
+import wow.controlplane.overlay.ring.Ring;
+import wow.controlplane.overlay.shortcut.ShortcutPolicy;
+
+/**
+ * One simulated node: the same {@link OverlayStack} a real node's conductor drives (overlay,
+ * resolution, virtual-IP lease and registration, shortcuts), with the simulator's network as its
+ * transport and, for the flows it sends, traffic the shortcut policy sees as the data plane's
+ * samples and link counters would show it. The simulator's thread.
+ */
+final class SimNode implements OverlayTransport
+{
+    /** Packets per second a simulated flow sends; one sample is reported per 64 (as the data plane does). */
+    static final int FLOW_PPS = 400;
+    static final int SAMPLE_PACKETS = 64;
+    private static final int TTL = 30;
+
+    final int index;
+    final long endpoint;
+    final OverlayStack stack;
+    final OverlayNode node;
+    boolean alive = true;
+    long joinStartMs;
+    boolean routable;
+    /** Flows this node sends: destination ring value &rarr; when the flow started. */
+    final Map<BigInteger, Long> flows = new HashMap<>();
+    private final Simulator sim;
+
+    /**
+     * @param virtualIp  the node's fixed virtual IP, or 0 to lease one from {@code subnet}.
+     * @param identity   the key its leases are signed with, or null for no lease.
+     * @param shortcuts  the shortcut policy, or null for none.
+     */
+    SimNode(final Simulator sim, final int index, final byte[] address, final int virtualIp, final int subnet, final int prefix,
+        final Identity identity, final OverlayConfig config, final ShortcutPolicy shortcuts, final Random random)
+    {
+        this.sim = sim;
+        this.index = index;
+        this.endpoint = ((0x0A000000L + index) << 16) | 4000;
+        this.stack = new OverlayStack(new OverlayStack.Setup(address, virtualIp, prefix, subnet, identity, new long[] {endpoint},
+            config, shortcuts, random), this, FibChanges.NONE, EventLog.NONE, sim::now, token -> sim.probeAnswered(this, token));
+        this.node = stack.node();
+    }
+
+    @Override
+    public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
+    {
+        sim.transmit(to, new Simulator.Direct(endpoint, remoteLinkId, message));
+    }
+
+    @Override
+    public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
+        final boolean excludeSource, final byte[] message)
+    {
+        sim.transmit(firstHop, new Simulator.Routed(node.value(), Ring.value(destination), destination, delivery, excludeSource,
+            TTL, 1, message, relayLinkId));
+    }
+
+    @Override
+    public void connectionsChanged()
+    {
+    }
+
+    @Override
+    public void selfQueued()
+    {
+        sim.schedule(sim.now(), () ->
+        {
+            if (alive)
+            {
+                node.deliverQueued(sim.now());
+            }
+        });
+    }
+
+    /** The node's timers, as its conductor runs them every 250 ms (the resolution cache's once a second). */
+    void tick(final long nowMs, final boolean everySecond)
+    {
+        stack.tick(nowMs, this::txPackets);
+        if (everySecond)
+        {
+            stack.maintain(nowMs);
+        }
+    }
+
+    /** @return what a flow sent over the link with this id since the flow started, -1 if none of this node's flows uses it. */
+    private long txPackets(final int localId)
+    {
+        final Connection c = node.connectionByLocalId(localId);
+        final Long started = c == null ? null : flows.get(c.value());
+        return started == null ? -1 : (sim.now() - started) * FLOW_PPS / 1000;
+    }
+
+    /** One sample of each flow that still goes over the overlay (no link to its destination yet). */
+    void sampleFlows(final long nowMs)
+    {
+        for (final BigInteger destination : flows.keySet())
+        {
+            if (node.connection(destination) == null)
+            {
+                node.trafficSampled(Ring.address(destination), nowMs);
+            }
+        }
+    }
+}

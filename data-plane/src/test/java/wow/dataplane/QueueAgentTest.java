@@ -8,6 +8,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.port.Frames;
@@ -772,40 +774,54 @@ class QueueAgentTest
             .putShort((short)0).putShort((short)gsoSize).putShort((short)csumStart).putShort((short)csumOffset).array();
     }
 
-    @Test
-    void segmentsATsoSuperFrameIntoCompleteTcpPackets()
+    @ParameterizedTest(name = "{0} B in segments of {1} (TCP options: {2}, first sequence {3}, flags {4})")
+    @CsvSource({
+        "10000, 1368, true, 4294963200, 25",   // sequence wraps; PSH and FIN only on the last segment
+        "1368, 1368, true, 0, 24",             // exactly one segment
+        "1369, 1368, true, 100, 24",           // a one-byte last segment
+        "60000, 1380, false, 7, 16",           // 44 segments, no options: the largest MSS the MTU allows
+        "5000, 536, true, 4294967295, 152",    // CWR on the first segment only
+    })
+    void segmentsATsoSuperFrameIntoCompleteTcpPackets(final int length, final int mss, final boolean options, final long seq,
+        final int flags)
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
         agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { });
-        final byte[] payload = new byte[10_000];
-        new Random(1).nextBytes(payload);
-        final byte[] superPacket = Frames.tcp(LOCAL_IP, PEER_IP, 40000, 5201, 0xFFFF_F000L, 0x18 | 0x01, payload, 9);
+        final byte[] payload = new byte[length];
+        new Random(length).nextBytes(payload);
+        final byte[] superPacket = Frames.tcp(LOCAL_IP, PEER_IP, 40000, 5201, seq, flags, payload, options ? 9 : 0);
+        final int headers = 20 + (options ? 32 : 20);
         // as the kernel hands it over: checksum field holds the pseudo-header sum only
         final UnsafeBuffer sp = new UnsafeBuffer(superPacket);
         sp.putShort(36, (short)wow.dataplane.protocol.Checksum.fold(
             wow.dataplane.protocol.Checksum.ipv4PseudoHeader(sp, 0, 6, superPacket.length - 20)), java.nio.ByteOrder.BIG_ENDIAN);
-        vnetTap.inject(vnet(1, 1, 1368, 34, 16), Frames.ethernet(superPacket));
+        vnetTap.inject(vnet(1, 1, mss, 34, 16), Frames.ethernet(superPacket));
         agent.doWork();
 
         final List<byte[]> sent = received(peer);
-        assertEquals(8, sent.size(), "ceil(10000 / 1368) segments");
+        final int count = (length + mss - 1) / mss;
+        assertEquals(count, sent.size(), "ceil(length / mss) segments");
         final byte[] joined = new byte[payload.length];
         int at = 0;
         for (int i = 0; i < sent.size(); i++)
         {
             final byte[] ip = Arrays.copyOfRange(sent.get(i), WireHeader.DATA_LENGTH, sent.get(i).length);
             final ByteBuffer b = ByteBuffer.wrap(ip);
-            final int chunk = i < 7 ? 1368 : 10_000 - 7 * 1368;
-            assertEquals(20 + 32 + chunk, b.getShort(2) & 0xFFFF);
+            final boolean last = i == count - 1;
+            final int chunk = last ? length - i * mss : mss;
+            assertEquals(headers + chunk, b.getShort(2) & 0xFFFF);
+            assertEquals((seq + i) & 0xFFFF, b.getShort(4) & 0xFFFF, "IPv4 id counts up");
             assertEquals(0, Frames.checksum(ip, 0, 20), "IPv4 checksum of segment " + i);
             assertEquals(Frames.tcpChecksum(ip), b.getShort(36) & 0xFFFF, "TCP checksum of segment " + i);
-            assertEquals((int)(0xFFFF_F000L + (long)i * 1368), b.getInt(24), "sequence wraps correctly");
-            assertEquals(i < 7 ? 0x10 : 0x19, ip[33], "FIN and PSH only on the last segment");
-            System.arraycopy(ip, 52, joined, at, chunk);
+            assertEquals((int)(seq + (long)i * mss), b.getInt(24), "sequence, wrapping at 2^32");
+            int expected = last ? flags : flags & ~0x09;
+            expected = i == 0 ? expected : expected & ~0x80;
+            assertEquals(expected, ip[33] & 0xFF, "FIN and PSH only on the last segment, CWR only on the first");
+            System.arraycopy(ip, headers, joined, at, chunk);
             at += chunk;
         }
         assertArrayEquals(payload, joined);
-        assertEquals(8, linkCounter(CounterTypes.LINK_TX_PACKETS));
+        assertEquals(count, linkCounter(CounterTypes.LINK_TX_PACKETS));
     }
 
     @Test

@@ -3,6 +3,9 @@ package wow.dataplane;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import wow.dataplane.port.Frames;
 import wow.dataplane.port.OutList;
 import wow.dataplane.protocol.Ipv4;
@@ -13,6 +16,8 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -138,6 +143,58 @@ class TcpCoalescerTest
         {
             assertEquals(in.address(i + 1), out.address(i), "unmerged entries are passed on in place, in order");
         }
+    }
+
+    static byte[] changed(final byte[] packet, final int offset, final int value)
+    {
+        final byte[] copy = packet.clone();
+        copy[offset] = (byte)value;
+        return copy;
+    }
+
+    /** A first segment, and what a second one that follows it in sequence looks like. */
+    static Stream<Arguments> pairs()
+    {
+        final byte[] p = payload(1000, 1);
+        final byte[] first = Frames.tcp(A, B, 1, 2, 0, ACK, p, 7);
+        final UnaryOperator<byte[]> same = x -> x;
+        return Stream.of(
+            Arguments.of("the next segment of the flow", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 7), same, true),
+            Arguments.of("a shorter last segment, with PSH", first, Frames.tcp(A, B, 1, 2, 1000, ACK | PSH, payload(10, 2), 7),
+                same, true),
+            Arguments.of("after a PSH", Frames.tcp(A, B, 1, 2, 0, ACK | PSH, p, 7), Frames.tcp(A, B, 1, 2, 1000, ACK, p, 7),
+                same, false),
+            Arguments.of("a sequence gap", first, Frames.tcp(A, B, 1, 2, 1001, ACK, p, 7), same, false),
+            Arguments.of("another port", first, Frames.tcp(A, B, 1, 3, 1000, ACK, p, 7), same, false),
+            Arguments.of("another source", first, Frames.tcp(B, A, 1, 2, 1000, ACK, p, 7), same, false),
+            Arguments.of("a FIN", first, Frames.tcp(A, B, 1, 2, 1000, ACK | 0x01, p, 7), same, false),
+            Arguments.of("other option bytes", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 8), same, false),
+            Arguments.of("no options", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 0), same, false),
+            Arguments.of("a longer segment", first, Frames.tcp(A, B, 1, 2, 1000, ACK, payload(1001, 2), 7), same, false),
+            Arguments.of("a pure ACK", first, Frames.tcp(A, B, 1, 2, 1000, ACK, new byte[0], 7), same, false),
+            Arguments.of("not TCP", first, Frames.ipv4(A, B, 200, 1), same, false),
+            Arguments.of("another TTL", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 7),
+                (UnaryOperator<byte[]>)x -> changed(x, 8, 63), false),
+            Arguments.of("another TOS", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 7),
+                (UnaryOperator<byte[]>)x -> changed(x, 1, 0x10), false),
+            Arguments.of("another ack number", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 7),
+                (UnaryOperator<byte[]>)x -> changed(x, 31, 1), false),
+            Arguments.of("another window", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 7),
+                (UnaryOperator<byte[]>)x -> changed(x, 35, 9), false),
+            Arguments.of("a fragment", first, Frames.tcp(A, B, 1, 2, 1000, ACK, p, 7),
+                (UnaryOperator<byte[]>)x -> changed(x, 6, 0x20), false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pairs")
+    void mergesExactlyTheNextSegmentOfTheSameFlow(final String what, final byte[] first, final byte[] second,
+        final UnaryOperator<byte[]> change, final boolean merges)
+    {
+        add(first);
+        add(change.apply(second));
+        coalescer.coalesce(in, out);
+        assertEquals(merges ? 1 : 2, out.count(), what);
+        assertEquals(merges ? 1 : 0, coalescer.merged(), what);
     }
 
     @Test

@@ -20,11 +20,11 @@ import java.util.Locale;
  * @param udpBlocked true once the node found that UDP gets nowhere and uses TCP and relays only.
  * @param relaying  pairs of other nodes this node relays for.
  */
-public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<Connection> connections, long timeMs,
+public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<PeerStatus> connections, long timeMs,
     boolean udpBlocked, int relaying)
 {
     /** A status with no relaying and UDP working (static tunnels). */
-    public NodeStatus(final byte[] address, final int virtualIp, final List<Long> endpoints, final List<Connection> connections,
+    public NodeStatus(final byte[] address, final int virtualIp, final List<Long> endpoints, final List<PeerStatus> connections,
         final long timeMs)
     {
         this(address, virtualIp, endpoints, connections, timeMs, false, 0);
@@ -43,7 +43,7 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
      * @param via           the ring address of the relay the peer is reached through; null: direct.
      * @param viaVirtualIp  the relay's virtual IP (0: none or direct).
      */
-    public record Connection(String type, byte[] peerAddress, int peerVirtualIp, long endpoint, long rttMs, long upSinceMs,
+    public record PeerStatus(String type, byte[] peerAddress, int peerVirtualIp, long endpoint, long rttMs, long upSinceMs,
         long lastHeardMs, byte[] via, int viaVirtualIp)
     {
         public boolean direct()
@@ -83,7 +83,7 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
             .append(",\"connections\":[");
         for (int i = 0; i < connections.size(); i++)
         {
-            final Connection c = connections.get(i);
+            final PeerStatus c = connections.get(i);
             sb.append(i == 0 ? "" : ",").append("{\"type\":\"").append(c.type()).append("\",\"peer_address\":\"")
                 .append(HexFormat.of().formatHex(c.peerAddress())).append("\",\"peer_virtual_ip\":").append(ip(c.peerVirtualIp()))
                 .append(",\"endpoint\":").append(c.endpoint() == 0 ? "null" : "\"" + endpoint(c.endpoint()) + "\"")
@@ -118,7 +118,7 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         }
         sb.append('\n').append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8s %s%n", "TYPE", "PEER", "PEER IP",
             "ENDPOINT", "RTT ms", "AGE s", "PATH"));
-        for (final Connection c : connections)
+        for (final PeerStatus c : connections)
         {
             sb.append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8d %s%n", c.type(),
                 HexFormat.of().formatHex(c.peerAddress(), 0, 6), c.peerVirtualIp() == 0 ? "-" : Ipv4.toString(c.peerVirtualIp()),

@@ -229,7 +229,7 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private void onCommand(final OverlayConductorProxy.Command command, final long now)
     {
-        if (command instanceof OverlayConductorProxy.Probe p)
+        if (command instanceof OverlayConductorProxy.ProbeCommand p)
         {
             probes.put(overlay.probe(p.address(), now), p.result());
         }
@@ -269,13 +269,13 @@ public final class OverlayConductor implements Agent, StatusSource
                 endpoints.add(e);
             }
         }
-        final List<NodeStatus.Connection> connections = new ArrayList<>();
+        final List<NodeStatus.PeerStatus> connections = new ArrayList<>();
         for (final Connection c : overlay.connections())
         {
             final String types = OverlayNode.typeNames(c.types() | c.peerTypes());
             final byte[] via = c.via();
             final Connection relay = via == null ? null : overlay.connection(Ring.value(via));
-            connections.add(new NodeStatus.Connection(types.length() > 2 ? types.substring(1, types.length() - 1) : "-",
+            connections.add(new NodeStatus.PeerStatus(types.length() > 2 ? types.substring(1, types.length() - 1) : "-",
                 c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), c.lastHeardMs(), via,
                 relay == null ? 0 : relay.virtualIp()));
         }

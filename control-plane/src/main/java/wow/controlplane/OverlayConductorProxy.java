@@ -16,7 +16,7 @@ public final class OverlayConductorProxy
     }
 
     /** Send an exact-delivery probe; complete the future when it is answered. */
-    record Probe(byte[] address, CompletableFuture<Boolean> result) implements Command
+    record ProbeCommand(byte[] address, CompletableFuture<Boolean> result) implements Command
     {
     }
 
@@ -50,7 +50,7 @@ public final class OverlayConductorProxy
     public CompletableFuture<Boolean> probe(final byte[] address)
     {
         final CompletableFuture<Boolean> result = new CompletableFuture<>();
-        offer(new Probe(address.clone(), result));
+        offer(new ProbeCommand(address.clone(), result));
         return result;
     }
 

@@ -175,10 +175,10 @@ public final class StaticPeerConductor implements Agent, StatusSource
     private void buildStatus()
     {
         final long now = System.currentTimeMillis();
-        final List<NodeStatus.Connection> connections = new java.util.ArrayList<>();
+        final List<NodeStatus.PeerStatus> connections = new java.util.ArrayList<>();
         for (final Link link : links.all())
         {
-            connections.add(new NodeStatus.Connection("static" + (link.isUp() ? "" : "," + link.state().name().toLowerCase()),
+            connections.add(new NodeStatus.PeerStatus("static" + (link.isUp() ? "" : "," + link.state().name().toLowerCase()),
                 link.address(), link.virtualIp(), link.endpoint(), -1, now - (nowNs - link.upSinceNs()) / 1_000_000,
                 now - (nowNs - link.lastHeardNs()) / 1_000_000, null, 0));
         }

@@ -121,14 +121,14 @@ final class MetricsServer implements AutoCloseable
         });
         final NodeStatus s = status.status();
         final long now = System.currentTimeMillis();
-        final List<NodeStatus.Connection> links = s == null ? List.of() : s.connections();
+        final List<NodeStatus.PeerStatus> links = s == null ? List.of() : s.connections();
         sample(families, "wow_overlay_connected", "gauge", "1 if the node has at least one link.", "", links.isEmpty() ? 0 : 1);
         final Map<String, Integer> perType = new LinkedHashMap<>();
         for (final String t : new String[] {"leaf", "near", "far", "shortcut", "static"})
         {
             perType.put(t, 0);
         }
-        for (final NodeStatus.Connection c : links)
+        for (final NodeStatus.PeerStatus c : links)
         {
             for (final String t : c.type().split(","))
             {

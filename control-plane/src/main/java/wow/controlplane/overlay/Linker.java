@@ -232,7 +232,7 @@ final class Linker
         }
     }
 
-    void onLinkRequest(final long from, final OverlayMessage.Link m, final long nowMs)
+    void onLinkRequest(final long from, final OverlayMessage.LinkHandshake m, final long nowMs)
     {
         if (Arrays.equals(m.address(), node.address) || m.linkId() == 0)
         {
@@ -251,7 +251,7 @@ final class Linker
             node.address, from, node.endpoints.advertised()));
     }
 
-    void onLinkReply(final long from, final OverlayMessage.Link m, final long nowMs)
+    void onLinkReply(final long from, final OverlayMessage.LinkHandshake m, final long nowMs)
     {
         if (Arrays.equals(m.address(), node.address) || m.linkId() == 0)
         {

@@ -41,8 +41,8 @@ final class OverlayAdapter
             case Messages.RELAY_OPEN -> node.relays.onRelayOpen(from, (OverlayMessage.AboutPeer)m, nowMs);
             case Messages.RELAY_DENY -> node.table.heard(from, nowMs);
             case Messages.RELAY_END -> node.relays.onRelayEnd(from, (OverlayMessage.PairEnd)m, nowMs);
-            case Messages.LINK_REQUEST -> node.linker.onLinkRequest(from, (OverlayMessage.Link)m, nowMs);
-            case Messages.LINK_REPLY -> node.linker.onLinkReply(from, (OverlayMessage.Link)m, nowMs);
+            case Messages.LINK_REQUEST -> node.linker.onLinkRequest(from, (OverlayMessage.LinkHandshake)m, nowMs);
+            case Messages.LINK_REPLY -> node.linker.onLinkReply(from, (OverlayMessage.LinkHandshake)m, nowMs);
             case Messages.PING, Messages.PONG -> node.keepalives.onPing(from, linkId, (OverlayMessage.Ping)m, nowMs);
             case Messages.CLOSE -> node.keepalives.onClose((OverlayMessage.Close)m);
             case Messages.CTM_REPLY -> node.near.onCtmReply((OverlayMessage.CtmReply)m, nowMs);

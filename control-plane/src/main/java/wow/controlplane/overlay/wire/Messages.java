@@ -401,7 +401,8 @@ public final class Messages
                 final byte[] address = bytes20(b);
                 final long observed = b.getLong();
                 final long[] eps = endpoints(b);
-                return eps == null ? null : new OverlayMessage.Link(type, connectionTypes, linkId, vip, address, observed, eps);
+                return eps == null ? null : new OverlayMessage.LinkHandshake(type, connectionTypes, linkId, vip, address,
+                    observed, eps);
             }
             case PING, PONG ->
             {

@@ -7,7 +7,7 @@ import java.util.List;
  * carries ({@link Messages} has the layouts and the codec). Immutable; made and read on the
  * node's thread.
  */
-public sealed interface OverlayMessage permits OverlayMessage.Link, OverlayMessage.Ping, OverlayMessage.Close,
+public sealed interface OverlayMessage permits OverlayMessage.LinkHandshake, OverlayMessage.Ping, OverlayMessage.Close,
     OverlayMessage.PairEnd, OverlayMessage.Unreachable, OverlayMessage.CtmRequest, OverlayMessage.CtmReply,
     OverlayMessage.Neighbours, OverlayMessage.Probe, OverlayMessage.DhtPut, OverlayMessage.DhtGet, OverlayMessage.DhtReply,
     OverlayMessage.Forward, OverlayMessage.AboutPeer, OverlayMessage.LeaseReply, Messages.LeaseOp, Messages.LeaseHeld
@@ -16,7 +16,8 @@ public sealed interface OverlayMessage permits OverlayMessage.Link, OverlayMessa
     int type();
 
     /** LINK_REQUEST or LINK_REPLY: the sender's id for the link and how it was seen. */
-    record Link(int type, int connectionTypes, int linkId, int virtualIp, byte[] address, long observed, long[] endpoints)
+    record LinkHandshake(int type, int connectionTypes, int linkId, int virtualIp, byte[] address, long observed,
+        long[] endpoints)
         implements OverlayMessage
     {
     }

@@ -41,8 +41,8 @@ class MessagesTest
     {
         return Stream.of(
             Arguments.of(Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 77, 1, addr(1), 9, new long[] {1, 2}),
-                OverlayMessage.Link.class, Messages.LINK_REQUEST),
-            Arguments.of(Messages.link(Messages.LINK_REPLY, 0, 77, 1, addr(1), 9, new long[0]), OverlayMessage.Link.class,
+                OverlayMessage.LinkHandshake.class, Messages.LINK_REQUEST),
+            Arguments.of(Messages.link(Messages.LINK_REPLY, 0, 77, 1, addr(1), 9, new long[0]), OverlayMessage.LinkHandshake.class,
                 Messages.LINK_REPLY),
             Arguments.of(Messages.ping(Messages.PING, OverlayNode.FAR, addr(2), 99), OverlayMessage.Ping.class, Messages.PING),
             Arguments.of(Messages.ping(Messages.PONG, OverlayNode.FAR, addr(2), 99), OverlayMessage.Ping.class, Messages.PONG),
@@ -99,8 +99,8 @@ class MessagesTest
     @Test
     void fieldsRoundTrip()
     {
-        final OverlayMessage.Link link = decode(Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 77, 0x0A000001, addr(1),
-            0x1234_5678_9ABCL, new long[] {1, 2}), OverlayMessage.Link.class);
+        final OverlayMessage.LinkHandshake link = decode(Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 77, 0x0A000001, addr(1),
+            0x1234_5678_9ABCL, new long[] {1, 2}), OverlayMessage.LinkHandshake.class);
         assertEquals(OverlayNode.NEAR, link.connectionTypes());
         assertEquals(77, link.linkId());
         assertEquals(0x0A000001, link.virtualIp());

@@ -24,7 +24,6 @@ import wow.dataplane.status.CounterTypes;
  */
 final class FibPublisher implements FibChanges
 {
-    private final OverlayNode overlay;
     private final DataPlaneProxy dataPlane;
     private final CountersManager counters;
     private final FibListener listener;
@@ -35,10 +34,9 @@ final class FibPublisher implements FibChanges
     private boolean dirty = true;
     private String reason = "start";
 
-    FibPublisher(final OverlayNode overlay, final DataPlaneProxy dataPlane, final CountersManager counters,
-        final FibListener listener, final long relayBytesPerSecond)
+    FibPublisher(final DataPlaneProxy dataPlane, final CountersManager counters, final FibListener listener,
+        final long relayBytesPerSecond)
     {
-        this.overlay = overlay;
         this.dataPlane = dataPlane;
         this.counters = counters;
         this.listener = listener;
@@ -77,14 +75,15 @@ final class FibPublisher implements FibChanges
     /**
      * Builds and publishes the next version.
      *
+     * @param overlay      whose connections and relay grants it is built from.
      * @param localIp      this host's virtual IP (or the DHCP subnet's address while leasing one).
      * @param prefix       the virtual subnet's prefix length.
      * @param localAddress this node's ring address.
      * @param resolved     virtual IP &rarr; ring address of nodes this node has no link to.
      * @param dataEndpoint the endpoint the data plane sends to for an overlay endpoint, 0 if none yet.
      */
-    Fib publish(final int localIp, final int prefix, final byte[] localAddress, final Map<Integer, byte[]> resolved,
-        final LongUnaryOperator dataEndpoint)
+    Fib publish(final OverlayNode overlay, final int localIp, final int prefix, final byte[] localAddress,
+        final Map<Integer, byte[]> resolved, final LongUnaryOperator dataEndpoint)
     {
         dirty = false;
         final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
@@ -124,7 +123,7 @@ final class FibPublisher implements FibChanges
                 builder.route(e.getKey(), e.getValue());
             }
         }
-        freeGoneLinks();
+        freeGoneLinks(overlay);
         final Fib fib = builder.build(++version);
         dataPlane.publish(fib);
         published.setRelease(fib.version());
@@ -133,7 +132,7 @@ final class FibPublisher implements FibChanges
         return fib;
     }
 
-    private void freeGoneLinks()
+    private void freeGoneLinks(final OverlayNode overlay)
     {
         linkCounters.keySet().removeIf(id ->
         {

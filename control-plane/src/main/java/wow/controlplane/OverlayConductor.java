@@ -82,28 +82,12 @@ public final class OverlayConductor implements Agent, StatusSource
         final AtomicCounter silencePings = counters.newCounter("silence_pings", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tcpBadFrames = counters.newCounter("tcp_bad_frames", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         this.tcp = new TcpPeers(ctx.tcp());
-        final FibPublisher[] fibRef = new FibPublisher[1];
-        final ControlSender sender = new ControlSender(dataPlane, tcp, () -> fibRef[0].dirty(), controlRejected, localAddress);
-        final FibChanges changes = new FibChanges()
-        {
-            @Override
-            public void dirty()
-            {
-                fibRef[0].dirty();
-            }
-
-            @Override
-            public void reason(final String why)
-            {
-                fibRef[0].reason(why);
-            }
-        };
+        this.fib = new FibPublisher(dataPlane, counters, ctx.fibListener(), ctx.relayBytesPerSecond());
+        final ControlSender sender = new ControlSender(dataPlane, tcp, fib::dirty, controlRejected, localAddress);
         this.stack = new OverlayStack(new OverlayStack.Setup(localAddress, ctx.localIp(), prefix, ctx.dhcpSubnet(),
-            ctx.leaseIdentity(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(), ctx.random()), sender, changes,
+            ctx.leaseIdentity(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(), ctx.random()), sender, fib,
             log, clock::time, this::onProbeReply);
         this.overlay = stack.node();
-        this.fib = new FibPublisher(overlay, dataPlane, counters, ctx.fibListener(), ctx.relayBytesPerSecond());
-        fibRef[0] = fib;
         this.linkTraffic = id -> fib.linkCounter(id, CounterTypes.LINK_TX_PACKETS);
         this.silence = new SilenceWatch(overlay, fib, silencePings);
         this.adapter = new ControlAdapter(overlay, tcp, localAddress, controlRejected, new ControlAdapter.Handlers()
@@ -196,7 +180,7 @@ public final class OverlayConductor implements Agent, StatusSource
         }
         if (fib.isDirty())
         {
-            fib.publish(stack.fibAddress(), prefix, localAddress, stack.resolved(), tcp::dataEndpoint);
+            fib.publish(overlay, stack.fibAddress(), prefix, localAddress, stack.resolved(), tcp::dataEndpoint);
             status = buildStatus(clock.time());
             work++;
         }

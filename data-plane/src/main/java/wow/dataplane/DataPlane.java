@@ -186,8 +186,8 @@ public final class DataPlane implements AutoCloseable
             {
                 if (cpu >= 0)
                 {
-                    Shim.check(Shim.lib().wow_pin_thread(cpu), "cannot pin " + Thread.currentThread().getName() + " to CPU " +
-                        cpu);
+                    final String thread = Thread.currentThread().getName();
+                    Shim.check(Shim.lib().wow_pin_thread(cpu), "cannot pin " + thread + " to CPU " + cpu);
                 }
                 task.run();
             }));

@@ -115,9 +115,8 @@ public final class Node implements AutoCloseable
         List<TapPort> taps = null;
         if (config.tapName() != null)
         {
-            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), config.dhcp() ? null :
-                inet(config.virtualIp()),
-                config.prefix(),
+            final Inet4Address address = config.dhcp() ? null : inet(config.virtualIp());
+            tap = TapDevice.open(config.tapName(), config.queues(), config.innerMtu(), address, config.prefix(),
                 config.offload());
             disableIpv6(config.tapName());
             tapMac = tap.mac();
@@ -191,9 +190,8 @@ public final class Node implements AutoCloseable
         else
         {
             conductor = new StaticPeerConductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(),
-                dataPlane.proxy(),
-                counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log, () -> tapTxDropped(config.tapName()),
-                this::journal);
+                dataPlane.proxy(), counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log,
+                () -> tapTxDropped(config.tapName()), this::journal);
         }
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
         final StatusSource source = (StatusSource)conductor;
@@ -224,8 +222,8 @@ public final class Node implements AutoCloseable
             metrics = new MetricsServer(config.metricsHost(), config.metricsPort(), counters.manager(), source);
             log.event("metrics_serving", "url=http://" + config.metricsHost() + ":" + metrics.port() + "/metrics");
         }
-        log.event("node_started", "address=" + identity.addressHex() + " " + config.describe().replace(":" +
-            config.listenPort() + " ", ":" + first.port() + " "));
+        final String described = config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " ");
+        log.event("node_started", "address=" + identity.addressHex() + " " + described);
     }
 
     /**

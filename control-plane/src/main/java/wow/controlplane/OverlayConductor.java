@@ -215,7 +215,7 @@ public final class OverlayConductor implements Agent, StatusSource
     {
         if (command instanceof OverlayConductorProxy.ProbeCommand p)
         {
-            probes.put(overlay.probe(p.address(), now), p.result());
+            probes.put(overlay.probe(p.address()), p.result());
         }
         else if (command instanceof OverlayConductorProxy.EndpointsChanged e)
         {

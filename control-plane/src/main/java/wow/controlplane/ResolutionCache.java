@@ -103,7 +103,7 @@ final class ResolutionCache
     private void lookup(final int virtualIp, final long now)
     {
         resolving.put(virtualIp, now);
-        resolvingByToken.put(overlay.get(ipKey(virtualIp), now), virtualIp);
+        resolvingByToken.put(overlay.get(ipKey(virtualIp)), virtualIp);
     }
 
     /** A DHT answer: a lookup of this cache's, or not. */

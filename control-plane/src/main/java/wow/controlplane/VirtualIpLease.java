@@ -103,7 +103,7 @@ final class VirtualIpLease
         if (localIp != 0 && now >= nextRegistrationMs && !overlay.connections().isEmpty())
         {
             nextRegistrationMs = now + REGISTRATION_TTL_S * 1000L / 4;
-            overlay.put(ResolutionCache.ipKey(localIp), localAddress, REGISTRATION_TTL_S, now);
+            overlay.put(ResolutionCache.ipKey(localIp), localAddress, REGISTRATION_TTL_S);
         }
     }
 
@@ -146,7 +146,7 @@ final class VirtualIpLease
     {
         final byte[] key = OverlayNode.key("lease:" + Ipv4.toString(leaseIp()));
         leaseToken = overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
-            identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)), now);
+            identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)));
     }
 
     /** The primary holder of the lease's key answered. */

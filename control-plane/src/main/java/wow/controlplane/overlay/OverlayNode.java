@@ -304,7 +304,7 @@ public final class OverlayNode
     }
 
     /** Sends an exact-delivery probe to an address; the answer comes as {@link OverlayEvents#onProbeReply}. */
-    public int probe(final byte[] destination, final long nowMs)
+    public int probe(final byte[] destination)
     {
         final int token = sender.newToken();
         sender.route(destination, EXACT, Messages.probe(Messages.PROBE, token, address));
@@ -318,7 +318,7 @@ public final class OverlayNode
     }
 
     /** Stores a record on the r nodes closest to its key, and keeps it there while this node lives. */
-    public void put(final byte[] key, final byte[] value, final int ttlSeconds, final long nowMs)
+    public void put(final byte[] key, final byte[] value, final int ttlSeconds)
     {
         dht.put(key, value, ttlSeconds);
     }
@@ -330,7 +330,7 @@ public final class OverlayNode
     }
 
     /** Asks the ring for a record; the answer comes as {@link OverlayEvents#onDhtReply}. */
-    public int get(final byte[] key, final long nowMs)
+    public int get(final byte[] key)
     {
         return dht.get(key);
     }
@@ -348,7 +348,7 @@ public final class OverlayNode
      * @return the token of the answer.
      */
     public int lease(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] publicKey,
-        final byte[] signature, final long nowMs)
+        final byte[] signature)
     {
         return leases.request(op, key, ttlSeconds, serial, publicKey, signature);
     }
@@ -387,7 +387,7 @@ public final class OverlayNode
     }
 
     /** Links directly to a node this host sends much traffic to (see {@link ShortcutOverlord}). */
-    public void requestShortcut(final byte[] destination, final long nowMs)
+    public void requestShortcut(final byte[] destination)
     {
         if (!left)
         {

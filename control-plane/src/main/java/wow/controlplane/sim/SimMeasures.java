@@ -82,7 +82,7 @@ final class SimMeasures
 
     private void probe(final SimNode from, final SimNode to, final int attempt)
     {
-        final ProbeKey key = new ProbeKey(from.node.value(), from.node.probe(to.node.address(), sim.now()));
+        final ProbeKey key = new ProbeKey(from.node.value(), from.node.probe(to.node.address()));
         probeHopsByToken.put(key, 0);
         if (attempt < PROBE_ATTEMPTS - 1)
         {

@@ -197,7 +197,7 @@ class DhtTest
     String lease(final OverlayNode node, final java.security.KeyPair keys, final int op, final byte[] key, final int ttl, final long serial)
     {
         return node.value() + ":" + node.lease(op, key, ttl, serial, keys.getPublic().getEncoded(),
-            sign(keys, Messages.leaseSigned(op, key, ttl, serial, node.address())), now);
+            sign(keys, Messages.leaseSigned(op, key, ttl, serial, node.address())));
     }
 
     /**
@@ -265,7 +265,7 @@ class DhtTest
         final String forged = lease(nodes.get(1), keys[1], Messages.LEASE_RELEASE, key, 60, 2);
         final String badSignature = nodes.get(1).value() + ":" + nodes.get(1).lease(Messages.LEASE_RELEASE, key, 60, 3,
             keys[0].getPublic().getEncoded(), sign(keys[1], Messages.leaseSigned(Messages.LEASE_RELEASE, key, 60, 3,
-            nodes.get(1).address())), now);
+            nodes.get(1).address())));
         final String forgedRenew = lease(nodes.get(1), keys[1], Messages.LEASE_RENEW, key, 600, 4);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(forged), "a release by someone else is refused");
@@ -406,7 +406,7 @@ class DhtTest
 
         final byte[] key = OverlayNode.key("ip:10.0.0.7");
         final byte[] value = "ring address".getBytes();
-        nodes.get(3).put(key, value, 120, now);
+        nodes.get(3).put(key, value, 120);
         run(nodes, 500);
 
         // stored on the r = 3 nodes closest to the key
@@ -417,12 +417,12 @@ class DhtTest
             assertArrayEquals(value, byDistance.get(i).stored(key, now), "replica " + i);
         }
 
-        final int token = nodes.get(8).get(key, now);
+        final int token = nodes.get(8).get(key);
         run(nodes, 500);
         assertTrue(found.get(token));
         assertArrayEquals(value, answers.get(token));
 
-        final int missing = nodes.get(8).get(OverlayNode.key("ip:10.0.0.99"), now);
+        final int missing = nodes.get(8).get(OverlayNode.key("ip:10.0.0.99"));
         run(nodes, 500);
         assertFalse(found.get(missing));
 
@@ -431,7 +431,7 @@ class DhtTest
         nodes.remove(holder);
         byEndpoint.values().remove(holder);
         run(nodes, 60_000);
-        final int again = nodes.get(0).get(key, now);
+        final int again = nodes.get(0).get(key);
         run(nodes, 500);
         assertTrue(found.get(again), "found after its closest holder died");
         assertNotNull(answers.get(again));
@@ -439,7 +439,7 @@ class DhtTest
         // the owner stops renewing (remove): it expires with its TTL
         nodes.get(3).remove(key);
         run(nodes, 130_000);
-        final int gone = nodes.get(0).get(key, now);
+        final int gone = nodes.get(0).get(key);
         run(nodes, 500);
         assertFalse(found.get(gone), "expired after the owner removed it");
     }

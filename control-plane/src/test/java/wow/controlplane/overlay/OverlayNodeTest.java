@@ -68,7 +68,7 @@ class OverlayNodeTest
     {
         final Recorder r = new Recorder();
         final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
-        final int token = node.probe(addr(0x10), 0);
+        final int token = node.probe(addr(0x10));
         assertTrue(r.probeAnswers.isEmpty(), "no answer inside the call that sent the probe");
         assertEquals(1, r.selfQueued, "the owner is told once that the node queued a message for itself");
         assertEquals(1, node.deliverQueued(0), "the probe is handled");
@@ -78,7 +78,7 @@ class OverlayNodeTest
         assertEquals(0, node.deliverQueued(0));
         for (int i = 0; i < OverlayNode.MAX_SELF_QUEUED + 10; i++)
         {
-            node.probe(addr(0x10), 0);
+            node.probe(addr(0x10));
         }
         assertEquals(10, node.malformed(), "a full queue drops and counts");
         assertEquals(OverlayNode.MAX_SELF_QUEUED, node.deliverQueued(0));

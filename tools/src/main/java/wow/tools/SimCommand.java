@@ -12,7 +12,7 @@ final class SimCommand
 {
     static final String HELP = String.join("\n",
         "usage: wow sim --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T]",
-        "               [--leases] [--flows N] [--json]",
+        "               [--leases] [--flows N] [--partition PCT:START_S:DURATION_S] [--json]",
         "  --nodes N            nodes in the overlay",
         "  --seed S             random seed: the same seed gives the same output (default 1)",
         "  --latency-ms L       one-way latency between any two nodes (default 50, plus up to 10 % jitter)",
@@ -24,6 +24,9 @@ final class SimCommand
         "                       --dhcp nodes do, instead of having fixed ones (slower: Ed25519 for every operation)",
         "  --flows N            N pairs of nodes not linked to each other send 400 packets/s from half-time on,",
         "                       which should earn them shortcut links",
+        "  --partition PCT:START_S:DURATION_S",
+        "                       PCT % of the nodes cannot reach the others from START_S for DURATION_S seconds",
+        "                       (a cut between sites); the overlay must be one ring again by the end",
         "  --json               print one JSON object");
 
     private SimCommand()
@@ -38,7 +41,7 @@ final class SimCommand
             return 0;
         }
         final Args args = new Args(argv, Set.of("--nodes", "--seed", "--latency-ms", "--loss", "--churn", "--duration-s",
-            "--flows"), Set.of(), Set.of("--json", "--leases"));
+            "--flows", "--partition"), Set.of(), Set.of("--json", "--leases"));
         if (!args.has("--nodes"))
         {
             throw new UsageException("--nodes N is required");
@@ -50,8 +53,13 @@ final class SimCommand
         final double churn = parseDouble(args.get("--churn", "0"), "--churn", 0, 100);
         final double duration = parseDouble(args.get("--duration-s", "120"), "--duration-s", 1, 86_400);
         final int flows = args.getInt("--flows", 0, 0, 100_000);
+        final Simulator.Partition partition = args.has("--partition") ? partition(args.get("--partition", null)) : null;
+        if (partition != null && partition.startS() + partition.durationS() > duration)
+        {
+            throw new UsageException("--partition must heal before the end of the run (--duration-s " + duration + ")");
+        }
         final Simulator.Result r = new Simulator(new Simulator.Options(nodes, seed, latency, loss, churn, duration,
-            args.has("--leases"), flows)).run();
+            args.has("--leases"), flows, partition)).run();
         if (args.has("--json"))
         {
             System.out.println(r.toJson());
@@ -69,14 +77,33 @@ final class SimCommand
                 "lease_conflicts          %s   (nodes that found their address was another's and stopped; --leases)%n" +
                 "shortcut_fraction        %s   (flows whose ends got linked; --flows)%n" +
                 "shortcut_ms p50          %s   (flow start until linked; --flows)%n" +
+                "heal_ms                  %s   (the cut healed until every node's near neighbours were right; --partition)%n" +
                 "messages_per_node_per_s  %.2f%n" +
                 "wall_s                   %.1f%n", r.nodes(), r.routableFraction(), r.ringCorrectFraction(), r.hopsMean(),
                 r.hopsP99(), r.joinMsP50(), r.joinMsP99(), r.resolvedFraction(), text(r.leasedFraction(), "%.4f"),
                 text(r.duplicateAddresses(), "%.0f"), text(r.leaseConflicts(), "%.0f"), text(r.shortcutFraction(), "%.4f"),
-                text(r.shortcutMsP50(), "%.0f"),
+                text(r.shortcutMsP50(), "%.0f"), text(r.healMs(), "%.0f"),
                 r.messagesPerNodePerS(), r.wallS());
         }
         return 0;
+    }
+
+    private static Simulator.Partition partition(final String text)
+    {
+        final String[] parts = text.split(":");
+        if (parts.length != 3)
+        {
+            throw new UsageException("bad --partition '" + text + "': expected PCT:START_S:DURATION_S, e.g. 30:60:120");
+        }
+        try
+        {
+            return new Simulator.Partition(Double.parseDouble(parts[0]), Double.parseDouble(parts[1]),
+                Double.parseDouble(parts[2]));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException("bad --partition '" + text + "': expected 0 < PCT < 100, START_S >= 0, DURATION_S > 0");
+        }
     }
 
     private static String text(final double value, final String format)

@@ -349,6 +349,7 @@ final class Linker
         if (created)
         {
             node.events.onLinkUp(c);
+            node.ringWatch.up(c);
         }
         if (changed)
         {

@@ -175,11 +175,20 @@ final class NearOverlord
         }
         if (hop != null)
         {
-            // a node with no routable link yet gets the reply back through the node it asked
-            final byte[] message = Messages.ctmRequest(OverlayNode.NEAR, node.sender.newToken(), node.endpoints.me(),
-                hop.routable() ? null : hop.address);
-            node.sender.routeVia(hop, node.address, OverlayNode.CLOSEST, true, message);
+            sendCtmThrough(hop);
         }
+    }
+
+    /**
+     * Sends a Connect-To-Me toward this node's own address through one connection: it ends at the
+     * node closest to this one in the ring that connection's peer is in.
+     */
+    void sendCtmThrough(final Connection hop)
+    {
+        // a hop that is no routable link gets the reply back to this node itself
+        final byte[] message = Messages.ctmRequest(OverlayNode.NEAR, node.sender.newToken(), node.endpoints.me(),
+            hop.routable() ? null : hop.address);
+        node.sender.routeVia(hop, node.address, OverlayNode.CLOSEST, true, message);
     }
 
     private void sendNeighbours(final long nowMs)

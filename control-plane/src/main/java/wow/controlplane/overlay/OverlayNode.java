@@ -63,6 +63,7 @@ public final class OverlayNode
     final Relays relays;
     final Dht dht;
     final LeaseService leases;
+    final RingWatch ringWatch;
     final OverlayAdapter adapter;
 
     private boolean left;
@@ -95,6 +96,7 @@ public final class OverlayNode
         this.relays = new Relays(this);
         this.dht = new Dht(this);
         this.leases = new LeaseService(this);
+        this.ringWatch = new RingWatch(this);
         this.adapter = new OverlayAdapter(this);
     }
 
@@ -248,6 +250,7 @@ public final class OverlayNode
         linker.checkUdp(nowMs);
         relays.tick(nowMs);
         near.tick(nowMs);
+        ringWatch.tick(nowMs);
         far.tick(nowMs);
         dht.tick(nowMs);
     }

@@ -198,7 +198,7 @@ final class SimMeasures
         return false;
     }
 
-    private double ringCorrect(final List<SimNode> alive)
+    double ringCorrect(final List<SimNode> alive)
     {
         final List<SimNode> sorted = new ArrayList<>(alive);
         sorted.sort(Comparator.comparing(n -> n.node.value()));
@@ -236,7 +236,7 @@ final class SimMeasures
     // ------------------------------------------------------------------ the result
 
     Simulator.Result result(final List<SimNode> alive, final Probes probes, final List<Long> joinTimes, final boolean leases,
-        final int conflicts, final boolean withFlows, final double messagesPerNodePerS, final double wallS)
+        final int conflicts, final boolean withFlows, final double healMs, final double messagesPerNodePerS, final double wallS)
     {
         final double[] hops = probeHops.stream().mapToDouble(Integer::doubleValue).sorted().toArray();
         final double[] joins = joinTimes.stream().mapToDouble(Long::doubleValue).sorted().toArray();
@@ -289,7 +289,7 @@ final class SimMeasures
         return new Simulator.Result(alive.size(), probes.sent() == 0 ? 1.0 : (double)probesAnswered / probes.sent(),
             ringCorrect(alive), hops.length == 0 ? 0 : Arrays.stream(hops).average().orElse(0), percentile(hops, 0.99),
             percentile(joins, 0.5), percentile(joins, 0.99), resolvable == 0 ? 1.0 : (double)resolved / resolvable, leased,
-            duplicates, stopped, shortcutFraction, shortcutMs, messagesPerNodePerS, wallS);
+            duplicates, stopped, shortcutFraction, shortcutMs, healMs, messagesPerNodePerS, wallS);
     }
 
     private static double percentile(final double[] sorted, final double p)

@@ -35,6 +35,8 @@ final class SimNode implements OverlayTransport
     boolean alive = true;
     long joinStartMs;
     boolean routable;
+    /** On the far side of a partition while one lasts. */
+    boolean cutOff;
     /** Flows this node sends: destination ring value &rarr; when the flow started. */
     final Map<BigInteger, Long> flows = new HashMap<>();
     private final Simulator sim;
@@ -58,14 +60,15 @@ final class SimNode implements OverlayTransport
     @Override
     public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
     {
-        sim.transmit(to, new Simulator.Direct(endpoint, remoteLinkId, message));
+        sim.transmit(endpoint, to, new Simulator.Direct(endpoint, remoteLinkId, message));
     }
 
     @Override
     public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
         final boolean excludeSource, final byte[] message)
     {
-        sim.transmit(firstHop, new Simulator.Routed(node.value(), Ring.value(destination), destination, delivery, excludeSource,
+        sim.transmit(endpoint, firstHop, new Simulator.Routed(node.value(), Ring.value(destination), destination, delivery,
+            excludeSource,
             TTL, 1, message, relayLinkId));
     }
 

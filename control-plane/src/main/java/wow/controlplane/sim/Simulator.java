@@ -37,9 +37,10 @@ public final class Simulator
      *               having fixed ones.
      * @param flows  pairs of nodes not linked to each other that exchange traffic from half-time on,
      *               which should earn them shortcut links.
+     * @param partition a share of the nodes cut off from the rest for a while, or null.
      */
     public record Options(int nodes, long seed, double latencyMs, double loss, double churnPctPerMin, double durationS,
-        boolean leases, int flows)
+        boolean leases, int flows, Partition partition)
     {
         public Options
         {
@@ -50,11 +51,27 @@ public final class Simulator
             }
         }
 
-        /** Fixed addresses, no flows. */
+        /** Fixed addresses, no flows, no partition. */
         public Options(final int nodes, final long seed, final double latencyMs, final double loss, final double churnPctPerMin,
             final double durationS)
         {
-            this(nodes, seed, latencyMs, loss, churnPctPerMin, durationS, false, 0);
+            this(nodes, seed, latencyMs, loss, churnPctPerMin, durationS, false, 0, null);
+        }
+    }
+
+    /**
+     * A network partition: {@code percent} of the nodes cannot reach the others (nor they them) from
+     * {@code startS} for {@code durationS} seconds; nodes that join meanwhile land on either side in
+     * the same proportion.
+     */
+    public record Partition(double percent, double startS, double durationS)
+    {
+        public Partition
+        {
+            if (percent <= 0 || percent >= 100 || startS < 0 || durationS <= 0)
+            {
+                throw new IllegalArgumentException("bad partition: 0 < PCT < 100, START_S >= 0, DURATION_S > 0");
+            }
         }
     }
 
@@ -76,6 +93,7 @@ public final class Simulator
         double leaseConflicts,
         double shortcutFraction,
         double shortcutMsP50,
+        double healMs,
         double messagesPerNodePerS,
         double wallS)
     {
@@ -85,10 +103,11 @@ public final class Simulator
             return String.format(Locale.ROOT, "{\"nodes\":%d,\"routable_fraction\":%.4f,\"ring_correct_fraction\":%.4f," +
                 "\"hops_mean\":%.3f,\"hops_p99\":%.1f,\"join_ms_p50\":%.1f,\"join_ms_p99\":%.1f,\"resolved_fraction\":%s," +
                 "\"leased_fraction\":%s,\"duplicate_addresses\":%s,\"lease_conflicts\":%s,\"shortcut_fraction\":%s," +
-                "\"shortcut_ms_p50\":%s,\"messages_per_node_per_s\":%.3f,\"wall_s\":%.2f}", nodes, routableFraction,
+                "\"shortcut_ms_p50\":%s,\"heal_ms\":%s,\"messages_per_node_per_s\":%.3f,\"wall_s\":%.2f}", nodes,
+                routableFraction,
                 ringCorrectFraction, hopsMean, hopsP99, joinMsP50, joinMsP99, json(resolvedFraction, "%.4f"),
                 json(leasedFraction, "%.4f"), json(duplicateAddresses, "%.0f"), json(leaseConflicts, "%.0f"),
-                json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), messagesPerNodePerS, wallS);
+                json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), json(healMs, "%.0f"), messagesPerNodePerS, wallS);
         }
 
         private static String json(final double value, final String format)
@@ -130,6 +149,9 @@ public final class Simulator
     private long transmissions;
     private int nextIndex;
     private int leaseConflicts;
+    private boolean partitioned;
+    /** After a partition: how long until every node's near neighbours were the true ones again (-1: not by the end). */
+    private long healMs = -1;
 
     private abstract static class Event
     {
@@ -172,12 +194,16 @@ public final class Simulator
         events.add(e);
     }
 
-    void transmit(final long to, final Object payload)
+    void transmit(final long from, final long to, final Object payload)
     {
         transmissions++;
         if (options.loss() > 0 && random.nextDouble() < options.loss())
         {
             return;
+        }
+        if (partitioned && side(from) != side(to))
+        {
+            return; // the cut
         }
         final long delay = Math.round(options.latencyMs() * (1 + 0.1 * random.nextDouble()));
         schedule(now + delay, () -> arrive(to, payload));
@@ -187,6 +213,12 @@ public final class Simulator
     void probeAnswered(final SimNode node, final int token)
     {
         measures.probeAnswered(node, token);
+    }
+
+    private boolean side(final long endpoint)
+    {
+        final SimNode n = byEndpoint.get(endpoint);
+        return n != null && n.cutOff;
     }
 
     SimNode byEndpoint(final long endpoint)
@@ -214,7 +246,8 @@ public final class Simulator
             final Connection next = node.connectionByLocalId(r.relayLinkId());
             if (next != null && next.via() == null)
             {
-                transmit(next.endpoint(), new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(),
+                transmit(target.endpoint, next.endpoint(), new Routed(r.source(), r.destination(), r.destinationBytes(),
+                    r.delivery(),
                     r.excludeSource(), r.ttl() - 1, r.hops() + 1, r.message(), 0));
             }
             return;
@@ -254,7 +287,8 @@ public final class Simulator
             next = relay.endpoint();
             relayLinkId = hop.relayId();
         }
-        transmit(next, new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(), r.excludeSource(),
+        transmit(target.endpoint, next, new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(),
+            r.excludeSource(),
             r.ttl() - 1, r.hops() + 1, r.message(), relayLinkId));
     }
 
@@ -307,6 +341,7 @@ public final class Simulator
         final ShortcutPolicy shortcuts = options.flows() > 0 ? new ShortcutPolicy(100, 16, 30_000, SimNode.SAMPLE_PACKETS) : null;
         final SimNode n = new SimNode(this, index, address, leases ? 0 : 0x0A800000 + index, leases ? LEASE_SUBNET : 0,
             leases ? leasePrefix : 9, leases ? Identity.generate() : null, config, shortcuts, new Random(random.nextLong()));
+        n.cutOff = partitioned && random.nextDouble() * 100 < options.partition().percent();
         all.add(n);
         byEndpoint.put(n.endpoint, n);
         n.joinStartMs = now;
@@ -381,6 +416,24 @@ public final class Simulator
         {
             schedule(duration / 2, () -> measures.startFlows(options.flows()));
         }
+        if (options.partition() != null)
+        {
+            final Partition p = options.partition();
+            schedule(Math.round(p.startS() * 1000), () ->
+            {
+                partitioned = true;
+                for (final SimNode n : all)
+                {
+                    n.cutOff = random.nextDouble() * 100 < p.percent();
+                }
+            });
+            final long healedAt = Math.round((p.startS() + p.durationS()) * 1000);
+            schedule(healedAt, () ->
+            {
+                partitioned = false;
+                watchHeal(healedAt);
+            });
+        }
         runUntil(duration);
         final SimMeasures.Probes probes = measures.startProbes();
         runUntil(duration + SimMeasures.PROBE_WINDOW_MS);
@@ -393,8 +446,28 @@ public final class Simulator
             }
         }
         return measures.result(alive, probes, joinTimes, options.leases(), leaseConflicts, options.flows() > 0,
+            options.partition() == null ? Double.NaN : healMs,
             (double)transmissions / Math.max(1, all.size()) / ((duration + SimMeasures.PROBE_WINDOW_MS) / 1000.0),
             (System.nanoTime() - wallStart) / 1e9);
+    }
+
+    /** Checks once a second after the cut healed whether the ring is whole again. */
+    private void watchHeal(final long healedAt)
+    {
+        final List<SimNode> alive = new ArrayList<>();
+        for (final SimNode n : all)
+        {
+            if (n.alive)
+            {
+                alive.add(n);
+            }
+        }
+        if (measures.ringCorrect(alive) == 1.0)
+        {
+            healMs = now - healedAt;
+            return;
+        }
+        schedule(now + 1_000, () -> watchHeal(healedAt));
     }
 
     private void runUntil(final long time)

@@ -150,4 +150,35 @@ class OverlordsTest
         assertEquals(0, linked.types() & OverlayNode.SHORTCUT, "an idle shortcut loses the role");
         assertTrue(Ring.value(stranger).signum() > 0);
     }
+
+    @Test
+    void ringWatchChecksAPeerWhoseLinkTimedOutThroughALeafLinkAndForgetsOnesThatSaidGoodbye()
+    {
+        node.join(new long[0], 0);
+        link(node, 0x20, 20);
+        link(node, 0x30, 30);
+        final byte[] close = Messages.close(addr(0x30));
+        node.onDirect(30, close, 0, close.length, 0);
+        assertEquals(0, node.ringWatch.remembered(), "a peer that closed the link is not remembered");
+        final long dead = OverlayConfig.defaults().deadMs() + 1;
+        node.tick(dead);
+        assertEquals(1, node.ringWatch.remembered(), "a peer whose link timed out is");
+        r.messages.clear();
+        r.direct.clear();
+        r.relayLinks.clear();
+        for (long t = dead; t < dead + 2 * RingWatch.CHECK_MS; t += 250)
+        {
+            node.tick(t);
+        }
+        assertEquals(1, node.ringWatch.checks());
+        assertTrue(sent(r, Messages.LINK_REQUEST, 20).size() >= 1, "a leaf link to the remembered peer");
+        assertTrue(sent(r, Messages.LINK_REQUEST, 30).isEmpty());
+        // the peer answers: the Connect-To-Me toward this node's own address goes through it
+        final byte[] reply = Messages.link(Messages.LINK_REPLY, 0, 0x20, 0, addr(0x20), 1, new long[] {20});
+        node.onDirect(20, reply, 0, reply.length, dead + 2 * RingWatch.CHECK_MS);
+        final List<OverlayMessage.CtmRequest> ctm = routed(OverlayMessage.CtmRequest.class, Messages.CTM_REQUEST);
+        assertEquals(1, ctm.size());
+        assertTrue(java.util.Arrays.equals(addr(0x20), ctm.get(0).via()), "returned through the peer it went through");
+        assertEquals(0, node.ringWatch.remembered(), "linked again: forgotten");
+    }
 }

@@ -39,7 +39,7 @@ class SimulatorTest
     @Test
     void theSameStackAsANodeRunsResolutionLeasesAndShortcuts()
     {
-        final Simulator.Result r = new Simulator(new Simulator.Options(120, 11, 20, 0, 0, 60, true, 10)).run();
+        final Simulator.Result r = new Simulator(new Simulator.Options(120, 11, 20, 0, 0, 60, true, 10, null)).run();
         assertEquals(1.0, r.ringCorrectFraction(), r.toJson());
         assertEquals(1.0, r.resolvedFraction(), "every sampled pair resolves the other's leased address: " + r.toJson());
         assertEquals(1.0, r.leasedFraction(), r.toJson());
@@ -51,7 +51,7 @@ class SimulatorTest
     @Test
     void underLossAndChurnNoAddressEndsHeldTwice()
     {
-        final Simulator.Result r = new Simulator(new Simulator.Options(100, 5, 50, 0.02, 10, 90, true, 0)).run();
+        final Simulator.Result r = new Simulator(new Simulator.Options(100, 5, 50, 0.02, 10, 90, true, 0, null)).run();
         assertEquals(1.0, r.leasedFraction(), r.toJson());
         assertEquals(0.0, r.duplicateAddresses(), "a conflict found at a renewal stops the loser: " + r.toJson());
         assertTrue(r.resolvedFraction() >= 0.97, r.toJson());
@@ -64,5 +64,15 @@ class SimulatorTest
         assertEquals(1.0, r.resolvedFraction(), r.toJson());
         assertTrue(Double.isNaN(r.leasedFraction()) && Double.isNaN(r.shortcutFraction()), r.toJson());
         assertTrue(r.toJson().contains("\"leased_fraction\":null"), r.toJson());
+    }
+
+    @Test
+    void aPartitionedOverlayIsOneRingAgainSoonAfterTheCutHeals()
+    {
+        final Simulator.Result r = new Simulator(new Simulator.Options(1000, 4, 50, 0, 0, 240, false, 0,
+            new Simulator.Partition(30, 60, 60))).run();
+        assertEquals(1.0, r.ringCorrectFraction(), r.toJson());
+        assertEquals(1.0, r.routableFraction(), r.toJson());
+        assertTrue(r.healMs() >= 0 && r.healMs() <= 60_000, "one ring within 60 s of the heal: " + r.toJson());
     }
 }

@@ -14,6 +14,9 @@
 #                                 address and virtual IP); each --option value replaces that option or is added
 #   testbed.sh move DIR NODE D    re-plug NODE's uplink into domain D's LAN (a new address there)
 #   testbed.sh rebind DIR D       flush domain D's NAT mappings (conntrack): every mapping is made anew
+#   testbed.sh cut DIR D...       domain D's router drops everything across its WAN (a cut between sites;
+#                                 the domains behind it are cut too)
+#   testbed.sh heal DIR D...      undo the cut
 #
 # T is one of: cone (endpoint-independent mapping and filtering), restricted (port-restricted:
 # Linux masquerade), symmetric (a new random port per destination: masquerade random,fully-random),
@@ -170,6 +173,25 @@ move() {
 rebind() {
   ip netns exec "$TAG-r$1" conntrack -F >/dev/null 2>&1 || die "cannot flush conntrack in domain $1 (needs the conntrack tool)"
   echo "testbed: domain $1's NAT mappings flushed"
+}
+
+# A cut: domain D's router drops everything across its WAN (and so do the domains behind it).
+cut_domains() {
+  local d
+  for d in "$@"; do
+    ip netns list | grep -q "^$TAG-r$d\b" || die "no domain $d in $DIR"
+    printf 'table inet wowcut {\n chain cut { type filter hook forward priority -20; policy accept;\n  iifname "wan" drop\n  oifname "wan" drop\n }\n}\n' |
+      ip netns exec "$TAG-r$d" nft -f - || die "cannot cut domain $d"
+    echo "testbed: domain $d cut off"
+  done
+}
+
+heal_domains() {
+  local d
+  for d in "$@"; do
+    ip netns exec "$TAG-r$d" nft delete table inet wowcut 2>/dev/null || die "domain $d is not cut"
+    echo "testbed: domain $d connected again"
+  done
 }
 
 stop_node() {
@@ -337,10 +359,14 @@ case "$cmd" in
   rejoin) [ $# -eq 1 ] || die "usage: testbed.sh rejoin DIR NODE"; [ -f "$DIR/manifest" ] || die "no testbed in $DIR"; rejoin "$1" ;;
   restart) [ $# -ge 1 ] || die "usage: testbed.sh restart DIR NODE [--option value ...]"; [ -f "$DIR/manifest" ] || die "no testbed in $DIR"
     restart "$@" ;;
-  move|rebind)
+  move|rebind|cut|heal)
     [ -f "$DIR/manifest" ] || die "no testbed in $DIR"
     TAG=$(awk -F'\t' '$1 == "seed" {print $2}' "$DIR/nodes.tsv"); TAG=${TAG%-seed}
-    if [ "$cmd" = move ]; then [ $# -eq 2 ] || die "usage: testbed.sh move DIR NODE DOMAIN"; move "$1" "$2"
-    else [ $# -eq 1 ] || die "usage: testbed.sh rebind DIR DOMAIN"; rebind "$1"; fi ;;
-  *) die "unknown command '$cmd' (up, down, nodes, rejoin, restart, move, rebind)" ;;
+    case "$cmd" in
+      move) [ $# -eq 2 ] || die "usage: testbed.sh move DIR NODE DOMAIN"; move "$1" "$2" ;;
+      rebind) [ $# -eq 1 ] || die "usage: testbed.sh rebind DIR DOMAIN"; rebind "$1" ;;
+      cut) [ $# -ge 1 ] || die "usage: testbed.sh cut DIR DOMAIN..."; cut_domains "$@" ;;
+      heal) [ $# -ge 1 ] || die "usage: testbed.sh heal DIR DOMAIN..."; heal_domains "$@" ;;
+    esac ;;
+  *) die "unknown command '$cmd' (up, down, nodes, rejoin, restart, move, rebind, cut, heal)" ;;
 esac

@@ -108,6 +108,7 @@ final class ConnectionTable
     {
         release(c.localId);
         node.relays.removed(c);
+        node.ringWatch.down(c, reason);
         node.events.onLinkDown(c, reason);
         node.near.markChanged();
     }

@@ -35,10 +35,6 @@ final class Keepalives
             if (c.doomed != null || nowMs - c.lastHeardMs > config.deadMs())
             {
                 node.table.removeAt(it, c, c.doomed != null ? c.doomed : "timeout");
-                if (c.doomed == null)
-                {
-                    node.ringWatch.timedOut(c, nowMs); // it may sit in another ring once a cut heals
-                }
                 changed = true;
                 if ((c.types & OverlayNode.NEAR) != 0)
                 {

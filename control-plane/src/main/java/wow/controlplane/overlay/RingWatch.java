@@ -10,8 +10,9 @@ import java.util.Map;
 import wow.controlplane.overlay.wire.Messages;
 
 /**
- * Keeps the ring whole after a partition heals: a node remembers the peers whose links timed out
- * (not those that said goodbye) for {@link #MEMORY_MS}, and while it remembers any, every
+ * Keeps the ring whole after a partition heals or a seed comes back: a node remembers the peers
+ * whose links timed out, and the seeds that closed theirs (they are restarted; other peers that
+ * say goodbye leave for good), for {@link #MEMORY_MS}, and while it remembers any, every
  * {@link #CHECK_MS} to twice that it takes the next one it is not linked to, links to it as a leaf
  * and sends a Connect-To-Me toward its own address through it. If that peer sits in another ring
  * (the two sides of a cut each formed their own), the Connect-To-Me ends at the node of that ring
@@ -24,7 +25,7 @@ final class RingWatch
     /** How long a peer whose link timed out is remembered: longer than the cuts the ring must heal from. */
     static final long MEMORY_MS = 15 * 60_000L;
     /** A remembered peer is checked every this long to twice this long (one at a time). */
-    static final long CHECK_MS = 15_000;
+    static final long CHECK_MS = 10_000;
     /** Peers remembered at most (the oldest is forgotten first). */
     static final int MAX_REMEMBERED = 16;
 
@@ -38,6 +39,7 @@ final class RingWatch
     /** Peers being linked to for a check: when the check began. */
     private final Map<BigInteger, Long> checking = new HashMap<>();
     private long nextCheckMs;
+    private long nowMs;
     private long checks;
 
     RingWatch(final OverlayNode node)
@@ -57,10 +59,11 @@ final class RingWatch
         return lost.size();
     }
 
-    /** A direct connection timed out (a peer that closed it on purpose is not remembered). */
-    void timedOut(final Connection c, final long nowMs)
+    /** A connection went: a direct one that timed out, or a seed's that the seed closed, is remembered. */
+    void down(final Connection c, final String reason)
     {
-        if (c.via != null)
+        final boolean remembered = "timeout".equals(reason) || ("closed_by_peer".equals(reason) && node.leaf.isSeed(c.endpoint));
+        if (!remembered || c.via != null)
         {
             return;
         }
@@ -96,6 +99,7 @@ final class RingWatch
     /** Forgets what is too old, and checks the next remembered peer when it is time. */
     void tick(final long nowMs)
     {
+        this.nowMs = nowMs;
         lost.values().removeIf(l -> nowMs - l.sinceMs() > MEMORY_MS);
         checking.values().removeIf(started -> nowMs - started > MEMORY_MS);
         if (lost.isEmpty() || nowMs < nextCheckMs)

@@ -181,4 +181,14 @@ class OverlordsTest
         assertTrue(java.util.Arrays.equals(addr(0x20), ctm.get(0).via()), "returned through the peer it went through");
         assertEquals(0, node.ringWatch.remembered(), "linked again: forgotten");
     }
+
+    @Test
+    void ringWatchRemembersASeedThatClosedItsLinkForItMayComeBack()
+    {
+        node.join(new long[] {20}, 0);
+        link(node, 0x20, 20);
+        final byte[] close = Messages.close(addr(0x20));
+        node.onDirect(20, close, 0, close.length, 100);
+        assertEquals(1, node.ringWatch.remembered(), "a seed restarted says goodbye first");
+    }
 }

@@ -3,6 +3,7 @@ package wow.bench;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import wow.dataplane.QueueAgent;
@@ -61,7 +62,7 @@ final class BenchNodes
         }
         return new QueueAgent(0, tap, udp, new FibPublication(builder.build(1), () -> { }),
             new QueueCounters(counters.manager(), counters.values(), 0), Frames.HOST_MAC, 1420,
-            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()), () -> { });
+            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()), () -> { }, SystemNanoClock.INSTANCE);
     }
 
     static UnsafeBuffer ring()

@@ -7,6 +7,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -98,7 +99,7 @@ public final class DataPlane implements AutoCloseable
             controlDown[q] = new OneToOneRingBuffer(ring());
             agents[q] = new QueueAgent(q, taps == null ? null : taps.get(q), udps.get(q), fibs,
                 new QueueCounters(counters.manager(), counters.values(), q), tapMac, innerMtu, controlUp, controlDown[q],
-                conductorWakeup);
+                conductorWakeup, SystemNanoClock.INSTANCE);
         }
         proxy = new DataPlaneProxy(fibs, controlUp, controlDown, this::wake, conductorWakeup);
     }

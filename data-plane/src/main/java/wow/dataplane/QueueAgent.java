@@ -2,7 +2,6 @@ package wow.dataplane;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
@@ -65,24 +64,8 @@ public final class QueueAgent implements Agent
      * @param controlUp   ring to the conductor (many writers).
      * @param controlDown ring from the conductor to this queue (one writer).
      * @param conductorWakeup signalled once after a batch that handed something up.
+     * @param clock       read once per duty cycle: what timers and rate limits compare against.
      */
-    public QueueAgent(
-        final int queue,
-        final TapPort tap,
-        final UdpPort udp,
-        final FibPublication fibs,
-        final QueueCounters counters,
-        final byte[] tapMac,
-        final int innerMtu,
-        final RingBuffer controlUp,
-        final RingBuffer controlDown,
-        final Runnable conductorWakeup)
-    {
-        this(queue, tap, udp, fibs, counters, tapMac, innerMtu, controlUp, controlDown, conductorWakeup,
-            SystemNanoClock.INSTANCE);
-    }
-
-    /** As above, with the clock the agent reads once per duty cycle (tests step it by hand). */
     public QueueAgent(
         final int queue,
         final TapPort tap,

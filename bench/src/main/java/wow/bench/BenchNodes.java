@@ -62,7 +62,7 @@ final class BenchNodes
         }
         return new QueueAgent(0, tap, udp, new FibPublication(builder.build(1), () -> { }),
             new QueueCounters(counters.manager(), counters.values(), 0), Frames.HOST_MAC, 1420,
-            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()), () -> { }, SystemNanoClock.INSTANCE);
+            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()), () -> { }, SystemNanoClock.INSTANCE, null);
     }
 
     static UnsafeBuffer ring()

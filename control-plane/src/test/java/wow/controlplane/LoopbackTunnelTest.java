@@ -78,7 +78,7 @@ class LoopbackTunnelTest
                 udps.add(new ShimUdpPort(s));
             }
             dataPlane = new DataPlane(mode, new ArrayList<>(taps), udps, Frames.HOST_MAC, 1420,
-                new Fib.Builder(ip, 24, identity.address()).build(1), counters);
+                new Fib.Builder(ip, 24, identity.address()).build(1), counters, null);
             final StaticPeerConductor conductor = new StaticPeerConductor(ip, identity.address(), 24,
                 List.of(new StaticPeer(peerIp, Endpoints.udp(0x7F000001, peerPort))), dataPlane.proxy(),
                 counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())), () -> 0,

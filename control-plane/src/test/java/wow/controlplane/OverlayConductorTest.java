@@ -61,7 +61,7 @@ class OverlayConductorTest
         {
             final long endpoint = Endpoints.udp(Ipv4.parse("198.51.100.1"), port);
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(net.bind(endpoint)), Frames.HOST_MAC,
-                1420, new Fib.Builder(dhcp ? SUBNET : ip, PREFIX, identity.address()).build(1), counters);
+                1420, new Fib.Builder(dhcp ? SUBNET : ip, PREFIX, identity.address()).build(1), counters, null);
             final ConductorContext ctx = new ConductorContext().localIp(ip).localAddress(identity.address()).prefix(PREFIX)
                 .seeds(seeds).localEndpoints(new long[] {endpoint}).dataPlane(dataPlane.proxy()).counters(counters.manager())
                 .clock(() -> now[0]).log(new EventLog(new PrintStream(log, true))).fibListener(FibListener.NONE)
@@ -267,7 +267,7 @@ class OverlayConductorTest
         final long endpoint = Endpoints.udp(Ipv4.parse("198.51.100.1"), 5009);
         final CountersFile counters = CountersFile.inMemory(512);
         final DataPlane dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()),
-            List.of(net.bind(endpoint)), Frames.HOST_MAC, 1420, new Fib.Builder(ipA(), PREFIX, id.address()).build(20), counters);
+            List.of(net.bind(endpoint)), Frames.HOST_MAC, 1420, new Fib.Builder(ipA(), PREFIX, id.address()).build(20), counters, null);
         try
         {
             final List<Long> published = new ArrayList<>();

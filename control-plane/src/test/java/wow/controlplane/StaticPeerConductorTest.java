@@ -58,7 +58,7 @@ class StaticPeerConductorTest
         {
             udp = net.bind(endpoint);
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(udp), Frames.HOST_MAC, 1420,
-                new Fib.Builder(ip, 24, identity.address()).build(1), counters);
+                new Fib.Builder(ip, 24, identity.address()).build(1), counters, null);
             conductor = new StaticPeerConductor(ip, identity.address(), 24, List.of(new StaticPeer(peerIp, peerEndpoint)), dataPlane.proxy(),
                 counters.manager(), () -> now[0], 1000, new EventLog(log), () -> 0, wow.controlplane.journal.FibListener.NONE);
         }
@@ -206,7 +206,7 @@ class StaticPeerConductorTest
         final MemoryUdpNetwork.Port udp = net.bind(EP_A);
         final CountersFile counters = CountersFile.inMemory(64);
         try (DataPlane dp = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()), List.of(udp), Frames.HOST_MAC,
-            1420, new Fib.Builder(IP_A, 24, new byte[20]).build(1), counters))
+            1420, new Fib.Builder(IP_A, 24, new byte[20]).build(1), counters, null))
         {
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new StaticPeerConductor(IP_A, new byte[20], 24,
                 List.of(new StaticPeer(IP_A, EP_B)), dp.proxy(), counters.manager(), () -> 0, 1000,

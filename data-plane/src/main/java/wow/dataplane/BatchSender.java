@@ -8,9 +8,9 @@ import wow.dataplane.status.QueueCounters;
 
 /**
  * The batched writes of one queue: a list of frames to the TAP in one call, a list of datagrams
- * to the socket with sendmmsg, waiting for room while the socket is full up to
- * {@link #SEND_WAIT_LIMIT_MS} (back-pressure) and counting what it gives up. Owned by one queue
- * agent's thread.
+ * to the socket with sendmmsg (sealed first on a secure node, {@link LinkSealer}), waiting for
+ * room while the socket is full up to {@link #SEND_WAIT_LIMIT_MS} (back-pressure) and counting
+ * what it gives up. Owned by one queue agent's thread.
  */
 final class BatchSender
 {
@@ -20,13 +20,16 @@ final class BatchSender
     private final TapPort tap;
     private final UdpPort udp;
     private final QueueCounters counters;
+    private final LinkSealer sealer;
     private final UdpPort.SendResult sendResult = new UdpPort.SendResult();
 
-    BatchSender(final TapPort tap, final UdpPort udp, final QueueCounters counters)
+    /** @param sealer seals what is sent on a secure node; null on an insecure one. */
+    BatchSender(final TapPort tap, final UdpPort udp, final QueueCounters counters, final LinkSealer sealer)
     {
         this.tap = tap;
         this.udp = udp;
         this.counters = counters;
+        this.sealer = sealer;
     }
 
     void writeTap(final OutList frames)
@@ -39,9 +42,16 @@ final class BatchSender
         }
     }
 
-    /** Sends the whole list, waiting for room while the socket is full, up to a limit (back-pressure). */
+    /**
+     * Seals the list (on a secure node) and sends it whole, waiting for room while the socket is
+     * full, up to a limit (back-pressure).
+     */
     void sendAll(final OutList list)
     {
+        if (sealer != null)
+        {
+            sealer.seal(list);
+        }
         int from = 0;
         int waitedMs = 0;
         int refused = 0;

@@ -27,6 +27,12 @@ final class ConductorUplink
     private final ReportGate unreachableGate = new ReportGate(RESOLVE_INTERVAL_NS);
     private final ReportGate movedGate = new ReportGate(100_000_000L);
     private final UnsafeBuffer resolveRequest = new UnsafeBuffer(new byte[4]);
+    static final long HANDSHAKES_PER_SOURCE_NS = 10_000_000L;
+    static final int HANDSHAKES_PER_SECOND = 500;
+
+    private final ReportGate handshakeGate = new ReportGate(HANDSHAKES_PER_SOURCE_NS);
+    private long handshakeSecondStartNs;
+    private int handshakesThisSecond;
     private int routedSinceSample;
     private boolean handedUp;
 
@@ -38,8 +44,15 @@ final class ConductorUplink
         this.conductorWakeup = conductorWakeup;
     }
 
-    /** Hands a frame up: its type, bytes and the endpoint it came from (0 for reports). */
+    /** Hands a frame up: its type, bytes and the endpoint it came from (0 for reports), no session. */
     void up(final int type, final DirectBuffer buffer, final int offset, final int length, final long endpoint)
+    {
+        up(type, buffer, offset, length, endpoint, 0);
+    }
+
+    /** Hands a frame up with the local index of the session that authenticated it. */
+    void up(final int type, final DirectBuffer buffer, final int offset, final int length, final long endpoint,
+        final int session)
     {
         final int messageLength = ControlMessages.UP_DATAGRAM_OFFSET + length;
         final int index = messageLength > ring.maxMsgLength() ? -1 : ring.tryClaim(type, messageLength);
@@ -51,6 +64,7 @@ final class ConductorUplink
         final var b = ring.buffer();
         b.putLong(index + ControlMessages.ENDPOINT_OFFSET, endpoint);
         b.putInt(index + ControlMessages.QUEUE_OFFSET, queue);
+        b.putInt(index + ControlMessages.SESSION_OFFSET, session);
         b.putBytes(index + ControlMessages.UP_DATAGRAM_OFFSET, buffer, offset, length);
         ring.commit(index);
         counters.controlUp.incrementRelease();
@@ -97,6 +111,42 @@ final class ConductorUplink
             routedSinceSample = 0;
             up(ControlMessages.UP_TRAFFIC, addresses, offset, WireHeader.ADDRESS_LENGTH, 0);
         }
+    }
+
+    /**
+     * Hands a handshake up, at most {@link #HANDSHAKES_PER_SOURCE_NS one per 10 ms} per source
+     * address and {@link #HANDSHAKES_PER_SECOND} a second per queue, so that a flood costs the
+     * conductor bounded work and never stops established sessions (their datagrams never come here).
+     */
+    void handshake(final DirectBuffer buffer, final int offset, final int length, final long endpoint, final long nowNs)
+    {
+        if (nowNs - handshakeSecondStartNs >= 1_000_000_000L)
+        {
+            handshakeSecondStartNs = nowNs;
+            handshakesThisSecond = 0;
+        }
+        if (handshakesThisSecond >= HANDSHAKES_PER_SECOND || !handshakeGate.admit((int)(endpoint >>> 16), nowNs))
+        {
+            counters.drop(DropReason.HANDSHAKE_RATE);
+            return;
+        }
+        handshakesThisSecond++;
+        up(ControlMessages.UP_HANDSHAKE, buffer, offset, length, endpoint, 0);
+    }
+
+    /** Reports an authenticated datagram of a session from a new endpoint, at most every 100 ms per session. */
+    void sessionMoved(final int session, final long endpoint, final long nowNs)
+    {
+        if (movedGate.admit(session, nowNs))
+        {
+            up(ControlMessages.UP_SESSION_MOVED, resolveRequest, 0, 0, endpoint, session);
+        }
+    }
+
+    /** Reports the first authenticated datagram of a keypair (once per keypair). */
+    void sessionConfirmed(final int session, final long endpoint)
+    {
+        up(ControlMessages.UP_SESSION_CONFIRMED, resolveRequest, 0, 0, endpoint, session);
     }
 
     /** Wakes the conductor once if this batch handed anything up. */

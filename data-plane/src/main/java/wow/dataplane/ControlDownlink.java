@@ -5,6 +5,7 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import wow.dataplane.port.FrameBatch;
 import wow.dataplane.port.OutList;
+import wow.dataplane.protocol.WireHeader;
 import wow.dataplane.status.DropReason;
 import wow.dataplane.status.QueueCounters;
 
@@ -20,7 +21,7 @@ final class ControlDownlink implements MessageHandler
     private final RingBuffer ring;
     private final QueueCounters counters;
     private final BatchSender sender;
-    private final FrameBatch batch = new FrameBatch(MESSAGES_PER_CYCLE, QueueAgent.MAX_FRAME);
+    private final FrameBatch batch = new FrameBatch(MESSAGES_PER_CYCLE, QueueAgent.MAX_FRAME + WireHeader.TAG_LENGTH);
     private final OutList out = new OutList(MESSAGES_PER_CYCLE);
 
     ControlDownlink(final RingBuffer ring, final QueueCounters counters, final BatchSender sender)
@@ -48,7 +49,7 @@ final class ControlDownlink implements MessageHandler
     {
         final int datagram = length - ControlMessages.DOWN_DATAGRAM_OFFSET;
         final int slot = out.count();
-        if (type != ControlMessages.DOWN_SEND || datagram <= 0 || datagram > batch.capacity() || slot >= batch.slots())
+        if (type != ControlMessages.DOWN_SEND || datagram <= 0 || datagram > QueueAgent.MAX_FRAME || slot >= batch.slots())
         {
             counters.drop(DropReason.BAD_HEADER);
             return;

@@ -5,11 +5,15 @@ package wow.dataplane;
  *
  * <pre>
  * Up (agents -&gt; conductor, many-to-one ring), message types {@link #UP_CONTROL} and {@link #UP_ROUTED}:
- *   0: sender's underlay endpoint (8, packed as UdpSocket.endpoint) | 8: queue (4) | 12: the whole datagram
- * Up, message type {@link #UP_RESOLVE}: 0: unused, 0 (8) | 8: queue (4) | 12: virtual IP to resolve (4, host order)
- * Up, message type {@link #UP_UNREACHABLE}: 0: sender's endpoint (8) | 8: queue (4) | 12: the ROUTED header (52)
- * Up, message type {@link #UP_TRAFFIC}: 0: unused, 0 (8) | 8: queue (4) | 12: destination ring address (20)
- * Up, message type {@link #UP_MOVED}: 0: the new endpoint (8) | 8: queue (4) | 12: this host's link id (4)
+ *   0: sender's underlay endpoint (8, packed as UdpSocket.endpoint) | 8: queue (4)
+ *   | 12: local index of the session that authenticated it (4, 0 on an insecure node) | 16: the whole datagram
+ *   (inside its seal); {@link #UP_HANDSHAKE}: the same, session 0
+ * Up, message types {@link #UP_SESSION_MOVED}, {@link #UP_SESSION_CONFIRMED}: 0: the sender's endpoint (8)
+ *   | 8: queue (4) | 12: local index of the session (4)
+ * Up, message type {@link #UP_RESOLVE}: 0: unused, 0 (8) | 8: queue (4) | 16: virtual IP to resolve (4, host order)
+ * Up, message type {@link #UP_UNREACHABLE}: 0: sender's endpoint (8) | 8: queue (4) | 16: the ROUTED header (52)
+ * Up, message type {@link #UP_TRAFFIC}: 0: unused, 0 (8) | 8: queue (4) | 16: destination ring address (20)
+ * Up, message type {@link #UP_MOVED}: 0: the new endpoint (8) | 8: queue (4) | 16: this host's link id (4)
  * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
  *   0: destination endpoint (8) | 8: the whole datagram to send
  * </pre>
@@ -34,6 +38,12 @@ public final class ControlMessages
      * address or NAT mapping changed (it moved). The conductor decides whether to follow.
      */
     public static final int UP_MOVED = 7;
+    /** A HANDSHAKE datagram (unauthenticated; rate-limited per source and per queue). */
+    public static final int UP_HANDSHAKE = 8;
+    /** An authenticated datagram of a session came from another endpoint than the session's: its peer moved. */
+    public static final int UP_SESSION_MOVED = 9;
+    /** The first authenticated datagram of a keypair arrived: the peer has its keys (Noise key confirmation). */
+    public static final int UP_SESSION_CONFIRMED = 10;
     /** Routed data packets per traffic sample. */
     public static final int TRAFFIC_SAMPLE = 64;
     /** A datagram the agent sends for the conductor. */
@@ -41,7 +51,8 @@ public final class ControlMessages
 
     public static final int ENDPOINT_OFFSET = 0;
     public static final int QUEUE_OFFSET = 8;
-    public static final int UP_DATAGRAM_OFFSET = 12;
+    public static final int SESSION_OFFSET = 12;
+    public static final int UP_DATAGRAM_OFFSET = 16;
     public static final int DOWN_DATAGRAM_OFFSET = 8;
 
     /** Capacity of each control ring (data bytes, a power of two). */

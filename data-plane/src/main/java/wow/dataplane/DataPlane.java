@@ -12,6 +12,7 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
+import wow.dataplane.crypto.SessionPublication;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.port.TapPort;
@@ -67,6 +68,8 @@ public final class DataPlane implements AutoCloseable
      * @param innerMtu largest IPv4 packet carried.
      * @param initial  the FIB agents start with.
      * @param counters where counters are allocated.
+     * @param sessions where the conductor publishes link sessions on a secure node (every datagram
+     *                 but a handshake is sealed); null on an insecure one.
      */
     public DataPlane(
         final ThreadingMode mode,
@@ -75,7 +78,8 @@ public final class DataPlane implements AutoCloseable
         final byte[] tapMac,
         final int innerMtu,
         final Fib initial,
-        final CountersFile counters)
+        final CountersFile counters,
+        final SessionPublication sessions)
     {
         if (taps != null && taps.size() != udps.size())
         {
@@ -99,7 +103,7 @@ public final class DataPlane implements AutoCloseable
             controlDown[q] = new OneToOneRingBuffer(ring());
             agents[q] = new QueueAgent(q, taps == null ? null : taps.get(q), udps.get(q), fibs,
                 new QueueCounters(counters.manager(), counters.values(), q), tapMac, innerMtu, controlUp, controlDown[q],
-                conductorWakeup, SystemNanoClock.INSTANCE);
+                conductorWakeup, SystemNanoClock.INSTANCE, sessions);
         }
         proxy = new DataPlaneProxy(fibs, controlUp, controlDown, this::wake, conductorWakeup);
     }

@@ -17,7 +17,8 @@ import wow.dataplane.status.QueueCounters;
  * The ingress path of one queue, UDP to TAP: receive a batch with one recvmmsg; DATA is checked
  * against its link (id, endpoint, the peer's virtual IP as source) and written to the TAP behind a
  * rebuilt Ethernet header; ROUTED is delivered here or handed to the {@link TransitForwarder};
- * CONTROL goes up to the conductor. TCP segments bound for the TAP are coalesced
+ * CONTROL goes up to the conductor. On a secure node the batch is opened first
+ * ({@link LinkOpener}) and only what a session authenticated is read. TCP segments bound for the TAP are coalesced
  * ({@link TcpCoalescer}) when the TAP takes offloads. Nothing allocates; every discarded datagram
  * is counted. Owned by one queue agent's thread.
  */
@@ -32,6 +33,7 @@ final class Ingress
     private final ConductorUplink uplink;
     private final BatchSender sender;
     private final LinkTally tally;
+    private final LinkOpener opener;
     private final FrameBatch udpIn = new FrameBatch(QueueAgent.BATCH, QueueAgent.MAX_FRAME);
     private final OutList tapOut = new OutList(QueueAgent.BATCH);
     private final OutList tapCoalesced = new OutList(QueueAgent.BATCH);
@@ -42,8 +44,10 @@ final class Ingress
     private long nowNs;
 
     Ingress(final TapPort tap, final UdpPort udp, final int vnet, final byte[] tapMac, final QueueCounters counters,
-        final TransitForwarder transit, final ConductorUplink uplink, final BatchSender sender, final LinkTally tally)
+        final TransitForwarder transit, final ConductorUplink uplink, final BatchSender sender, final LinkTally tally,
+        final LinkOpener opener)
     {
+        this.opener = opener;
         this.tap = tap;
         this.udp = udp;
         this.vnet = vnet;
@@ -79,9 +83,20 @@ final class Ingress
         final UnsafeBuffer buffer = udpIn.buffer();
         tapOut.reset();
         transitOut.reset();
-        for (int i = 0; i < n; i++)
+        if (opener != null)
         {
-            onDatagram(buffer, udpIn.dataOffset(i), udpIn.length(i), udpIn.endpoint(i));
+            opener.open(udpIn, n, nowNs);
+            for (int i = 0; i < n; i++)
+            {
+                onSecureDatagram(buffer, i);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+            {
+                onDatagram(buffer, udpIn.dataOffset(i), udpIn.length(i), udpIn.endpoint(i), 0);
+            }
         }
         if (tapOut.count() > 0)
         {
@@ -106,7 +121,45 @@ final class Ingress
         return n;
     }
 
-    private void onDatagram(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    /**
+     * A datagram on a secure node: what its session authenticated is read inside its seal; a
+     * handshake goes up (rate-limited); anything else unsealed is dropped without a word.
+     */
+    private void onSecureDatagram(final UnsafeBuffer buffer, final int i)
+    {
+        final int offset = udpIn.dataOffset(i);
+        final int length = udpIn.length(i);
+        if (opener.dropped(i))
+        {
+            return;
+        }
+        final var keypair = opener.keypair(i);
+        if (keypair == null)
+        {
+            if (length < 0)
+            {
+                counters.drop(DropReason.DATAGRAM_OVERSIZED);
+            }
+            else if (WireHeader.validType(buffer, offset, length) == WireHeader.TYPE_HANDSHAKE)
+            {
+                uplink.handshake(buffer, offset, length, udpIn.endpoint(i), nowNs);
+            }
+            else
+            {
+                counters.drop(DropReason.UNAUTHENTICATED);
+            }
+            return;
+        }
+        final int inner = length - WireHeader.SEALED_OVERHEAD;
+        if (inner > 0) // an empty one is a keepalive: authenticated, nothing inside
+        {
+            onDatagram(buffer, offset + WireHeader.SEALED_LENGTH, inner, udpIn.endpoint(i), keypair.localIndex());
+        }
+    }
+
+    /** @param session the local index of the session that authenticated it, 0 on an insecure node. */
+    private void onDatagram(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint,
+        final int session)
     {
         if (length < 0)
         {
@@ -116,8 +169,10 @@ final class Ingress
         switch (WireHeader.validType(buffer, offset, length))
         {
             case WireHeader.TYPE_DATA -> onData(buffer, offset, length, endpoint);
-            case WireHeader.TYPE_ROUTED -> onRouted(buffer, offset, length, endpoint);
-            case WireHeader.TYPE_CONTROL -> uplink.up(ControlMessages.UP_CONTROL, buffer, offset, length, endpoint);
+            case WireHeader.TYPE_ROUTED -> onRouted(buffer, offset, length, endpoint, session);
+            case WireHeader.TYPE_CONTROL -> uplink.up(ControlMessages.UP_CONTROL, buffer, offset, length, endpoint, session);
+            case WireHeader.TYPE_HANDSHAKE, WireHeader.TYPE_SEALED -> counters.drop(session == 0 ?
+                DropReason.UNAUTHENTICATED : DropReason.BAD_HEADER);
             default -> counters.drop(DropReason.BAD_HEADER);
         }
     }
@@ -142,7 +197,8 @@ final class Ingress
         }
     }
 
-    private void onRouted(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint)
+    private void onRouted(final UnsafeBuffer buffer, final int offset, final int length, final long endpoint,
+        final int session)
     {
         if (!fib.isLocalAddress(buffer, offset + WireHeader.DESTINATION_OFFSET) &&
             transit.forward(fib, buffer, offset, length, endpoint, transitOut, nowNs) != TransitForwarder.HERE)
@@ -161,7 +217,7 @@ final class Ingress
         }
         else
         {
-            uplink.up(ControlMessages.UP_ROUTED, buffer, offset, length, endpoint);
+            uplink.up(ControlMessages.UP_ROUTED, buffer, offset, length, endpoint, session);
         }
     }
 

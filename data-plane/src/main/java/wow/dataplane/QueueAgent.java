@@ -3,6 +3,8 @@ package wow.dataplane;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import wow.dataplane.crypto.SessionPublication;
+import wow.dataplane.crypto.SessionTable;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.port.TapPort;
@@ -16,8 +18,8 @@ import wow.dataplane.status.QueueCounters;
  * {@link TransitForwarder}), the {@link ConductorUplink} and {@link ControlDownlink}, and the
  * {@link BatchSender}. One duty cycle:
  * <ol>
- * <li>one volatile read of the current FIB (its version is recorded in a counter) and one read of
- *     the clock, which every part of the cycle uses;</li>
+ * <li>one volatile read of the current FIB (its version is recorded in a counter), one of the
+ *     session table on a secure node, and one read of the clock, which every part of the cycle uses;</li>
  * <li>held packets the new FIB can route go first; egress pauses once when a route became direct;</li>
  * <li>egress: a batch from the TAP, encapsulated and sent with one sendmmsg;</li>
  * <li>ingress: a batch from the socket, delivered, forwarded or handed up;</li>
@@ -50,6 +52,9 @@ public final class QueueAgent implements Agent
     private final Egress egress;
     private final Ingress ingress;
     private final ControlDownlink downlink;
+    private final SessionPublication sessions;
+    private final LinkSealer sealer;
+    private final LinkOpener opener;
     private Fib appliedFib;
     private long egressPausedUntilNs;
 
@@ -65,6 +70,7 @@ public final class QueueAgent implements Agent
      * @param controlDown ring from the conductor to this queue (one writer).
      * @param conductorWakeup signalled once after a batch that handed something up.
      * @param clock       read once per duty cycle: what timers and rate limits compare against.
+     * @param sessions    the link sessions on a secure node (all but handshakes sealed), null on an insecure one.
      */
     public QueueAgent(
         final int queue,
@@ -77,7 +83,8 @@ public final class QueueAgent implements Agent
         final RingBuffer controlUp,
         final RingBuffer controlDown,
         final Runnable conductorWakeup,
-        final NanoClock clock)
+        final NanoClock clock,
+        final SessionPublication sessions)
     {
         this.queue = queue;
         this.tap = tap;
@@ -86,13 +93,16 @@ public final class QueueAgent implements Agent
         this.counters = counters;
         this.clock = clock;
         final int vnet = tap == null ? 0 : tap.vnetHeaderLength();
-        final BatchSender sender = new BatchSender(tap, udp, counters);
         final ConductorUplink uplink = new ConductorUplink(queue, controlUp, counters, conductorWakeup);
+        this.sessions = sessions;
+        this.sealer = sessions == null ? null : new LinkSealer(counters, SEND_BATCH);
+        this.opener = sessions == null ? null : new LinkOpener(counters, uplink, BATCH);
+        final BatchSender sender = new BatchSender(tap, udp, counters, sealer);
         this.hold = new ResolutionHold(counters, MAX_FRAME);
         this.egress = new Egress(tap, vnet, innerMtu, counters, new HostResponder(counters, tapMac, innerMtu, vnet),
             new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally);
         this.ingress = new Ingress(tap, udp, vnet, tapMac, counters, new TransitForwarder(counters, tally, uplink), uplink,
-            sender, tally);
+            sender, tally, opener);
         this.downlink = new ControlDownlink(controlDown, counters, sender);
     }
 
@@ -119,6 +129,12 @@ public final class QueueAgent implements Agent
         final long nowNs = clock.nanoTime();
         egress.begin(fib, nowNs);
         ingress.begin(fib, nowNs);
+        if (sessions != null)
+        {
+            final SessionTable table = sessions.current();
+            sealer.begin(table);
+            opener.begin(table);
+        }
         int work = 0;
         if (fib != appliedFib)
         {
@@ -158,6 +174,16 @@ public final class QueueAgent implements Agent
         work += ingress.poll();
         work += downlink.drain();
         return work;
+    }
+
+    @Override
+    public void onClose()
+    {
+        if (sessions != null)
+        {
+            sealer.close();
+            opener.close();
+        }
     }
 
     /** @return true if some destination routed (not direct) in {@code before} is direct in {@code after}. */

@@ -7,6 +7,7 @@ import wow.dataplane.protocol.Checksum;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.Tcp;
+import wow.dataplane.protocol.WireHeader;
 
 /**
  * TCP segmentation offload done in user space: a TCP/IPv4 super-frame the kernel handed over is
@@ -23,7 +24,7 @@ final class TsoSegmenter
 
     TsoSegmenter(final int slots, final int innerMtu)
     {
-        this.segments = new FrameBatch(slots, innerMtu);
+        this.segments = new FrameBatch(slots, innerMtu + WireHeader.TAG_LENGTH); // room for the seal's tag
         this.innerMtu = innerMtu;
     }
 

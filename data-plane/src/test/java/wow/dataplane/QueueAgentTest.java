@@ -93,7 +93,7 @@ class QueueAgentTest
             linkCounters[i] = countersFile.manager().allocate("link " + CounterTypes.LINK_COUNTERS[i], CounterTypes.LINK);
         }
         fibs = new FibPublication(fib(1, PEER_LINK_ID), () -> { });
-        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0]);
+        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
     }
 
     long linkCounter(final int which)
@@ -713,7 +713,7 @@ class QueueAgentTest
     {
         final RingBuffer tiny = new ManyToOneRingBuffer(
             new UnsafeBuffer(BufferUtil.allocateDirectAligned(2048 + RingBufferDescriptor.TRAILER_LENGTH, 64)));
-        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, tiny, down, () -> { }, () -> nowNs[0]);
+        agent = new QueueAgent(0, tap, udp, fibs, counters, TAP_MAC, 1420, tiny, down, () -> { }, () -> nowNs[0], null);
         final UnsafeBuffer control = new UnsafeBuffer(new byte[200]);
         WireHeader.writeLinkHeader(control, 0, WireHeader.TYPE_CONTROL, 0);
         for (int i = 0; i < 20; i++)
@@ -744,7 +744,7 @@ class QueueAgentTest
     void withAVirtioHeaderMergesTcpRunsAndAnswersArpBehindAPlainHeader()
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
-        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0]);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
         for (int i = 0; i < 3; i++)
         {
             udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.tcp(PEER_IP, LOCAL_IP, 5201, 40000, 1000L + i * 1000,
@@ -786,7 +786,7 @@ class QueueAgentTest
         final int flags)
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
-        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0]);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
         final byte[] payload = new byte[length];
         new Random(length).nextBytes(payload);
         final byte[] superPacket = Frames.tcp(LOCAL_IP, PEER_IP, 40000, 5201, seq, flags, payload, options ? 9 : 0);
@@ -828,7 +828,7 @@ class QueueAgentTest
     void completesPartialChecksumsAndRefusesOffloadsItDidNotAskFor()
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
-        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0]);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
         final byte[] segment = Frames.tcp(LOCAL_IP, PEER_IP, 1, 2, 5, 0x10, new byte[77], 0);
         final int good = Frames.tcpChecksum(segment);
         final UnsafeBuffer s = new UnsafeBuffer(segment);
@@ -849,7 +849,7 @@ class QueueAgentTest
     void survivesRandomOffloadHeadersAndFrames()
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);
-        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0]);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
         final Random random = new Random(99);
         for (int round = 0; round < 3000; round++)
         {

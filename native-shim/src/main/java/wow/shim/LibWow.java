@@ -46,4 +46,16 @@ public interface LibWow
     int wow_close(int fd);
 
     int wow_strerror(int errnum, byte[] out, int len);
+
+    int wow_aead_init();
+
+    long wow_aead_ctx_new(byte[] key, int encrypt);
+
+    int wow_aead_ctx_key(long ctx, byte[] key, int encrypt);
+
+    void wow_aead_ctx_free(long ctx);
+
+    int wow_aead_seal_batch(long ops, int n);
+
+    int wow_aead_open_batch(long ops, int n);
 }

@@ -139,7 +139,7 @@ public final class Node implements AutoCloseable
         final FibRecord last = lastJournaled();
         final Fib initial = new Fib.Builder(config.dhcp() ? config.dhcpSubnet() : config.virtualIp(), config.prefix(),
             identity.address()).build(last == null ? 1 : last.version() + 1);
-        dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters);
+        dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters, null);
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
         final Agent conductor;
         if (config.overlay())

@@ -12,8 +12,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class FrameBatch
 {
-    /** Bytes kept free in front of every received frame: room for the largest header written in place. */
-    public static final int HEADROOM = 64;
+    /**
+     * Bytes kept free in front of every received frame: room for the largest header written in
+     * place (a ROUTED header and the SEALED header in front of it).
+     */
+    public static final int HEADROOM = 96;
 
     private final int slots;
     private final int stride;

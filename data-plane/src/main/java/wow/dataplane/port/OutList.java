@@ -51,6 +51,20 @@ public final class OutList
         return true;
     }
 
+    /** Rewrites entry i (sealing moves its start back and makes it longer), keeping the others. */
+    public void set(final int i, final long address, final int length, final long endpoint)
+    {
+        addresses.putLong(i * 8, address);
+        lengths.putInt(i * 4, length);
+        endpoints.putLong(i * 8, endpoint);
+    }
+
+    /** Keeps the first {@code n} entries. */
+    public void truncate(final int n)
+    {
+        count = Math.min(count, n);
+    }
+
     public int count()
     {
         return count;

@@ -30,6 +30,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * CONTROL (type 3), 12 bytes, then an overlay protocol message
  *  | common header (8)                                              |
  *  |               link id (the receiver's id, 0 if unknown)       |
+ *
+ * HANDSHAKE (type 4): a Noise handshake message (wow.controlplane.session), never sealed
+ *  | common header (8), session = the sender's index               |
+ *
+ * SEALED (type 5), 16 bytes, then one of the above (DATA, ROUTED, CONTROL, or nothing: a
+ * keepalive) sealed with AES-256-GCM, then its 16-byte tag; the 16 bytes are the additional data
+ *  | version | type=5 | 0 | 0                                        |
+ *  |               receiver's session index                         |
+ *  |               counter (8): the nonce, and the replay window's  |
  * </pre>
  *
  * A ROUTED packet with {@link #FLAG_RELAY} travels one relayed hop: its session field carries the
@@ -47,6 +56,8 @@ public final class WireHeader
     public static final int TYPE_DATA = 1;
     public static final int TYPE_ROUTED = 2;
     public static final int TYPE_CONTROL = 3;
+    public static final int TYPE_HANDSHAKE = 4;
+    public static final int TYPE_SEALED = 5;
 
     public static final int VERSION_OFFSET = 0;
     public static final int TYPE_OFFSET = 1;
@@ -67,6 +78,12 @@ public final class WireHeader
     public static final int DELIVERY_OFFSET = 50;
     public static final int PAYLOAD_TYPE_OFFSET = 51;
     public static final int ROUTED_LENGTH = 52;
+
+    public static final int SEALED_LENGTH = 16;
+    public static final int COUNTER_OFFSET = 8;
+    public static final int TAG_LENGTH = 16;
+    /** Bytes sealing adds to a datagram. */
+    public static final int SEALED_OVERHEAD = SEALED_LENGTH + TAG_LENGTH;
 
     /**
      * ROUTED flag: deliver to the node closest to the destination other than the source, so no hop
@@ -115,6 +132,10 @@ public final class WireHeader
                 return length >= CONTROL_LENGTH ? type : 0;
             case TYPE_ROUTED:
                 return length >= ROUTED_LENGTH ? type : 0;
+            case TYPE_HANDSHAKE:
+                return type;
+            case TYPE_SEALED:
+                return length >= SEALED_OVERHEAD ? type : 0;
             default:
                 return 0;
         }
@@ -135,6 +156,25 @@ public final class WireHeader
     {
         writeCommon(buffer, offset, type, 0);
         buffer.putInt(offset + LINK_ID_OFFSET, linkId, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /** Writes a SEALED header: the receiver's session index and the counter. */
+    public static void writeSealed(final UnsafeBuffer buffer, final int offset, final int receiverIndex, final long counter)
+    {
+        writeCommon(buffer, offset, TYPE_SEALED, 0);
+        buffer.putInt(offset + SESSION_OFFSET, receiverIndex, java.nio.ByteOrder.BIG_ENDIAN);
+        buffer.putLong(offset + COUNTER_OFFSET, counter, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /** @return the session index a SEALED or HANDSHAKE header carries. */
+    public static int session(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + SESSION_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    public static long counter(final UnsafeBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + COUNTER_OFFSET, java.nio.ByteOrder.BIG_ENDIAN);
     }
 
     public static int linkId(final UnsafeBuffer buffer, final int offset)

@@ -56,7 +56,19 @@ public enum DropReason
     /** Datagram not sent because the socket stayed full (back-pressure gave up). */
     UDP_SEND_BACKPRESSURE("udp_send_backpressure"),
     /** Frame the TAP device did not take. */
-    TAP_WRITE_FAILED("tap_write_failed");
+    TAP_WRITE_FAILED("tap_write_failed"),
+    /** Datagram to an endpoint with no session (the conductor sets one up before it sends). */
+    NO_SESSION("no_session"),
+    /** Sealed datagram naming a session index this node does not have. */
+    UNKNOWN_SESSION("unknown_session"),
+    /** Sealed datagram whose tag does not verify (forged, corrupted or for an old key). */
+    AUTH_FAILED("auth_failed"),
+    /** Sealed datagram whose counter was seen before or is behind the replay window. */
+    REPLAYED("replayed"),
+    /** Unsealed datagram on a secure node, or a sealed or handshake one on an insecure node. */
+    UNAUTHENTICATED("unauthenticated"),
+    /** Handshake beyond the per-source or per-queue rate the conductor is handed. */
+    HANDSHAKE_RATE("handshake_rate");
 
     private final String label;
 

@@ -71,7 +71,7 @@ class WireHeaderTest
                 b.putByte(k, (byte)random.nextInt());
             }
             final int type = WireHeader.validType(b, 0, len);
-            assertTrue(type >= 0 && type <= 3);
+            assertTrue(type >= 0 && type <= WireHeader.TYPE_SEALED);
             Ipv4.validLength(b, 0, len);
             Arp.isRequest(b, 0, len);
         }

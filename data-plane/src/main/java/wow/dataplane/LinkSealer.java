@@ -1,0 +1,79 @@
+package wow.dataplane;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import wow.dataplane.crypto.AeadBatch;
+import wow.dataplane.crypto.Keypair;
+import wow.dataplane.crypto.ReplayWindow;
+import wow.dataplane.crypto.SessionTable;
+import wow.dataplane.port.OutList;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.DropReason;
+import wow.dataplane.status.QueueCounters;
+
+/**
+ * Seals a list of datagrams about to be sent, in place, with the session of each one's endpoint:
+ * the 16-byte SEALED header goes in the headroom in front, the tag after the end, and the whole
+ * batch is sealed in one call. A handshake goes as it is; a datagram to an endpoint without a
+ * session is dropped and counted (the conductor sets a session up before it sends there). Owned
+ * by one queue agent's thread.
+ */
+final class LinkSealer
+{
+    private final QueueCounters counters;
+    private final AeadBatch aead;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private SessionTable sessions = SessionTable.EMPTY;
+
+    LinkSealer(final QueueCounters counters, final int capacity)
+    {
+        this.counters = counters;
+        this.aead = AeadBatch.create(true, capacity);
+    }
+
+    /** Starts a duty cycle with the sessions published now. */
+    void begin(final SessionTable current)
+    {
+        sessions = current;
+    }
+
+    /** Seals every datagram of the list that has a session, drops those that need one and have none. */
+    void seal(final OutList list)
+    {
+        aead.reset();
+        int kept = 0;
+        for (int i = 0; i < list.count(); i++)
+        {
+            final long address = list.address(i);
+            final int length = list.length(i);
+            final long endpoint = list.endpoint(i);
+            view.wrap(address - WireHeader.SEALED_LENGTH, WireHeader.SEALED_LENGTH + length);
+            if ((view.getByte(WireHeader.SEALED_LENGTH + WireHeader.TYPE_OFFSET) & 0xFF) == WireHeader.TYPE_HANDSHAKE)
+            {
+                list.set(kept++, address, length, endpoint);
+                continue;
+            }
+            final Keypair keypair = sessions.forEndpoint(endpoint);
+            if (keypair == null)
+            {
+                counters.drop(DropReason.NO_SESSION);
+                continue;
+            }
+            final long counter = keypair.nextCounter();
+            if (counter >= ReplayWindow.REJECT_AFTER_MESSAGES)
+            {
+                counters.drop(DropReason.NO_SESSION); // exhausted: the conductor rekeys long before
+                continue;
+            }
+            WireHeader.writeSealed(view, 0, keypair.remoteIndex(), counter);
+            aead.add(keypair, address - WireHeader.SEALED_LENGTH, length);
+            list.set(kept++, address - WireHeader.SEALED_LENGTH, length + WireHeader.SEALED_OVERHEAD, endpoint);
+        }
+        list.truncate(kept);
+        aead.run();
+    }
+
+    void close()
+    {
+        aead.close();
+    }
+}

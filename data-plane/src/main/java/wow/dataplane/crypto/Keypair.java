@@ -1,0 +1,119 @@
+package wow.dataplane.crypto;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The keys of one session with one peer, as a Noise handshake split them: the key this node seals
+ * with and the one it opens with, the indices each end chose (a datagram carries the receiver's),
+ * the send counter every queue draws nonces from, and the receive replay window. Made by the
+ * conductor after a handshake and published in a {@link SessionTable}; queue threads take
+ * counters, accept counters and flag the first datagram received; nothing else changes.
+ */
+public final class Keypair
+{
+    public static final int KEY_LENGTH = 32;
+
+    private final int localIndex;
+    private final int remoteIndex;
+    private final int slot;
+    private final byte[] sendKey;
+    private final byte[] receiveKey;
+    private final long createdNs;
+    private final AtomicLong sendCounter = new AtomicLong();
+    private final ReplayWindow window = new ReplayWindow();
+    private final AtomicBoolean received = new AtomicBoolean();
+    private volatile long endpoint;
+
+    /**
+     * @param localIndex  the index this node chose: peers put it in datagrams for it.
+     * @param remoteIndex the index the peer chose: put in datagrams to it.
+     * @param slot        a number below {@link SessionTable#MAX_KEYPAIRS} no other live keypair has
+     *                    (queues cache their cipher contexts by it).
+     */
+    public Keypair(final int localIndex, final int remoteIndex, final int slot, final byte[] sendKey,
+        final byte[] receiveKey, final long createdNs)
+    {
+        if (sendKey.length != KEY_LENGTH || receiveKey.length != KEY_LENGTH || slot < 0 || slot >= SessionTable.MAX_KEYPAIRS)
+        {
+            throw new IllegalArgumentException("bad keypair");
+        }
+        this.localIndex = localIndex;
+        this.remoteIndex = remoteIndex;
+        this.slot = slot;
+        this.sendKey = sendKey.clone();
+        this.receiveKey = receiveKey.clone();
+        this.createdNs = createdNs;
+    }
+
+    public int localIndex()
+    {
+        return localIndex;
+    }
+
+    public int remoteIndex()
+    {
+        return remoteIndex;
+    }
+
+    public int slot()
+    {
+        return slot;
+    }
+
+    byte[] sendKey()
+    {
+        return sendKey;
+    }
+
+    byte[] receiveKey()
+    {
+        return receiveKey;
+    }
+
+    public long createdNs()
+    {
+        return createdNs;
+    }
+
+    /** @return the underlay endpoint of the peer as the conductor knows it (queue threads compare). */
+    public long endpoint()
+    {
+        return endpoint;
+    }
+
+    /** Sets where the peer is: when the session is made and when it follows its peer (conductor thread). */
+    public void endpoint(final long peerEndpoint)
+    {
+        this.endpoint = peerEndpoint;
+    }
+
+    /** @return the next nonce counter (any queue thread). */
+    public long nextCounter()
+    {
+        return sendCounter.getAndIncrement();
+    }
+
+    /** @return how many datagrams were sealed with this keypair. */
+    public long sent()
+    {
+        return sendCounter.get();
+    }
+
+    public ReplayWindow window()
+    {
+        return window;
+    }
+
+    /** @return true for the one call that flags the first authenticated datagram received. */
+    public boolean firstReceived()
+    {
+        return !received.get() && received.compareAndSet(false, true);
+    }
+
+    /** @return true once a datagram sealed with this keypair was received: the peer has it. */
+    public boolean confirmed()
+    {
+        return received.get();
+    }
+}

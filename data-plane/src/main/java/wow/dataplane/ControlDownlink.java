@@ -21,14 +21,21 @@ final class ControlDownlink implements MessageHandler
     private final RingBuffer ring;
     private final QueueCounters counters;
     private final BatchSender sender;
+    private final Runnable beforeSend;
     private final FrameBatch batch = new FrameBatch(MESSAGES_PER_CYCLE, QueueAgent.MAX_FRAME + WireHeader.TAG_LENGTH);
     private final OutList out = new OutList(MESSAGES_PER_CYCLE);
 
-    ControlDownlink(final RingBuffer ring, final QueueCounters counters, final BatchSender sender)
+    /**
+     * @param beforeSend runs after the ring was read and before the datagrams are sealed and sent:
+     *                   a secure node's sealer takes the session table published now, which is at
+     *                   least as new as any the conductor published before it queued them.
+     */
+    ControlDownlink(final RingBuffer ring, final QueueCounters counters, final BatchSender sender, final Runnable beforeSend)
     {
         this.ring = ring;
         this.counters = counters;
         this.sender = sender;
+        this.beforeSend = beforeSend;
     }
 
     /** @return ring messages read. */
@@ -38,6 +45,7 @@ final class ControlDownlink implements MessageHandler
         final int n = ring.read(this, MESSAGES_PER_CYCLE);
         if (out.count() > 0)
         {
+            beforeSend.run();
             counters.controlDown.getAndAddRelease(out.count());
             sender.sendAll(out);
         }
@@ -49,7 +57,7 @@ final class ControlDownlink implements MessageHandler
     {
         final int datagram = length - ControlMessages.DOWN_DATAGRAM_OFFSET;
         final int slot = out.count();
-        if (type != ControlMessages.DOWN_SEND || datagram <= 0 || datagram > QueueAgent.MAX_FRAME || slot >= batch.slots())
+        if (type != ControlMessages.DOWN_SEND || datagram < 0 || datagram > QueueAgent.MAX_FRAME || slot >= batch.slots())
         {
             counters.drop(DropReason.BAD_HEADER);
             return;

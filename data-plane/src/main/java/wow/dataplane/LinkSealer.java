@@ -13,7 +13,8 @@ import wow.dataplane.status.QueueCounters;
 /**
  * Seals a list of datagrams about to be sent, in place, with the session of each one's endpoint:
  * the 16-byte SEALED header goes in the headroom in front, the tag after the end, and the whole
- * batch is sealed in one call. A handshake goes as it is; a datagram to an endpoint without a
+ * batch is sealed in one call. A handshake goes as it is; an empty datagram is sealed as a
+ * keepalive; a datagram to an endpoint without a
  * session is dropped and counted (the conductor sets a session up before it sends there). Owned
  * by one queue agent's thread.
  */
@@ -47,7 +48,8 @@ final class LinkSealer
             final int length = list.length(i);
             final long endpoint = list.endpoint(i);
             view.wrap(address - WireHeader.SEALED_LENGTH, WireHeader.SEALED_LENGTH + length);
-            if ((view.getByte(WireHeader.SEALED_LENGTH + WireHeader.TYPE_OFFSET) & 0xFF) == WireHeader.TYPE_HANDSHAKE)
+            if (length > WireHeader.TYPE_OFFSET &&
+                (view.getByte(WireHeader.SEALED_LENGTH + WireHeader.TYPE_OFFSET) & 0xFF) == WireHeader.TYPE_HANDSHAKE)
             {
                 list.set(kept++, address, length, endpoint);
                 continue;

@@ -103,7 +103,8 @@ public final class QueueAgent implements Agent
             new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally);
         this.ingress = new Ingress(tap, udp, vnet, tapMac, counters, new TransitForwarder(counters, tally, uplink), uplink,
             sender, tally, opener);
-        this.downlink = new ControlDownlink(controlDown, counters, sender);
+        this.downlink = new ControlDownlink(controlDown, counters, sender,
+            sessions == null ? () -> { } : () -> sealer.begin(sessions.current()));
     }
 
     @Override

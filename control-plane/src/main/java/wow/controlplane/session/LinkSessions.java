@@ -1,0 +1,585 @@
+package wow.controlplane.session;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import wow.controlplane.EventLog;
+import wow.controlplane.security.Bundle;
+import wow.controlplane.security.Certificate;
+import wow.controlplane.security.Keys;
+import wow.controlplane.security.RevocationList;
+import wow.dataplane.crypto.Keypair;
+import wow.dataplane.crypto.SessionPublication;
+import wow.dataplane.transport.Endpoints;
+
+/**
+ * The sessions of a secure node, one per underlay endpoint it talks to: every datagram the
+ * conductor sends goes through {@link #send}, which hands it to the data plane (to be sealed)
+ * when the endpoint has a session, else queues it (bounded) and starts a Noise XX handshake;
+ * handshakes are answered, checked (the peer's certificate must come from a trusted CA, be valid,
+ * unrevoked, and certify the static key the handshake proved) and turned into {@link Keypair}s
+ * published to the queues. WireGuard's timers: the initiator rekeys after
+ * {@link #REKEY_AFTER_NS}, keypairs are dropped after {@link #REJECT_AFTER_NS}, a rekeyed keypair
+ * is sealed with once the peer used it (no loss at the switch), a session that sends but hears
+ * nothing for {@link #STALE_NS} handshakes again. Nothing is ever sent to a peer that failed to
+ * authenticate. Owned by the conductor thread.
+ */
+public final class LinkSessions
+{
+    public static final long REKEY_AFTER_NS = 120_000_000_000L;
+    public static final long REJECT_AFTER_NS = 180_000_000_000L;
+    public static final long STALE_NS = 15_000_000_000L;
+    static final long FIRST_RETRY_NS = 1_000_000_000L;
+    static final long MAX_RETRY_NS = 8_000_000_000L;
+    static final long GIVE_UP_NS = 30_000_000_000L;
+    static final long RESPONSE_TIMEOUT_NS = 10_000_000_000L;
+    static final long REFUSED_BACKOFF_NS = 30_000_000_000L;
+    static final int MAX_QUEUED = 64;
+    static final int MAX_PEERS = 4096;
+    static final int MAX_RESPONSES = 1024;
+    static final byte[] PROLOGUE = "WOW link v1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY = new byte[0];
+
+    /** Hands a datagram to the data plane (handshakes pass as they are; the rest is sealed there). */
+    @FunctionalInterface
+    public interface Wire
+    {
+        /** @return false if it could not be queued (the caller's timers retry). */
+        boolean send(long endpoint, DirectBuffer datagram, int offset, int length);
+    }
+
+    private final Bundle bundle;
+    private final SessionPublication publication;
+    private final Wire wire;
+    private final NanoClock clock;
+    private final LongSupplier epochSeconds;
+    private final EventLog log;
+    private final SessionCounters counters;
+    private final Long2ObjectHashMap<SessionPeer> peers = new Long2ObjectHashMap<>();
+    private final Int2ObjectHashMap<SessionPeer.Initiation> initiations = new Int2ObjectHashMap<>();
+    private final Map<Integer, SessionPeer.Response> responses = new LinkedHashMap<>();
+    private final KeypairRegistry registry = new KeypairRegistry();
+    private final byte[] ownMacKey;
+    private final List<byte[]> trustedMacKeys = new ArrayList<>();
+    private final UnsafeBuffer out = new UnsafeBuffer(EMPTY);
+    private List<RevocationList> revocations = List.of();
+    private long revocationVersion;
+
+    public LinkSessions(final Bundle bundle, final SessionPublication publication, final Wire wire, final NanoClock clock,
+        final LongSupplier epochSeconds, final EventLog log, final SessionCounters counters)
+    {
+        this.bundle = bundle;
+        this.publication = publication;
+        this.wire = wire;
+        this.clock = clock;
+        this.epochSeconds = epochSeconds;
+        this.log = log;
+        this.counters = counters;
+        Certificate issuer = null;
+        for (final Certificate ca : bundle.trusted())
+        {
+            trustedMacKeys.add(HandshakeMessage.macKey(ca.publicKey()));
+            if (bundle.certificate().signedBy(ca))
+            {
+                issuer = ca;
+            }
+        }
+        if (issuer == null)
+        {
+            throw new IllegalArgumentException("the bundle's certificate is not signed by a CA in it");
+        }
+        this.ownMacKey = HandshakeMessage.macKey(issuer.publicKey());
+    }
+
+    /** Sets the revocation lists peers are checked against (and the version this node advertises). */
+    public void revocations(final List<RevocationList> lists)
+    {
+        revocations = List.copyOf(lists);
+        revocationVersion = lists.stream().mapToLong(RevocationList::version).max().orElse(0);
+    }
+
+    /**
+     * Sends a datagram to an endpoint over its session, or queues it and sets a session up.
+     *
+     * @return false if it was dropped (queue full, too many peers) and counted.
+     */
+    public boolean send(final long endpoint, final DirectBuffer datagram, final int offset, final int length)
+    {
+        final long now = clock.nanoTime();
+        SessionPeer peer = peers.get(endpoint);
+        if (peer != null && peer.current != null)
+        {
+            return wire.send(endpoint, datagram, offset, length);
+        }
+        if (peer == null)
+        {
+            if (peers.size() >= MAX_PEERS)
+            {
+                counters.queueDropped.increment();
+                return false;
+            }
+            peer = new SessionPeer(endpoint, now);
+            peers.put(endpoint, peer);
+        }
+        if (peer.queue.size() >= MAX_QUEUED)
+        {
+            counters.queueDropped.increment();
+            return false;
+        }
+        final byte[] copy = new byte[length];
+        datagram.getBytes(offset, copy);
+        peer.queue.add(copy);
+        if (peer.initiation == null && now - peer.refusedUntilNs >= 0)
+        {
+            initiate(peer, now);
+        }
+        return true;
+    }
+
+    /** Handles a handshake datagram the data plane handed up. */
+    public void onHandshake(final long endpoint, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final HandshakeMessage m = HandshakeMessage.decode(buffer, offset, length);
+        if (m == null)
+        {
+            counters.dropped.increment();
+            return;
+        }
+        final long now = clock.nanoTime();
+        switch (m.number())
+        {
+            case 1 ->
+            {
+                if (trustedMacKeys.stream().noneMatch(key -> HandshakeMessage.macValid(key, buffer, offset)))
+                {
+                    counters.dropped.increment(); // a stranger, or another network: not a word back
+                    return;
+                }
+                respond(endpoint, m, length, now);
+            }
+            case 2 -> onSecond(endpoint, m, now);
+            default -> onThird(endpoint, m, now);
+        }
+    }
+
+    /** The data plane saw the first datagram of one of this node's keypairs: the peer has it. */
+    public void onConfirmed(final int localIndex)
+    {
+        final SessionPeer peer = registry.peer(localIndex);
+        if (peer != null && peer.next != null && peer.next.localIndex() == localIndex)
+        {
+            free(peer.previous);
+            peer.previous = peer.current;
+            peer.current = peer.next;
+            peer.next = null;
+            peer.currentInitiated = true;
+            counters.rekeyed.increment();
+            publish();
+        }
+    }
+
+    /**
+     * An authenticated datagram of a session came from a new endpoint: the peer moved (roaming, NAT
+     * rebinding), and its session follows.
+     *
+     * @return the endpoint it moved from, or 0 if nothing changed.
+     */
+    public long onMoved(final int localIndex, final long endpoint)
+    {
+        final SessionPeer peer = registry.peer(localIndex);
+        if (peer == null || peer.endpoint == endpoint)
+        {
+            return 0;
+        }
+        final long from = peer.endpoint;
+        final SessionPeer stale = peers.remove(endpoint);
+        if (stale != null)
+        {
+            forget(stale);
+        }
+        peers.remove(from);
+        peer.endpoint = endpoint;
+        peers.put(endpoint, peer);
+        publish();
+        log.event("session_moved", "from=" + Endpoints.toString(from) + " to=" + Endpoints.toString(endpoint));
+        return from;
+    }
+
+    /** Forgets an endpoint's keypairs (its link timed out: the peer may have restarted); the next send handshakes. */
+    public void reset(final long endpoint)
+    {
+        final SessionPeer peer = peers.get(endpoint);
+        if (peer != null && (peer.current != null || peer.previous != null || peer.next != null))
+        {
+            free(peer.previous);
+            free(peer.current);
+            free(peer.next);
+            peer.previous = peer.current = peer.next = null;
+            publish();
+        }
+    }
+
+    /** Runs the timers: handshake retries, rekeys, expiry, stale sessions. */
+    public void tick()
+    {
+        final long now = clock.nanoTime();
+        boolean changed = false;
+        responses.values().removeIf(r -> now - r.createdNs() > RESPONSE_TIMEOUT_NS);
+        final List<SessionPeer> all = new ArrayList<>(peers.values());
+        for (final SessionPeer peer : all)
+        {
+            changed |= expire(peer, now);
+            final SessionPeer.Initiation init = peer.initiation;
+            if (init != null)
+            {
+                if (now - init.startedNs > GIVE_UP_NS)
+                {
+                    abandon(peer, "timeout");
+                }
+                else if (now - init.nextSendNs >= 0)
+                {
+                    init.backoffNs = Math.min(MAX_RETRY_NS, init.backoffNs * 2);
+                    init.nextSendNs = now + init.backoffNs;
+                    sendRaw(peer.endpoint, init.first);
+                }
+            }
+            else if (peer.current != null && now - peer.refusedUntilNs >= 0)
+            {
+                final long age = now - peer.current.createdNs();
+                final boolean stale = now - peer.lastSentNs < 2_000_000_000L && now - peer.lastReceivedNs > STALE_NS &&
+                    now - peer.lastInitiatedNs > STALE_NS;
+                if ((peer.currentInitiated && age > REKEY_AFTER_NS) || age > REKEY_AFTER_NS + 30_000_000_000L || stale)
+                {
+                    initiate(peer, now);
+                }
+            }
+            if (peer.idle())
+            {
+                peers.remove(peer.endpoint);
+            }
+        }
+        if (changed)
+        {
+            publish();
+        }
+    }
+
+    private boolean expire(final SessionPeer peer, final long now)
+    {
+        long sent = 0;
+        long received = -1;
+        boolean changed = false;
+        for (final Keypair k : new Keypair[] {peer.previous, peer.current, peer.next})
+        {
+            if (k != null)
+            {
+                sent += k.sent();
+                received = Math.max(received, k.window().highest() + k.localIndex()); // any change shows
+            }
+        }
+        if (sent != peer.sentSeen)
+        {
+            peer.sentSeen = sent;
+            peer.lastSentNs = now;
+        }
+        if (received != peer.receivedSeen)
+        {
+            peer.receivedSeen = received;
+            peer.lastReceivedNs = now;
+        }
+        if (peer.previous != null && now - peer.previous.createdNs() > REJECT_AFTER_NS)
+        {
+            free(peer.previous);
+            peer.previous = null;
+            changed = true;
+        }
+        if (peer.current != null && now - peer.current.createdNs() > REJECT_AFTER_NS)
+        {
+            free(peer.current);
+            peer.current = null;
+            changed = true;
+        }
+        if (peer.next != null && now - peer.next.createdNs() > REJECT_AFTER_NS)
+        {
+            free(peer.next);
+            peer.next = null;
+            changed = true;
+        }
+        return changed;
+    }
+
+    private void initiate(final SessionPeer peer, final long now)
+    {
+        final int index = registry.newIndex();
+        final NoiseHandshake noise = new NoiseHandshake(true, bundle.privateKey(), PROLOGUE);
+        final byte[] first;
+        try
+        {
+            first = new HandshakeMessage(1, index, 0, noise.write(EMPTY)).encode(ownMacKey);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new IllegalStateException("cannot start a handshake", ex); // a first message uses no peer input
+        }
+        final SessionPeer.Initiation init = new SessionPeer.Initiation(noise, index, first, now, FIRST_RETRY_NS);
+        peer.initiation = init;
+        peer.lastInitiatedNs = now;
+        initiations.put(index, init);
+        registry.bind(index, peer);
+        counters.initiated.increment();
+        sendRaw(peer.endpoint, first);
+    }
+
+    private void respond(final long endpoint, final HandshakeMessage m, final int receivedLength, final long now)
+    {
+        if (responses.size() >= MAX_RESPONSES)
+        {
+            final Iterator<SessionPeer.Response> oldest = responses.values().iterator();
+            oldest.next();
+            oldest.remove();
+        }
+        final NoiseHandshake noise = new NoiseHandshake(false, bundle.privateKey(), PROLOGUE);
+        final byte[] second;
+        int index = registry.newIndex();
+        while (responses.containsKey(index))
+        {
+            index = registry.newIndex();
+        }
+        try
+        {
+            noise.read(m.noise());
+            second = new HandshakeMessage(2, index, m.senderIndex(), noise.write(payload())).encode();
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            counters.dropped.increment();
+            return;
+        }
+        if (second.length > receivedLength)
+        {
+            counters.dropped.increment(); // never answer an unauthenticated address with more than it sent
+            return;
+        }
+        responses.put(index, new SessionPeer.Response(endpoint, noise, index, m.senderIndex(), now));
+        sendRaw(endpoint, second);
+    }
+
+    private void onSecond(final long endpoint, final HandshakeMessage m, final long now)
+    {
+        final SessionPeer.Initiation init = initiations.get(m.receiverIndex());
+        final SessionPeer peer = init == null ? null : registry.peer(init.localIndex);
+        if (peer == null || peer.endpoint != endpoint)
+        {
+            counters.dropped.increment();
+            return;
+        }
+        final Payload payload;
+        final byte[] third;
+        try
+        {
+            payload = Payload.decode(init.noise.read(m.noise()));
+            final String problem = problem(payload, init.noise.remoteStatic());
+            if (problem != null)
+            {
+                refuse(peer, problem, now);
+                return;
+            }
+            third = new HandshakeMessage(3, init.localIndex, m.senderIndex(), init.noise.write(payload())).encode();
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            // not from the peer we wrote to (or damaged): this handshake's state is spent, start again
+            counters.dropped.increment();
+            dropInitiation(peer);
+            initiate(peer, now);
+            return;
+        }
+        final Keypair keypair = registry.keypair(init.localIndex, m.senderIndex(), init.noise.split(), now);
+        dropInitiation(peer);
+        if (keypair == null)
+        {
+            abandon(peer, "too many sessions");
+            return;
+        }
+        sendRaw(endpoint, third);
+        install(peer, keypair, true, payload.certificate());
+    }
+
+    private void onThird(final long endpoint, final HandshakeMessage m, final long now)
+    {
+        final SessionPeer.Response r = responses.remove(m.receiverIndex());
+        if (r == null || r.endpoint() != endpoint || r.remoteIndex() != m.senderIndex())
+        {
+            counters.dropped.increment();
+            return;
+        }
+        final Payload payload;
+        try
+        {
+            payload = Payload.decode(r.noise().read(m.noise()));
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            counters.dropped.increment();
+            return;
+        }
+        final String problem = problem(payload, r.noise().remoteStatic());
+        SessionPeer peer = peers.get(endpoint);
+        if (problem != null)
+        {
+            counters.refused.increment();
+            log.event("handshake_refused", "endpoint=" + Endpoints.toString(endpoint) + " reason=\"" + problem + "\"");
+            return;
+        }
+        final Keypair keypair = registry.keypair(r.localIndex(), r.remoteIndex(), r.noise().split(), now);
+        if (keypair == null)
+        {
+            counters.refused.increment();
+            return;
+        }
+        if (peer == null)
+        {
+            peer = new SessionPeer(endpoint, now);
+            peers.put(endpoint, peer);
+        }
+        install(peer, keypair, false, payload.certificate());
+        wire.send(endpoint, out, 0, 0); // an empty sealed datagram: the initiator may seal with it now
+    }
+
+    private String problem(final Payload payload, final byte[] remoteStatic)
+    {
+        if (payload == null)
+        {
+            return "malformed handshake payload";
+        }
+        final String problem = payload.certificate().problem(bundle.trusted(), epochSeconds.getAsLong(), revocations);
+        if (problem != null)
+        {
+            return "certificate " + payload.certificate().name() + ": " + problem;
+        }
+        if (!Keys.constantTimeEquals(payload.certificate().publicKey(), remoteStatic))
+        {
+            return "certificate " + payload.certificate().name() + " is not for the key that answered";
+        }
+        return null;
+    }
+
+    private void install(final SessionPeer peer, final Keypair keypair, final boolean initiated, final Certificate cert)
+    {
+        keypair.endpoint(peer.endpoint);
+        peer.certificate = cert;
+        registry.bind(keypair.localIndex(), peer);
+        if (initiated && peer.current != null)
+        {
+            free(peer.next);
+            peer.next = keypair; // sealed with once the peer used it
+        }
+        else
+        {
+            free(peer.previous);
+            peer.previous = peer.current;
+            peer.current = keypair;
+            peer.currentInitiated = initiated;
+        }
+        counters.completed.increment();
+        publish();
+        if (peer.current != null)
+        {
+            while (!peer.queue.isEmpty())
+            {
+                final byte[] queued = peer.queue.poll();
+                out.wrap(queued);
+                wire.send(peer.endpoint, out, 0, queued.length);
+            }
+            out.wrap(EMPTY);
+        }
+    }
+
+    private void refuse(final SessionPeer peer, final String problem, final long now)
+    {
+        counters.refused.increment();
+        log.event("handshake_refused", "endpoint=" + Endpoints.toString(peer.endpoint) + " reason=\"" + problem + "\"");
+        peer.refusedUntilNs = now + REFUSED_BACKOFF_NS;
+        dropInitiation(peer);
+        counters.queueDropped.getAndAdd(peer.queue.size());
+        peer.queue.clear();
+    }
+
+    private void abandon(final SessionPeer peer, final String why)
+    {
+        counters.timeouts.increment();
+        log.event("handshake_failed", "endpoint=" + Endpoints.toString(peer.endpoint) + " reason=" + why);
+        dropInitiation(peer);
+        counters.queueDropped.getAndAdd(peer.queue.size());
+        peer.queue.clear();
+    }
+
+    private void dropInitiation(final SessionPeer peer)
+    {
+        if (peer.initiation != null)
+        {
+            initiations.remove(peer.initiation.localIndex);
+            registry.unbind(peer.initiation.localIndex);
+            peer.initiation.noise.destroy();
+            peer.initiation = null;
+        }
+    }
+
+    private void forget(final SessionPeer peer)
+    {
+        dropInitiation(peer);
+        free(peer.previous);
+        free(peer.current);
+        free(peer.next);
+    }
+
+    private byte[] payload()
+    {
+        return new Payload(bundle.certificate(), revocationVersion).encode();
+    }
+
+    private void sendRaw(final long endpoint, final byte[] datagram)
+    {
+        out.wrap(datagram);
+        wire.send(endpoint, out, 0, datagram.length);
+        out.wrap(EMPTY);
+    }
+
+    private void publish()
+    {
+        counters.sessions.setOrdered(registry.publish(peers.values(), publication));
+    }
+
+    private void free(final Keypair keypair)
+    {
+        registry.free(keypair);
+    }
+
+    /** @return the certificate of the peer at this endpoint, or null if none authenticated there. */
+    public Certificate certificate(final long endpoint)
+    {
+        final SessionPeer peer = peers.get(endpoint);
+        return peer == null || peer.current == null ? null : peer.certificate;
+    }
+
+    /** @return the number of endpoints with a session. */
+    public int established()
+    {
+        int n = 0;
+        for (final SessionPeer peer : peers.values())
+        {
+            n += peer.current != null ? 1 : 0;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,71 @@
+package wow.controlplane.session;
+
+import java.util.ArrayDeque;
+import wow.controlplane.security.Certificate;
+import wow.dataplane.crypto.Keypair;
+
+/**
+ * What {@link LinkSessions} knows of one underlay endpoint: up to three keypairs (the previous one,
+ * kept to open what is still in flight; the current one, sealed with; the next one, which this
+ * node made by rekeying and seals with once the peer used it), the handshake it runs toward it,
+ * the datagrams waiting for a session, the peer's certificate, and when traffic last moved. Owned
+ * by the conductor thread.
+ */
+final class SessionPeer
+{
+    long endpoint;
+    Keypair previous;
+    Keypair current;
+    Keypair next;
+    /** True if this node initiated the current keypair's handshake (the initiator rekeys). */
+    boolean currentInitiated;
+    Initiation initiation;
+    Certificate certificate;
+    final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    long sentSeen;
+    long receivedSeen = -1;
+    long lastSentNs;
+    long lastReceivedNs;
+    long lastInitiatedNs;
+    /** No handshake toward a peer that was refused is started before this time. */
+    long refusedUntilNs;
+
+    SessionPeer(final long endpoint, final long nowNs)
+    {
+        this.endpoint = endpoint;
+        this.lastReceivedNs = nowNs;
+        this.lastSentNs = nowNs;
+    }
+
+    boolean idle()
+    {
+        return previous == null && current == null && next == null && initiation == null && queue.isEmpty();
+    }
+
+    /** One handshake this node started: Noise state, its index, the first message and its retries. */
+    static final class Initiation
+    {
+        final NoiseHandshake noise;
+        final int localIndex;
+        final byte[] first;
+        final long startedNs;
+        long nextSendNs;
+        long backoffNs;
+
+        Initiation(final NoiseHandshake noise, final int localIndex, final byte[] first, final long startedNs,
+            final long backoffNs)
+        {
+            this.noise = noise;
+            this.localIndex = localIndex;
+            this.first = first;
+            this.startedNs = startedNs;
+            this.backoffNs = backoffNs;
+            this.nextSendNs = startedNs + backoffNs;
+        }
+    }
+
+    /** One handshake a peer started, answered, waiting for its third message. */
+    record Response(long endpoint, NoiseHandshake noise, int localIndex, int remoteIndex, long createdNs)
+    {
+    }
+}

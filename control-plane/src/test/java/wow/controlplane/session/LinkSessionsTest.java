@@ -1,0 +1,312 @@
+package wow.controlplane.session;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import wow.controlplane.EventLog;
+import wow.controlplane.security.Bundle;
+import wow.controlplane.security.Certificate;
+import wow.controlplane.security.CertificateAuthority;
+import wow.controlplane.security.RevocationList;
+import wow.dataplane.crypto.AeadBatch;
+import wow.dataplane.crypto.Keypair;
+import wow.dataplane.crypto.SessionPublication;
+import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.CountersFile;
+
+/** Two or three nodes' {@link LinkSessions} wired to each other directly, on a clock stepped by hand. */
+class LinkSessionsTest
+{
+    static final long EP_A = 0x0A00_0001_1B58L;
+    static final long EP_B = 0x0A00_0002_1B58L;
+    static final long EP_C = 0x0A00_0003_1B58L;
+    static final long NOW_S = 1_800_000_000L;
+
+    @TempDir
+    Path dir;
+    final long[] nanos = {5_000_000_000L};
+    CertificateAuthority ca;
+    final List<Side> sides = new ArrayList<>();
+
+    /** One node's sessions and what it handed to its data plane. */
+    final class Side
+    {
+        final long endpoint;
+        final SessionPublication publication = new SessionPublication();
+        final CountersFile countersFile = CountersFile.inMemory(64);
+        final LinkSessions sessions;
+        final List<long[]> handshakesSent = new ArrayList<>();
+        final List<byte[]> handshakeBytes = new ArrayList<>();
+        final List<byte[]> sealedSent = new ArrayList<>();
+        final List<Long> sealedTo = new ArrayList<>();
+
+        Side(final long endpoint, final Bundle bundle)
+        {
+            this.endpoint = endpoint;
+            sessions = new LinkSessions(bundle, publication, (to, buffer, offset, length) ->
+            {
+                final byte[] bytes = new byte[length];
+                buffer.getBytes(offset, bytes);
+                if (length > 1 && bytes[1] == WireHeader.TYPE_HANDSHAKE)
+                {
+                    handshakesSent.add(new long[] {to});
+                    handshakeBytes.add(bytes);
+                }
+                else
+                {
+                    sealedSent.add(bytes);
+                    sealedTo.add(to);
+                }
+                return true;
+            }, () -> nanos[0], () -> NOW_S + nanos[0] / 1_000_000_000L, EventLog.NONE,
+                new SessionCounters(countersFile.manager()));
+            sides.add(this);
+        }
+
+        Keypair sealingTo(final long peer)
+        {
+            return publication.current().forEndpoint(peer);
+        }
+
+        long counter(final String name)
+        {
+            final long[] value = {-1};
+            countersFile.manager().forEach((id, label) ->
+            {
+                if (label.equals(name))
+                {
+                    value[0] = countersFile.manager().getCounterValue(id);
+                }
+            });
+            return value[0];
+        }
+    }
+
+    @BeforeEach
+    void ca()
+    {
+        ca = CertificateAuthority.init(dir.resolve("ca"), "lab", 0x0A800000, 16, 3650, NOW_S - 100);
+    }
+
+    Bundle bundle(final String name, final int days)
+    {
+        return ca.sign(name, Certificate.ADDRESS_IP, 0x0A800000 + name.hashCode() % 200 + 2, 16, List.of(), false, days, null,
+            NOW_S - 100);
+    }
+
+    Side side(final String name, final long endpoint)
+    {
+        return new Side(endpoint, bundle(name, 30));
+    }
+
+    /** Delivers every handshake datagram sent so far to its addressee, until none is left. */
+    void deliverHandshakes()
+    {
+        boolean any = true;
+        while (any)
+        {
+            any = false;
+            for (final Side from : sides)
+            {
+                while (!from.handshakeBytes.isEmpty())
+                {
+                    final long to = from.handshakesSent.remove(0)[0];
+                    final byte[] bytes = from.handshakeBytes.remove(0);
+                    any = true;
+                    for (final Side s : sides)
+                    {
+                        if (s.endpoint == to)
+                        {
+                            s.sessions.onHandshake(from.endpoint, new UnsafeBuffer(bytes), 0, bytes.length);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void assertSealsForEachOther(final Keypair a, final Keypair b)
+    {
+        assertEquals(a.remoteIndex(), b.localIndex());
+        assertEquals(b.remoteIndex(), a.localIndex());
+        final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(256, 64));
+        WireHeader.writeSealed(buffer, 0, a.remoteIndex(), 5);
+        buffer.putStringWithoutLengthAscii(16, "sealed by a, opened by b");
+        final AeadBatch seal = AeadBatch.create(true, 1);
+        seal.add(a, buffer.addressOffset(), 24);
+        seal.run();
+        final AeadBatch open = AeadBatch.create(false, 1);
+        open.add(b, buffer.addressOffset(), 24);
+        open.run();
+        assertTrue(open.authentic(0));
+        assertEquals("sealed by a, opened by b", buffer.getStringWithoutLengthAscii(16, 24));
+    }
+
+    @Test
+    void aQueuedDatagramGoesSealedOnceTheHandshakeCompletes()
+    {
+        final Side a = side("a", EP_A);
+        final Side b = side("b", EP_B);
+        assertTrue(a.sessions.send(EP_B, new UnsafeBuffer("hello".getBytes()), 0, 5));
+        assertEquals(0, a.sealedSent.size());
+        assertEquals(1, a.handshakesSent.size());
+        assertEquals(HandshakeMessage.INITIATION_LENGTH, a.handshakeBytes.get(0).length);
+        deliverHandshakes();
+        assertEquals(List.of("hello"), a.sealedSent.stream().map(String::new).toList());
+        assertEquals(List.of(0), b.sealedSent.stream().map(x -> x.length).toList()); // the responder's confirmation
+        assertSealsForEachOther(a.sealingTo(EP_B), b.sealingTo(EP_A));
+        assertSealsForEachOther(b.sealingTo(EP_A), a.sealingTo(EP_B));
+        assertEquals("b", a.sessions.certificate(EP_B).name());
+        assertEquals("a", b.sessions.certificate(EP_A).name());
+        assertEquals(1, a.counter("handshake_completed"));
+        assertEquals(1, b.counter("sessions"));
+        // later datagrams go straight down
+        a.sessions.send(EP_B, new UnsafeBuffer("again".getBytes()), 0, 5);
+        assertEquals("again", new String(a.sealedSent.get(1)));
+    }
+
+    @Test
+    void aNodeOfAnotherNetworkGetsNoAnswerAtAll()
+    {
+        final Side b = side("b", EP_B);
+        final CertificateAuthority other = CertificateAuthority.init(dir.resolve("other"), "other", 0x0A800000, 16, 10,
+            NOW_S - 100);
+        final Side stranger = new Side(EP_C, other.sign("evil", Certificate.ADDRESS_IP, 0x0A800009, 16, List.of(), true, 30,
+            null, NOW_S - 100));
+        stranger.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        final List<Long> sentByB = new ArrayList<>();
+        deliverHandshakes();
+        b.handshakesSent.forEach(x -> sentByB.add(x[0]));
+        assertEquals(List.of(), sentByB);
+        assertEquals(0, b.sealedSent.size());
+        assertEquals(1, b.counter("handshake_dropped"));
+        assertNull(b.sealingTo(EP_C));
+    }
+
+    @Test
+    void expiredAndRevokedMembersGetNoSession()
+    {
+        final Side b = side("b", EP_B);
+        final Side expired = new Side(EP_C, bundle("old", 1));
+        nanos[0] += 2L * 86_400 * 1_000_000_000L; // two days later its certificate has expired
+        expired.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        assertNull(b.sealingTo(EP_C));
+        assertEquals(1, b.counter("handshake_refused"));
+
+        final Side a = side("a", EP_A);
+        final RevocationList list = ca.revoke("a", -1, NOW_S);
+        b.sessions.revocations(List.of(list));
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        assertNull(b.sealingTo(EP_A));
+        assertEquals(2, b.counter("handshake_refused"));
+        // and the revoked node refuses nothing, but b never seals a byte to it
+        assertTrue(b.sealedSent.isEmpty());
+    }
+
+    @Test
+    void theInitiatorRekeysAndSwitchesOnlyOnceThePeerUsedTheNewKeys()
+    {
+        final Side a = side("a", EP_A);
+        final Side b = side("b", EP_B);
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        final Keypair first = a.sealingTo(EP_B);
+        nanos[0] += LinkSessions.REKEY_AFTER_NS + 1;
+        a.sessions.tick();
+        b.sessions.tick();
+        deliverHandshakes();
+        // b answered the new handshake and seals with the new keypair; a still seals with the old one
+        final Keypair bNew = b.sealingTo(EP_A);
+        assertSame(first, a.sealingTo(EP_B));
+        assertNotSame(bNew.localIndex(), first.remoteIndex());
+        assertNotNull(a.publication.current().byIndex(bNew.remoteIndex())); // but it can open it
+        assertNotNull(a.publication.current().byIndex(first.localIndex())); // and what is in flight on the old
+        a.sessions.onConfirmed(bNew.remoteIndex()); // the data plane saw b's first datagram on it
+        assertSealsForEachOther(a.sealingTo(EP_B), bNew);
+        assertEquals(1, a.counter("session_rekeyed"));
+        // the old keypair is dropped when it is too old
+        nanos[0] += LinkSessions.REJECT_AFTER_NS - LinkSessions.REKEY_AFTER_NS;
+        a.sessions.tick();
+        assertNull(a.publication.current().byIndex(first.localIndex()));
+        assertNotNull(a.sealingTo(EP_B));
+    }
+
+    @Test
+    void anUnansweredHandshakeIsRetriedWithBackoffAndThenGivenUp()
+    {
+        final Side a = side("a", EP_A);
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        final List<Long> sentAt = new ArrayList<>();
+        for (int s = 0; s < 40; s++)
+        {
+            final int before = a.handshakesSent.size();
+            a.sessions.tick();
+            if (a.handshakesSent.size() > before)
+            {
+                sentAt.add((long)s);
+            }
+            nanos[0] += 1_000_000_000L;
+        }
+        assertEquals(List.of(1L, 3L, 7L, 15L, 23L), sentAt);
+        assertEquals(1, a.counter("handshake_timeout"));
+        assertEquals(1, a.counter("session_queue_dropped"));
+    }
+
+    @Test
+    void aSessionFollowsItsPeerToANewEndpoint()
+    {
+        final Side a = side("a", EP_A);
+        final Side b = side("b", EP_B);
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        final Keypair k = a.sealingTo(EP_B);
+        final long moved = 0x0B00_0002_2000L;
+        assertEquals(EP_B, a.sessions.onMoved(k.localIndex(), moved));
+        assertSame(k, a.sealingTo(moved));
+        assertNull(a.sealingTo(EP_B));
+        assertEquals(moved, k.endpoint());
+        assertEquals(0, a.sessions.onMoved(k.localIndex(), moved));
+    }
+
+    @Test
+    void forgedSecondAndThirdMessagesChangeNothing()
+    {
+        final Side a = side("a", EP_A);
+        final Side b = side("b", EP_B);
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        final byte[] first = a.handshakeBytes.get(0);
+        // an attacker answers a's first message before b can, with garbage in the right shape
+        final UnsafeBuffer forged = new UnsafeBuffer(new byte[300]);
+        WireHeader.writeCommon(forged, 0, WireHeader.TYPE_HANDSHAKE, 2);
+        forged.putInt(4, 0x77, java.nio.ByteOrder.BIG_ENDIAN);
+        forged.putBytes(8, first, 4, 4);
+        a.sessions.onHandshake(EP_B, forged, 0, 300);
+        assertNull(a.sealingTo(EP_B));
+        deliverHandshakes(); // the real exchange still completes
+        assertNotNull(a.sealingTo(EP_B));
+        assertNotNull(b.sealingTo(EP_A));
+        final Keypair before = b.sealingTo(EP_A);
+        final UnsafeBuffer third = new UnsafeBuffer(new byte[120]);
+        WireHeader.writeCommon(third, 0, WireHeader.TYPE_HANDSHAKE, 3);
+        third.putInt(4, 0x55, java.nio.ByteOrder.BIG_ENDIAN);
+        third.putInt(8, before.localIndex(), java.nio.ByteOrder.BIG_ENDIAN);
+        b.sessions.onHandshake(EP_C, third, 0, 120);
+        assertSame(before, b.sealingTo(EP_A));
+        assertArrayEquals(new byte[0], b.sealedSent.get(0));
+    }
+}

@@ -6,6 +6,8 @@
 #                       [--loss PCT]   (each domain router drops PCT % of packets each way across its WAN)
 #                       [--dhcp A.B.C.D/P]  (hosts lease their virtual IP from this subnet with --dhcp instead of
 #                                       --ip 10.128.d.i/16, and busybox udhcpc in each host takes it from the TAP)
+#                       [--insecure]  (nodes run without certificates; by default the testbed makes its own
+#                                       network CA in DIR/ca and a bundle per node in DIR/certs)
 #   testbed.sh down DIR
 #   testbed.sh nodes DIR          one line per node: name namespace domain type virtual-ip listen state-dir
 #   testbed.sh rejoin DIR NODE    stop NODE, wipe its state (a new identity) and start it again
@@ -123,6 +125,18 @@ table ip wownat {
 EOF
 }
 
+# Prints the bundle of node NAME (made by the testbed's CA on first use): ca sign options follow.
+bundle() {
+  local name=$1; shift
+  local file="$DIR/certs/$name.bundle"
+  if [ ! -f "$file" ]; then
+    mkdir -p "$DIR/certs"
+    "$WOW" ca sign --dir "$DIR/ca" --name "$name" --relay --days 30 "$@" --out "$file" > /dev/null ||
+      die "cannot make the bundle of $name"
+  fi
+  echo "$file"
+}
+
 start_node() {
   local name=$1 ns=$2; shift 2
   mkdir -p "$DIR/nodes/$name"
@@ -234,7 +248,7 @@ restart() {
 # ------------------------------------------------------------------ up
 
 up() {
-  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0 nodeargs="" loss=0 dhcp=""
+  local domains="cone,restricted,symmetric" hosts=2 port=47000 queues=1 nodes=1 any=0 nodeargs="" loss=0 dhcp="" secure=1
   while [ $# -gt 0 ]; do
     case "$1" in
       --domains) domains=$2; shift 2 ;;
@@ -246,6 +260,7 @@ up() {
       --node-args) nodeargs=$2; shift 2 ;;
       --loss) loss=$2; shift 2 ;;
       --dhcp) dhcp=$2; shift 2 ;;
+      --insecure) secure=0; shift ;;
       *) die "unknown option '$1'" ;;
     esac
   done
@@ -271,6 +286,10 @@ up() {
   echo "$OWNER $DIR" > "$REGISTRY/$(basename "$DIR").$(cksum <<<"$DIR" | cut -d' ' -f1)"
   trap 'echo "testbed: interrupted, removing everything" >&2; down "$DIR"; exit 130' INT TERM
   trap 'rc=$?; [ $rc -ne 0 ] && { echo "testbed: set-up failed, removing everything" >&2; down "$DIR"; }' EXIT
+  rm -rf "$DIR/ca" "$DIR/certs"
+  if [ $secure = 1 ]; then
+    "$WOW" ca init --dir "$DIR/ca" --name testbed --subnet "${dhcp:-10.128.0.0/16}" > /dev/null || die "cannot make the CA"
+  fi
 
   local tag="wtb$$" PORTSEQ=0
   local pub="$tag-pub" seedns="$tag-seed"
@@ -281,7 +300,8 @@ up() {
   ip -n "$seedns" addr add 198.51.100.1/24 dev eth0
   local seed="198.51.100.1:$port"
   if [ $nodes = 1 ]; then
-    start_node seed "$seedns" --listen "$seed" --tcp-listen "$seed" --no-tap
+    local seedsec=(--insecure); [ $secure = 1 ] && seedsec=(--cert "$(bundle seed)")
+    start_node seed "$seedns" --listen "$seed" --tcp-listen "$seed" --no-tap "${seedsec[@]}"
   fi
   printf 'seed\t%s\tpublic\tpublic\t-\t%s\t%s\n' "$seedns" "$seed" "$DIR/nodes/seed" >> "$DIR/nodes.tsv"
 
@@ -333,8 +353,13 @@ up() {
       if [ $nodes = 1 ]; then
         listen="$hip:$hport"; [ $any = 1 ] && listen="0.0.0.0:$hport"
         address=(--ip "10.128.$d.$i/16"); [ -n "$dhcp" ] && address=(--dhcp --subnet "$dhcp")
+        local sec=(--insecure)
+        if [ $secure = 1 ]; then
+          if [ -n "$dhcp" ]; then sec=(--cert "$(bundle "h$d-$i" --pool "$dhcp")")
+          else sec=(--cert "$(bundle "h$d-$i" --ip "10.128.$d.$i/16")"); fi
+        fi
         # shellcheck disable=SC2086 # --node-args is a list of words
-        start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" "${address[@]}" --queues "$queues" $nodeargs
+        start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" "${address[@]}" "${sec[@]}" --queues "$queues" $nodeargs
         [ -n "$dhcp" ] && dhcp_client "h$d-$i" "$h"
       fi
       vip="10.128.$d.$i"; [ -n "$dhcp" ] && vip=dhcp # the leased address is in the node's status.json

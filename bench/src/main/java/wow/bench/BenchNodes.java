@@ -6,7 +6,12 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
 import wow.dataplane.QueueAgent;
+import wow.dataplane.crypto.Keypair;
+import wow.dataplane.crypto.SessionPublication;
+import wow.dataplane.crypto.SessionTable;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.port.Frames;
@@ -40,9 +45,20 @@ final class BenchNodes
         return a;
     }
 
-    /** @return a queue agent of A (peer B) or of B (peer A) over the given ports. */
+    /** @return an insecure queue agent of A (peer B) or of B (peer A) over the given ports. */
     static QueueAgent agent(final boolean isA, final TapPort tap, final UdpPort udp)
     {
+        return agent(isA, tap, udp, false);
+    }
+
+    /**
+     * @param secure true for a secure node: a session with the peer (the same keys on both sides, as
+     *               a handshake would have split them), every datagram sealed and opened.
+     * @return a queue agent of A (peer B) or of B (peer A) over the given ports.
+     */
+    static QueueAgent agent(final boolean isA, final TapPort tap, final UdpPort udp, final boolean secure)
+    {
+        final SessionPublication sessions = secure ? sessions(isA) : null;
         final CountersFile counters = CountersFile.inMemory(256);
         final int[] linkCounters = new int[4];
         for (int i = 0; i < 4; i++)
@@ -62,7 +78,24 @@ final class BenchNodes
         }
         return new QueueAgent(0, tap, udp, new FibPublication(builder.build(1), () -> { }),
             new QueueCounters(counters.manager(), counters.values(), 0), Frames.HOST_MAC, 1420,
-            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()), () -> { }, SystemNanoClock.INSTANCE, null);
+            new ManyToOneRingBuffer(ring()), new OneToOneRingBuffer(ring()), () -> { }, SystemNanoClock.INSTANCE, sessions);
+    }
+
+    private static SessionPublication sessions(final boolean isA)
+    {
+        final byte[] ab = new byte[32];
+        final byte[] ba = new byte[32];
+        ab[0] = 0x0A;
+        ba[0] = 0x0B;
+        final Keypair keypair = new Keypair(isA ? 0xA1 : 0xB1, isA ? 0xB1 : 0xA1, 0, isA ? ab : ba, isA ? ba : ab, 0);
+        keypair.endpoint(isA ? EP_B : EP_A);
+        final Int2ObjectHashMap<Keypair> byIndex = new Int2ObjectHashMap<>();
+        byIndex.put(keypair.localIndex(), keypair);
+        final Long2ObjectHashMap<Keypair> byEndpoint = new Long2ObjectHashMap<>();
+        byEndpoint.put(keypair.endpoint(), keypair);
+        final SessionPublication publication = new SessionPublication();
+        publication.publish(new SessionTable(byIndex, byEndpoint));
+        return publication;
     }
 
     static UnsafeBuffer ring()

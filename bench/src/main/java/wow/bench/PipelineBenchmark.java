@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * (c) The whole in-memory pipeline per packet: node A's egress (decode, FIB, encapsulate), the
  * datagram copied across a back-to-back wire, node B's ingress (header checks, link and source
- * checks, Ethernet header rebuilt, TAP write list). One invocation moves one batch.
+ * checks, Ethernet header rebuilt, TAP write list); on a secure pair A seals the batch and B
+ * opens it. One invocation moves one batch.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,6 +36,10 @@ public class PipelineBenchmark
     @Param({"64", "1400"})
     public int size;
 
+    /** insecure, or secure: every datagram sealed by A and opened by B (AES-256-GCM). */
+    @Param({"insecure", "secure"})
+    public String security;
+
     private QueueAgent a;
     private QueueAgent b;
     private WirePair.SinkTap tapB;
@@ -46,8 +51,8 @@ public class PipelineBenchmark
         final WirePair wire = new WirePair(BenchNodes.EP_A, BenchNodes.EP_B);
         tapB = new WirePair.SinkTap();
         tapA = new ReplayTapPort(BenchNodes.frameAtoB(size));
-        a = BenchNodes.agent(true, tapA, wire.a);
-        b = BenchNodes.agent(false, tapB, wire.b);
+        a = BenchNodes.agent(true, tapA, wire.a, security.equals("secure"));
+        b = BenchNodes.agent(false, tapB, wire.b, security.equals("secure"));
     }
 
     @Benchmark

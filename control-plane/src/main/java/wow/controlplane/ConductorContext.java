@@ -9,6 +9,7 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.identity.Identity;
 import wow.controlplane.journal.FibListener;
 import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.session.LinkSessions;
 import wow.controlplane.overlay.shortcut.ShortcutPolicy;
 import wow.dataplane.DataPlaneProxy;
 import wow.dataplane.transport.TcpBridge;
@@ -21,6 +22,7 @@ import wow.dataplane.transport.TcpBridge;
  */
 public final class ConductorContext
 {
+    private LinkSessions sessions;
     private int localIp;
     private byte[] localAddress;
     private int prefix = 24;
@@ -173,6 +175,18 @@ public final class ConductorContext
     {
         this.random = source;
         return this;
+    }
+
+    /** Makes the node secure: every datagram goes over these sessions (null, the default: insecure). */
+    public ConductorContext sessions(final LinkSessions linkSessions)
+    {
+        this.sessions = linkSessions;
+        return this;
+    }
+
+    LinkSessions sessions()
+    {
+        return sessions;
     }
 
     /** @return the proxy other threads reach the conductor through (made on first use; needs the data plane). */

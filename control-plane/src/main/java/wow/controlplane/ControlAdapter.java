@@ -7,6 +7,7 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.status.AtomicCounter;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.session.LinkSessions;
 import wow.dataplane.ControlMessages;
 import wow.dataplane.protocol.WireHeader;
 
@@ -35,10 +36,13 @@ final class ControlAdapter implements MessageHandler
     private final byte[] localAddress;
     private final AtomicCounter rejected;
     private final Handlers handlers;
+    private final LinkSessions sessions;
 
+    /** @param sessions a secure node's sessions, or null on an insecure node. */
     ControlAdapter(final OverlayNode overlay, final TcpPeers tcp, final byte[] localAddress, final AtomicCounter rejected,
-        final Handlers handlers)
+        final Handlers handlers, final LinkSessions sessions)
     {
+        this.sessions = sessions;
         this.overlay = overlay;
         this.tcp = tcp;
         this.localAddress = localAddress.clone();
@@ -49,6 +53,10 @@ final class ControlAdapter implements MessageHandler
     @Override
     public void onMessage(final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if (sessions != null && sessions.onUp(type, buffer, index, length))
+        {
+            return;
+        }
         final long now = handlers.now();
         final long endpoint = tcp.overlayEndpoint(buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET));
         final int datagram = index + ControlMessages.UP_DATAGRAM_OFFSET;

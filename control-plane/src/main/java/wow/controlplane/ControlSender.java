@@ -4,7 +4,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.OverlayTransport;
-import wow.dataplane.DataPlaneProxy;
+import wow.controlplane.session.LinkSessions;
 import wow.dataplane.protocol.WireHeader;
 
 /**
@@ -15,7 +15,7 @@ import wow.dataplane.protocol.WireHeader;
  */
 final class ControlSender implements OverlayTransport
 {
-    private final DataPlaneProxy dataPlane;
+    private final LinkSessions.Wire dataPlane;
     private final TcpPeers tcp;
     private final Runnable connectionsChanged;
     private final AtomicCounter rejected;
@@ -23,7 +23,8 @@ final class ControlSender implements OverlayTransport
     private final UnsafeBuffer destinationBuffer = new UnsafeBuffer(new byte[WireHeader.ADDRESS_LENGTH]);
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
 
-    ControlSender(final DataPlaneProxy dataPlane, final TcpPeers tcp, final Runnable connectionsChanged,
+    /** @param dataPlane where datagrams go: the data plane, or a secure node's {@link LinkSessions}. */
+    ControlSender(final LinkSessions.Wire dataPlane, final TcpPeers tcp, final Runnable connectionsChanged,
         final AtomicCounter rejected, final byte[] localAddress)
     {
         this.dataPlane = dataPlane;
@@ -48,7 +49,7 @@ final class ControlSender implements OverlayTransport
         }
         WireHeader.writeLinkHeader(out, 0, WireHeader.TYPE_CONTROL, remoteLinkId);
         out.putBytes(WireHeader.CONTROL_LENGTH, message);
-        dataPlane.send(0, to, out, 0, WireHeader.CONTROL_LENGTH + message.length);
+        dataPlane.send(to, out, 0, WireHeader.CONTROL_LENGTH + message.length);
     }
 
     @Override
@@ -74,7 +75,7 @@ final class ControlSender implements OverlayTransport
             WireHeader.markRelayed(out, 0, relayLinkId);
         }
         out.putBytes(WireHeader.ROUTED_LENGTH, message);
-        dataPlane.send(0, to, out, 0, WireHeader.ROUTED_LENGTH + message.length);
+        dataPlane.send(to, out, 0, WireHeader.ROUTED_LENGTH + message.length);
     }
 
     @Override

@@ -42,9 +42,10 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
      * @param lastHeardMs   when the peer was last heard from.
      * @param via           the ring address of the relay the peer is reached through; null: direct.
      * @param viaVirtualIp  the relay's virtual IP (0: none or direct).
+     * @param member        what the peer's certificate says, on a secure node's direct link; else null.
      */
     public record PeerStatus(String type, byte[] peerAddress, int peerVirtualIp, long endpoint, long rttMs, long upSinceMs,
-        long lastHeardMs, byte[] via, int viaVirtualIp)
+        long lastHeardMs, byte[] via, int viaVirtualIp, Member member)
     {
         public boolean direct()
         {
@@ -56,6 +57,32 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         {
             return via == null ? "direct" : "relayed via " + HexFormat.of().formatHex(via, 0, 6) +
                 (viaVirtualIp == 0 ? "" : " " + Ipv4.toString(viaVirtualIp));
+        }
+    }
+
+    /**
+     * A peer's certificate, as status shows it.
+     *
+     * @param name     the name it was issued to.
+     * @param groups   its groups.
+     * @param expiresS when it expires, epoch seconds.
+     */
+    public record Member(String name, List<String> groups, long expiresS)
+    {
+        /** @return the member of a certificate, or null for none. */
+        public static Member of(final wow.controlplane.security.Certificate certificate)
+        {
+            return certificate == null ? null : new Member(certificate.name(), certificate.groups(), certificate.notAfter());
+        }
+
+        String toJson()
+        {
+            final StringBuilder sb = new StringBuilder("{\"name\":\"").append(name).append("\",\"groups\":[");
+            for (int i = 0; i < groups.size(); i++)
+            {
+                sb.append(i == 0 ? "" : ",").append('"').append(groups.get(i)).append('"');
+            }
+            return sb.append("],\"expires\":\"").append(java.time.Instant.ofEpochSecond(expiresS)).append("\"}").toString();
         }
     }
 
@@ -92,7 +119,8 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
                 .append((timeMs - c.upSinceMs()) / 1000).append(",\"last_heard_s\":").append((timeMs - c.lastHeardMs()) / 1000)
                 .append(",\"direct\":").append(c.direct()).append(",\"via\":")
                 .append(c.via() == null ? "null" : "\"" + HexFormat.of().formatHex(c.via()) + "\"").append(",\"via_virtual_ip\":")
-                .append(ip(c.viaVirtualIp())).append('}');
+                .append(ip(c.viaVirtualIp())).append(",\"member\":").append(c.member() == null ? "null" : c.member().toJson())
+                .append('}');
         }
         return sb.append("],\"time\":\"").append(java.time.Instant.ofEpochMilli(timeMs)).append("\"}").toString();
     }
@@ -116,14 +144,16 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         {
             sb.append("\nrelaying   ").append(relaying).append(" pair(s)");
         }
-        sb.append('\n').append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8s %s%n", "TYPE", "PEER", "PEER IP",
-            "ENDPOINT", "RTT ms", "AGE s", "PATH"));
+        sb.append('\n').append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8s %-40s %s%n", "TYPE", "PEER",
+            "PEER IP", "ENDPOINT", "RTT ms", "AGE s", "PATH", "MEMBER (GROUPS, EXPIRES)"));
         for (final PeerStatus c : connections)
         {
-            sb.append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8d %s%n", c.type(),
+            sb.append(String.format(Locale.ROOT, "%-12s %-14s %-16s %-22s %8s %8d %-40s %s%n", c.type(),
                 HexFormat.of().formatHex(c.peerAddress(), 0, 6), c.peerVirtualIp() == 0 ? "-" : Ipv4.toString(c.peerVirtualIp()),
                 endpoint(c.endpoint()), c.rttMs() < 0 ? "-" : Long.toString(c.rttMs()),
-                (timeMs - c.upSinceMs()) / 1000, c.path()));
+                (timeMs - c.upSinceMs()) / 1000, c.path(), c.member() == null ? "-" : c.member().name() + " (" +
+                    (c.member().groups().isEmpty() ? "-" : String.join(",", c.member().groups())) + ", " +
+                    java.time.Instant.ofEpochSecond(c.member().expiresS()).toString().substring(0, 10) + ")"));
         }
         return sb.toString();
     }

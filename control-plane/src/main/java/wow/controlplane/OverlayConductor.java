@@ -15,6 +15,7 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.LinkTraffic;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.session.LinkSessions;
 import wow.controlplane.overlay.ring.Ring;
 import wow.dataplane.DataPlaneProxy;
 import wow.dataplane.status.CounterTypes;
@@ -55,6 +56,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private final AtomicCounter tcpBadFrames;
     private final LongSupplier tapKernelDrops;
     private final LinkTraffic linkTraffic;
+    private final LinkSessions sessions;
     private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
     private volatile NodeStatus status;
     private boolean started;
@@ -83,7 +85,10 @@ public final class OverlayConductor implements Agent, StatusSource
         tcpBadFrames = counters.newCounter("tcp_bad_frames", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         this.tcp = new TcpPeers(ctx.tcp());
         this.fib = new FibPublisher(dataPlane, counters, ctx.fibListener(), ctx.relayBytesPerSecond());
-        final ControlSender sender = new ControlSender(dataPlane, tcp, fib::dirty, controlRejected, localAddress);
+        this.sessions = ctx.sessions();
+        final ControlSender sender = new ControlSender(sessions != null ? sessions::send :
+            (endpoint, datagram, offset, length) -> dataPlane.send(0, endpoint, datagram, offset, length), tcp, fib::dirty,
+            controlRejected, localAddress);
         this.stack = new OverlayStack(new OverlayStack.Setup(localAddress, ctx.localIp(), prefix, ctx.dhcpSubnet(),
             ctx.leaseIdentity(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(), ctx.random()), sender, fib,
             log, clock::time, this::onProbeReply);
@@ -109,7 +114,7 @@ public final class OverlayConductor implements Agent, StatusSource
             {
                 stack.unreachable(destination, now);
             }
-        });
+        }, sessions);
         if (!ctx.resume().isEmpty())
         {
             // what a previous run knew: routed as soon as the links are up, without asking the DHT first
@@ -191,6 +196,10 @@ public final class OverlayConductor implements Agent, StatusSource
     {
         stack.tick(now, linkTraffic);
         silence.tick(now);
+        if (sessions != null)
+        {
+            sessions.tick();
+        }
         if (++ticks % 4 == 0)
         {
             status = buildStatus(now);
@@ -261,7 +270,8 @@ public final class OverlayConductor implements Agent, StatusSource
             final Connection relay = via == null ? null : overlay.connection(Ring.value(via));
             connections.add(new NodeStatus.PeerStatus(types.length() > 2 ? types.substring(1, types.length() - 1) : "-",
                 c.address(), c.virtualIp(), c.endpoint(), c.rttMs(), c.upSinceMs(), c.lastHeardMs(), via,
-                relay == null ? 0 : relay.virtualIp()));
+                relay == null ? 0 : relay.virtualIp(), sessions == null || c.endpoint() == 0 ? null :
+                NodeStatus.Member.of(sessions.certificate(tcp.dataEndpoint(c.endpoint())))));
         }
         return new NodeStatus(localAddress, stack.localIp(), List.copyOf(endpoints), List.copyOf(connections), now,
             overlay.udpBlocked(), overlay.relayGrants().size());

@@ -7,6 +7,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
+import wow.controlplane.session.LinkSessions;
 import wow.controlplane.identity.Identity;
 import wow.controlplane.journal.FibListener;
 import wow.controlplane.link.Hello;
@@ -54,6 +55,7 @@ public final class StaticPeerConductor implements Agent, StatusSource
     private volatile NodeStatus status;
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + Hello.LENGTH]);
     private final MessageHandler upHandler = this::onUp;
+    private final LinkSessions sessions;
     private final byte[] peerAddress = new byte[Identity.ADDRESS_LENGTH];
 
     private long fibVersion;
@@ -75,6 +77,7 @@ public final class StaticPeerConductor implements Agent, StatusSource
      * @param tapKernelDrops reads how many frames the kernel dropped because the TAP's queue to
      *                    this node was full (interface tx_dropped); looked at once a second.
      * @param fibListener told of every FIB version published (the journal).
+     * @param sessions    a secure node's sessions (every datagram goes over them), null on an insecure one.
      */
     public StaticPeerConductor(
         final int localIp,
@@ -87,8 +90,10 @@ public final class StaticPeerConductor implements Agent, StatusSource
         final long keepaliveMs,
         final EventLog log,
         final LongSupplier tapKernelDrops,
-        final FibListener fibListener)
+        final FibListener fibListener,
+        final LinkSessions sessions)
     {
+        this.sessions = sessions;
         this.fibListener = fibListener;
         this.tapKernelDrops = tapKernelDrops;
         this.localIp = localIp;
@@ -148,6 +153,10 @@ public final class StaticPeerConductor implements Agent, StatusSource
     private int onTimer()
     {
         int work = 0;
+        if (sessions != null)
+        {
+            sessions.tick();
+        }
         if (nowNs - nextStatusNs >= 0)
         {
             nextStatusNs = nowNs + STATUS_INTERVAL_NS;
@@ -180,7 +189,8 @@ public final class StaticPeerConductor implements Agent, StatusSource
         {
             connections.add(new NodeStatus.PeerStatus("static" + (link.isUp() ? "" : "," + link.state().name().toLowerCase()),
                 link.address(), link.virtualIp(), link.endpoint(), -1, now - (nowNs - link.upSinceNs()) / 1_000_000,
-                now - (nowNs - link.lastHeardNs()) / 1_000_000, null, 0));
+                now - (nowNs - link.lastHeardNs()) / 1_000_000, null, 0,
+                sessions == null ? null : NodeStatus.Member.of(sessions.certificate(link.endpoint()))));
         }
         status = new NodeStatus(localAddress, localIp, List.of(), List.copyOf(connections), now);
     }
@@ -195,7 +205,9 @@ public final class StaticPeerConductor implements Agent, StatusSource
     {
         WireHeader.writeLinkHeader(sendBuffer, 0, WireHeader.TYPE_CONTROL, link.remoteId());
         Hello.write(sendBuffer, WireHeader.CONTROL_LENGTH, 0, link.localId(), localIp, localAddress);
-        if (dataPlane.send(0, link.endpoint(), sendBuffer, 0, sendBuffer.capacity()))
+        final boolean sent = sessions != null ? sessions.send(link.endpoint(), sendBuffer, 0, sendBuffer.capacity()) :
+            dataPlane.send(0, link.endpoint(), sendBuffer, 0, sendBuffer.capacity());
+        if (sent)
         {
             link.sent(nowNs);
         }
@@ -203,6 +215,10 @@ public final class StaticPeerConductor implements Agent, StatusSource
 
     private void onUp(final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if (sessions != null && sessions.onUp(type, buffer, index, length))
+        {
+            return;
+        }
         final long endpoint = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
         final int datagram = index + ControlMessages.UP_DATAGRAM_OFFSET;
         final int datagramLength = length - ControlMessages.UP_DATAGRAM_OFFSET;

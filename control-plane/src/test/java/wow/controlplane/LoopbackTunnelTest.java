@@ -82,7 +82,7 @@ class LoopbackTunnelTest
             final StaticPeerConductor conductor = new StaticPeerConductor(ip, identity.address(), 24,
                 List.of(new StaticPeer(peerIp, Endpoints.udp(0x7F000001, peerPort))), dataPlane.proxy(),
                 counters.manager(), new SystemNanoClock(), 1000, new EventLog(new PrintStream(new ByteArrayOutputStream())), () -> 0,
-                wow.controlplane.journal.FibListener.NONE);
+                wow.controlplane.journal.FibListener.NONE, null);
             dataPlane.start(conductor, 0, new int[0]);
         }
 

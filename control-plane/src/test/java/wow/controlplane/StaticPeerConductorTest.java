@@ -60,7 +60,7 @@ class StaticPeerConductorTest
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(udp), Frames.HOST_MAC, 1420,
                 new Fib.Builder(ip, 24, identity.address()).build(1), counters, null);
             conductor = new StaticPeerConductor(ip, identity.address(), 24, List.of(new StaticPeer(peerIp, peerEndpoint)), dataPlane.proxy(),
-                counters.manager(), () -> now[0], 1000, new EventLog(log), () -> 0, wow.controlplane.journal.FibListener.NONE);
+                counters.manager(), () -> now[0], 1000, new EventLog(log), () -> 0, wow.controlplane.journal.FibListener.NONE, null);
         }
 
         void step()
@@ -210,7 +210,7 @@ class StaticPeerConductorTest
         {
             final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new StaticPeerConductor(IP_A, new byte[20], 24,
                 List.of(new StaticPeer(IP_A, EP_B)), dp.proxy(), counters.manager(), () -> 0, 1000,
-                new EventLog(System.err), () -> 0, wow.controlplane.journal.FibListener.NONE));
+                new EventLog(System.err), () -> 0, wow.controlplane.journal.FibListener.NONE, null));
             assertEquals("--peer 10.5.0.1=198.51.100.2:4000 names this host's own virtual IP", ex.getMessage());
         }
     }

@@ -114,9 +114,10 @@ final class ConductorUplink
     }
 
     /**
-     * Hands a handshake up, at most {@link #HANDSHAKES_PER_SOURCE_NS one per 10 ms} per source
-     * address and {@link #HANDSHAKES_PER_SECOND} a second per queue, so that a flood costs the
-     * conductor bounded work and never stops established sessions (their datagrams never come here).
+     * Hands a handshake up: a first message at most {@link #HANDSHAKES_PER_SOURCE_NS once per 10 ms}
+     * per source endpoint, and all of them at most {@link #HANDSHAKES_PER_SECOND} a second per queue,
+     * so that a flood costs the conductor bounded work and never stops established sessions (their
+     * datagrams never come here).
      */
     void handshake(final DirectBuffer buffer, final int offset, final int length, final long endpoint, final long nowNs)
     {
@@ -125,7 +126,9 @@ final class ConductorUplink
             handshakeSecondStartNs = nowNs;
             handshakesThisSecond = 0;
         }
-        if (handshakesThisSecond >= HANDSHAKES_PER_SECOND || !handshakeGate.admit((int)(endpoint >>> 16), nowNs))
+        final boolean first = length > WireHeader.FLAGS_OFFSET && buffer.getByte(offset + WireHeader.FLAGS_OFFSET) == 1;
+        if (handshakesThisSecond >= HANDSHAKES_PER_SECOND ||
+            (first && !handshakeGate.admit((int)(endpoint ^ (endpoint >>> 29)), nowNs)))
         {
             counters.drop(DropReason.HANDSHAKE_RATE);
             return;

@@ -44,6 +44,8 @@ public final class ControlMessages
     public static final int UP_SESSION_MOVED = 9;
     /** The first authenticated datagram of a keypair arrived: the peer has its keys (Noise key confirmation). */
     public static final int UP_SESSION_CONFIRMED = 10;
+    /** A SESSION datagram (a revocation list) a session authenticated; laid out as {@link #UP_CONTROL}. */
+    public static final int UP_SESSION_MESSAGE = 11;
     /** Routed data packets per traffic sample. */
     public static final int TRAFFIC_SAMPLE = 64;
     /** A datagram the agent sends for the conductor. */

@@ -171,6 +171,17 @@ final class Ingress
             case WireHeader.TYPE_DATA -> onData(buffer, offset, length, endpoint);
             case WireHeader.TYPE_ROUTED -> onRouted(buffer, offset, length, endpoint, session);
             case WireHeader.TYPE_CONTROL -> uplink.up(ControlMessages.UP_CONTROL, buffer, offset, length, endpoint, session);
+            case WireHeader.TYPE_SESSION ->
+            {
+                if (session == 0)
+                {
+                    counters.drop(DropReason.UNAUTHENTICATED);
+                }
+                else
+                {
+                    uplink.up(ControlMessages.UP_SESSION_MESSAGE, buffer, offset, length, endpoint, session);
+                }
+            }
             case WireHeader.TYPE_HANDSHAKE, WireHeader.TYPE_SEALED -> counters.drop(session == 0 ?
                 DropReason.UNAUTHENTICATED : DropReason.BAD_HEADER);
             default -> counters.drop(DropReason.BAD_HEADER);

@@ -236,7 +236,7 @@ class SecureQueueAgentTest
     void handshakesGoUpRateLimitedPerSource()
     {
         final byte[] handshake = new byte[64];
-        WireHeader.writeCommon(new UnsafeBuffer(handshake), 0, WireHeader.TYPE_HANDSHAKE, 0);
+        WireHeader.writeCommon(new UnsafeBuffer(handshake), 0, WireHeader.TYPE_HANDSHAKE, 1);
         for (int i = 0; i < 50; i++)
         {
             b.udp.inject(EP_STRANGER, handshake);

@@ -30,6 +30,8 @@ final class CaCommand
         "         no --ip or --pool: a router node with no virtual IP; --relay: may relay for others",
         "       wow ca revoke --dir DIR (--name HOST | --serial N) --out FILE",
         "         write the CA-signed revocation list (hand it to a member with wow revoke FILE)",
+        "       wow revoke FILE [--state-dir DIR | --tap NAME]",
+        "         hand a revocation list to a running member: it cuts off the revoked and spreads the list",
         "       wow cert show FILE      print the certificates in a bundle, certificate or revocation list",
         "       wow key --out FILE      make a node key pair (FILE, mode 600, and FILE.pub for ca sign --public-key)");
 
@@ -162,6 +164,71 @@ final class CaCommand
             throw new IllegalArgumentException(file + ": holds no certificate or revocation list");
         }
         return 0;
+    }
+
+    /**
+     * {@code wow revoke FILE [--state-dir DIR | --tap NAME]}: hands a revocation list to a running
+     * member, which takes it if it is newer and spreads it to every member.
+     */
+    static int revokeRunning(final String[] argv) throws InterruptedException
+    {
+        if (argv.length == 0 || argv[0].startsWith("--"))
+        {
+            throw new UsageException("usage: wow revoke FILE [--state-dir DIR | --tap NAME]");
+        }
+        final Path file = Path.of(argv[0]);
+        final Args args = new Args(Arrays.copyOfRange(argv, 1, argv.length), Set.of("--state-dir", "--tap"), Set.of(), Set.of());
+        final Path state = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
+            NodeCommand.defaultStateDir(args.get("--tap", NodeConfig.DEFAULT_TAP));
+        final RevocationList list;
+        try
+        {
+            list = RevocationStore.parse(file, Files.readString(file));
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException(file + ": " + ex.getMessage(), ex);
+        }
+        if (!Files.isDirectory(state))
+        {
+            throw new IllegalArgumentException("no node state directory " + state + " (give the node's --state-dir or --tap)");
+        }
+        final Path dir = state.resolve(RevocationStore.DIR);
+        final Path incoming = dir.resolve(RevocationStore.INCOMING + System.nanoTime() + ".crl");
+        try
+        {
+            Files.createDirectories(dir);
+            CertificateAuthority.write(incoming, Pem.encode(RevocationList.PEM_LABEL, list.encoded()));
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(dir + ": " + ex.getMessage(), ex);
+        }
+        for (int i = 0; i < 50 && Files.exists(incoming); i++)
+        {
+            Thread.sleep(100);
+        }
+        if (Files.exists(incoming))
+        {
+            throw new IllegalStateException("the node did not pick the list up in 5 s: is it running with --cert?");
+        }
+        Thread.sleep(300); // the conductor takes it within one tick
+        final Path kept = dir.resolve(RevocationStore.fileName(list));
+        try
+        {
+            if (Files.exists(kept) && RevocationStore.parse(kept, Files.readString(kept)).version() >= list.version())
+            {
+                System.out.println("wow: the node holds revocation list version " + list.version() +
+                    "; it cuts off the revoked and passes the list on to every member");
+                return 0;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(kept + ": " + ex.getMessage(), ex);
+        }
+        throw new IllegalStateException("the node did not take " + file + ": not signed by a CA it trusts, or not newer " +
+            "than the list it holds");
     }
 
     /** {@code wow key --out FILE}. */

@@ -33,7 +33,7 @@ final class ConfigFile
     /** Options that may repeat, given in the file as a list. */
     private static final Set<String> LISTS = Set.of("seed", "peer");
     /** Options without a value, given in the file as true or false. */
-    private static final Set<String> FLAGS = Set.of("no-tap");
+    private static final Set<String> FLAGS = Set.of("no-tap", "dhcp", "insecure");
 
     private final Path file;
     private final Map<String, Integer> lines = new LinkedHashMap<>();

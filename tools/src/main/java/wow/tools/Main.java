@@ -23,6 +23,7 @@ public final class Main
         "  matrix DIR [--count N]   all-pairs ping and direct/relayed matrices of a tools/testbed.sh testbed (root)",
         "  ca init|sign|revoke ...   the network's offline CA: issue node bundles, revoke them",
         "  cert show FILE   print a bundle's certificates;  key --out FILE   a node key pair for ca sign --public-key",
+        "  revoke FILE [--state-dir DIR]   hand a revocation list to a running member, which spreads it to all",
         "  demo  NAT domains in network namespaces joined by one seed: join, ping and link matrices (root)",
         "run 'wow <command> --help' for details");
 
@@ -78,6 +79,8 @@ public final class Main
                     return CaCommand.show(rest);
                 case "key":
                     return CaCommand.key(rest);
+                case "revoke":
+                    return CaCommand.revokeRunning(rest);
                 default:
                     throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             }

@@ -4,6 +4,14 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.SystemEpochClock;
+import wow.controlplane.security.Bundle;
+import wow.controlplane.security.Certificate;
+import wow.controlplane.session.LinkSessions;
+import wow.controlplane.session.Revocations;
+import wow.controlplane.session.SessionCounters;
+import wow.dataplane.DataPlaneProxy;
+import wow.dataplane.crypto.AeadBatch;
+import wow.dataplane.crypto.SessionPublication;
 import wow.controlplane.StaticPeerConductor;
 import wow.controlplane.NodeStatus;
 import wow.controlplane.ConductorContext;
@@ -95,6 +103,7 @@ public final class Node implements AutoCloseable
 
     private void open()
     {
+        final Bundle bundle = config.secure() ? loadBundle() : null;
         try
         {
             Files.createDirectories(config.stateDir());
@@ -135,21 +144,39 @@ public final class Node implements AutoCloseable
         counters = CountersFile.create(config.stateDir().resolve("counters"), CountersFile.DEFAULT_COUNTERS);
         journal = FibJournal.openForWriting(config.stateDir(), config.journalRetentionHours());
         final Identity identity = Identity.loadOrCreate(config.stateDir());
+        // a secure node's place on the ring is its certified key's; an insecure one's its identity's
+        final byte[] ringAddress = bundle != null ? bundle.certificate().ringAddress() : identity.address();
         // FIB versions go on from the journal's last one, so a version number names one table
         final FibRecord last = lastJournaled();
         final Fib initial = new Fib.Builder(config.dhcp() ? config.dhcpSubnet() : config.virtualIp(), config.prefix(),
-            identity.address()).build(last == null ? 1 : last.version() + 1);
-        dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters, null);
+            ringAddress).build(last == null ? 1 : last.version() + 1);
+        final SessionPublication sessionTables = bundle != null ? new SessionPublication() : null;
+        dataPlane = new DataPlane(config.threading(), taps, udps, tapMac, config.innerMtu(), initial, counters, sessionTables);
         dataPlane.errorLog(t -> log.event("agent_error", "error=\"" + t + "\""));
+        final DataPlaneProxy down = dataPlane.proxy();
+        final RevocationStore revocationFiles = new RevocationStore(config.stateDir(), log);
+        final Revocations revocations = bundle == null ? null : new Revocations(bundle.trusted(), revocationFiles::store);
+        if (revocations != null)
+        {
+            revocationFiles.load().forEach(list -> revocations.take(list, false));
+        }
+        final LinkSessions sessions = bundle == null ? null : new LinkSessions(bundle, sessionTables,
+            (endpoint, datagram, offset, length) -> down.send(0, endpoint, datagram, offset, length), new SystemNanoClock(),
+            () -> System.currentTimeMillis() / 1000, log, new SessionCounters(counters.manager()), revocations);
+        if (bundle == null)
+        {
+            log.event("insecure", "warning=\"no certificates, no encryption: anyone who can send this node a datagram can " +
+                "join, read and inject; for labs and benchmarks only\"");
+        }
         final Agent conductor;
         if (config.overlay())
         {
-            final ConductorContext ctx = new ConductorContext().localIp(config.virtualIp()).localAddress(identity.address())
+            final ConductorContext ctx = new ConductorContext().localIp(config.virtualIp()).localAddress(ringAddress)
                 .prefix(config.prefix()).seeds(config.seeds()).localEndpoints(localEndpoints(first.port()))
                 .dataPlane(dataPlane.proxy()).counters(counters.manager()).clock(new SystemEpochClock()).log(log)
                 .tapKernelDrops(() -> tapTxDropped(config.tapName())).fibListener(this::journal)
                 .overlayConfig(OverlayConfig.defaults().withKeepalive(config.keepaliveMs()))
-                .relayBytesPerSecond(config.relayMbps() * 125_000L).leaseIdentity(identity);
+                .relayBytesPerSecond(relayMbps(bundle) * 125_000L).leaseIdentity(identity).sessions(sessions);
             if (config.dhcp())
             {
                 ctx.dhcpSubnet(config.dhcpSubnet());
@@ -189,9 +216,9 @@ public final class Node implements AutoCloseable
         }
         else
         {
-            conductor = new StaticPeerConductor(config.virtualIp(), identity.address(), config.prefix(), config.peers(),
+            conductor = new StaticPeerConductor(config.virtualIp(), ringAddress, config.prefix(), config.peers(),
                 dataPlane.proxy(), counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log,
-                () -> tapTxDropped(config.tapName()), this::journal);
+                () -> tapTxDropped(config.tapName()), this::journal, sessions);
         }
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
         final StatusSource source = (StatusSource)conductor;
@@ -202,6 +229,12 @@ public final class Node implements AutoCloseable
             return t;
         });
         statusWriter.scheduleWithFixedDelay(() -> writeStatus(source), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        if (revocations != null)
+        {
+            // lists `wow revoke` hands this node: to the conductor, which takes and spreads a newer one
+            statusWriter.scheduleWithFixedDelay(() -> revocationFiles.collect(revocations), 1, 1,
+                java.util.concurrent.TimeUnit.SECONDS);
+        }
         if (overlay != null && config.listenAddress() == 0)
         {
             // listening on every address: follow the host's addresses (it may move to another network)
@@ -223,7 +256,42 @@ public final class Node implements AutoCloseable
             log.event("metrics_serving", "url=http://" + config.metricsHost() + ":" + metrics.port() + "/metrics");
         }
         final String described = config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " ");
-        log.event("node_started", "address=" + identity.addressHex() + " " + described);
+        log.event("node_started", "address=" + java.util.HexFormat.of().formatHex(ringAddress) + " " + described +
+            (bundle == null ? "" : " name=" + bundle.certificate().name() + " network=" + bundle.certificate().network() +
+                " aead=" + AeadBatch.implementation()));
+    }
+
+    /** @return what the node relays, Mbit/s per queue: nothing if its certificate does not let it relay. */
+    private int relayMbps(final Bundle bundle)
+    {
+        if (bundle != null && !bundle.certificate().relay() && config.relayMbps() > 0)
+        {
+            log.event("relay_off", "reason=\"certificate " + bundle.certificate().name() + " does not allow relaying\"");
+            return 0;
+        }
+        return config.relayMbps();
+    }
+
+    /**
+     * Loads the bundle and checks that the configuration keeps within its certificate.
+     *
+     * @throws IllegalArgumentException one line naming the file or option and the problem.
+     */
+    private Bundle loadBundle()
+    {
+        final Bundle bundle = Bundle.load(config.cert(), config.key(), System.currentTimeMillis() / 1000);
+        final Certificate cert = bundle.certificate();
+        if (config.virtualIp() != 0 && !cert.allows(config.virtualIp()))
+        {
+            throw new IllegalArgumentException("--ip " + Ipv4.toString(config.virtualIp()) + " is not an address certificate " +
+                cert.name() + " allows (" + cert.addressText() + ")");
+        }
+        if (config.dhcp() && (cert.addressKind() != Certificate.ADDRESS_POOL || !cert.allows(config.dhcpSubnet())))
+        {
+            throw new IllegalArgumentException("--dhcp needs a certificate for a lease pool in " + Ipv4.toString(
+                config.dhcpSubnet()) + "/" + config.prefix() + "; certificate " + cert.name() + " allows " + cert.addressText());
+        }
+        return bundle;
     }
 
     /**

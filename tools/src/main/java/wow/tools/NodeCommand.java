@@ -29,6 +29,11 @@ final class NodeCommand
         "  --shortcut-pps N       link directly to a destination that gets N packets/s or more over",
         "                         overlay routes (default 100; 0: no shortcuts); at most 16, trimmed",
         "                         after 30 s under a quarter of the rate",
+        "  --cert FILE            this node's bundle from the network's CA (wow ca sign): its certificate,",
+        "                         key and the CA's; every link is authenticated and encrypted",
+        "  --key FILE             the private key's own file, when the CA signed a public key (wow key)",
+        "  --insecure             no certificates and no cryptography: a lab or benchmark only (warned at",
+        "                         every start; cannot talk to secure nodes)",
         "  --listen HOST:PORT     underlay UDP address to bind (HOST an IPv4 address, 0.0.0.0 for all)",
         "  --ip A.B.C.D/P         this host's virtual IP and the virtual subnet's prefix length",
         "  --dhcp --subnet A.B.C.D/P  lease a free virtual IP from this subnet in the DHT instead, and",
@@ -39,7 +44,7 @@ final class NodeCommand
         "  --no-tap               run without a TAP device (a router node)",
         "  --state-dir DIR        identity, counters, FIB journal, status (default /var/lib/wow/NAME as root,",
         "                         else $XDG_STATE_HOME/wow/NAME or ~/.local/state/wow/NAME)",
-        "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-80",
+        "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-112 (N-80 insecure)",
         "  --threading MODE       dedicated (a thread per queue, default) or shared (one thread)",
         "  --keepalive-ms N       keepalive interval on a link (default 5000 static, 3000 overlay; keep it",
         "                         below the NAT's UDP mapping timeout, often 30 s)",
@@ -58,9 +63,9 @@ final class NodeCommand
         "--threading",
                 "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics",
                     "--config",
-                "--tcp-listen", "--relay-mbps", "--shortcut-pps", "--subnet");
+                "--tcp-listen", "--relay-mbps", "--shortcut-pps", "--subnet", "--cert", "--key");
     static final Set<String> REPEATED = Set.of("--peer", "--seed");
-    static final Set<String> FLAGS = Set.of("--no-tap", "--print-config", "--dhcp");
+    static final Set<String> FLAGS = Set.of("--no-tap", "--print-config", "--dhcp", "--insecure");
 
     private NodeCommand()
     {
@@ -146,6 +151,18 @@ final class NodeCommand
             sb.append("dhcp: true\nsubnet: ").append(Ipv4.toString(c.dhcpSubnet())).append('/').append(c.prefix()).append('\n');
         }
         sb.append("offload: ").append(c.offload() ? "on" : "off").append('\n');
+        if (c.secure())
+        {
+            sb.append("cert: ").append(c.cert()).append('\n');
+            if (c.key() != null)
+            {
+                sb.append("key: ").append(c.key()).append('\n');
+            }
+        }
+        else
+        {
+            sb.append("insecure: true\n");
+        }
         if (c.cpus().length > 0)
         {
             sb.append("cpus: ").append(java.util.Arrays.stream(c.cpus()).mapToObj(Integer::toString)
@@ -346,12 +363,25 @@ final class NodeCommand
             default:
                 throw new UsageException("bad --threading '" + threadingText + "': dedicated or shared");
         }
+        if (args.has("--cert") == args.has("--insecure"))
+        {
+            throw new UsageException(args.has("--cert") ? "--cert and --insecure exclude each other" :
+                "a node needs its certificate bundle: --cert FILE (the network's admin makes one with " +
+                "'wow ca sign --dir CA_DIR --name HOST --ip A.B.C.D/P --out FILE'), " +
+                "or --insecure for a lab without cryptography");
+        }
+        if (args.has("--key") && !args.has("--cert"))
+        {
+            throw new UsageException("--key goes with --cert");
+        }
+        final Path cert = args.has("--cert") ? Path.of(args.get("--cert", null)) : null;
+        final Path key = args.has("--key") ? Path.of(args.get("--key", null)) : null;
         final Path stateDir = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
             defaultStateDir(tap == null ? "router-" + listenPort : tap);
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
             threading, keepalive, spinUs, offloadText.equals("on"),
             parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365),
-            metricsHost, metricsPort, tcpListen, relayMbps, shortcutPps, dhcpSubnet);
+            metricsHost, metricsPort, tcpListen, relayMbps, shortcutPps, dhcpSubnet, cert, key);
     }
 
     /** @return {address, prefix length} of an option's {@code A.B.C.D/P} value (prefix 1 to 30). */

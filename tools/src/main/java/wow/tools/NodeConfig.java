@@ -36,6 +36,8 @@ import java.util.List;
  * @param shortcutPps   packets per second to a destination that earn it a shortcut link (0: none).
  * @param dhcpSubnet    with --dhcp: the virtual subnet's network address (its prefix is
  *                      {@code prefix}), from which the node leases an address; 0 otherwise.
+ * @param cert          the node's certificate bundle; null for an insecure node (--insecure).
+ * @param key           the private key's own file when the bundle holds none, else null.
  */
 public record NodeConfig(
     int listenAddress,
@@ -59,8 +61,16 @@ public record NodeConfig(
     long tcpListen,
     int relayMbps,
     int shortcutPps,
-    int dhcpSubnet)
+    int dhcpSubnet,
+    Path cert,
+    Path key)
 {
+    /** @return true if the node runs with certificates and sealed links (not --insecure). */
+    public boolean secure()
+    {
+        return cert != null;
+    }
+
     /** @return true if the node leases its virtual IP from the subnet and serves it by DHCP. */
     public boolean dhcp()
     {
@@ -81,12 +91,13 @@ public record NodeConfig(
     public static final int UNDERLAY_OVERHEAD = 28;
 
     /**
-     * @return the largest inner IPv4 packet: the underlay MTU less its IPv4 and UDP headers and
-     *         the largest WOW header, so that nothing is ever IP-fragmented on the underlay.
+     * @return the largest inner IPv4 packet: the underlay MTU less its IPv4 and UDP headers, the
+     *         largest WOW header and the seal (on a secure node), so that nothing is ever
+     *         IP-fragmented on the underlay.
      */
     public int innerMtu()
     {
-        return underlayMtu - UNDERLAY_OVERHEAD - WireHeader.MAX_HEADER_LENGTH;
+        return underlayMtu - UNDERLAY_OVERHEAD - WireHeader.MAX_HEADER_LENGTH - (secure() ? WireHeader.SEALED_OVERHEAD : 0);
     }
 
     /** @return true if the node joins (or starts) a self-organizing overlay rather than static tunnels. */
@@ -106,6 +117,6 @@ public record NodeConfig(
                 threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
             " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() +
             (tcpListen == 0 ? "" : " tcp_listen=" + wow.dataplane.transport.Endpoints.toString(tcpListen)) + " state_dir=" +
-                stateDir;
+                stateDir + " security=" + (secure() ? "certificates" : "insecure");
     }
 }

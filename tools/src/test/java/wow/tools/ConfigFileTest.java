@@ -30,7 +30,7 @@ class ConfigFileTest
     void everyOptionIsAKeyAndFlagsWin(@TempDir final Path dir) throws Exception
     {
         final Path file = write(dir, "listen: 127.0.0.1:7000\nip: 10.9.0.1/16\nseed: [127.0.0.1:7001, 127.0.0.1:7002]\n" +
-            "queues: 2\nno-tap: false\noffload: off\n");
+            "queues: 2\nno-tap: false\noffload: off\ninsecure: true\n");
         final NodeConfig c = NodeCommand.parseWithConfig(new String[] {"--config", file.toString(), "--queues", "3"});
         assertEquals(Ipv4.parse("127.0.0.1"), c.listenAddress());
         assertEquals(7000, c.listenPort());

@@ -49,11 +49,11 @@ class FibDumpTest
         final PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         final Path a = dir.resolve("a");
         final Path b = dir.resolve("b");
-        try (Node nodeA = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46001", "--no-tap", "--ip",
+        try (Node nodeA = Node.start(NodeCommand.parse(new String[] {"--insecure", "--listen", "127.0.0.1:46001", "--no-tap", "--ip",
             "10.4.0.1/24", "--peer", "10.4.0.2=127.0.0.1:46002", "--state-dir", a.toString(), "--metrics", "127.0.0.1:46003"}),
             quiet))
         {
-            Node nodeB = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46002", "--no-tap", "--ip",
+            Node nodeB = Node.start(NodeCommand.parse(new String[] {"--insecure", "--listen", "127.0.0.1:46002", "--no-tap", "--ip",
                 "10.4.0.2/24", "--peer", "10.4.0.1=127.0.0.1:46001", "--state-dir", b.toString()}), quiet);
             try
             {
@@ -127,7 +127,7 @@ class FibDumpTest
                 follower.start();
                 Thread.sleep(500);
                 nodeB.close();
-                nodeB = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46002", "--no-tap", "--ip",
+                nodeB = Node.start(NodeCommand.parse(new String[] {"--insecure", "--listen", "127.0.0.1:46002", "--no-tap", "--ip",
                     "10.4.0.2/24", "--peer", "10.4.0.1=127.0.0.1:46001", "--state-dir", b.toString()}), quiet);
                 final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
                 while (System.nanoTime() < until && followed.toString(StandardCharsets.UTF_8).split("\n").length < 2)

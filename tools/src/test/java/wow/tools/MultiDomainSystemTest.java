@@ -1,5 +1,7 @@
 package wow.tools;
 
+import wow.controlplane.security.Certificate;
+import wow.controlplane.security.CertificateAuthority;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -47,6 +49,20 @@ class MultiDomainSystemTest
         dir = run.dir;
         script = run.script;
         testbed = run.testbed;
+    }
+
+    /** @return a new bundle from the testbed's CA (DIR/ca), written next to it. */
+    static String bundle(final String name, final int kind, final int address, final int prefix) throws Exception
+    {
+        final Path file = dir.resolve("certs").resolve(name + ".bundle");
+        CertificateAuthority.writePrivate(file, CertificateAuthority.open(dir.resolve("ca")).sign(name, kind, address, prefix,
+            List.of(), false, 1, null, System.currentTimeMillis() / 1000).encode());
+        return file.toString();
+    }
+
+    static int ip(final String text)
+    {
+        return wow.dataplane.protocol.Ipv4.parse(text);
     }
 
     @AfterAll
@@ -243,7 +259,8 @@ class MultiDomainSystemTest
         final Path state = Files.createTempDirectory(dir, "duplicate");
         final Netns.Result r = Netns.exec("timeout", "40", "ip", "netns", "exec", seed.namespace(), "env",
             "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(), "node", "--listen", "198.51.100.1:0",
-            "--ip", owner.virtualIp() + "/16", "--seed", seed.listen(), "--tap", "wowdup", "--state-dir", state.toString());
+            "--ip", owner.virtualIp() + "/16", "--seed", seed.listen(), "--tap", "wowdup", "--state-dir", state.toString(),
+            "--cert", bundle("dup", Certificate.ADDRESS_IP, ip(owner.virtualIp()), 16));
         assertEquals(1, r.exit(), r.output());
         assertTrue(r.output().lines().anyMatch(l -> l.equals("wow: virtual IP " + owner.virtualIp() +
             " is leased to another live node (ring address " + ((String)Testbed.status(owner).get("address")).substring(0, 8) +
@@ -268,7 +285,8 @@ class MultiDomainSystemTest
         Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         final ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", home.namespace(), MultiDomainSystemTest.script.resolveSibling("wow")
             .toString(), "node", "--listen", "0.0.0.0:0", "--dhcp", "--subnet", "10.128.0.0/16", "--tap", "wowdhcp", "--seed",
-            seed.listen(), "--state-dir", state.toString()).redirectErrorStream(true).redirectOutput(state.resolve("log").toFile());
+            seed.listen(), "--state-dir", state.toString(), "--cert", bundle("dhcp", Certificate.ADDRESS_POOL, 0x0A800000, 16))
+            .redirectErrorStream(true).redirectOutput(state.resolve("log").toFile());
         pb.environment().put("WOW_JAR", System.getProperty("wow.jar"));
         final Process node = pb.start();
         try
@@ -288,7 +306,7 @@ class MultiDomainSystemTest
             final String got = Files.readString(env);
             System.out.printf("dhcp node leased %s; udhcpc: %s%n", leased, got.lines().filter(l -> l.startsWith("bound")).findFirst()
                 .orElse(got));
-            assertTrue(got.contains("bound ip=" + leased + " subnet=255.255.0.0 mtu=1420 routes=10.128.0.0/16 0.0.0.0"), got);
+            assertTrue(got.contains("bound ip=" + leased + " subnet=255.255.0.0 mtu=1388 routes=10.128.0.0/16 0.0.0.0"), got);
             final String from = host("h1-1").namespace();
             String reached = "";
             for (int i = 0; i < 10 && !reached.contains(" 0% packet loss"); i++)
@@ -331,6 +349,48 @@ class MultiDomainSystemTest
     }
 
     /** Sends 4 MiB of random bytes over TCP from one host to another by virtual IP and compares SHA-256. */
+    @Test
+    @Order(7)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void strangersReachNoOne() throws Exception
+    {
+        // a node of another network's CA, and one without any certificate, both name the seed
+        final Testbed.Member seed = testbed.nodes().stream().filter(Testbed.Member::isSeed).findFirst().orElseThrow();
+        final long now = System.currentTimeMillis() / 1000;
+        final CertificateAuthority other = CertificateAuthority.init(dir.resolve("other-ca"), "other", ip("10.128.0.0"), 16, 1,
+            now);
+        final Path file = dir.resolve("stranger.bundle");
+        CertificateAuthority.writePrivate(file, other.sign("stranger", Certificate.ADDRESS_NONE, 0, 0, List.of(), true, 1, null,
+            now).encode());
+        for (final String[] security : List.of(new String[] {"--cert", file.toString()}, new String[] {"--insecure"}))
+        {
+            final Path state = Files.createTempDirectory(dir, "stranger");
+            final List<String> cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", seed.namespace(),
+                script.resolveSibling("wow").toString(), "node", "--listen", "198.51.100.1:0", "--no-tap", "--seed", seed.listen(),
+                "--state-dir", state.toString()));
+            cmd.addAll(List.of(security));
+            final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(state.resolve("log").toFile());
+            pb.environment().put("WOW_JAR", System.getProperty("wow.jar"));
+            final Process node = pb.start();
+            try
+            {
+                StaticTunnelSystemTest.awaitLog(state.resolve("log"), "node_started", node);
+                Thread.sleep(8_000); // its handshakes (or plain link requests) are retried meanwhile
+                final String status = Files.readString(state.resolve(Node.STATUS_FILE));
+                assertTrue(status.contains("\"connections\":[]"), "linked to no one: " + status);
+                final String counters = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"),
+                    script.resolveSibling("wow").toString(), "counters", "--state-dir", state.toString(), "--all");
+                assertTrue(counters.matches("(?s).*udp_rx_datagrams q0 +0\\n.*"), "no member answered it: " + counters);
+                assertTrue(counters.matches("(?s).*udp_tx_datagrams q0 +[1-9].*"), "it did try: " + counters);
+            }
+            finally
+            {
+                Netns.stop(node);
+            }
+        }
+    }
+
     private static void transfer(final Testbed.Member from, final Testbed.Member to, final int port) throws Exception
     {
         final byte[] data = new byte[4 << 20];

@@ -18,7 +18,7 @@ class NodeCommandTest
     @Test
     void parsesAFullCommandLine()
     {
-        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "192.0.2.1:7000", "--ip", "10.7.0.1/16",
+        final NodeConfig c = NodeCommand.parse(new String[] {"--insecure", "--listen", "192.0.2.1:7000", "--ip", "10.7.0.1/16",
             "--peer", "10.7.0.2=192.0.2.2:7000", "--peer=10.7.0.3=192.0.2.3:7001", "--tap", "wowt", "--queues", "2",
             "--state-dir", "/tmp/x", "--underlay-mtu", "9000", "--threading", "shared", "--keepalive-ms", "250", "--spin-us", "20"});
         assertEquals(Ipv4.parse("192.0.2.1"), c.listenAddress());
@@ -38,7 +38,7 @@ class NodeCommandTest
     @Test
     void parsesSeedSchemesAndTcpListen()
     {
-        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "192.0.2.1:7000", "--no-tap", "--seed", "192.0.2.2:7000",
+        final NodeConfig c = NodeCommand.parse(new String[] {"--insecure", "--listen", "192.0.2.1:7000", "--no-tap", "--seed", "192.0.2.2:7000",
             "--seed", "udp://192.0.2.3:7000", "--seed", "tcp://192.0.2.4:443", "--tcp-listen", "192.0.2.1:7001",
             "--relay-mbps", "100"});
         assertEquals(wow.dataplane.transport.Endpoints.parse("192.0.2.2:7000"), c.seeds()[0]);
@@ -47,7 +47,7 @@ class NodeCommandTest
         assertEquals("tcp://192.0.2.4:443", wow.dataplane.transport.Endpoints.toString(c.seeds()[2]));
         assertEquals("tcp://192.0.2.1:7001", wow.dataplane.transport.Endpoints.toString(c.tcpListen()));
         assertEquals(100, c.relayMbps());
-        final NodeConfig plain = NodeCommand.parse(new String[] {"--listen", "192.0.2.1:7000", "--no-tap"});
+        final NodeConfig plain = NodeCommand.parse(new String[] {"--insecure", "--listen", "192.0.2.1:7000", "--no-tap"});
         assertEquals(0, plain.tcpListen());
         assertEquals(NodeConfig.DEFAULT_RELAY_MBPS, plain.relayMbps());
         assertEquals(NodeConfig.DEFAULT_OVERLAY_KEEPALIVE_MS, plain.keepaliveMs());
@@ -56,7 +56,7 @@ class NodeCommandTest
     @Test
     void parsesDhcpWithItsSubnet()
     {
-        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "0.0.0.0:7000", "--dhcp", "--subnet", "10.128.7.9/16"});
+        final NodeConfig c = NodeCommand.parse(new String[] {"--insecure", "--listen", "0.0.0.0:7000", "--dhcp", "--subnet", "10.128.7.9/16"});
         assertTrue(c.dhcp());
         assertEquals(Ipv4.parse("10.128.0.0"), c.dhcpSubnet(), "the network address");
         assertEquals(16, c.prefix());
@@ -82,13 +82,13 @@ class NodeCommandTest
     @Test
     void defaults()
     {
-        final NodeConfig c = NodeCommand.parse(new String[] {"--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24"});
+        final NodeConfig c = NodeCommand.parse(new String[] {"--insecure", "--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24"});
         assertEquals("wow0", c.tapName());
         assertEquals(1, c.queues());
         assertEquals(1420, c.innerMtu());
         assertEquals(ThreadingMode.DEDICATED, c.threading());
         assertTrue(c.stateDir().endsWith(Path.of("wow", "wow0")));
-        final NodeConfig router = NodeCommand.parse(new String[] {"--listen", "0.0.0.0:9", "--no-tap"});
+        final NodeConfig router = NodeCommand.parse(new String[] {"--insecure", "--listen", "0.0.0.0:9", "--no-tap"});
         assertEquals(null, router.tapName());
         assertEquals(0, router.virtualIp());
     }

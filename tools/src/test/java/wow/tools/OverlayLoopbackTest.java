@@ -4,6 +4,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import wow.controlplane.security.Certificate;
+import wow.controlplane.security.CertificateAuthority;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,9 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Integration: 30 router nodes ({@code --no-tap}) in one JVM over loopback UDP, each with its own
- * data plane and overlay conductor, join through one seed, form the ring, and route an
- * exact-delivery probe between every ordered pair through the data planes' transit path.
+ * Integration: 30 router nodes ({@code --no-tap}) of one network CA in one JVM over loopback UDP,
+ * each with its own data plane and overlay conductor, join through one seed over authenticated,
+ * sealed sessions, form the ring, and route an exact-delivery probe between every ordered pair
+ * through the data planes' transit path; a node of another CA gets nowhere.
  */
 class OverlayLoopbackTest
 {
@@ -30,18 +34,27 @@ class OverlayLoopbackTest
     {
         final List<Node> nodes = new ArrayList<>();
         final PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        final long now = System.currentTimeMillis() / 1000;
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "loop", 0x0A000000, 8, 10, now);
+        Node stranger = null;
         try
         {
             final Node seed = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:0", "--no-tap",
-                "--threading", "shared", "--state-dir", dir.resolve("n0").toString()}), quiet);
+                "--threading", "shared", "--state-dir", dir.resolve("n0").toString(), "--cert", bundle(ca, dir, "n0", now)}),
+                quiet);
             nodes.add(seed);
             for (int i = 1; i < NODES; i++)
             {
                 nodes.add(Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:0", "--no-tap",
                     "--threading", "shared", "--seed", "127.0.0.1:" + seed.port(),
-                    "--state-dir", dir.resolve("n" + i).toString()}), quiet));
+                    "--state-dir", dir.resolve("n" + i).toString(), "--cert", bundle(ca, dir, "n" + i, now)}), quiet));
                 Thread.sleep(50);
             }
+            // a node of another network names the same seed: it must get no session and no answer
+            final CertificateAuthority other = CertificateAuthority.init(dir.resolve("other"), "other", 0x0A000000, 8, 10, now);
+            stranger = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:0", "--no-tap", "--threading",
+                "shared", "--seed", "127.0.0.1:" + seed.port(), "--state-dir", dir.resolve("stranger").toString(), "--cert",
+                bundle(other, dir, "stranger", now)}), quiet);
             // every ordered pair, all of one node's probes at once, retried until answered or the deadline passes
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             int answered = 0;
@@ -101,10 +114,29 @@ class OverlayLoopbackTest
                 status.contains("\"endpoints\":[\"127.0.0.1:") && status.contains("\"connections\":[{\"type\":\""), status);
             assertTrue(status.contains("\"direct\":true,\"via\":null"), status);
             assertTrue(status.matches("(?s).*\"rtt_ms\":\\d+.*"), "keepalives measure the round trip: " + status);
+            assertEquals(0, stranger.overlay().status().connections().size(), "the stranger is linked to no one");
+            final String strangerCounters = FibDumpTest.run("counters", "--state-dir", dir.resolve("stranger").toString(), "--all");
+            assertTrue(strangerCounters.matches("(?s).*udp_rx_datagrams q0 +0\n.*"), "nothing answered it: " + strangerCounters);
+            final String seedCounters = FibDumpTest.run("counters", "--state-dir", dir.resolve("n0").toString());
+            assertTrue(seedCounters.matches("(?s).*handshake_dropped +[1-9].*"), seedCounters);
+            assertTrue(seedCounters.matches("(?s).*handshake_completed +[1-9].*"), seedCounters);
         }
         finally
         {
             nodes.forEach(Node::close);
+            if (stranger != null)
+            {
+                stranger.close();
+            }
         }
+    }
+
+    /** @return the path of a new bundle for a router node (no virtual IP) that may relay. */
+    static String bundle(final CertificateAuthority ca, final Path dir, final String name, final long now) throws Exception
+    {
+        final Path file = dir.resolve(name + ".bundle");
+        CertificateAuthority.writePrivate(file, ca.sign(name, Certificate.ADDRESS_NONE, 0, 0, List.of(), true, 1, null, now)
+            .encode());
+        return file.toString();
     }
 }

@@ -80,7 +80,7 @@ class OverlaySystemTest
                 final Path dir = Files.createDirectories(tmp.resolve("n" + i));
                 final List<String> cmd = new ArrayList<>(List.of("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher,
                     "node", "--listen", "172.31.91." + (i + 1) + ":47000", "--ip", "10.91.0." + (i + 1) + "/24",
-                    "--state-dir", dir.toString()));
+                    "--state-dir", dir.toString(), "--insecure")); // the testbed's tests run secure; this one not
                 if (i > 0)
                 {
                     cmd.addAll(List.of("--seed", "172.31.91.1:47000"));

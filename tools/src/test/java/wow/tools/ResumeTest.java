@@ -21,10 +21,10 @@ class ResumeTest
     {
         final PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         final Path b = dir.resolve("b");
-        try (Node seed = Node.start(NodeCommand.parse(new String[] {"--listen", "127.0.0.1:46201", "--no-tap", "--ip",
+        try (Node seed = Node.start(NodeCommand.parse(new String[] {"--insecure", "--listen", "127.0.0.1:46201", "--no-tap", "--ip",
             "10.6.0.1/24", "--threading", "shared", "--state-dir", dir.resolve("a").toString()}), quiet))
         {
-            final String[] argsB = {"--listen", "127.0.0.1:46202", "--no-tap", "--ip", "10.6.0.2/24", "--threading", "shared",
+            final String[] argsB = {"--insecure", "--listen", "127.0.0.1:46202", "--no-tap", "--ip", "10.6.0.2/24", "--threading", "shared",
                 "--seed", "127.0.0.1:46201", "--state-dir", b.toString()};
             try (Node first = Node.start(NodeCommand.parse(argsB), quiet))
             {

@@ -1,5 +1,8 @@
 package wow.tools;
 
+import java.util.List;
+import wow.controlplane.security.Certificate;
+import wow.controlplane.security.CertificateAuthority;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -46,6 +49,16 @@ class StaticTunnelSystemTest
         return netns.start(ns, dir.resolve("node.log"), cmd.toArray(new String[0]));
     }
 
+    /** @return the path of a new bundle for a host with this virtual IP. */
+    static String bundle(final CertificateAuthority ca, final Path dir, final String name, final int ip, final long now)
+        throws Exception
+    {
+        final Path file = dir.resolve(name + ".bundle");
+        CertificateAuthority.writePrivate(file, ca.sign(name, Certificate.ADDRESS_IP, ip, 24, List.of(), false, 1, null, now)
+            .encode());
+        return file.toString();
+    }
+
     static void awaitLog(final Path log, final String text, final Process p) throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -79,10 +92,13 @@ class StaticTunnelSystemTest
             netns.veth(nsA, "172.31.77.1/24", nsB, "172.31.77.2/24");
             final Path dirA = Files.createDirectories(tmp.resolve("a"));
             final Path dirB = Files.createDirectories(tmp.resolve("b"));
+            // the two hosts are members of one network: their tunnel is authenticated and sealed
+            final long now = System.currentTimeMillis() / 1000;
+            final CertificateAuthority ca = CertificateAuthority.init(tmp.resolve("ca"), "pair", 0x0A4D0000, 24, 1, now);
             a = node(netns, nsA, dirA, "--listen", "172.31.77.1:40001", "--ip", "10.77.0.1/24",
-                "--peer", "10.77.0.2=172.31.77.2:40002", "--queues", "2");
+                "--peer", "10.77.0.2=172.31.77.2:40002", "--queues", "2", "--cert", bundle(ca, tmp, "a", 0x0A4D0001, now));
             b = node(netns, nsB, dirB, "--listen", "172.31.77.2:40002", "--ip", "10.77.0.2/24",
-                "--peer", "10.77.0.1=172.31.77.1:40001", "--queues", "2");
+                "--peer", "10.77.0.1=172.31.77.1:40001", "--queues", "2", "--cert", bundle(ca, tmp, "b", 0x0A4D0002, now));
             awaitLog(dirA.resolve("node.log"), "link_up", a);
             awaitLog(dirB.resolve("node.log"), "link_up", b);
             assertTrue(Netns.run("ip", "-n", nsA, "-d", "link", "show", "wow0").contains("numqueues 2"));
@@ -105,6 +121,8 @@ class StaticTunnelSystemTest
             final String counters = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "counters",
                 "--state-dir", dirA.toString());
             assertTrue(counters.contains("udp_tx_datagrams"), counters);
+            assertTrue(counters.matches("(?s).*handshake_completed +[1-9].*"), counters);
+            assertFalse(counters.contains("auth_failed") || counters.contains("replayed"), counters);
 
             Netns.stop(a);
             Netns.stop(b);
@@ -125,7 +143,7 @@ class StaticTunnelSystemTest
             final String ns = netns.create("busy");
             final Netns.Result r = Netns.exec("ip", "netns", "exec", ns, "env", "WOW_JAR=" + System.getProperty("wow.jar"),
                 launcher, "node", "--listen", "127.0.0.1:0", "--ip", "10.78.0.1/24", "--tap", "lo",
-                "--state-dir", tmp.toString());
+                "--state-dir", tmp.toString(), "--insecure");
             assertEquals(1, r.exit());
             assertEquals("wow: device name lo is in use: pick another with --tap", r.output().trim());
         }

@@ -255,6 +255,18 @@ public final class Certificate
         return Keys.sha256(publicKey);
     }
 
+    /**
+     * @return the 20-byte ring address the certified key owns: the first 20 bytes of SHA-256 of a
+     *         label and the key, so a node's place on the ring is bound to its certificate.
+     */
+    public byte[] ringAddress()
+    {
+        final byte[] label = "WOW ring address".getBytes(StandardCharsets.US_ASCII);
+        final byte[] input = Arrays.copyOf(label, label.length + publicKey.length);
+        System.arraycopy(publicKey, 0, input, label.length, publicKey.length);
+        return Arrays.copyOf(Keys.sha256(input), 20);
+    }
+
     /** @return true if the certificate's allowed addresses include the virtual IP. */
     public boolean allows(final int ip)
     {

@@ -125,7 +125,8 @@ public final class CertificateAuthority
     }
 
     /**
-     * Revokes the certificates issued to a name, or one serial, and returns the new signed list.
+     * Revokes the certificates issued to a name, or one serial, and returns the new signed list
+     * (without the serials of certificates that have expired).
      *
      * @return the list, version one above the last.
      */
@@ -139,15 +140,22 @@ public final class CertificateAuthority
             serials.add(Long.parseLong(revoked.get(i).strip()));
         }
         int matched = 0;
+        final java.util.Map<Long, Long> expiry = new java.util.HashMap<>();
         for (final String line : lines(dir.resolve("issued")))
         {
             final String[] f = line.strip().split(" ");
+            if (f.length >= 3)
+            {
+                expiry.put(Long.parseLong(f[0]), Long.parseLong(f[2]));
+            }
             if (f.length >= 2 && (f[1].equals(name) || Long.parseLong(f[0]) == serial))
             {
                 serials.add(Long.parseLong(f[0]));
                 matched++;
             }
         }
+        // a certificate that expired is refused anyway: its serial need not travel any more
+        serials.removeIf(s -> expiry.getOrDefault(s, Long.MAX_VALUE) < nowSeconds);
         if (matched == 0)
         {
             throw new IllegalArgumentException("this CA issued no certificate " +

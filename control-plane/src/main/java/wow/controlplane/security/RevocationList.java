@@ -17,7 +17,11 @@ import java.util.Arrays;
 public final class RevocationList
 {
     public static final String PEM_LABEL = "WOW REVOCATION LIST";
-    public static final int MAX_SERIALS = 65_536;
+    /**
+     * Most serials a list holds: members spread it in one datagram. The CA leaves out serials of
+     * certificates that have expired anyway.
+     */
+    public static final int MAX_SERIALS = 150;
     private static final byte[] MAGIC = {'W', 'O', 'W', 'R'};
     private static final int HEADER = 4 + 4 + 32 + 8 + 8 + 4;
 

@@ -3,10 +3,7 @@ package wow.controlplane.session;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -18,6 +15,7 @@ import wow.controlplane.security.Bundle;
 import wow.controlplane.security.Certificate;
 import wow.controlplane.security.Keys;
 import wow.controlplane.security.RevocationList;
+import wow.dataplane.ControlMessages;
 import wow.dataplane.crypto.Keypair;
 import wow.dataplane.crypto.SessionPublication;
 import wow.dataplane.transport.Endpoints;
@@ -42,11 +40,10 @@ public final class LinkSessions
     static final long FIRST_RETRY_NS = 1_000_000_000L;
     static final long MAX_RETRY_NS = 8_000_000_000L;
     static final long GIVE_UP_NS = 30_000_000_000L;
-    static final long RESPONSE_TIMEOUT_NS = 10_000_000_000L;
+    static final long CONFIRM_TIMEOUT_NS = 5_000_000_000L;
     static final long REFUSED_BACKOFF_NS = 30_000_000_000L;
     static final int MAX_QUEUED = 64;
     static final int MAX_PEERS = 4096;
-    static final int MAX_RESPONSES = 1024;
     static final byte[] PROLOGUE = "WOW link v1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
 
@@ -67,17 +64,20 @@ public final class LinkSessions
     private final SessionCounters counters;
     private final Long2ObjectHashMap<SessionPeer> peers = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<SessionPeer.Initiation> initiations = new Int2ObjectHashMap<>();
-    private final Map<Integer, SessionPeer.Response> responses = new LinkedHashMap<>();
+    private final Responder responder;
     private final KeypairRegistry registry = new KeypairRegistry();
     private final byte[] ownMacKey;
     private final List<byte[]> trustedMacKeys = new ArrayList<>();
     private final UnsafeBuffer out = new UnsafeBuffer(EMPTY);
-    private List<RevocationList> revocations = List.of();
-    private long revocationVersion;
+    private final Revocations revocations;
+    private final CertificateWatch expiry;
 
+    /** @param revocations the lists peers are checked against, which this node takes and passes on. */
     public LinkSessions(final Bundle bundle, final SessionPublication publication, final Wire wire, final NanoClock clock,
-        final LongSupplier epochSeconds, final EventLog log, final SessionCounters counters)
+        final LongSupplier epochSeconds, final EventLog log, final SessionCounters counters, final Revocations revocations)
     {
+        this.revocations = revocations;
+        this.expiry = new CertificateWatch(bundle.certificate(), epochSeconds, counters, log);
         this.bundle = bundle;
         this.publication = publication;
         this.wire = wire;
@@ -99,13 +99,32 @@ public final class LinkSessions
             throw new IllegalArgumentException("the bundle's certificate is not signed by a CA in it");
         }
         this.ownMacKey = HandshakeMessage.macKey(issuer.publicKey());
-    }
+        this.responder = new Responder(bundle, registry, counters, log, new Responder.Host()
+        {
+            @Override
+            public byte[] payload()
+            {
+                return LinkSessions.this.payload();
+            }
 
-    /** Sets the revocation lists peers are checked against (and the version this node advertises). */
-    public void revocations(final List<RevocationList> lists)
-    {
-        revocations = List.copyOf(lists);
-        revocationVersion = lists.stream().mapToLong(RevocationList::version).max().orElse(0);
+            @Override
+            public String problem(final Payload payload, final byte[] remoteStatic)
+            {
+                return LinkSessions.this.problem(payload, remoteStatic);
+            }
+
+            @Override
+            public void completed(final long endpoint, final Keypair keypair, final Payload payload)
+            {
+                LinkSessions.this.completed(endpoint, keypair, payload);
+            }
+
+            @Override
+            public void send(final long endpoint, final byte[] datagram)
+            {
+                sendRaw(endpoint, datagram);
+            }
+        });
     }
 
     /**
@@ -146,6 +165,33 @@ public final class LinkSessions
         return true;
     }
 
+    /**
+     * Handles what the data plane hands up about sessions: handshakes, a keypair's first datagram, a
+     * session's peer at a new endpoint.
+     *
+     * @return false if the frame is of another type (the caller handles it).
+     */
+    public boolean onUp(final int type, final DirectBuffer buffer, final int index, final int length)
+    {
+        final long endpoint = buffer.getLong(index + ControlMessages.ENDPOINT_OFFSET);
+        final int session = buffer.getInt(index + ControlMessages.SESSION_OFFSET);
+        switch (type)
+        {
+            case ControlMessages.UP_HANDSHAKE -> onHandshake(endpoint, buffer, index + ControlMessages.UP_DATAGRAM_OFFSET,
+                length - ControlMessages.UP_DATAGRAM_OFFSET);
+            case ControlMessages.UP_SESSION_CONFIRMED -> onConfirmed(session);
+            case ControlMessages.UP_SESSION_MOVED -> onMoved(session, endpoint);
+            case ControlMessages.UP_SESSION_MESSAGE ->
+                onSessionMessage(endpoint, buffer, index + ControlMessages.UP_DATAGRAM_OFFSET,
+                    length - ControlMessages.UP_DATAGRAM_OFFSET);
+            default ->
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Handles a handshake datagram the data plane handed up. */
     public void onHandshake(final long endpoint, final DirectBuffer buffer, final int offset, final int length)
     {
@@ -165,10 +211,10 @@ public final class LinkSessions
                     counters.dropped.increment(); // a stranger, or another network: not a word back
                     return;
                 }
-                respond(endpoint, m, length, now);
+                responder.first(endpoint, m, length, now);
             }
             case 2 -> onSecond(endpoint, m, now);
-            default -> onThird(endpoint, m, now);
+            default -> responder.third(endpoint, m, now);
         }
     }
 
@@ -178,13 +224,17 @@ public final class LinkSessions
         final SessionPeer peer = registry.peer(localIndex);
         if (peer != null && peer.next != null && peer.next.localIndex() == localIndex)
         {
+            if (peer.current != null)
+            {
+                counters.rekeyed.increment();
+            }
             free(peer.previous);
             peer.previous = peer.current;
             peer.current = peer.next;
             peer.next = null;
             peer.currentInitiated = true;
-            counters.rekeyed.increment();
             publish();
+            flush(peer);
         }
     }
 
@@ -234,11 +284,16 @@ public final class LinkSessions
     {
         final long now = clock.nanoTime();
         boolean changed = false;
-        responses.values().removeIf(r -> now - r.createdNs() > RESPONSE_TIMEOUT_NS);
+        responder.expire(now);
+        for (RevocationList offered = revocations.pollOffered(); offered != null; offered = revocations.pollOffered())
+        {
+            adopt(offered, 0);
+        }
+        expiry.tick(now);
         final List<SessionPeer> all = new ArrayList<>(peers.values());
         for (final SessionPeer peer : all)
         {
-            changed |= expire(peer, now);
+            changed |= peer.expire(now, REJECT_AFTER_NS, registry);
             final SessionPeer.Initiation init = peer.initiation;
             if (init != null)
             {
@@ -252,6 +307,14 @@ public final class LinkSessions
                     init.nextSendNs = now + init.backoffNs;
                     sendRaw(peer.endpoint, init.first);
                 }
+            }
+            else if (peer.next != null && now - peer.next.createdNs() > CONFIRM_TIMEOUT_NS)
+            {
+                // the peer never used the keys (the third message was lost): start again
+                free(peer.next);
+                peer.next = null;
+                changed = true;
+                initiate(peer, now);
             }
             else if (peer.current != null && now - peer.refusedUntilNs >= 0)
             {
@@ -274,50 +337,6 @@ public final class LinkSessions
         }
     }
 
-    private boolean expire(final SessionPeer peer, final long now)
-    {
-        long sent = 0;
-        long received = -1;
-        boolean changed = false;
-        for (final Keypair k : new Keypair[] {peer.previous, peer.current, peer.next})
-        {
-            if (k != null)
-            {
-                sent += k.sent();
-                received = Math.max(received, k.window().highest() + k.localIndex()); // any change shows
-            }
-        }
-        if (sent != peer.sentSeen)
-        {
-            peer.sentSeen = sent;
-            peer.lastSentNs = now;
-        }
-        if (received != peer.receivedSeen)
-        {
-            peer.receivedSeen = received;
-            peer.lastReceivedNs = now;
-        }
-        if (peer.previous != null && now - peer.previous.createdNs() > REJECT_AFTER_NS)
-        {
-            free(peer.previous);
-            peer.previous = null;
-            changed = true;
-        }
-        if (peer.current != null && now - peer.current.createdNs() > REJECT_AFTER_NS)
-        {
-            free(peer.current);
-            peer.current = null;
-            changed = true;
-        }
-        if (peer.next != null && now - peer.next.createdNs() > REJECT_AFTER_NS)
-        {
-            free(peer.next);
-            peer.next = null;
-            changed = true;
-        }
-        return changed;
-    }
-
     private void initiate(final SessionPeer peer, final long now)
     {
         final int index = registry.newIndex();
@@ -338,40 +357,6 @@ public final class LinkSessions
         registry.bind(index, peer);
         counters.initiated.increment();
         sendRaw(peer.endpoint, first);
-    }
-
-    private void respond(final long endpoint, final HandshakeMessage m, final int receivedLength, final long now)
-    {
-        if (responses.size() >= MAX_RESPONSES)
-        {
-            final Iterator<SessionPeer.Response> oldest = responses.values().iterator();
-            oldest.next();
-            oldest.remove();
-        }
-        final NoiseHandshake noise = new NoiseHandshake(false, bundle.privateKey(), PROLOGUE);
-        final byte[] second;
-        int index = registry.newIndex();
-        while (responses.containsKey(index))
-        {
-            index = registry.newIndex();
-        }
-        try
-        {
-            noise.read(m.noise());
-            second = new HandshakeMessage(2, index, m.senderIndex(), noise.write(payload())).encode();
-        }
-        catch (final GeneralSecurityException ex)
-        {
-            counters.dropped.increment();
-            return;
-        }
-        if (second.length > receivedLength)
-        {
-            counters.dropped.increment(); // never answer an unauthenticated address with more than it sent
-            return;
-        }
-        responses.put(index, new SessionPeer.Response(endpoint, noise, index, m.senderIndex(), now));
-        sendRaw(endpoint, second);
     }
 
     private void onSecond(final long endpoint, final HandshakeMessage m, final long now)
@@ -412,47 +397,19 @@ public final class LinkSessions
             return;
         }
         sendRaw(endpoint, third);
-        install(peer, keypair, true, payload.certificate());
+        install(peer, keypair, true, payload);
     }
 
-    private void onThird(final long endpoint, final HandshakeMessage m, final long now)
+    /** A handshake a peer started completed: install its keypair, and confirm it at once with an empty datagram. */
+    private void completed(final long endpoint, final Keypair keypair, final Payload payload)
     {
-        final SessionPeer.Response r = responses.remove(m.receiverIndex());
-        if (r == null || r.endpoint() != endpoint || r.remoteIndex() != m.senderIndex())
-        {
-            counters.dropped.increment();
-            return;
-        }
-        final Payload payload;
-        try
-        {
-            payload = Payload.decode(r.noise().read(m.noise()));
-        }
-        catch (final GeneralSecurityException ex)
-        {
-            counters.dropped.increment();
-            return;
-        }
-        final String problem = problem(payload, r.noise().remoteStatic());
         SessionPeer peer = peers.get(endpoint);
-        if (problem != null)
-        {
-            counters.refused.increment();
-            log.event("handshake_refused", "endpoint=" + Endpoints.toString(endpoint) + " reason=\"" + problem + "\"");
-            return;
-        }
-        final Keypair keypair = registry.keypair(r.localIndex(), r.remoteIndex(), r.noise().split(), now);
-        if (keypair == null)
-        {
-            counters.refused.increment();
-            return;
-        }
         if (peer == null)
         {
-            peer = new SessionPeer(endpoint, now);
+            peer = new SessionPeer(endpoint, clock.nanoTime());
             peers.put(endpoint, peer);
         }
-        install(peer, keypair, false, payload.certificate());
+        install(peer, keypair, false, payload);
         wire.send(endpoint, out, 0, 0); // an empty sealed datagram: the initiator may seal with it now
     }
 
@@ -462,7 +419,7 @@ public final class LinkSessions
         {
             return "malformed handshake payload";
         }
-        final String problem = payload.certificate().problem(bundle.trusted(), epochSeconds.getAsLong(), revocations);
+        final String problem = payload.certificate().problem(bundle.trusted(), epochSeconds.getAsLong(), revocations.all());
         if (problem != null)
         {
             return "certificate " + payload.certificate().name() + ": " + problem;
@@ -474,15 +431,16 @@ public final class LinkSessions
         return null;
     }
 
-    private void install(final SessionPeer peer, final Keypair keypair, final boolean initiated, final Certificate cert)
+    private void install(final SessionPeer peer, final Keypair keypair, final boolean initiated, final Payload payload)
     {
         keypair.endpoint(peer.endpoint);
-        peer.certificate = cert;
+        peer.certificate = payload.certificate();
         registry.bind(keypair.localIndex(), peer);
-        if (initiated && peer.current != null)
+        if (initiated)
         {
+            // sealed with once the peer used it: before it read the third message it could open nothing
             free(peer.next);
-            peer.next = keypair; // sealed with once the peer used it
+            peer.next = keypair;
         }
         else
         {
@@ -493,6 +451,71 @@ public final class LinkSessions
         }
         counters.completed.increment();
         publish();
+        flush(peer);
+        if (payload.revocationVersion() < revocations.version())
+        {
+            revocations.all().forEach(list -> sendList(peer.endpoint, list)); // a member that missed a list learns it now
+        }
+    }
+
+    /** A revocation list from a member (the only SESSION message there is). */
+    private void onSessionMessage(final long endpoint, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final RevocationList list = Revocations.parse(buffer, offset, length);
+        if (list == null)
+        {
+            counters.dropped.increment();
+            return;
+        }
+        adopt(list, endpoint);
+    }
+
+    /**
+     * Takes a newer list a trusted CA signed (from a member, or the operator: {@code from} 0), cuts
+     * off every peer it revokes at once, and passes it on to every other peer with a session.
+     */
+    private void adopt(final RevocationList list, final long from)
+    {
+        if (!revocations.take(list, true))
+        {
+            return;
+        }
+        log.event("revocation_list", "version=" + list.version() + " serials=" + list.serials().length + " from=" +
+            (from == 0 ? "operator" : Endpoints.toString(from)));
+        if (list.revokes(bundle.certificate()))
+        {
+            log.event("certificate_revoked", "name=" + bundle.certificate().name() + " warning=\"members refuse this node\"");
+        }
+        final long now = clock.nanoTime();
+        for (final SessionPeer peer : new ArrayList<>(peers.values()))
+        {
+            if (peer.certificate != null && list.revokes(peer.certificate))
+            {
+                log.event("session_revoked", "endpoint=" + Endpoints.toString(peer.endpoint) + " name=" +
+                    peer.certificate.name());
+                forget(peer);
+                peer.previous = peer.current = peer.next = null;
+                peer.certificate = null;
+                peer.queue.clear();
+                peer.refusedUntilNs = now + REFUSED_BACKOFF_NS;
+            }
+            else if (peer.current != null && peer.endpoint != from)
+            {
+                sendList(peer.endpoint, list);
+            }
+        }
+        publish();
+    }
+
+    private void sendList(final long endpoint, final RevocationList list)
+    {
+        final byte[] datagram = Revocations.datagram(list);
+        send(endpoint, new UnsafeBuffer(datagram), 0, datagram.length);
+    }
+
+    /** Sends what waited for the session, once it has a keypair to seal with. */
+    private void flush(final SessionPeer peer)
+    {
         if (peer.current != null)
         {
             while (!peer.queue.isEmpty())
@@ -545,7 +568,7 @@ public final class LinkSessions
 
     private byte[] payload()
     {
-        return new Payload(bundle.certificate(), revocationVersion).encode();
+        return new Payload(bundle.certificate(), revocations.version()).encode();
     }
 
     private void sendRaw(final long endpoint, final byte[] datagram)
@@ -570,16 +593,5 @@ public final class LinkSessions
     {
         final SessionPeer peer = peers.get(endpoint);
         return peer == null || peer.current == null ? null : peer.certificate;
-    }
-
-    /** @return the number of endpoints with a session. */
-    public int established()
-    {
-        int n = 0;
-        for (final SessionPeer peer : peers.values())
-        {
-            n += peer.current != null ? 1 : 0;
-        }
-        return n;
     }
 }

@@ -19,6 +19,7 @@ public final class SessionCounters
     final AtomicCounter rekeyed;
     final AtomicCounter queueDropped;
     final AtomicCounter sessions;
+    final AtomicCounter certificateDaysLeft;
 
     public SessionCounters(final CountersManager manager)
     {
@@ -30,6 +31,7 @@ public final class SessionCounters
         rekeyed = counter(manager, "session_rekeyed");
         queueDropped = counter(manager, "session_queue_dropped");
         sessions = counter(manager, "sessions");
+        certificateDaysLeft = counter(manager, "certificate_days_left");
     }
 
     private static AtomicCounter counter(final CountersManager manager, final String name)

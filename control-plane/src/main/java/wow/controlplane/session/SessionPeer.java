@@ -42,6 +42,56 @@ final class SessionPeer
         return previous == null && current == null && next == null && initiation == null && queue.isEmpty();
     }
 
+    /**
+     * Notes whether traffic moved since the last look (the send counters and replay windows of its
+     * keypairs), and drops keypairs older than {@code rejectAfterNs}.
+     *
+     * @return true if a keypair was dropped.
+     */
+    boolean expire(final long now, final long rejectAfterNs, final KeypairRegistry registry)
+    {
+        long sent = 0;
+        long received = -1;
+        boolean changed = false;
+        for (final Keypair k : new Keypair[] {previous, current, next})
+        {
+            if (k != null)
+            {
+                sent += k.sent();
+                received = Math.max(received, k.window().highest() + k.localIndex()); // any change shows
+            }
+        }
+        if (sent != sentSeen)
+        {
+            sentSeen = sent;
+            lastSentNs = now;
+        }
+        if (received != receivedSeen)
+        {
+            receivedSeen = received;
+            lastReceivedNs = now;
+        }
+        if (previous != null && now - previous.createdNs() > rejectAfterNs)
+        {
+            registry.free(previous);
+            previous = null;
+            changed = true;
+        }
+        if (current != null && now - current.createdNs() > rejectAfterNs)
+        {
+            registry.free(current);
+            current = null;
+            changed = true;
+        }
+        if (next != null && now - next.createdNs() > rejectAfterNs)
+        {
+            registry.free(next);
+            next = null;
+            changed = true;
+        }
+        return changed;
+    }
+
     /** One handshake this node started: Noise state, its index, the first message and its retries. */
     static final class Initiation
     {

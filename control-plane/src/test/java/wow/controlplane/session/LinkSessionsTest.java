@@ -21,6 +21,7 @@ import wow.controlplane.security.Bundle;
 import wow.controlplane.security.Certificate;
 import wow.controlplane.security.CertificateAuthority;
 import wow.controlplane.security.RevocationList;
+import wow.dataplane.ControlMessages;
 import wow.dataplane.crypto.AeadBatch;
 import wow.dataplane.crypto.Keypair;
 import wow.dataplane.crypto.SessionPublication;
@@ -48,14 +49,19 @@ class LinkSessionsTest
         final SessionPublication publication = new SessionPublication();
         final CountersFile countersFile = CountersFile.inMemory(64);
         final LinkSessions sessions;
+        final Revocations revocations;
+        final List<RevocationList> stored = new ArrayList<>();
         final List<long[]> handshakesSent = new ArrayList<>();
         final List<byte[]> handshakeBytes = new ArrayList<>();
         final List<byte[]> sealedSent = new ArrayList<>();
         final List<Long> sealedTo = new ArrayList<>();
+        /** Sealed datagrams already "received": as the data plane, the first on a keypair confirms it. */
+        int sealedDelivered;
 
         Side(final long endpoint, final Bundle bundle)
         {
             this.endpoint = endpoint;
+            revocations = new Revocations(bundle.trusted(), stored::add);
             sessions = new LinkSessions(bundle, publication, (to, buffer, offset, length) ->
             {
                 final byte[] bytes = new byte[length];
@@ -72,7 +78,7 @@ class LinkSessionsTest
                 }
                 return true;
             }, () -> nanos[0], () -> NOW_S + nanos[0] / 1_000_000_000L, EventLog.NONE,
-                new SessionCounters(countersFile.manager()));
+                new SessionCounters(countersFile.manager()), revocations);
             sides.add(this);
         }
 
@@ -112,8 +118,17 @@ class LinkSessionsTest
         return new Side(endpoint, bundle(name, 30));
     }
 
-    /** Delivers every handshake datagram sent so far to its addressee, until none is left. */
+    /**
+     * Delivers every handshake datagram sent so far to its addressee, and reports each sealed one to
+     * its addressee as its data plane would (the first on a keypair confirms it), until none is left.
+     */
     void deliverHandshakes()
+    {
+        deliver(true);
+    }
+
+    /** @param reportSealed false to hold sealed datagrams back (a peer that has not used new keys yet). */
+    void deliver(final boolean reportSealed)
     {
         boolean any = true;
         while (any)
@@ -121,6 +136,29 @@ class LinkSessionsTest
             any = false;
             for (final Side from : sides)
             {
+                while (reportSealed && from.sealedDelivered < from.sealedSent.size())
+                {
+                    final long to = from.sealedTo.get(from.sealedDelivered++);
+                    final Keypair sealer = from.sealingTo(to);
+                    any = true;
+                    final byte[] sealed = from.sealedSent.get(from.sealedDelivered - 1);
+                    for (final Side s : sides)
+                    {
+                        if (s.endpoint == to && sealer != null)
+                        {
+                            s.sessions.onConfirmed(sealer.remoteIndex());
+                            if (sealed.length > 1 && sealed[1] == WireHeader.TYPE_SESSION)
+                            {
+                                // as the data plane hands it up once the session opened it
+                                final UnsafeBuffer up = new UnsafeBuffer(new byte[ControlMessages.UP_DATAGRAM_OFFSET + sealed.length]);
+                                up.putLong(ControlMessages.ENDPOINT_OFFSET, from.endpoint);
+                                up.putInt(ControlMessages.SESSION_OFFSET, sealer.remoteIndex());
+                                up.putBytes(ControlMessages.UP_DATAGRAM_OFFSET, sealed);
+                                s.sessions.onUp(ControlMessages.UP_SESSION_MESSAGE, up, 0, up.capacity());
+                            }
+                        }
+                    }
+                }
                 while (!from.handshakeBytes.isEmpty())
                 {
                     final long to = from.handshakesSent.remove(0)[0];
@@ -209,7 +247,7 @@ class LinkSessionsTest
 
         final Side a = side("a", EP_A);
         final RevocationList list = ca.revoke("a", -1, NOW_S);
-        b.sessions.revocations(List.of(list));
+        b.revocations.take(list, false);
         a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
         deliverHandshakes();
         assertNull(b.sealingTo(EP_A));
@@ -229,14 +267,14 @@ class LinkSessionsTest
         nanos[0] += LinkSessions.REKEY_AFTER_NS + 1;
         a.sessions.tick();
         b.sessions.tick();
-        deliverHandshakes();
+        deliver(false);
         // b answered the new handshake and seals with the new keypair; a still seals with the old one
         final Keypair bNew = b.sealingTo(EP_A);
         assertSame(first, a.sealingTo(EP_B));
         assertNotSame(bNew.localIndex(), first.remoteIndex());
         assertNotNull(a.publication.current().byIndex(bNew.remoteIndex())); // but it can open it
         assertNotNull(a.publication.current().byIndex(first.localIndex())); // and what is in flight on the old
-        a.sessions.onConfirmed(bNew.remoteIndex()); // the data plane saw b's first datagram on it
+        deliverHandshakes(); // a's data plane sees b's first datagram on the new keypair
         assertSealsForEachOther(a.sealingTo(EP_B), bNew);
         assertEquals(1, a.counter("session_rekeyed"));
         // the old keypair is dropped when it is too old
@@ -308,5 +346,40 @@ class LinkSessionsTest
         b.sessions.onHandshake(EP_C, third, 0, 120);
         assertSame(before, b.sealingTo(EP_A));
         assertArrayEquals(new byte[0], b.sealedSent.get(0));
+    }
+
+    @Test
+    void aRevocationListSpreadsCutsTheRevokedOffAndReachesLaterMembers()
+    {
+        final Side a = side("a", EP_A);
+        final Side b = side("b", EP_B);
+        final Side c = side("c", EP_C);
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        b.sessions.send(EP_C, new UnsafeBuffer(new byte[8]), 0, 8);
+        a.sessions.send(EP_C, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        assertNotNull(b.sealingTo(EP_C));
+        final RevocationList list = ca.revoke("c", -1, NOW_S);
+        a.revocations.offer(list); // what wow revoke hands a running node
+        a.sessions.tick();
+        deliverHandshakes();
+        assertNull(a.sealingTo(EP_C), "a cut c off");
+        assertNull(b.sealingTo(EP_C), "b learnt the list from a and cut c off");
+        assertNotNull(a.sealingTo(EP_B));
+        assertEquals(List.of(list.version()), b.stored.stream().map(RevocationList::version).toList());
+        // c tries again: refused
+        c.sessions.reset(EP_B);
+        c.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        assertNull(b.sealingTo(EP_C));
+        assertEquals(1, b.counter("handshake_refused"));
+        // a member that joins later learns the list in its first handshake
+        final long epD = 0x0A00_0004_1B58L;
+        final Side d = side("d", epD);
+        d.sessions.send(EP_A, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        assertEquals(list.version(), d.revocations.version());
+        // an older or foreign list changes nothing
+        assertTrue(!b.revocations.take(list, false));
     }
 }

@@ -34,6 +34,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * HANDSHAKE (type 4): a Noise handshake message (wow.controlplane.session), never sealed
  *  | common header (8), session = the sender's index               |
  *
+ * SESSION (type 6), 8 bytes, then a message of the session layer (a revocation list); only ever
+ * inside a seal
+ *  | common header (8)                                              |
+ *
  * SEALED (type 5), 16 bytes, then one of the above (DATA, ROUTED, CONTROL, or nothing: a
  * keepalive) sealed with AES-256-GCM, then its 16-byte tag; the 16 bytes are the additional data
  *  | version | type=5 | 0 | 0                                        |
@@ -58,6 +62,7 @@ public final class WireHeader
     public static final int TYPE_CONTROL = 3;
     public static final int TYPE_HANDSHAKE = 4;
     public static final int TYPE_SEALED = 5;
+    public static final int TYPE_SESSION = 6;
 
     public static final int VERSION_OFFSET = 0;
     public static final int TYPE_OFFSET = 1;
@@ -133,6 +138,7 @@ public final class WireHeader
             case TYPE_ROUTED:
                 return length >= ROUTED_LENGTH ? type : 0;
             case TYPE_HANDSHAKE:
+            case TYPE_SESSION:
                 return type;
             case TYPE_SEALED:
                 return length >= SEALED_OVERHEAD ? type : 0;

@@ -71,7 +71,7 @@ class WireHeaderTest
                 b.putByte(k, (byte)random.nextInt());
             }
             final int type = WireHeader.validType(b, 0, len);
-            assertTrue(type >= 0 && type <= WireHeader.TYPE_SEALED);
+            assertTrue(type >= 0 && type <= WireHeader.TYPE_SESSION);
             Ipv4.validLength(b, 0, len);
             Arp.isRequest(b, 0, len);
         }

@@ -5,7 +5,10 @@
 # Only addresses inside the namespaces it creates are used; every namespace and process it
 # starts is removed on exit, Ctrl-C or failure.
 #
-# usage: sudo bench/throughput.sh [mode ...]     modes: raw vxlan wow wow-shared wow-pinned wireguard-go
+# usage: sudo bench/throughput.sh [mode ...]
+#        modes: raw vxlan wow wow-insecure wow-shared wow-pinned wireguard-go
+#        (wow: the secure default, certificates from a CA the harness makes, every datagram sealed;
+#         wow-insecure: --insecure, no cryptography)
 #        env: DUR (s, default 10), QUEUES (WOW TAP queues, default 1), WOW_ARGS (extra node options)
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -57,18 +60,29 @@ mode_vxlan() {
   ip -n "$NSB" addr add 10.250.1.2/24 dev vx0; ip -n "$NSB" link set vx0 mtu 1450 up
   INNER_B=10.250.1.2
 }
-wow_nodes() { # wow_nodes EXTRA_ARGS...
-  ip netns exec "$NSA" "$WOW" node --listen $UA:51820 --ip 10.250.2.1/24 --peer 10.250.2.2=$UB:51820 \
+wow_certs() { # the two nodes' bundles, made once per run by a CA of the harness's own
+  [ -f "$WORK/b.bundle" ] && return
+  "$WOW" ca init --dir "$WORK/ca" --name throughput --subnet 10.250.2.0/24 >/dev/null &&
+    "$WOW" ca sign --dir "$WORK/ca" --name a --ip 10.250.2.1/24 --out "$WORK/a.bundle" >/dev/null &&
+    "$WOW" ca sign --dir "$WORK/ca" --name b --ip 10.250.2.2/24 --out "$WORK/b.bundle" >/dev/null || die "cannot make certificates"
+}
+wow_nodes() { # wow_nodes secure|insecure EXTRA_ARGS...
+  local sa=(--insecure) sb=(--insecure)
+  if [ "$1" = secure ]; then wow_certs; sa=(--cert "$WORK/a.bundle"); sb=(--cert "$WORK/b.bundle"); fi
+  shift
+  rm -rf "$WORK/a" "$WORK/b"
+  ip netns exec "$NSA" "$WOW" node --listen $UA:51820 --ip 10.250.2.1/24 --peer 10.250.2.2=$UB:51820 "${sa[@]}" \
     --queues "$QUEUES" --state-dir "$WORK/a" ${WOW_ARGS:-} "$@" >"$WORK/wow-a.log" 2>&1 &
   PIDS+=($!); PEER_A=$!
-  ip netns exec "$NSB" "$WOW" node --listen $UB:51820 --ip 10.250.2.2/24 --peer 10.250.2.1=$UA:51820 \
+  ip netns exec "$NSB" "$WOW" node --listen $UB:51820 --ip 10.250.2.2/24 --peer 10.250.2.1=$UA:51820 "${sb[@]}" \
     --queues "$QUEUES" --state-dir "$WORK/b" ${WOW_ARGS:-} "$@" >"$WORK/wow-b.log" 2>&1 &
   PIDS+=($!); PEER_B=$!
   INNER_B=10.250.2.2
 }
-mode_wow() { wow_nodes; }
-mode_wow_shared() { wow_nodes --threading shared; }
-mode_wow_pinned() { wow_nodes --cpus 0; }   # both nodes' queue threads on CPU 0: no cross-CPU wake-ups
+mode_wow() { wow_nodes secure; }
+mode_wow_insecure() { wow_nodes insecure; }
+mode_wow_shared() { wow_nodes secure --threading shared; }
+mode_wow_pinned() { wow_nodes secure --cpus 0; }   # both nodes' queue threads on CPU 0: no cross-CPU wake-ups
 mode_wireguard_go() {
   command -v wireguard-go >/dev/null && command -v wg >/dev/null || { SKIP="wireguard-go or wg not installed"; return 1; }
   local ka kb; ka=$(wg genkey); kb=$(wg genkey)

@@ -41,6 +41,8 @@ public final class Certificate
     private static final int VERSION = 1;
     private static final int MAX_TEXT = 64;
     private static final int MAX_GROUPS = 16;
+    /** 9999-12-31T23:59:59Z: validity ends no later. */
+    private static final long LAST_SECOND = 253_402_300_799L;
 
     private final int kind;
     private final boolean relay;
@@ -117,9 +119,9 @@ public final class Certificate
         {
             throw new IllegalArgumentException(in.remaining() + " bytes after the signature");
         }
-        if (notAfter < notBefore)
+        if (notAfter < notBefore || notBefore < 0 || notAfter > LAST_SECOND)
         {
-            throw new IllegalArgumentException("validity ends before it starts");
+            throw new IllegalArgumentException("validity out of range");
         }
         this.encoded = encoded;
     }

@@ -131,6 +131,10 @@ class CertificateAuthorityTest
         }
         final byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
         assertThrows(IllegalArgumentException.class, () -> Certificate.decode(longer));
+        // found by the fuzz target: a validity beyond what an Instant holds once made `cert show` throw
+        final byte[] forever = bytes.clone();
+        java.nio.ByteBuffer.wrap(forever).putLong(24, Long.MAX_VALUE);
+        assertThrows(IllegalArgumentException.class, () -> Certificate.decode(forever));
     }
 
     private static void assertMessage(final Path file, final String part, final org.junit.jupiter.api.function.Executable call)

@@ -8,7 +8,9 @@ import wow.dataplane.port.TapPort;
  * A TAP queue that offers the same frame in every slot of every read without allocating. The
  * whole frame is written into the agent's batch once; each read restores only its 14-byte
  * Ethernet header, which egress overwrites with the WOW header in place (the IPv4 packet behind
- * it is never modified). Writes are counted and discarded. Used by one benchmark thread.
+ * it is never modified) — or, made {@link #copyingWholeFrames}, the whole frame, as a TAP read
+ * copies it in (a secure node seals the packet in place). Writes are counted and discarded. Used
+ * by one benchmark thread.
  */
 final class ReplayTapPort implements TapPort
 {
@@ -16,6 +18,7 @@ final class ReplayTapPort implements TapPort
     private final byte[] vnetHeader;
     private final int framesPerRead;
     private FrameBatch primed;
+    private boolean whole;
     long written;
     long reads;
 
@@ -35,11 +38,18 @@ final class ReplayTapPort implements TapPort
         this.framesPerRead = framesPerRead;
     }
 
+    /** Makes every read copy the whole frame in. @return this port. */
+    ReplayTapPort copyingWholeFrames()
+    {
+        whole = true;
+        return this;
+    }
+
     @Override
     public int read(final FrameBatch batch)
     {
         final int n = Math.min(batch.slots(), framesPerRead);
-        if (primed != batch)
+        if (primed != batch || whole)
         {
             for (int i = 0; i < n; i++)
             {

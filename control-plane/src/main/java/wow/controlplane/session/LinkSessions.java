@@ -13,7 +13,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import wow.controlplane.EventLog;
 import wow.controlplane.security.Bundle;
 import wow.controlplane.security.Certificate;
-import wow.controlplane.security.Keys;
 import wow.controlplane.security.RevocationList;
 import wow.dataplane.ControlMessages;
 import wow.dataplane.crypto.Keypair;
@@ -66,8 +65,7 @@ public final class LinkSessions
     private final Int2ObjectHashMap<SessionPeer.Initiation> initiations = new Int2ObjectHashMap<>();
     private final Responder responder;
     private final KeypairRegistry registry = new KeypairRegistry();
-    private final byte[] ownMacKey;
-    private final List<byte[]> trustedMacKeys = new ArrayList<>();
+    private final Membership membership;
     private final UnsafeBuffer out = new UnsafeBuffer(EMPTY);
     private final Revocations revocations;
     private final CertificateWatch expiry;
@@ -85,38 +83,13 @@ public final class LinkSessions
         this.epochSeconds = epochSeconds;
         this.log = log;
         this.counters = counters;
-        Certificate issuer = null;
-        for (final Certificate ca : bundle.trusted())
-        {
-            trustedMacKeys.add(HandshakeMessage.macKey(ca.publicKey()));
-            if (bundle.certificate().signedBy(ca))
-            {
-                issuer = ca;
-            }
-        }
-        if (issuer == null)
-        {
-            throw new IllegalArgumentException("the bundle's certificate is not signed by a CA in it");
-        }
-        this.ownMacKey = HandshakeMessage.macKey(issuer.publicKey());
-        this.responder = new Responder(bundle, registry, counters, log, new Responder.Host()
+        this.membership = new Membership(bundle, revocations, epochSeconds);
+        this.responder = new Responder(membership, registry, counters, log, new Responder.Host()
         {
             @Override
-            public byte[] payload()
+            public void completed(final long endpoint, final Keypair keypair, final Payload payload, final boolean ik)
             {
-                return LinkSessions.this.payload();
-            }
-
-            @Override
-            public String problem(final Payload payload, final byte[] remoteStatic)
-            {
-                return LinkSessions.this.problem(payload, remoteStatic);
-            }
-
-            @Override
-            public void completed(final long endpoint, final Keypair keypair, final Payload payload)
-            {
-                LinkSessions.this.completed(endpoint, keypair, payload);
+                LinkSessions.this.completed(endpoint, keypair, payload, ik);
             }
 
             @Override
@@ -160,7 +133,7 @@ public final class LinkSessions
         peer.queue.add(copy);
         if (peer.initiation == null && now - peer.refusedUntilNs >= 0)
         {
-            initiate(peer, now);
+            initiate(peer, now, true, now);
         }
         return true;
     }
@@ -202,19 +175,29 @@ public final class LinkSessions
             return;
         }
         final long now = clock.nanoTime();
-        switch (m.number())
+        if (m.first())
         {
-            case 1 ->
+            if (!membership.macValid(m, buffer, offset))
             {
-                if (trustedMacKeys.stream().noneMatch(key -> HandshakeMessage.macValid(key, buffer, offset)))
-                {
-                    counters.dropped.increment(); // a stranger, or another network: not a word back
-                    return;
-                }
+                counters.dropped.increment(); // a stranger, or another network: not a word back
+            }
+            else if (m.number() == HandshakeMessage.IK_FIRST)
+            {
+                responder.firstIk(endpoint, m, length, now);
+            }
+            else
+            {
                 responder.first(endpoint, m, length, now);
             }
-            case 2 -> onSecond(endpoint, m, now);
-            default -> responder.third(endpoint, m, now);
+            return;
+        }
+        if (m.number() == HandshakeMessage.XX_THIRD)
+        {
+            responder.third(endpoint, m, now);
+        }
+        else
+        {
+            onSecond(endpoint, m, now);
         }
     }
 
@@ -232,7 +215,7 @@ public final class LinkSessions
             peer.previous = peer.current;
             peer.current = peer.next;
             peer.next = null;
-            peer.currentInitiated = true;
+            peer.currentInitiated = peer.nextInitiated;
             publish();
             flush(peer);
         }
@@ -301,6 +284,12 @@ public final class LinkSessions
                 {
                     abandon(peer, "timeout");
                 }
+                else if (now - init.nextSendNs >= 0 && init.ik)
+                {
+                    // no answer to IK: the peer may have a new key now; XX learns it
+                    dropInitiation(peer);
+                    initiate(peer, now, false, init.startedNs);
+                }
                 else if (now - init.nextSendNs >= 0)
                 {
                     init.backoffNs = Math.min(MAX_RETRY_NS, init.backoffNs * 2);
@@ -314,7 +303,7 @@ public final class LinkSessions
                 free(peer.next);
                 peer.next = null;
                 changed = true;
-                initiate(peer, now);
+                initiate(peer, now, true, now);
             }
             else if (peer.current != null && now - peer.refusedUntilNs >= 0)
             {
@@ -323,7 +312,7 @@ public final class LinkSessions
                     now - peer.lastInitiatedNs > STALE_NS;
                 if ((peer.currentInitiated && age > REKEY_AFTER_NS) || age > REKEY_AFTER_NS + 30_000_000_000L || stale)
                 {
-                    initiate(peer, now);
+                    initiate(peer, now, true, now);
                 }
             }
             if (peer.idle())
@@ -337,20 +326,29 @@ public final class LinkSessions
         }
     }
 
-    private void initiate(final SessionPeer peer, final long now)
+    /**
+     * Starts a handshake: IK when the peer's key is known from an earlier session (one round trip,
+     * and a responder that refuses us says nothing), XX otherwise.
+     */
+    private void initiate(final SessionPeer peer, final long now, final boolean allowIk, final long startedNs)
     {
         final int index = registry.newIndex();
-        final NoiseHandshake noise = new NoiseHandshake(true, bundle.privateKey(), PROLOGUE);
+        final boolean ik = allowIk && peer.certificate != null;
+        final NoiseHandshake noise = ik ?
+            NoiseHandshake.ik(true, membership.privateKey(), PROLOGUE, peer.certificate.publicKey()) :
+            new NoiseHandshake(true, membership.privateKey(), PROLOGUE);
         final byte[] first;
         try
         {
-            first = new HandshakeMessage(1, index, 0, noise.write(EMPTY)).encode(ownMacKey);
+            first = new HandshakeMessage(ik ? HandshakeMessage.IK_FIRST : HandshakeMessage.XX_FIRST, index, 0,
+                noise.write(ik ? membership.payload() : EMPTY)).encode(membership.ownMacKey());
         }
         catch (final GeneralSecurityException ex)
         {
-            throw new IllegalStateException("cannot start a handshake", ex); // a first message uses no peer input
+            throw new IllegalStateException("cannot start a handshake", ex); // a certified key is never a low-order point
         }
-        final SessionPeer.Initiation init = new SessionPeer.Initiation(noise, index, first, now, FIRST_RETRY_NS);
+        final SessionPeer.Initiation init = new SessionPeer.Initiation(noise, ik, index, first, startedNs, FIRST_RETRY_NS);
+        init.nextSendNs = now + FIRST_RETRY_NS;
         peer.initiation = init;
         peer.lastInitiatedNs = now;
         initiations.put(index, init);
@@ -363,7 +361,7 @@ public final class LinkSessions
     {
         final SessionPeer.Initiation init = initiations.get(m.receiverIndex());
         final SessionPeer peer = init == null ? null : registry.peer(init.localIndex);
-        if (peer == null || peer.endpoint != endpoint)
+        if (peer == null || peer.endpoint != endpoint || init.ik != (m.number() == HandshakeMessage.IK_SECOND))
         {
             counters.dropped.increment();
             return;
@@ -373,20 +371,21 @@ public final class LinkSessions
         try
         {
             payload = Payload.decode(init.noise.read(m.noise()));
-            final String problem = problem(payload, init.noise.remoteStatic());
+            final String problem = membership.problem(payload, init.noise.remoteStatic());
             if (problem != null)
             {
                 refuse(peer, problem, now);
                 return;
             }
-            third = new HandshakeMessage(3, init.localIndex, m.senderIndex(), init.noise.write(payload())).encode();
+            third = init.ik ? null : new HandshakeMessage(HandshakeMessage.XX_THIRD, init.localIndex, m.senderIndex(),
+                init.noise.write(membership.payload())).encode();
         }
         catch (final GeneralSecurityException ex)
         {
             // not from the peer we wrote to (or damaged): this handshake's state is spent, start again
             counters.dropped.increment();
             dropInitiation(peer);
-            initiate(peer, now);
+            initiate(peer, now, false, now);
             return;
         }
         final Keypair keypair = registry.keypair(init.localIndex, m.senderIndex(), init.noise.split(), now);
@@ -396,12 +395,21 @@ public final class LinkSessions
             abandon(peer, "too many sessions");
             return;
         }
-        sendRaw(endpoint, third);
-        install(peer, keypair, true, payload);
+        if (third != null)
+        {
+            sendRaw(endpoint, third);
+        }
+        // XX: sealed with once the peer used it (before it read the third message it could open
+        // nothing); IK: the responder installed it before it answered
+        install(peer, keypair, true, third != null, payload);
     }
 
-    /** A handshake a peer started completed: install its keypair, and confirm it at once with an empty datagram. */
-    private void completed(final long endpoint, final Keypair keypair, final Payload payload)
+    /**
+     * A handshake a peer started completed. XX: the keypair is sealed with at once and confirmed
+     * with an empty datagram; IK: only once the initiator used it (a replayed first message must
+     * not move this node to keys nobody holds).
+     */
+    private void completed(final long endpoint, final Keypair keypair, final Payload payload, final boolean ik)
     {
         SessionPeer peer = peers.get(endpoint);
         if (peer == null)
@@ -409,38 +417,25 @@ public final class LinkSessions
             peer = new SessionPeer(endpoint, clock.nanoTime());
             peers.put(endpoint, peer);
         }
-        install(peer, keypair, false, payload);
-        wire.send(endpoint, out, 0, 0); // an empty sealed datagram: the initiator may seal with it now
+        install(peer, keypair, false, ik, payload);
+        if (!ik)
+        {
+            wire.send(endpoint, out, 0, 0); // an empty sealed datagram: the initiator may seal with it now
+        }
     }
 
-    private String problem(final Payload payload, final byte[] remoteStatic)
-    {
-        if (payload == null)
-        {
-            return "malformed handshake payload";
-        }
-        final String problem = payload.certificate().problem(bundle.trusted(), epochSeconds.getAsLong(), revocations.all());
-        if (problem != null)
-        {
-            return "certificate " + payload.certificate().name() + ": " + problem;
-        }
-        if (!Keys.constantTimeEquals(payload.certificate().publicKey(), remoteStatic))
-        {
-            return "certificate " + payload.certificate().name() + " is not for the key that answered";
-        }
-        return null;
-    }
-
-    private void install(final SessionPeer peer, final Keypair keypair, final boolean initiated, final Payload payload)
+    /** @param untilUsed seal with the keypair only once a datagram of the peer's confirmed it. */
+    private void install(final SessionPeer peer, final Keypair keypair, final boolean initiated, final boolean untilUsed,
+        final Payload payload)
     {
         keypair.endpoint(peer.endpoint);
         peer.certificate = payload.certificate();
         registry.bind(keypair.localIndex(), peer);
-        if (initiated)
+        if (untilUsed)
         {
-            // sealed with once the peer used it: before it read the third message it could open nothing
             free(peer.next);
             peer.next = keypair;
+            peer.nextInitiated = initiated;
         }
         else
         {
@@ -564,11 +559,6 @@ public final class LinkSessions
         free(peer.previous);
         free(peer.current);
         free(peer.next);
-    }
-
-    private byte[] payload()
-    {
-        return new Payload(bundle.certificate(), revocations.version()).encode();
     }
 
     private void sendRaw(final long endpoint, final byte[] datagram)

@@ -6,42 +6,76 @@ import java.util.Arrays;
 import wow.controlplane.security.Keys;
 
 /**
- * One Noise handshake, {@code Noise_XX_25519_AESGCM_SHA256} (Noise revision 34): mutual
- * authentication of static X25519 keys with forward secrecy in three messages, each side's
- * payload (its certificate) encrypted. X25519 is BouncyCastle's, SHA-256 and AES-GCM the JDK's.
+ * One Noise handshake (Noise revision 34) over X25519, AES-GCM and SHA-256, in one of two
+ * patterns: {@code Noise_XX_25519_AESGCM_SHA256} when the initiator does not know the responder's
+ * static key (three messages), {@code Noise_IK_25519_AESGCM_SHA256} when it does (two messages:
+ * one round trip, and the responder learns who the initiator is, and may refuse it, before it
+ * answers at all). Mutual authentication of static keys with forward secrecy; each side's payload
+ * (its certificate) encrypted. X25519 is BouncyCastle's, SHA-256 and AES-GCM the JDK's.
  * <pre>
- *   -&gt; e
- *   &lt;- e, ee, s, es
- *   -&gt; s, se
+ *   XX:  -&gt; e                     IK:  &lt;- s
+ *        &lt;- e, ee, s, es               ...
+ *        -&gt; s, se                       -&gt; e, es, s, ss
+ *                                        &lt;- e, ee, se
  * </pre>
- * The state machine refuses messages out of turn; after the third message {@link #split} gives
+ * The state machine refuses messages out of turn; after the last message {@link #split} gives
  * the transport keys. Owned by the conductor thread.
  */
 public final class NoiseHandshake
 {
     public static final String PROTOCOL = "Noise_XX_25519_AESGCM_SHA256";
+    public static final String PROTOCOL_IK = "Noise_IK_25519_AESGCM_SHA256";
     static final int KEY = 32;
 
     private final boolean initiator;
-    private final SymmetricState state = new SymmetricState(PROTOCOL);
+    private final boolean ik;
+    private final SymmetricState state;
     private final byte[] staticPrivate;
     private final byte[] staticPublic;
     private byte[] ephemeralPrivate;
     private byte[] ephemeralPublic;
     private byte[] remoteEphemeral;
     private byte[] remoteStatic;
-    /** Messages done so far: 0 to 3. */
+    /** Messages done so far. */
     private int step;
 
-    /**
-     * @param prologue bound into the handshake hash: both sides must use the same.
-     */
+    /** An XX handshake. @param prologue bound into the handshake hash: both sides must use the same. */
     public NoiseHandshake(final boolean initiator, final byte[] staticPrivate, final byte[] prologue)
     {
+        this(initiator, staticPrivate, prologue, false, null);
+    }
+
+    /**
+     * An IK handshake.
+     *
+     * @param responderStatic the responder's static public key: the initiator's knowledge of it
+     *                        (on the responder's side, null: its own key is used).
+     */
+    public static NoiseHandshake ik(final boolean initiator, final byte[] staticPrivate, final byte[] prologue,
+        final byte[] responderStatic)
+    {
+        return new NoiseHandshake(initiator, staticPrivate, prologue, true, responderStatic);
+    }
+
+    private NoiseHandshake(final boolean initiator, final byte[] staticPrivate, final byte[] prologue, final boolean ik,
+        final byte[] responderStatic)
+    {
         this.initiator = initiator;
+        this.ik = ik;
+        this.state = new SymmetricState(ik ? PROTOCOL_IK : PROTOCOL);
         this.staticPrivate = staticPrivate.clone();
         this.staticPublic = Keys.agreementPublic(staticPrivate);
         state.mixHash(prologue);
+        if (ik)
+        {
+            // the pre-message: the responder's static key, known to both
+            final byte[] known = initiator ? responderStatic.clone() : staticPublic;
+            if (initiator)
+            {
+                remoteStatic = known;
+            }
+            state.mixHash(known);
+        }
     }
 
     /** Makes the fixed ephemeral key a test vector gives (tests only). */
@@ -56,22 +90,27 @@ public final class NoiseHandshake
         return initiator;
     }
 
+    private int messages()
+    {
+        return ik ? 2 : 3;
+    }
+
     /** @return true if it is this side's turn to write. */
     public boolean writes()
     {
-        return step < 3 && initiator == (step % 2 == 0);
+        return step < messages() && initiator == (step % 2 == 0);
     }
 
     public boolean complete()
     {
-        return step == 3;
+        return step == messages();
     }
 
     /**
      * Writes the next message with a payload.
      *
      * @throws IllegalStateException if it is not this side's turn.
-     * @throws GeneralSecurityException if the peer's ephemeral key is a low-order point.
+     * @throws GeneralSecurityException if the peer's key is a low-order point.
      */
     public byte[] write(final byte[] payload) throws GeneralSecurityException
     {
@@ -80,21 +119,34 @@ public final class NoiseHandshake
             throw new IllegalStateException("not this side's turn to write");
         }
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        switch (step)
+        if (ik && step == 0)
         {
-            case 0 -> writeEphemeral(out);
-            case 1 ->
-            {
-                writeEphemeral(out);
-                mixDh(ephemeralPrivate, remoteEphemeral); // ee
-                out.writeBytes(state.encryptAndHash(staticPublic)); // s
-                mixDh(staticPrivate, remoteEphemeral); // es (responder: s with re)
-            }
-            default ->
-            {
-                out.writeBytes(state.encryptAndHash(staticPublic)); // s
-                mixDh(staticPrivate, remoteEphemeral); // se (initiator: s with re)
-            }
+            writeEphemeral(out);
+            mixDh(ephemeralPrivate, remoteStatic); // es (initiator: e with rs)
+            out.writeBytes(state.encryptAndHash(staticPublic)); // s
+            mixDh(staticPrivate, remoteStatic); // ss
+        }
+        else if (ik)
+        {
+            writeEphemeral(out);
+            mixDh(ephemeralPrivate, remoteEphemeral); // ee
+            mixDh(ephemeralPrivate, remoteStatic); // se (responder: e with rs)
+        }
+        else if (step == 0)
+        {
+            writeEphemeral(out);
+        }
+        else if (step == 1)
+        {
+            writeEphemeral(out);
+            mixDh(ephemeralPrivate, remoteEphemeral); // ee
+            out.writeBytes(state.encryptAndHash(staticPublic)); // s
+            mixDh(staticPrivate, remoteEphemeral); // es (responder: s with re)
+        }
+        else
+        {
+            out.writeBytes(state.encryptAndHash(staticPublic)); // s
+            mixDh(staticPrivate, remoteEphemeral); // se (initiator: s with re)
         }
         out.writeBytes(state.encryptAndHash(payload));
         step++;
@@ -114,29 +166,48 @@ public final class NoiseHandshake
         {
             throw new GeneralSecurityException("not the peer's turn to write");
         }
-        int at = 0;
-        switch (step)
+        int at = readEphemeralIfAny(message);
+        if (ik && step == 0)
         {
-            case 0 ->
-            {
-                at = readEphemeral(message, at);
-            }
-            case 1 ->
-            {
-                at = readEphemeral(message, at);
-                mixDh(ephemeralPrivate, remoteEphemeral); // ee
-                at = readStatic(message, at);
-                mixDh(ephemeralPrivate, remoteStatic); // es (initiator: e with rs)
-            }
-            default ->
-            {
-                at = readStatic(message, at);
-                mixDh(ephemeralPrivate, remoteStatic); // se (responder: e with rs)
-            }
+            mixDh(staticPrivate, remoteEphemeral); // es (responder: s with re)
+            at = readStatic(message, at);
+            mixDh(staticPrivate, remoteStatic); // ss
+        }
+        else if (ik)
+        {
+            mixDh(ephemeralPrivate, remoteEphemeral); // ee
+            mixDh(staticPrivate, remoteEphemeral); // se (initiator: s with re)
+        }
+        else if (step == 1)
+        {
+            mixDh(ephemeralPrivate, remoteEphemeral); // ee
+            at = readStatic(message, at);
+            mixDh(ephemeralPrivate, remoteStatic); // es (initiator: e with rs)
+        }
+        else if (step == 2)
+        {
+            at = readStatic(message, at);
+            mixDh(ephemeralPrivate, remoteStatic); // se (responder: e with rs)
         }
         final byte[] payload = state.decryptAndHash(Arrays.copyOfRange(message, at, message.length));
         step++;
         return payload;
+    }
+
+    /** Reads the peer's ephemeral key where the pattern puts one. @return where the rest starts. */
+    private int readEphemeralIfAny(final byte[] message) throws GeneralSecurityException
+    {
+        if (!ik && step == 2)
+        {
+            return 0;
+        }
+        if (message.length < KEY)
+        {
+            throw new GeneralSecurityException("handshake message too short");
+        }
+        remoteEphemeral = Arrays.copyOfRange(message, 0, KEY);
+        state.mixHash(remoteEphemeral);
+        return KEY;
     }
 
     private void writeEphemeral(final ByteArrayOutputStream out)
@@ -147,17 +218,6 @@ public final class NoiseHandshake
         }
         out.writeBytes(ephemeralPublic);
         state.mixHash(ephemeralPublic);
-    }
-
-    private int readEphemeral(final byte[] message, final int at) throws GeneralSecurityException
-    {
-        if (message.length < at + KEY)
-        {
-            throw new GeneralSecurityException("handshake message too short");
-        }
-        remoteEphemeral = Arrays.copyOfRange(message, at, at + KEY);
-        state.mixHash(remoteEphemeral);
-        return at + KEY;
     }
 
     private int readStatic(final byte[] message, final int at) throws GeneralSecurityException
@@ -182,13 +242,13 @@ public final class NoiseHandshake
         Arrays.fill(shared, (byte)0);
     }
 
-    /** @return the peer's static public key, once its message carrying it was read. */
+    /** @return the peer's static public key, once known (read, or given to an IK initiator). */
     public byte[] remoteStatic()
     {
         return remoteStatic == null ? null : remoteStatic.clone();
     }
 
-    /** @return {this side's sending key, its receiving key} after the third message. */
+    /** @return {this side's sending key, its receiving key} after the last message. */
     public byte[][] split()
     {
         if (!complete())

@@ -5,17 +5,18 @@ import java.nio.ByteBuffer;
 import wow.controlplane.security.Certificate;
 
 /**
- * What a side puts in its encrypted handshake payload: its certificate and the newest version of
- * its network's revocation list it holds (so the other side knows to ask for a newer one).
- * Immutable; any thread.
+ * What a side puts in its encrypted handshake payload: its certificate, the newest version of
+ * its network's revocation list it holds (so the other side knows to ask for a newer one), and a
+ * timestamp that grows with every handshake it starts (an IK responder refuses a first message
+ * no newer than the last it took from that key: a replayed one). Immutable; any thread.
  */
-record Payload(Certificate certificate, long revocationVersion)
+record Payload(Certificate certificate, long revocationVersion, long timestamp)
 {
     byte[] encode()
     {
         final byte[] cert = certificate.encoded();
-        return ByteBuffer.allocate(2 + cert.length + 8).putShort((short)cert.length).put(cert).putLong(revocationVersion)
-            .array();
+        return ByteBuffer.allocate(2 + cert.length + 16).putShort((short)cert.length).put(cert).putLong(revocationVersion)
+            .putLong(timestamp).array();
     }
 
     /** @return the payload, or null if it is malformed. */
@@ -25,13 +26,13 @@ record Payload(Certificate certificate, long revocationVersion)
         {
             final ByteBuffer in = ByteBuffer.wrap(bytes);
             final int length = in.getShort() & 0xFFFF;
-            if (length > Certificate.MAX_LENGTH || bytes.length != 2 + length + 8)
+            if (length > Certificate.MAX_LENGTH || bytes.length != 2 + length + 16)
             {
                 return null;
             }
             final byte[] cert = new byte[length];
             in.get(cert);
-            return new Payload(Certificate.decode(cert), in.getLong());
+            return new Payload(Certificate.decode(cert), in.getLong(), in.getLong());
         }
         catch (final BufferUnderflowException | IllegalArgumentException ex)
         {

@@ -1,11 +1,11 @@
 package wow.controlplane.session;
 
 import java.security.GeneralSecurityException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import wow.controlplane.EventLog;
-import wow.controlplane.security.Bundle;
 import wow.dataplane.crypto.Keypair;
 import wow.dataplane.transport.Endpoints;
 
@@ -20,34 +20,38 @@ final class Responder
 {
     static final long RESPONSE_TIMEOUT_NS = 10_000_000_000L;
     static final int MAX_RESPONSES = 1024;
+    static final int MAX_TIMESTAMPS = 4096;
 
     /** What the responder needs from its sessions. */
     interface Host
     {
-        /** @return this node's encrypted handshake payload. */
-        byte[] payload();
-
-        /** @return why a peer's payload and proven key are refused, or null. */
-        String problem(Payload payload, byte[] remoteStatic);
-
-        /** A handshake a peer started completed: its keypair and payload. */
-        void completed(long endpoint, Keypair keypair, Payload payload);
+        /** A handshake a peer started completed: its keypair and payload; {@code ik} if it was an IK one. */
+        void completed(long endpoint, Keypair keypair, Payload payload, boolean ik);
 
         /** Sends a handshake datagram as it is. */
         void send(long endpoint, byte[] datagram);
     }
 
-    private final Bundle bundle;
+    private final Membership membership;
     private final KeypairRegistry registry;
     private final SessionCounters counters;
     private final EventLog log;
     private final Host host;
     private final Map<Integer, SessionPeer.Response> responses = new LinkedHashMap<>();
+    /** The newest IK timestamp taken from each initiator's key, the least recently used forgotten first. */
+    private final Map<String, Long> timestamps = new LinkedHashMap<>(16, 0.75f, true)
+    {
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<String, Long> eldest)
+        {
+            return size() > MAX_TIMESTAMPS;
+        }
+    };
 
-    Responder(final Bundle bundle, final KeypairRegistry registry, final SessionCounters counters, final EventLog log,
+    Responder(final Membership membership, final KeypairRegistry registry, final SessionCounters counters, final EventLog log,
         final Host host)
     {
-        this.bundle = bundle;
+        this.membership = membership;
         this.registry = registry;
         this.counters = counters;
         this.log = log;
@@ -63,7 +67,7 @@ final class Responder
             oldest.next();
             oldest.remove();
         }
-        final NoiseHandshake noise = new NoiseHandshake(false, bundle.privateKey(), LinkSessions.PROLOGUE);
+        final NoiseHandshake noise = new NoiseHandshake(false, membership.privateKey(), LinkSessions.PROLOGUE);
         final byte[] second;
         int index = registry.newIndex();
         while (responses.containsKey(index))
@@ -73,7 +77,8 @@ final class Responder
         try
         {
             noise.read(m.noise());
-            second = new HandshakeMessage(2, index, m.senderIndex(), noise.write(host.payload())).encode();
+            second = new HandshakeMessage(HandshakeMessage.XX_SECOND, index, m.senderIndex(), noise.write(membership.payload()))
+                .encode();
         }
         catch (final GeneralSecurityException ex)
         {
@@ -108,7 +113,7 @@ final class Responder
             counters.dropped.increment();
             return;
         }
-        final String problem = host.problem(payload, r.noise().remoteStatic());
+        final String problem = membership.problem(payload, r.noise().remoteStatic());
         if (problem != null)
         {
             counters.refused.increment();
@@ -121,7 +126,71 @@ final class Responder
             counters.refused.increment();
             return;
         }
-        host.completed(endpoint, keypair, payload);
+        host.completed(endpoint, keypair, payload, false);
+    }
+
+    /**
+     * Answers an IK first message — only if its sender is a member in good standing and the
+     * message is newer than any this node took from that key (not a replay) — and completes the
+     * handshake at once: the keypair is installed before the answer leaves.
+     */
+    void firstIk(final long endpoint, final HandshakeMessage m, final int receivedLength, final long now)
+    {
+        final NoiseHandshake noise = NoiseHandshake.ik(false, membership.privateKey(), LinkSessions.PROLOGUE, null);
+        final Payload payload;
+        try
+        {
+            payload = Payload.decode(noise.read(m.noise()));
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            counters.dropped.increment(); // not for this node's key (it has a new one: the initiator falls back to XX)
+            return;
+        }
+        final String problem = membership.problem(payload, noise.remoteStatic());
+        if (problem != null)
+        {
+            counters.refused.increment(); // and not a word back
+            log.event("handshake_refused", "endpoint=" + Endpoints.toString(endpoint) + " reason=\"" + problem + "\"");
+            return;
+        }
+        final String initiator = HexFormat.of().formatHex(noise.remoteStatic());
+        final Long last = timestamps.get(initiator);
+        if (last != null && payload.timestamp() <= last)
+        {
+            counters.dropped.increment(); // a replayed first message
+            return;
+        }
+        int index = registry.newIndex();
+        while (responses.containsKey(index))
+        {
+            index = registry.newIndex();
+        }
+        final byte[] second;
+        try
+        {
+            second = new HandshakeMessage(HandshakeMessage.IK_SECOND, index, m.senderIndex(), noise.write(membership.payload()))
+                .encode();
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            counters.dropped.increment();
+            return;
+        }
+        if (second.length > receivedLength)
+        {
+            counters.dropped.increment();
+            return;
+        }
+        final Keypair keypair = registry.keypair(index, m.senderIndex(), noise.split(), now);
+        if (keypair == null)
+        {
+            counters.refused.increment();
+            return;
+        }
+        timestamps.put(initiator, payload.timestamp());
+        host.completed(endpoint, keypair, payload, true);
+        host.send(endpoint, second);
     }
 
     /** Forgets answers whose third message did not come in time. */

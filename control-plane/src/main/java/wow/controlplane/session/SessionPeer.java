@@ -19,6 +19,8 @@ final class SessionPeer
     Keypair next;
     /** True if this node initiated the current keypair's handshake (the initiator rekeys). */
     boolean currentInitiated;
+    /** The same of the next keypair. */
+    boolean nextInitiated;
     Initiation initiation;
     Certificate certificate;
     final ArrayDeque<byte[]> queue = new ArrayDeque<>();
@@ -96,16 +98,19 @@ final class SessionPeer
     static final class Initiation
     {
         final NoiseHandshake noise;
+        /** An IK handshake (the peer's key was known), else XX. */
+        final boolean ik;
         final int localIndex;
         final byte[] first;
         final long startedNs;
         long nextSendNs;
         long backoffNs;
 
-        Initiation(final NoiseHandshake noise, final int localIndex, final byte[] first, final long startedNs,
-            final long backoffNs)
+        Initiation(final NoiseHandshake noise, final boolean ik, final int localIndex, final byte[] first,
+            final long startedNs, final long backoffNs)
         {
             this.noise = noise;
+            this.ik = ik;
             this.localIndex = localIndex;
             this.first = first;
             this.startedNs = startedNs;

@@ -53,6 +53,7 @@ class LinkSessionsTest
         final List<RevocationList> stored = new ArrayList<>();
         final List<long[]> handshakesSent = new ArrayList<>();
         final List<byte[]> handshakeBytes = new ArrayList<>();
+        int handshakesTotal;
         final List<byte[]> sealedSent = new ArrayList<>();
         final List<Long> sealedTo = new ArrayList<>();
         /** Sealed datagrams already "received": as the data plane, the first on a keypair confirms it. */
@@ -69,6 +70,7 @@ class LinkSessionsTest
                 if (length > 1 && bytes[1] == WireHeader.TYPE_HANDSHAKE)
                 {
                     handshakesSent.add(new long[] {to});
+                    handshakesTotal++;
                     handshakeBytes.add(bytes);
                 }
                 else
@@ -257,31 +259,57 @@ class LinkSessionsTest
     }
 
     @Test
-    void theInitiatorRekeysAndSwitchesOnlyOnceThePeerUsedTheNewKeys()
+    void theInitiatorRekeysWithIkAndTheResponderSwitchesOnlyOnceTheNewKeysWereUsed()
     {
         final Side a = side("a", EP_A);
         final Side b = side("b", EP_B);
         a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
         deliverHandshakes();
         final Keypair first = a.sealingTo(EP_B);
+        final Keypair bFirst = b.sealingTo(EP_A);
+        final int aSent = a.handshakesTotal;
+        final int bSent = b.handshakesTotal;
         nanos[0] += LinkSessions.REKEY_AFTER_NS + 1;
         a.sessions.tick();
         b.sessions.tick();
         deliver(false);
-        // b answered the new handshake and seals with the new keypair; a still seals with the old one
-        final Keypair bNew = b.sealingTo(EP_A);
-        assertSame(first, a.sealingTo(EP_B));
-        assertNotSame(bNew.localIndex(), first.remoteIndex());
-        assertNotNull(a.publication.current().byIndex(bNew.remoteIndex())); // but it can open it
-        assertNotNull(a.publication.current().byIndex(first.localIndex())); // and what is in flight on the old
-        deliverHandshakes(); // a's data plane sees b's first datagram on the new keypair
-        assertSealsForEachOther(a.sealingTo(EP_B), bNew);
-        assertEquals(1, a.counter("session_rekeyed"));
+        // one round trip (IK: a knows b's key from the first session)
+        assertEquals(aSent + 1, a.handshakesTotal);
+        assertEquals(bSent + 1, b.handshakesTotal);
+        // a seals with the new keypair at once; b, which answered, still with the old one, but opens the new
+        final Keypair aNew = a.sealingTo(EP_B);
+        assertNotSame(first, aNew);
+        assertSame(bFirst, b.sealingTo(EP_A));
+        assertNotNull(b.publication.current().byIndex(aNew.remoteIndex()));
+        assertNotNull(a.publication.current().byIndex(first.localIndex()), "what is in flight on the old one still opens");
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes(); // b's data plane sees a's first datagram on the new keypair
+        assertSealsForEachOther(aNew, b.sealingTo(EP_A));
+        assertEquals(1, b.counter("session_rekeyed"));
         // the old keypair is dropped when it is too old
         nanos[0] += LinkSessions.REJECT_AFTER_NS - LinkSessions.REKEY_AFTER_NS;
         a.sessions.tick();
         assertNull(a.publication.current().byIndex(first.localIndex()));
         assertNotNull(a.sealingTo(EP_B));
+    }
+
+    @Test
+    void aReplayedIkFirstMessageIsNotAnswered()
+    {
+        final Side a = side("a", EP_A);
+        final Side b = side("b", EP_B);
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        deliverHandshakes();
+        a.sessions.reset(EP_B);
+        a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
+        final byte[] ikFirst = a.handshakeBytes.get(0);
+        assertEquals(HandshakeMessage.IK_FIRST, ikFirst[2]);
+        deliverHandshakes();
+        final Keypair now = b.publication.current().forEndpoint(EP_A);
+        final int answered = b.handshakesTotal;
+        b.sessions.onHandshake(EP_A, new UnsafeBuffer(ikFirst), 0, ikFirst.length); // an attacker replays it
+        assertEquals(answered, b.handshakesTotal);
+        assertSame(now, b.publication.current().forEndpoint(EP_A));
     }
 
     @Test
@@ -367,12 +395,14 @@ class LinkSessionsTest
         assertNull(b.sealingTo(EP_C), "b learnt the list from a and cut c off");
         assertNotNull(a.sealingTo(EP_B));
         assertEquals(List.of(list.version()), b.stored.stream().map(RevocationList::version).toList());
-        // c tries again: refused
+        // c tries again (IK: it knows b's key): refused without a word back
+        final int answered = b.handshakesTotal;
         c.sessions.reset(EP_B);
         c.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
         deliverHandshakes();
         assertNull(b.sealingTo(EP_C));
         assertEquals(1, b.counter("handshake_refused"));
+        assertEquals(answered, b.handshakesTotal);
         // a member that joins later learns the list in its first handshake
         final long epD = 0x0A00_0004_1B58L;
         final Side d = side("d", epD);

@@ -121,6 +121,57 @@ class NoiseHandshakeTest
         assertArrayEquals(Arrays.copyOfRange(keys, 32, 64), split[1]);
     }
 
+    @Test
+    void ikTakesOneRoundTripAndTheResponderLearnsTheInitiatorFirst() throws Exception
+    {
+        final NoiseHandshake i = NoiseHandshake.ik(true, initiatorKey, PROLOGUE, Keys.agreementPublic(responderKey));
+        final NoiseHandshake r = NoiseHandshake.ik(false, responderKey, PROLOGUE, null);
+        final byte[] m1 = i.write("initiator cert".getBytes(StandardCharsets.US_ASCII));
+        assertArrayEquals("initiator cert".getBytes(StandardCharsets.US_ASCII), r.read(m1));
+        assertArrayEquals(Keys.agreementPublic(initiatorKey), r.remoteStatic(), "known before the responder answers");
+        assertFalse(contains(m1, "initiator cert") || contains(m1, Keys.agreementPublic(initiatorKey)));
+        final byte[] m2 = r.write("responder cert".getBytes(StandardCharsets.US_ASCII));
+        assertArrayEquals("responder cert".getBytes(StandardCharsets.US_ASCII), i.read(m2));
+        assertTrue(i.complete() && r.complete());
+        final byte[][] ik = i.split();
+        final byte[][] rk = r.split();
+        assertArrayEquals(ik[0], rk[1]);
+        assertArrayEquals(ik[1], rk[0]);
+        assertFalse(Arrays.equals(ik[0], NoiseHandshakeTest.xxKeys(initiatorKey, responderKey)[0]));
+    }
+
+    @Test
+    void ikToTheWrongKeyOrWithAChangedByteFails() throws Exception
+    {
+        final byte[] other = Keys.newAgreementKey();
+        final NoiseHandshake i = NoiseHandshake.ik(true, initiatorKey, PROLOGUE, Keys.agreementPublic(other));
+        final NoiseHandshake r = NoiseHandshake.ik(false, responderKey, PROLOGUE, null);
+        final byte[] m1 = i.write(new byte[4]);
+        assertThrows(GeneralSecurityException.class, () -> r.read(m1), "meant for another key");
+        for (final int at : new int[] {0, 31, 32, 60, -1})
+        {
+            final NoiseHandshake i2 = NoiseHandshake.ik(true, initiatorKey, PROLOGUE, Keys.agreementPublic(responderKey));
+            final NoiseHandshake r2 = NoiseHandshake.ik(false, responderKey, PROLOGUE, null);
+            final byte[] bad = flip(i2.write(new byte[4]), at);
+            assertThrows(GeneralSecurityException.class, () -> r2.read(bad), "byte " + at);
+        }
+        final NoiseHandshake i3 = NoiseHandshake.ik(true, initiatorKey, PROLOGUE, Keys.agreementPublic(responderKey));
+        final NoiseHandshake r3 = NoiseHandshake.ik(false, responderKey, PROLOGUE, null);
+        r3.read(i3.write(new byte[0]));
+        final byte[] m2 = flip(r3.write(new byte[0]), 40);
+        assertThrows(GeneralSecurityException.class, () -> i3.read(m2));
+    }
+
+    static byte[][] xxKeys(final byte[] a, final byte[] b) throws Exception
+    {
+        final NoiseHandshake i = new NoiseHandshake(true, a, PROLOGUE);
+        final NoiseHandshake r = new NoiseHandshake(false, b, PROLOGUE);
+        r.read(i.write(new byte[0]));
+        i.read(r.write(new byte[0]));
+        r.read(i.write(new byte[0]));
+        return i.split();
+    }
+
     private static byte[] flip(final byte[] m, final int at)
     {
         final byte[] copy = m.clone();

@@ -25,9 +25,10 @@ final class CaCommand
         "usage: wow ca init --dir DIR --name NETWORK --subnet A.B.C.D/P [--days N]",
         "         create an offline network CA in DIR (its key never needs to be on a node)",
         "       wow ca sign --dir DIR --name HOST [--ip A.B.C.D/P | --pool A.B.C.D/P] [--groups a,b] [--relay]",
-        "                   [--days N] [--public-key FILE] --out FILE",
+        "                   [--days N] [--public-key FILE] [--also-trust CA_CERT]... --out FILE",
         "         issue a node bundle: a new key pair (or the given public key), its certificate and the CA's;",
-        "         no --ip or --pool: a router node with no virtual IP; --relay: may relay for others",
+        "         no --ip or --pool: a router node with no virtual IP; --relay: may relay for others;",
+        "         --also-trust: the node trusts that CA's members too (a CA rotation: the new CA's ca.crt)",
         "       wow ca revoke --dir DIR (--name HOST | --serial N) --out FILE",
         "         write the CA-signed revocation list (hand it to a member with wow revoke FILE)",
         "       wow revoke FILE [--state-dir DIR | --tap NAME]",
@@ -75,7 +76,7 @@ final class CaCommand
     private static void sign(final String[] argv, final long now)
     {
         final Args args = new Args(argv, Set.of("--dir", "--name", "--ip", "--pool", "--groups", "--days", "--public-key",
-            "--out"), Set.of(), Set.of("--relay"));
+            "--out", "--also-trust"), Set.of("--also-trust"), Set.of("--relay"));
         final CertificateAuthority ca = CertificateAuthority.open(Path.of(required(args, "--dir")));
         final Path out = Path.of(required(args, "--out"));
         if (args.has("--ip") && args.has("--pool"))
@@ -90,9 +91,17 @@ final class CaCommand
         final List<String> groups = args.has("--groups") ? Arrays.stream(args.get("--groups", "").split(","))
             .map(String::strip).filter(g -> !g.isEmpty()).toList() : List.of();
         final byte[] publicKey = args.has("--public-key") ? publicKey(Path.of(args.get("--public-key", null))) : null;
-        final Bundle bundle = ca.sign(name(required(args, "--name")), kind,
+        final List<Certificate> alsoTrusted = new java.util.ArrayList<>();
+        for (final String other : args.all("--also-trust"))
+        {
+            alsoTrusted.add(caCertificate(Path.of(other))); // before signing: a bad file issues nothing
+        }
+        final Bundle signed = ca.sign(name(required(args, "--name")), kind,
             kind == Certificate.ADDRESS_POOL ? address[0] & mask(address[1]) : address[0], address[1], groups,
             args.has("--relay"), args.getInt("--days", DEFAULT_NODE_DAYS, 1, 36_500), publicKey, now);
+        final List<Certificate> trusted = new java.util.ArrayList<>(signed.trusted());
+        trusted.addAll(alsoTrusted);
+        final Bundle bundle = new Bundle(signed.certificate(), publicKey == null ? signed.privateKey() : null, trusted);
         write(out, bundle.encode(), publicKey == null);
         System.out.println("wow: issued " + bundle.certificate().name() + " (serial " + bundle.certificate().serial() +
             ", " + bundle.certificate().addressText() + ") to " + out + (publicKey == null ? " (holds its private key)" : ""));
@@ -242,6 +251,30 @@ final class CaCommand
         write(pub, Pem.encode("WOW PUBLIC KEY", Keys.agreementPublic(key)), false);
         System.out.println("wow: key pair in " + out + "; give " + pub + " to the CA (wow ca sign --public-key " + pub + ")");
         return 0;
+    }
+
+    /** @return the CA certificate in a file (a CA directory's ca.crt). */
+    private static Certificate caCertificate(final Path file)
+    {
+        try
+        {
+            for (final Pem.Block b : Pem.decode(Files.readString(file)))
+            {
+                if (b.label().equals(Certificate.PEM_LABEL))
+                {
+                    final Certificate c = Certificate.decode(b.bytes());
+                    if (c.kind() == Certificate.KIND_CA && c.signedBy(c))
+                    {
+                        return c;
+                    }
+                }
+            }
+        }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(file + ": " + ex.getMessage(), ex);
+        }
+        throw new IllegalArgumentException(file + ": holds no CA certificate (a CA directory's ca.crt)");
     }
 
     private static byte[] publicKey(final Path file)

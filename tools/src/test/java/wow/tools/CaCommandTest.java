@@ -62,4 +62,25 @@ class CaCommandTest
         assertEquals(1, wow("cert", "show", key + ".pub"));
         assertEquals(2, wow("ca", "revoke", "--dir", ca, "--out", dir.resolve("c2").toString()));
     }
+
+    @Test
+    void aBundleMayTrustAnotherCaForARotation()
+    {
+        final String oldCa = dir.resolve("old").toString();
+        final String newCa = dir.resolve("new").toString();
+        assertEquals(0, wow("ca", "init", "--dir", oldCa, "--name", "lab", "--subnet", "10.128.0.0/16"));
+        assertEquals(0, wow("ca", "init", "--dir", newCa, "--name", "lab", "--subnet", "10.128.0.0/16"));
+        final Path oldHost = dir.resolve("old.bundle");
+        final Path newHost = dir.resolve("new.bundle");
+        assertEquals(0, wow("ca", "sign", "--dir", oldCa, "--name", "o", "--ip", "10.128.0.1/16", "--out", oldHost.toString()));
+        assertEquals(0, wow("ca", "sign", "--dir", newCa, "--name", "n", "--ip", "10.128.0.2/16", "--also-trust",
+            dir.resolve("old").resolve("ca.crt").toString(), "--out", newHost.toString()));
+        final long now = System.currentTimeMillis() / 1000;
+        final Bundle rotated = Bundle.load(newHost, null, now);
+        assertEquals(2, rotated.trusted().size());
+        final Certificate fromOld = Bundle.load(oldHost, null, now).certificate();
+        assertEquals(null, fromOld.problem(rotated.trusted(), now, java.util.List.of()), "a member of the old CA is taken");
+        assertEquals(1, wow("ca", "sign", "--dir", newCa, "--name", "x", "--also-trust", oldHost.toString() + ".missing",
+            "--out", dir.resolve("x").toString()));
+    }
 }

@@ -8,6 +8,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.session.LinkSessions;
+import wow.controlplane.session.MemberClaims;
 import wow.dataplane.ControlMessages;
 import wow.dataplane.protocol.WireHeader;
 
@@ -68,6 +69,12 @@ final class ControlAdapter implements MessageHandler
             {
                 final byte[] message = new byte[datagramLength - WireHeader.CONTROL_LENGTH];
                 buffer.getBytes(datagram + WireHeader.CONTROL_LENGTH, message);
+                if (sessions != null && !MemberClaims.admits(
+                    sessions.certificateOf(buffer.getInt(index + ControlMessages.SESSION_OFFSET)), message))
+                {
+                    rejected.increment(); // a member claiming a ring address or virtual IP not its own
+                    return;
+                }
                 overlay.onDirect(endpoint, buffer.getInt(datagram + WireHeader.LINK_ID_OFFSET, ByteOrder.BIG_ENDIAN), message,
                     0, message.length, now);
             }

@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.session.LinkSessions;
+import wow.controlplane.session.MemberClaims;
 import wow.controlplane.identity.Identity;
 import wow.controlplane.journal.FibListener;
 import wow.controlplane.link.Hello;
@@ -246,6 +247,13 @@ public final class StaticPeerConductor implements Agent, StatusSource
             link.localId();
         final boolean wasUp = link.isUp();
         Hello.address(buffer, hello, peerAddress);
+        final int session = buffer.getInt(index + ControlMessages.SESSION_OFFSET);
+        if (sessions != null &&
+            !MemberClaims.admits(sessions.certificateOf(session), peerAddress, Hello.virtualIp(buffer, hello)))
+        {
+            controlRejected.increment(); // a member whose certificate gives it neither this address nor this IP
+            return;
+        }
         if (link.heard(theirId, peerAddress, knowsUs, nowNs))
         {
             fibDirty = true;

@@ -578,6 +578,13 @@ public final class LinkSessions
         registry.free(keypair);
     }
 
+    /** @return the certificate of the peer a session index of this node's belongs to, or null. */
+    public Certificate certificateOf(final int localIndex)
+    {
+        final SessionPeer peer = registry.peer(localIndex);
+        return peer == null ? null : peer.certificate;
+    }
+
     /** @return the certificate of the peer at this endpoint, or null if none authenticated there. */
     public Certificate certificate(final long endpoint)
     {

@@ -1,0 +1,52 @@
+package wow.controlplane.session;
+
+import java.util.Arrays;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.overlay.wire.OverlayMessage;
+import wow.controlplane.security.Certificate;
+
+/**
+ * What a member may claim about itself on a link: the ring address in its link handshake must be
+ * the one its certified key owns, and the virtual IP one its certificate allows (none for a
+ * router). A member cannot take another's place on the ring, nor a virtual IP it was not given,
+ * by linking. Stateless; the conductor thread calls it.
+ */
+public final class MemberClaims
+{
+    private MemberClaims()
+    {
+    }
+
+    /**
+     * @param certificate the certificate of the session the message came over (null: no session,
+     *                    an insecure node: nothing to check).
+     * @return false if the message is a link handshake that claims what the certificate does not give.
+     */
+    public static boolean admits(final Certificate certificate, final byte[] message)
+    {
+        if (certificate == null)
+        {
+            return true;
+        }
+        final OverlayMessage m;
+        try
+        {
+            m = Messages.decode(message, 0, message.length);
+        }
+        catch (final RuntimeException ex)
+        {
+            return true; // malformed: the overlay counts it
+        }
+        return !(m instanceof OverlayMessage.LinkHandshake link) || admits(certificate, link.address(), link.virtualIp());
+    }
+
+    /**
+     * @return true if the certificate (null: nothing to check) gives this ring address and virtual
+     *         IP (0: none claimed).
+     */
+    public static boolean admits(final Certificate certificate, final byte[] ringAddress, final int virtualIp)
+    {
+        return certificate == null ||
+            Arrays.equals(ringAddress, certificate.ringAddress()) && (virtualIp == 0 || certificate.allows(virtualIp));
+    }
+}

@@ -297,9 +297,10 @@ public final class LinkSessions
                     sendRaw(peer.endpoint, init.first);
                 }
             }
-            else if (peer.next != null && now - peer.next.createdNs() > CONFIRM_TIMEOUT_NS)
+            else if (peer.next != null && peer.nextInitiated && now - peer.next.createdNs() > CONFIRM_TIMEOUT_NS)
             {
-                // the peer never used the keys (the third message was lost): start again
+                // an XX responder confirms at once: the third message or its answer was lost, start again
+                // (an IK responder's next keypair waits for the initiator's traffic, which seals with it already)
                 free(peer.next);
                 peer.next = null;
                 changed = true;

@@ -282,6 +282,9 @@ class LinkSessionsTest
         assertSame(bFirst, b.sealingTo(EP_A));
         assertNotNull(b.publication.current().byIndex(aNew.remoteIndex()));
         assertNotNull(a.publication.current().byIndex(first.localIndex()), "what is in flight on the old one still opens");
+        nanos[0] += LinkSessions.CONFIRM_TIMEOUT_NS + 1_000_000_000L; // a quiet initiator: b keeps the new keys waiting
+        b.sessions.tick();
+        assertNotNull(b.publication.current().byIndex(aNew.remoteIndex()));
         a.sessions.send(EP_B, new UnsafeBuffer(new byte[8]), 0, 8);
         deliverHandshakes(); // b's data plane sees a's first datagram on the new keypair
         assertSealsForEachOther(aNew, b.sealingTo(EP_A));

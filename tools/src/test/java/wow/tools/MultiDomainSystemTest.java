@@ -391,6 +391,41 @@ class MultiDomainSystemTest
         }
     }
 
+    @Test
+    @Order(8)
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aRevokedHostIsCutOffByEveryMember() throws Exception
+    {
+        final Testbed.Member revoked = host("h6-2");
+        final Testbed.Member seed = testbed.nodes().stream().filter(Testbed.Member::isSeed).findFirst().orElseThrow();
+        final Path list = dir.resolve("h6-2.crl");
+        final String launcher = script.resolveSibling("wow").toString();
+        Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "ca", "revoke", "--dir", dir.resolve("ca").toString(),
+            "--name", revoked.name(), "--out", list.toString());
+        Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "revoke", list.toString(), "--state-dir",
+            seed.stateDir().toString());
+        final long handed = System.nanoTime();
+        String status = "";
+        for (int i = 0; i < 60 && !status.contains("\"connections\":[]"); i++)
+        {
+            Thread.sleep(1_000);
+            status = Files.readString(revoked.stateDir().resolve(Node.STATUS_FILE));
+        }
+        assertTrue(status.contains("\"connections\":[]"), "the revoked host is linked to no one: " + status);
+        System.out.printf("revoked host linked to no one %d ms after wow revoke on the seed%n",
+            (System.nanoTime() - handed) / 1_000_000);
+        final Netns.Result ping = Netns.exec("ip", "netns", "exec", host("h1-1").namespace(), "ping", "-c", "2", "-W", "1",
+            revoked.virtualIp());
+        assertTrue(ping.output().contains(" 100% packet loss"), "no member reaches it: " + ping.output());
+        for (final Testbed.Member h : testbed.hosts())
+        {
+            if (!h.name().equals(revoked.name()))
+            {
+                assertTrue(Files.exists(h.stateDir().resolve("revocations")), h.name() + " holds the list");
+            }
+        }
+    }
+
     private static void transfer(final Testbed.Member from, final Testbed.Member to, final int port) throws Exception
     {
         final byte[] data = new byte[4 << 20];

@@ -7,7 +7,7 @@
 #  - iperf3 TCP throughput over a direct pair and over a relayed pair.
 # Benchmarks only: prints numbers, asserts nothing. Needs root, nftables, iperf3.
 #
-#   sudo bench/nat-join.sh [--domains T,T,...] [--seconds S]
+#   sudo bench/nat-join.sh [--domains T,T,...] [--seconds S] [--insecure]   (--insecure: nodes without certificates)
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 ROOT=$(dirname "$HERE")
@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --domains) domains=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --insecure) insecure=--insecure; shift ;;
     *) echo "nat-join: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -26,7 +27,7 @@ done
 DIR=$(mktemp -d /tmp/wow-natjoin.XXXXXX)
 trap 'bash "$TB" down "$DIR"; rm -rf "$DIR"' EXIT
 trap 'exit 130' INT TERM
-TESTBED_OWNER=$$ bash "$TB" up "$DIR" --domains "$domains" --hosts 2 || exit 1
+TESTBED_OWNER=$$ bash "$TB" up "$DIR" --domains "$domains" --hosts 2 ${insecure:-} || exit 1
 t0=$(date +%s.%N)
 until "$WOW" matrix "$DIR" --count 1 > "$DIR/m.txt" 2>&1; do
   if (( $(echo "$(date +%s.%N) - $t0 > 120" | bc) )); then break; fi

@@ -19,15 +19,16 @@ import java.util.Locale;
  * @param timeMs    when it was built.
  * @param udpBlocked true once the node found that UDP gets nowhere and uses TCP and relays only.
  * @param relaying  pairs of other nodes this node relays for.
+ * @param self      what this node's own certificate says; null on an insecure node.
  */
 public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<PeerStatus> connections, long timeMs,
-    boolean udpBlocked, int relaying)
+    boolean udpBlocked, int relaying, Member self)
 {
     /** A status with no relaying and UDP working (static tunnels). */
     public NodeStatus(final byte[] address, final int virtualIp, final List<Long> endpoints, final List<PeerStatus> connections,
-        final long timeMs)
+        final long timeMs, final Member self)
     {
-        this(address, virtualIp, endpoints, connections, timeMs, false, 0);
+        this(address, virtualIp, endpoints, connections, timeMs, false, 0, self);
     }
 
     /**
@@ -106,7 +107,8 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         {
             sb.append(i == 0 ? "" : ",").append('"').append(endpoint(endpoints.get(i))).append('"');
         }
-        sb.append("],\"udp_blocked\":").append(udpBlocked).append(",\"relaying\":").append(relaying)
+        sb.append("],\"member\":").append(self == null ? "null" : self.toJson());
+        sb.append(",\"udp_blocked\":").append(udpBlocked).append(",\"relaying\":").append(relaying)
             .append(",\"connections\":[");
         for (int i = 0; i < connections.size(); i++)
         {
@@ -131,6 +133,9 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         final StringBuilder sb = new StringBuilder();
         sb.append("address    ").append(HexFormat.of().formatHex(address)).append('\n');
         sb.append("virtual ip ").append(virtualIp == 0 ? "none" : Ipv4.toString(virtualIp)).append('\n');
+        sb.append("member     ").append(self == null ? "none (--insecure)" : self.name() + " (groups " +
+            (self.groups().isEmpty() ? "-" : String.join(",", self.groups())) + ", expires " +
+            java.time.Instant.ofEpochSecond(self.expiresS()) + ")").append('\n');
         sb.append("endpoints ");
         for (final long e : endpoints)
         {

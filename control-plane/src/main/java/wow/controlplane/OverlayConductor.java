@@ -121,7 +121,7 @@ public final class OverlayConductor implements Agent, StatusSource
             stack.resume(ctx.resume(), clock.time());
             fib.dirty("resume");
         }
-        status = new NodeStatus(localAddress.clone(), ctx.localIp(), List.of(), List.of(), clock.time());
+        status = new NodeStatus(localAddress.clone(), ctx.localIp(), List.of(), List.of(), clock.time(), self());
     }
 
     /** @return the proxy other threads reach this conductor through; any thread. */
@@ -274,6 +274,11 @@ public final class OverlayConductor implements Agent, StatusSource
                 NodeStatus.Member.of(sessions.certificate(tcp.dataEndpoint(c.endpoint())))));
         }
         return new NodeStatus(localAddress, stack.localIp(), List.copyOf(endpoints), List.copyOf(connections), now,
-            overlay.udpBlocked(), overlay.relayGrants().size());
+            overlay.udpBlocked(), overlay.relayGrants().size(), self());
+    }
+
+    private NodeStatus.Member self()
+    {
+        return sessions == null ? null : NodeStatus.Member.of(sessions.ownCertificate());
     }
 }

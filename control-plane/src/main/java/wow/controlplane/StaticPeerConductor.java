@@ -193,7 +193,8 @@ public final class StaticPeerConductor implements Agent, StatusSource
                 now - (nowNs - link.lastHeardNs()) / 1_000_000, null, 0,
                 sessions == null ? null : NodeStatus.Member.of(sessions.certificate(link.endpoint()))));
         }
-        status = new NodeStatus(localAddress, localIp, List.of(), List.copyOf(connections), now);
+        status = new NodeStatus(localAddress, localIp, List.of(), List.copyOf(connections), now,
+            sessions == null ? null : NodeStatus.Member.of(sessions.ownCertificate()));
     }
 
     @Override

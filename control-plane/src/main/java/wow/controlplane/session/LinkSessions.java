@@ -211,7 +211,7 @@ public final class LinkSessions
             {
                 counters.rekeyed.increment();
             }
-            free(peer.previous);
+            registry.free(peer.previous);
             peer.previous = peer.current;
             peer.current = peer.next;
             peer.next = null;
@@ -254,9 +254,9 @@ public final class LinkSessions
         final SessionPeer peer = peers.get(endpoint);
         if (peer != null && (peer.current != null || peer.previous != null || peer.next != null))
         {
-            free(peer.previous);
-            free(peer.current);
-            free(peer.next);
+            registry.free(peer.previous);
+            registry.free(peer.current);
+            registry.free(peer.next);
             peer.previous = peer.current = peer.next = null;
             publish();
         }
@@ -301,7 +301,7 @@ public final class LinkSessions
             {
                 // an XX responder confirms at once: the third message or its answer was lost, start again
                 // (an IK responder's next keypair waits for the initiator's traffic, which seals with it already)
-                free(peer.next);
+                registry.free(peer.next);
                 peer.next = null;
                 changed = true;
                 initiate(peer, now, true, now);
@@ -434,13 +434,13 @@ public final class LinkSessions
         registry.bind(keypair.localIndex(), peer);
         if (untilUsed)
         {
-            free(peer.next);
+            registry.free(peer.next);
             peer.next = keypair;
             peer.nextInitiated = initiated;
         }
         else
         {
-            free(peer.previous);
+            registry.free(peer.previous);
             peer.previous = peer.current;
             peer.current = keypair;
             peer.currentInitiated = initiated;
@@ -557,9 +557,9 @@ public final class LinkSessions
     private void forget(final SessionPeer peer)
     {
         dropInitiation(peer);
-        free(peer.previous);
-        free(peer.current);
-        free(peer.next);
+        registry.free(peer.previous);
+        registry.free(peer.current);
+        registry.free(peer.next);
     }
 
     private void sendRaw(final long endpoint, final byte[] datagram)
@@ -574,9 +574,10 @@ public final class LinkSessions
         counters.sessions.setOrdered(registry.publish(peers.values(), publication));
     }
 
-    private void free(final Keypair keypair)
+    /** @return this node's own certificate. */
+    public Certificate ownCertificate()
     {
-        registry.free(keypair);
+        return bundle.certificate();
     }
 
     /** @return the certificate of the peer a session index of this node's belongs to, or null. */

@@ -141,7 +141,9 @@ public final class Node implements AutoCloseable
             udps.add(new ShimUdpPort(socket));
         }
 
-        counters = CountersFile.create(config.stateDir().resolve("counters"), CountersFile.DEFAULT_COUNTERS);
+        // room for every queue's counters on top of the links' and the conductor's
+        counters = CountersFile.create(config.stateDir().resolve("counters"),
+            CountersFile.DEFAULT_COUNTERS + config.queues() * wow.dataplane.status.QueueCounters.PER_QUEUE);
         journal = FibJournal.openForWriting(config.stateDir(), config.journalRetentionHours());
         final Identity identity = Identity.loadOrCreate(config.stateDir());
         // a secure node's place on the ring is its certified key's; an insecure one's its identity's

@@ -12,6 +12,9 @@ import org.agrona.concurrent.status.CountersReader;
  */
 public final class QueueCounters
 {
+    /** Counters one queue allocates: the 16 below, 4 of routed hops, one per drop reason. */
+    public static final int PER_QUEUE = 16 + 4 + DropReason.values().length;
+
     public final AtomicCounter tapRxFrames;
     public final AtomicCounter tapTxFrames;
     public final AtomicCounter tapReadErrors;

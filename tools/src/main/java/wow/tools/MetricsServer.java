@@ -115,6 +115,9 @@ final class MetricsServer implements AutoCloseable
                 case CounterTypes.FIB_PUBLISHED:
                     sample(families, "wow_fib_version_published", "gauge", "FIB version the conductor published.", "", value);
                     break;
+                case CounterTypes.GAUGE:
+                    sample(families, "wow_" + parts[0], "gauge", parts[0].replace('_', ' ') + " now.", "", value);
+                    break;
                 default:
                     break;
             }

@@ -30,8 +30,8 @@ public final class SessionCounters
         timeouts = counter(manager, "handshake_timeout");
         rekeyed = counter(manager, "session_rekeyed");
         queueDropped = counter(manager, "session_queue_dropped");
-        sessions = counter(manager, "sessions");
-        certificateDaysLeft = counter(manager, "certificate_days_left");
+        sessions = manager.newCounter("sessions", CounterTypes.GAUGE, key -> key.putInt(0, -1));
+        certificateDaysLeft = manager.newCounter("certificate_days_left", CounterTypes.GAUGE, key -> key.putInt(0, -1));
     }
 
     private static AtomicCounter counter(final CountersManager manager, final String name)

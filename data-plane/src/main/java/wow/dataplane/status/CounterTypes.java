@@ -16,6 +16,8 @@ public final class CounterTypes
     public static final int FIB_VERSION = 4;
     /** The FIB version the conductor published. */
     public static final int FIB_PUBLISHED = 5;
+    /** A level, not a count (sessions up now, days a certificate has left): a Prometheus gauge. */
+    public static final int GAUGE = 6;
 
     /** Counters of one link, in this order: tx packets, tx bytes, rx packets, rx bytes. */
     public static final String[] LINK_COUNTERS = {"tx_packets", "tx_bytes", "rx_packets", "rx_bytes"};

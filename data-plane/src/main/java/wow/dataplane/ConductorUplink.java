@@ -27,6 +27,7 @@ final class ConductorUplink
     private final ReportGate unreachableGate = new ReportGate(RESOLVE_INTERVAL_NS);
     private final ReportGate movedGate = new ReportGate(100_000_000L);
     private final UnsafeBuffer resolveRequest = new UnsafeBuffer(new byte[4]);
+    private static final UnsafeBuffer NO_PAYLOAD = new UnsafeBuffer(new byte[0]);
     static final long HANDSHAKES_PER_SOURCE_NS = 10_000_000L;
     static final int HANDSHAKES_PER_SECOND = 500;
 
@@ -142,14 +143,14 @@ final class ConductorUplink
     {
         if (movedGate.admit(session, nowNs))
         {
-            up(ControlMessages.UP_SESSION_MOVED, resolveRequest, 0, 0, endpoint, session);
+            up(ControlMessages.UP_SESSION_MOVED, NO_PAYLOAD, 0, 0, endpoint, session);
         }
     }
 
     /** Reports the first authenticated datagram of a keypair (once per keypair). */
     void sessionConfirmed(final int session, final long endpoint)
     {
-        up(ControlMessages.UP_SESSION_CONFIRMED, resolveRequest, 0, 0, endpoint, session);
+        up(ControlMessages.UP_SESSION_CONFIRMED, NO_PAYLOAD, 0, 0, endpoint, session);
     }
 
     /** Wakes the conductor once if this batch handed anything up. */

@@ -21,21 +21,14 @@ final class ControlDownlink implements MessageHandler
     private final RingBuffer ring;
     private final QueueCounters counters;
     private final BatchSender sender;
-    private final Runnable beforeSend;
     private final FrameBatch batch = new FrameBatch(MESSAGES_PER_CYCLE, QueueAgent.MAX_FRAME + WireHeader.TAG_LENGTH);
     private final OutList out = new OutList(MESSAGES_PER_CYCLE);
 
-    /**
-     * @param beforeSend runs after the ring was read and before the datagrams are sealed and sent:
-     *                   a secure node's sealer takes the session table published now, which is at
-     *                   least as new as any the conductor published before it queued them.
-     */
-    ControlDownlink(final RingBuffer ring, final QueueCounters counters, final BatchSender sender, final Runnable beforeSend)
+    ControlDownlink(final RingBuffer ring, final QueueCounters counters, final BatchSender sender)
     {
         this.ring = ring;
         this.counters = counters;
         this.sender = sender;
-        this.beforeSend = beforeSend;
     }
 
     /** @return ring messages read. */
@@ -45,7 +38,6 @@ final class ControlDownlink implements MessageHandler
         final int n = ring.read(this, MESSAGES_PER_CYCLE);
         if (out.count() > 0)
         {
-            beforeSend.run();
             counters.controlDown.getAndAddRelease(out.count());
             sender.sendAll(out);
         }

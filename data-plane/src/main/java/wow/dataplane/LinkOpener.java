@@ -3,6 +3,7 @@ package wow.dataplane;
 import org.agrona.concurrent.UnsafeBuffer;
 import wow.dataplane.crypto.AeadBatch;
 import wow.dataplane.crypto.Keypair;
+import wow.dataplane.crypto.SessionPublication;
 import wow.dataplane.crypto.SessionTable;
 import wow.dataplane.port.FrameBatch;
 import wow.dataplane.protocol.WireHeader;
@@ -25,11 +26,12 @@ final class LinkOpener
     private final Keypair[] keypairs;
     private final long[] counterOf;
     private final boolean[] dropped;
-    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-    private SessionTable sessions = SessionTable.EMPTY;
+    private final SessionPublication sessions;
 
-    LinkOpener(final QueueCounters counters, final ConductorUplink uplink, final int capacity)
+    LinkOpener(final SessionPublication sessions, final QueueCounters counters, final ConductorUplink uplink,
+        final int capacity)
     {
+        this.sessions = sessions;
         this.counters = counters;
         this.uplink = uplink;
         this.aead = AeadBatch.create(false, capacity);
@@ -39,15 +41,13 @@ final class LinkOpener
         this.dropped = new boolean[capacity];
     }
 
-    /** Starts a duty cycle with the sessions published now. */
-    void begin(final SessionTable current)
-    {
-        sessions = current;
-    }
-
-    /** Opens the batch's sealed datagrams; then {@link #keypair} and {@link #dropped} describe each slot. */
+    /**
+     * Opens the batch's sealed datagrams with the sessions published now (one volatile read per
+     * batch); then {@link #keypair} and {@link #dropped} describe each slot.
+     */
     void open(final FrameBatch batch, final int n, final long nowNs)
     {
+        final SessionTable table = sessions.current();
         aead.reset();
         final UnsafeBuffer buffer = batch.buffer();
         for (int i = 0; i < n; i++)
@@ -60,7 +60,7 @@ final class LinkOpener
             {
                 continue;
             }
-            final Keypair keypair = sessions.byIndex(WireHeader.session(buffer, offset));
+            final Keypair keypair = table.byIndex(WireHeader.session(buffer, offset));
             final long counter = WireHeader.counter(buffer, offset);
             if (keypair == null)
             {

@@ -4,6 +4,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import wow.dataplane.crypto.AeadBatch;
 import wow.dataplane.crypto.Keypair;
 import wow.dataplane.crypto.ReplayWindow;
+import wow.dataplane.crypto.SessionPublication;
 import wow.dataplane.crypto.SessionTable;
 import wow.dataplane.port.OutList;
 import wow.dataplane.protocol.WireHeader;
@@ -22,24 +23,24 @@ final class LinkSealer
 {
     private final QueueCounters counters;
     private final AeadBatch aead;
+    private final SessionPublication sessions;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-    private SessionTable sessions = SessionTable.EMPTY;
 
-    LinkSealer(final QueueCounters counters, final int capacity)
+    LinkSealer(final SessionPublication sessions, final QueueCounters counters, final int capacity)
     {
+        this.sessions = sessions;
         this.counters = counters;
         this.aead = AeadBatch.create(true, capacity);
     }
 
-    /** Starts a duty cycle with the sessions published now. */
-    void begin(final SessionTable current)
-    {
-        sessions = current;
-    }
-
-    /** Seals every datagram of the list that has a session, drops those that need one and have none. */
+    /**
+     * Seals every datagram of the list that has a session, drops those that need one and have
+     * none. The sessions are the ones published now (one volatile read per batch), so a session the
+     * conductor published before it queued a datagram is always there when that datagram is sealed.
+     */
     void seal(final OutList list)
     {
+        final SessionTable table = sessions.current();
         aead.reset();
         int kept = 0;
         for (int i = 0; i < list.count(); i++)
@@ -54,7 +55,7 @@ final class LinkSealer
                 list.set(kept++, address, length, endpoint);
                 continue;
             }
-            final Keypair keypair = sessions.forEndpoint(endpoint);
+            final Keypair keypair = table.forEndpoint(endpoint);
             if (keypair == null)
             {
                 counters.drop(DropReason.NO_SESSION);

@@ -4,7 +4,6 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import wow.dataplane.crypto.SessionPublication;
-import wow.dataplane.crypto.SessionTable;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.port.TapPort;
@@ -18,8 +17,9 @@ import wow.dataplane.status.QueueCounters;
  * {@link TransitForwarder}), the {@link ConductorUplink} and {@link ControlDownlink}, and the
  * {@link BatchSender}. One duty cycle:
  * <ol>
- * <li>one volatile read of the current FIB (its version is recorded in a counter), one of the
- *     session table on a secure node, and one read of the clock, which every part of the cycle uses;</li>
+ * <li>one volatile read of the current FIB (its version is recorded in a counter) and one read of
+ *     the clock, which every part of the cycle uses (a secure node's sealer and opener read the
+ *     session table once per batch);</li>
  * <li>held packets the new FIB can route go first; egress pauses once when a route became direct;</li>
  * <li>egress: a batch from the TAP, encapsulated and sent with one sendmmsg;</li>
  * <li>ingress: a batch from the socket, delivered, forwarded or handed up;</li>
@@ -52,7 +52,6 @@ public final class QueueAgent implements Agent
     private final Egress egress;
     private final Ingress ingress;
     private final ControlDownlink downlink;
-    private final SessionPublication sessions;
     private final LinkSealer sealer;
     private final LinkOpener opener;
     private Fib appliedFib;
@@ -94,17 +93,15 @@ public final class QueueAgent implements Agent
         this.clock = clock;
         final int vnet = tap == null ? 0 : tap.vnetHeaderLength();
         final ConductorUplink uplink = new ConductorUplink(queue, controlUp, counters, conductorWakeup);
-        this.sessions = sessions;
-        this.sealer = sessions == null ? null : new LinkSealer(counters, SEND_BATCH);
-        this.opener = sessions == null ? null : new LinkOpener(counters, uplink, BATCH);
+        this.sealer = sessions == null ? null : new LinkSealer(sessions, counters, SEND_BATCH);
+        this.opener = sessions == null ? null : new LinkOpener(sessions, counters, uplink, BATCH);
         final BatchSender sender = new BatchSender(tap, udp, counters, sealer);
         this.hold = new ResolutionHold(counters, MAX_FRAME);
         this.egress = new Egress(tap, vnet, innerMtu, counters, new HostResponder(counters, tapMac, innerMtu, vnet),
             new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally);
         this.ingress = new Ingress(tap, udp, vnet, tapMac, counters, new TransitForwarder(counters, tally, uplink), uplink,
             sender, tally, opener);
-        this.downlink = new ControlDownlink(controlDown, counters, sender,
-            sessions == null ? () -> { } : () -> sealer.begin(sessions.current()));
+        this.downlink = new ControlDownlink(controlDown, counters, sender);
     }
 
     @Override
@@ -130,12 +127,6 @@ public final class QueueAgent implements Agent
         final long nowNs = clock.nanoTime();
         egress.begin(fib, nowNs);
         ingress.begin(fib, nowNs);
-        if (sessions != null)
-        {
-            final SessionTable table = sessions.current();
-            sealer.begin(table);
-            opener.begin(table);
-        }
         int work = 0;
         if (fib != appliedFib)
         {
@@ -180,7 +171,7 @@ public final class QueueAgent implements Agent
     @Override
     public void onClose()
     {
-        if (sessions != null)
+        if (sealer != null)
         {
             sealer.close();
             opener.close();

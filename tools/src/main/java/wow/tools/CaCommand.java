@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Set;
 import wow.controlplane.security.Bundle;
 import wow.controlplane.security.Certificate;
+import wow.controlplane.security.AtomicFile;
 import wow.controlplane.security.CertificateAuthority;
 import wow.controlplane.security.Keys;
 import wow.controlplane.security.Pem;
 import wow.controlplane.security.RevocationList;
-import wow.dataplane.protocol.Ipv4;
 
 /**
  * {@code wow ca init|sign|revoke}: the network's offline certificate authority, {@code wow cert
@@ -66,7 +66,7 @@ final class CaCommand
     {
         final Args args = new Args(argv, Set.of("--dir", "--name", "--subnet", "--days"), Set.of(), Set.of());
         final Path dir = Path.of(required(args, "--dir"));
-        final int[] subnet = cidr(required(args, "--subnet"), "--subnet");
+        final int[] subnet = NodeCommand.parsePrefixed(required(args, "--subnet"), "--subnet");
         final CertificateAuthority ca = CertificateAuthority.init(dir, name(required(args, "--name")), subnet[0] &
             mask(subnet[1]), subnet[1], args.getInt("--days", DEFAULT_CA_DAYS, 1, 36_500), now);
         System.out.println("wow: CA for network " + ca.certificate().name() + " (" + ca.certificate().addressText() +
@@ -85,9 +85,9 @@ final class CaCommand
         }
         final int kind = args.has("--ip") ? Certificate.ADDRESS_IP : args.has("--pool") ? Certificate.ADDRESS_POOL :
             Certificate.ADDRESS_NONE;
+        final String option = kind == Certificate.ADDRESS_IP ? "--ip" : "--pool";
         final int[] address = kind == Certificate.ADDRESS_NONE ? new int[2] :
-            cidr(args.get(kind == Certificate.ADDRESS_IP ? "--ip" : "--pool", null), kind == Certificate.ADDRESS_IP ? "--ip" :
-                "--pool");
+            NodeCommand.parsePrefixed(args.get(option, null), option);
         final List<String> groups = args.has("--groups") ? Arrays.stream(args.get("--groups", "").split(","))
             .map(String::strip).filter(g -> !g.isEmpty()).toList() : List.of();
         final byte[] publicKey = args.has("--public-key") ? publicKey(Path.of(args.get("--public-key", null))) : null;
@@ -207,7 +207,7 @@ final class CaCommand
         try
         {
             Files.createDirectories(dir);
-            CertificateAuthority.write(incoming, Pem.encode(RevocationList.PEM_LABEL, list.encoded()));
+            AtomicFile.write(incoming, Pem.encode(RevocationList.PEM_LABEL, list.encoded()));
         }
         catch (final IOException ex)
         {
@@ -306,11 +306,11 @@ final class CaCommand
         {
             if (secret)
             {
-                CertificateAuthority.writePrivate(file, text);
+                AtomicFile.writePrivate(file, text);
             }
             else
             {
-                CertificateAuthority.write(file, text);
+                AtomicFile.write(file, text);
             }
         }
         catch (final IOException ex)
@@ -353,28 +353,5 @@ final class CaCommand
     private static int mask(final int prefix)
     {
         return prefix == 0 ? 0 : -1 << (32 - prefix);
-    }
-
-    /** @return {address, prefix} of A.B.C.D/P. */
-    static int[] cidr(final String text, final String option)
-    {
-        final int slash = text.indexOf('/');
-        try
-        {
-            if (slash < 0)
-            {
-                throw new IllegalArgumentException("missing /P");
-            }
-            final int prefix = Integer.parseInt(text.substring(slash + 1));
-            if (prefix < 1 || prefix > 32)
-            {
-                throw new IllegalArgumentException("prefix length out of 1..32");
-            }
-            return new int[] {Ipv4.parse(text.substring(0, slash)), prefix};
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new UsageException("bad " + option + " '" + text + "': expected A.B.C.D/P (" + ex.getMessage() + ")");
-        }
     }
 }

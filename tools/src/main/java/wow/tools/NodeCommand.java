@@ -385,7 +385,7 @@ final class NodeCommand
     }
 
     /** @return {address, prefix length} of an option's {@code A.B.C.D/P} value (prefix 1 to 30). */
-    private static int[] parsePrefixed(final String text, final String option)
+    static int[] parsePrefixed(final String text, final String option)
     {
         final int slash = text.indexOf('/');
         if (slash < 0)

@@ -11,7 +11,7 @@ import java.util.List;
 import wow.controlplane.EventLog;
 import wow.controlplane.security.Pem;
 import wow.controlplane.security.RevocationList;
-import wow.controlplane.security.CertificateAuthority;
+import wow.controlplane.security.AtomicFile;
 import wow.controlplane.session.Revocations;
 
 /**
@@ -70,7 +70,7 @@ final class RevocationStore
         try
         {
             Files.createDirectories(dir);
-            CertificateAuthority.write(dir.resolve(fileName(list)), Pem.encode(RevocationList.PEM_LABEL, list.encoded()));
+            AtomicFile.write(dir.resolve(fileName(list)), Pem.encode(RevocationList.PEM_LABEL, list.encoded()));
         }
         catch (final IOException ex)
         {

@@ -1,6 +1,7 @@
 package wow.tools;
 
 import wow.controlplane.security.Certificate;
+import wow.controlplane.security.AtomicFile;
 import wow.controlplane.security.CertificateAuthority;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,7 +56,7 @@ class MultiDomainSystemTest
     static String bundle(final String name, final int kind, final int address, final int prefix) throws Exception
     {
         final Path file = dir.resolve("certs").resolve(name + ".bundle");
-        CertificateAuthority.writePrivate(file, CertificateAuthority.open(dir.resolve("ca")).sign(name, kind, address, prefix,
+        AtomicFile.writePrivate(file, CertificateAuthority.open(dir.resolve("ca")).sign(name, kind, address, prefix,
             List.of(), false, 1, null, System.currentTimeMillis() / 1000).encode());
         return file.toString();
     }
@@ -360,7 +361,7 @@ class MultiDomainSystemTest
         final CertificateAuthority other = CertificateAuthority.init(dir.resolve("other-ca"), "other", ip("10.128.0.0"), 16, 1,
             now);
         final Path file = dir.resolve("stranger.bundle");
-        CertificateAuthority.writePrivate(file, other.sign("stranger", Certificate.ADDRESS_NONE, 0, 0, List.of(), true, 1, null,
+        AtomicFile.writePrivate(file, other.sign("stranger", Certificate.ADDRESS_NONE, 0, 0, List.of(), true, 1, null,
             now).encode());
         for (final String[] security : List.of(new String[] {"--cert", file.toString()}, new String[] {"--insecure"}))
         {

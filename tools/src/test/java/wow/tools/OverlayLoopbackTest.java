@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import wow.controlplane.security.Certificate;
+import wow.controlplane.security.AtomicFile;
 import wow.controlplane.security.CertificateAuthority;
 
 import java.io.ByteArrayOutputStream;
@@ -135,7 +136,7 @@ class OverlayLoopbackTest
     static String bundle(final CertificateAuthority ca, final Path dir, final String name, final long now) throws Exception
     {
         final Path file = dir.resolve(name + ".bundle");
-        CertificateAuthority.writePrivate(file, ca.sign(name, Certificate.ADDRESS_NONE, 0, 0, List.of(), true, 1, null, now)
+        AtomicFile.writePrivate(file, ca.sign(name, Certificate.ADDRESS_NONE, 0, 0, List.of(), true, 1, null, now)
             .encode());
         return file.toString();
     }

@@ -2,6 +2,7 @@ package wow.tools;
 
 import java.util.List;
 import wow.controlplane.security.Certificate;
+import wow.controlplane.security.AtomicFile;
 import wow.controlplane.security.CertificateAuthority;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +55,7 @@ class StaticTunnelSystemTest
         throws Exception
     {
         final Path file = dir.resolve(name + ".bundle");
-        CertificateAuthority.writePrivate(file, ca.sign(name, Certificate.ADDRESS_IP, ip, 24, List.of(), false, 1, null, now)
+        AtomicFile.writePrivate(file, ca.sign(name, Certificate.ADDRESS_IP, ip, 24, List.of(), false, 1, null, now)
             .encode());
         return file.toString();
     }

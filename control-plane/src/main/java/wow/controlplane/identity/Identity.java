@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -20,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import wow.controlplane.security.AtomicFile;
 
 /**
  * A node's identity: an Ed25519 key pair created on first start and kept in
@@ -145,11 +144,7 @@ public final class Identity
         try
         {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            final Path temp = file.resolveSibling(FILE_NAME + ".tmp");
-            Files.deleteIfExists(temp);
-            Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(temp, text, StandardCharsets.US_ASCII);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.writePrivate(file, text);
         }
         catch (final IOException ex)
         {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import wow.dataplane.protocol.Ipv4;
 
 /**
  * A WOW certificate: a network CA's self-signed one, or a node's, issued by a CA. It binds a
@@ -357,8 +358,7 @@ public final class Certificate
     /** @return the addresses allowed as text: "10.1.0.5/16", "pool 10.1.0.0/16", or "none". */
     public String addressText()
     {
-        final String a = ((address >>> 24) & 0xFF) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." +
-            (address & 0xFF) + "/" + prefix;
+        final String a = Ipv4.toString(address) + "/" + prefix;
         return switch (addressKind)
         {
             case ADDRESS_IP, ADDRESS_SUBNET -> a;

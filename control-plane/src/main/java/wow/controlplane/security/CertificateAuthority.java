@@ -2,12 +2,9 @@ package wow.controlplane.security;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,12 +45,12 @@ public final class CertificateAuthority
         try
         {
             Files.createDirectories(dir);
-            writePrivate(dir.resolve("ca.key"), "# WOW network CA key for " + network + ": keep it offline\n" +
+            AtomicFile.writePrivate(dir.resolve("ca.key"), "# WOW network CA key for " + network + ": keep it offline\n" +
                 Pem.encode(CA_KEY_LABEL, key));
-            write(dir.resolve("ca.crt"), Pem.encode(Certificate.PEM_LABEL, ca.encoded()));
-            write(dir.resolve("serial"), "1\n");
-            write(dir.resolve("issued"), "");
-            write(dir.resolve("revoked"), "0\n");
+            AtomicFile.write(dir.resolve("ca.crt"), Pem.encode(Certificate.PEM_LABEL, ca.encoded()));
+            AtomicFile.write(dir.resolve("serial"), "1\n");
+            AtomicFile.write(dir.resolve("issued"), "");
+            AtomicFile.write(dir.resolve("revoked"), "0\n");
         }
         catch (final IOException ex)
         {
@@ -170,7 +167,7 @@ public final class CertificateAuthority
         }
         try
         {
-            write(dir.resolve("revoked"), out.toString());
+            AtomicFile.write(dir.resolve("revoked"), out.toString());
         }
         catch (final IOException ex)
         {
@@ -191,7 +188,7 @@ public final class CertificateAuthority
         final long serial = lines.isEmpty() ? 1 : Long.parseLong(lines.get(0).strip());
         try
         {
-            write(file, (serial + 1) + "\n");
+            AtomicFile.write(file, (serial + 1) + "\n");
         }
         catch (final IOException ex)
         {
@@ -222,23 +219,5 @@ public final class CertificateAuthority
         {
             throw new UncheckedIOException(file + ": " + ex.getMessage(), ex);
         }
-    }
-
-    /** Writes a file atomically (a temporary file renamed over it). */
-    public static void write(final Path file, final String text) throws IOException
-    {
-        final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** Writes a file readable by its owner only, created so from the start. */
-    public static void writePrivate(final Path file, final String text) throws IOException
-    {
-        final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -53,14 +53,14 @@ final class SessionPeer
     boolean expire(final long now, final long rejectAfterNs, final KeypairRegistry registry)
     {
         long sent = 0;
-        long received = -1;
+        long received = 0;
         boolean changed = false;
         for (final Keypair k : new Keypair[] {previous, current, next})
         {
             if (k != null)
             {
                 sent += k.sent();
-                received = Math.max(received, k.window().highest() + k.localIndex()); // any change shows
+                received += k.window().highest() + 1; // each only grows: a change in the sum is traffic
             }
         }
         if (sent != sentSeen)

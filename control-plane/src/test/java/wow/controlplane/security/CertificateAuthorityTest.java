@@ -30,7 +30,7 @@ class CertificateAuthorityTest
     private Path save(final Bundle bundle, final String file) throws Exception
     {
         final Path path = dir.resolve(file);
-        CertificateAuthority.writePrivate(path, bundle.encode());
+        AtomicFile.writePrivate(path, bundle.encode());
         return path;
     }
 
@@ -107,10 +107,10 @@ class CertificateAuthorityTest
         assertMessage(mismatched, "does not match", () -> Bundle.load(mismatched, null, NOW));
 
         final Path garbage = dir.resolve("garbage");
-        CertificateAuthority.writePrivate(garbage, "-----BEGIN WOW CERTIFICATE-----\nAAAA\n-----END WOW CERTIFICATE-----\n");
+        AtomicFile.writePrivate(garbage, "-----BEGIN WOW CERTIFICATE-----\nAAAA\n-----END WOW CERTIFICATE-----\n");
         assertMessage(garbage, garbage.toString(), () -> Bundle.load(garbage, null, NOW));
         final Path unterminated = dir.resolve("unterminated");
-        CertificateAuthority.writePrivate(unterminated, "-----BEGIN WOW CERTIFICATE-----\nAAAA\n");
+        AtomicFile.writePrivate(unterminated, "-----BEGIN WOW CERTIFICATE-----\nAAAA\n");
         assertMessage(unterminated, "not terminated", () -> Bundle.load(unterminated, null, NOW));
         assertMessage(dir.resolve("missing"), "no such file", () -> Bundle.load(dir.resolve("missing"), null, NOW));
         assertThrows(IllegalArgumentException.class,

@@ -1,9 +1,12 @@
 package wow.controlplane;
 
+import java.util.Arrays;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.OverlayTransport;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.security.Certificate;
 import wow.controlplane.session.LinkSessions;
 import wow.dataplane.protocol.WireHeader;
 
@@ -16,6 +19,7 @@ import wow.dataplane.protocol.WireHeader;
 final class ControlSender implements OverlayTransport
 {
     private final LinkSessions.Wire dataPlane;
+    private final LinkSessions sessions;
     private final TcpPeers tcp;
     private final Runnable connectionsChanged;
     private final AtomicCounter rejected;
@@ -23,11 +27,15 @@ final class ControlSender implements OverlayTransport
     private final UnsafeBuffer destinationBuffer = new UnsafeBuffer(new byte[WireHeader.ADDRESS_LENGTH]);
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
 
-    /** @param dataPlane where datagrams go: the data plane, or a secure node's {@link LinkSessions}. */
-    ControlSender(final LinkSessions.Wire dataPlane, final TcpPeers tcp, final Runnable connectionsChanged,
-        final AtomicCounter rejected, final byte[] localAddress)
+    /**
+     * @param dataPlane where datagrams go: the data plane, or a secure node's {@link LinkSessions}.
+     * @param sessions  a secure node's sessions (keys named in messages), or null.
+     */
+    ControlSender(final LinkSessions.Wire dataPlane, final LinkSessions sessions, final TcpPeers tcp,
+        final Runnable connectionsChanged, final AtomicCounter rejected, final byte[] localAddress)
     {
         this.dataPlane = dataPlane;
+        this.sessions = sessions;
         this.tcp = tcp;
         this.connectionsChanged = connectionsChanged;
         this.rejected = rejected;
@@ -82,5 +90,30 @@ final class ControlSender implements OverlayTransport
     public void connectionsChanged()
     {
         connectionsChanged.run();
+    }
+
+    @Override
+    public byte[] ownKey()
+    {
+        return sessions == null ? Messages.NO_KEY : sessions.ownCertificate().publicKey();
+    }
+
+    @Override
+    public byte[] peerKey(final long endpoint, final byte[] address)
+    {
+        final Certificate c = sessions == null ? null : sessions.certificate(tcp.knownDataEndpoint(endpoint));
+        return c != null && Arrays.equals(c.ringAddress(), address) ? c.publicKey() : Messages.NO_KEY;
+    }
+
+    @Override
+    public void keyHint(final Messages.Peer peer)
+    {
+        if (sessions != null)
+        {
+            for (final long endpoint : peer.endpoints())
+            {
+                sessions.hint(tcp.knownDataEndpoint(endpoint), peer.address(), peer.key());
+            }
+        }
     }
 }

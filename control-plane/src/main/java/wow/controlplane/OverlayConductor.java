@@ -86,9 +86,9 @@ public final class OverlayConductor implements Agent, StatusSource
         this.tcp = new TcpPeers(ctx.tcp());
         this.fib = new FibPublisher(dataPlane, counters, ctx.fibListener(), ctx.relayBytesPerSecond());
         this.sessions = ctx.sessions();
-        final ControlSender sender = new ControlSender(sessions != null ? sessions::send :
-            (endpoint, datagram, offset, length) -> dataPlane.send(0, endpoint, datagram, offset, length), tcp, fib::dirty,
-            controlRejected, localAddress);
+        final LinkSessions.Wire wire = sessions != null ? sessions::send :
+            (endpoint, datagram, offset, length) -> dataPlane.send(0, endpoint, datagram, offset, length);
+        final ControlSender sender = new ControlSender(wire, sessions, tcp, fib::dirty, controlRejected, localAddress);
         this.stack = new OverlayStack(new OverlayStack.Setup(localAddress, ctx.localIp(), prefix, ctx.dhcpSubnet(),
             ctx.leaseIdentity(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(), ctx.random()), sender, fib,
             log, clock::time, this::onProbeReply);

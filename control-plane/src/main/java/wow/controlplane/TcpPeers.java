@@ -37,6 +37,20 @@ final class TcpPeers
         return bridge == null ? 0 : bridge;
     }
 
+    /**
+     * @return the endpoint the data plane sends to for an overlay endpoint without connecting: a TCP
+     *         peer's bridge, 0 if it has none, or the endpoint itself.
+     */
+    long knownDataEndpoint(final long endpoint)
+    {
+        if (!Endpoints.isTcp(endpoint))
+        {
+            return endpoint;
+        }
+        final Long bridge = bridgeByRemote.get(endpoint);
+        return bridge == null ? 0 : bridge;
+    }
+
     /** @return the overlay endpoint a datagram came from: the TCP peer behind a bridge, or the endpoint itself. */
     long overlayEndpoint(final long received)
     {

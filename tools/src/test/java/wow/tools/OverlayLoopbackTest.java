@@ -121,6 +121,17 @@ class OverlayLoopbackTest
             final String seedCounters = FibDumpTest.run("counters", "--state-dir", dir.resolve("n0").toString());
             assertTrue(seedCounters.matches("(?s).*handshake_dropped +[1-9].*"), seedCounters);
             assertTrue(seedCounters.matches("(?s).*handshake_completed +[1-9].*"), seedCounters);
+            // the keys neighbour lists and Connect-To-Me messages name make most first contacts IK
+            long initiated = 0;
+            long ik = 0;
+            for (int i = 1; i < NODES; i++)
+            {
+                final String c = FibDumpTest.run("counters", "--state-dir", dir.resolve("n" + i).toString());
+                initiated += counter(c, "handshake_initiated");
+                ik += counter(c, "handshake_initiated_ik");
+            }
+            System.out.println("handshakes initiated " + initiated + ", IK " + ik);
+            assertTrue(ik * 2 > initiated, "IK " + ik + " of " + initiated);
         }
         finally
         {
@@ -130,6 +141,12 @@ class OverlayLoopbackTest
                 stranger.close();
             }
         }
+    }
+
+    static long counter(final String counters, final String name)
+    {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + " +(\\d+)$").matcher(counters);
+        return m.find() ? Long.parseLong(m.group(1)) : 0; // counters leaves out those at zero
     }
 
     /** @return the path of a new bundle for a router node (no virtual IP) that may relay. */

@@ -126,14 +126,15 @@ final class LocalEndpoints
     /** @return this node as peers should know it. */
     Messages.Peer me()
     {
-        return new Messages.Peer(node.address, node.virtualIp, advertised());
+        return new Messages.Peer(node.address, node.virtualIp, advertised(), node.sender.ownKey());
     }
 
     /**
      * @return a peer as this node knows it: the endpoint this node hears it from (its NAT's mapping
-     * toward us, which it may not know yet) first, then what it advertises.
+     * toward us, which it may not know yet) first, then what it advertises; with its key where a
+     * direct link's session proved it.
      */
-    static Messages.Peer peer(final Connection c)
+    Messages.Peer peer(final Connection c)
     {
         final List<Long> eps = new ArrayList<>();
         if (c.via == null && c.endpoint != 0 && !Endpoints.isTcp(c.endpoint))
@@ -154,6 +155,7 @@ final class LocalEndpoints
         {
             eps.add(c.endpoint);
         }
-        return new Messages.Peer(c.address, c.virtualIp, eps.stream().mapToLong(Long::longValue).toArray());
+        return new Messages.Peer(c.address, c.virtualIp, eps.stream().mapToLong(Long::longValue).toArray(),
+            c.via == null && c.endpoint != 0 ? node.sender.peerKey(c.endpoint, c.address) : Messages.NO_KEY);
     }
 }

@@ -215,7 +215,7 @@ final class NearOverlord
         peers.add(node.endpoints.me());
         for (final Connection c : near)
         {
-            peers.add(LocalEndpoints.peer(c));
+            peers.add(node.endpoints.peer(c));
         }
         return Messages.neighbours(peers);
     }
@@ -251,7 +251,7 @@ final class NearOverlord
             {
                 if (!Arrays.equals(c.address, requester.address()))
                 {
-                    near.add(LocalEndpoints.peer(c));
+                    near.add(node.endpoints.peer(c));
                 }
             }
         }

@@ -4,6 +4,7 @@ import wow.controlplane.overlay.wire.OverlayMessage;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Decodes every overlay message that reaches this node and hands it, as its own record type, to
@@ -33,6 +34,7 @@ final class OverlayAdapter
             node.reject();
             return;
         }
+        hintKeys(m);
         node.linker.heardOver(from);
         switch (m.type())
         {
@@ -60,6 +62,28 @@ final class OverlayAdapter
         }
     }
 
+    /** Hands on the keys a message names with the endpoints of the nodes they belong to. */
+    private void hintKeys(final OverlayMessage m)
+    {
+        if (m instanceof OverlayMessage.CtmRequest request)
+        {
+            node.sender.keyHints(List.of(request.requester()));
+        }
+        else if (m instanceof OverlayMessage.CtmReply reply)
+        {
+            node.sender.keyHints(List.of(reply.responder()));
+            node.sender.keyHints(reply.near());
+        }
+        else if (m instanceof OverlayMessage.Neighbours neighbours)
+        {
+            node.sender.keyHints(neighbours.peers());
+        }
+        else if (m instanceof OverlayMessage.AboutPeer about)
+        {
+            node.sender.keyHints(List.of(about.peer()));
+        }
+    }
+
     /** A routed message that ends at this node. */
     void onRouted(final byte[] source, final byte[] bytes, final int offset, final int length, final long nowMs)
     {
@@ -69,6 +93,7 @@ final class OverlayAdapter
             node.reject();
             return;
         }
+        hintKeys(m);
         switch (m.type())
         {
             case Messages.CTM_REQUEST -> node.near.onCtmRequest((OverlayMessage.CtmRequest)m, nowMs);

@@ -1,5 +1,7 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.wire.Messages;
+
 /**
  * Where an overlay node's messages go: the conductor's data-plane sender, or the simulated
  * network. Called on the node's thread only.
@@ -28,6 +30,29 @@ public interface OverlayTransport
      * needs nothing here).
      */
     default void selfQueued()
+    {
+    }
+
+    /** @return this node's static public key, named in messages about itself; {@link Messages#NO_KEY} if insecure. */
+    default byte[] ownKey()
+    {
+        return Messages.NO_KEY;
+    }
+
+    /**
+     * @return the static key the session at a linked peer's endpoint proved, if it is the key its ring
+     *         address is bound to; else {@link Messages#NO_KEY}.
+     */
+    default byte[] peerKey(final long endpoint, final byte[] address)
+    {
+        return Messages.NO_KEY;
+    }
+
+    /**
+     * A message named a node's key and endpoints: the first handshake toward those endpoints may start
+     * with it (one round trip instead of two). Ignored unless the key is the one the address is bound to.
+     */
+    default void keyHint(final Messages.Peer peer)
     {
     }
 }

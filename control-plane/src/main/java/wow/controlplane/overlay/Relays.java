@@ -158,9 +158,9 @@ final class Relays
             node.sender.connectionsChanged();
         }
         // each side learns this node's id of its link to the other: what its relayed headers carry
-        node.sender.send(requester, Messages.aboutPeer(Messages.RELAY_GRANT, types, target.localId, LocalEndpoints.peer(target)));
+        node.sender.send(requester, Messages.aboutPeer(Messages.RELAY_GRANT, types, target.localId, node.endpoints.peer(target)));
         node.sender.send(target, Messages.aboutPeer(Messages.RELAY_OPEN, types, requester.localId,
-            LocalEndpoints.peer(requester)));
+            node.endpoints.peer(requester)));
     }
 
     private boolean hasGrant(final BigInteger a, final BigInteger b)

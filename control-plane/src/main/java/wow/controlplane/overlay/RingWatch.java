@@ -67,7 +67,7 @@ final class RingWatch
         {
             return;
         }
-        final Messages.Peer peer = LocalEndpoints.peer(c);
+        final Messages.Peer peer = node.endpoints.peer(c);
         if (peer.endpoints().length == 0)
         {
             return;

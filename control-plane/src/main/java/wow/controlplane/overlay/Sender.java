@@ -3,6 +3,8 @@ package wow.controlplane.overlay;
 import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.ArrayDeque;
+import java.util.List;
+import wow.controlplane.overlay.wire.Messages;
 
 /**
  * The narrow sender every part of the overlay sends through: to a linked peer (directly, or through
@@ -30,6 +32,30 @@ final class Sender
     int newToken()
     {
         return nextToken++;
+    }
+
+    /** @return this node's key as messages name it. */
+    byte[] ownKey()
+    {
+        return transport.ownKey();
+    }
+
+    /** @return a directly linked peer's proved key, or {@link Messages#NO_KEY}. */
+    byte[] peerKey(final long endpoint, final byte[] address)
+    {
+        return transport.peerKey(endpoint, address);
+    }
+
+    /** Passes on the keys a message named (see {@link OverlayTransport#keyHint}). */
+    void keyHints(final List<Messages.Peer> peers)
+    {
+        for (final Messages.Peer p : peers)
+        {
+            if (p.hasKey())
+            {
+                transport.keyHint(p);
+            }
+        }
     }
 
     /** Sends a message to an endpoint; {@code remoteLinkId} is the peer's id for the link, 0 if none yet. */

@@ -264,6 +264,12 @@ public final class Certificate
      */
     public byte[] ringAddress()
     {
+        return ringAddressOf(publicKey);
+    }
+
+    /** @return the ring address a node with this X25519 public key owns (see {@link #ringAddress()}). */
+    public static byte[] ringAddressOf(final byte[] publicKey)
+    {
         final byte[] label = "WOW ring address".getBytes(StandardCharsets.US_ASCII);
         final byte[] input = Arrays.copyOf(label, label.length + publicKey.length);
         System.arraycopy(publicKey, 0, input, label.length, publicKey.length);

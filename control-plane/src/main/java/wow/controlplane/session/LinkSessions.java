@@ -69,6 +69,7 @@ public final class LinkSessions
     private final UnsafeBuffer out = new UnsafeBuffer(EMPTY);
     private final Revocations revocations;
     private final CertificateWatch expiry;
+    private final KeyHints hints = new KeyHints();
 
     /** @param revocations the lists peers are checked against, which this node takes and passes on. */
     public LinkSessions(final Bundle bundle, final SessionPublication publication, final Wire wire, final NanoClock clock,
@@ -252,12 +253,8 @@ public final class LinkSessions
     public void reset(final long endpoint)
     {
         final SessionPeer peer = peers.get(endpoint);
-        if (peer != null && (peer.current != null || peer.previous != null || peer.next != null))
+        if (peer != null && peer.dropKeypairs(registry))
         {
-            registry.free(peer.previous);
-            registry.free(peer.current);
-            registry.free(peer.next);
-            peer.previous = peer.current = peer.next = null;
             publish();
         }
     }
@@ -286,7 +283,8 @@ public final class LinkSessions
                 }
                 else if (now - init.nextSendNs >= 0 && init.ik)
                 {
-                    // no answer to IK: the peer may have a new key now; XX learns it
+                    // no answer to IK: the peer may have a new key now (or the hint was wrong); XX learns it
+                    hints.forget(peer.endpoint);
                     dropInitiation(peer);
                     initiate(peer, now, false, init.startedNs);
                 }
@@ -328,15 +326,15 @@ public final class LinkSessions
     }
 
     /**
-     * Starts a handshake: IK when the peer's key is known from an earlier session (one round trip,
-     * and a responder that refuses us says nothing), XX otherwise.
+     * Starts a handshake: IK when the peer's key is known from an earlier session or a member named
+     * it (one round trip, and a responder that refuses us says nothing), XX otherwise.
      */
     private void initiate(final SessionPeer peer, final long now, final boolean allowIk, final long startedNs)
     {
         final int index = registry.newIndex();
-        final boolean ik = allowIk && peer.certificate != null;
-        final NoiseHandshake noise = ik ?
-            NoiseHandshake.ik(true, membership.privateKey(), PROLOGUE, peer.certificate.publicKey()) :
+        final byte[] known = peer.certificate != null ? peer.certificate.publicKey() : hints.get(peer.endpoint);
+        final boolean ik = allowIk && known != null;
+        final NoiseHandshake noise = ik ? NoiseHandshake.ik(true, membership.privateKey(), PROLOGUE, known) :
             new NoiseHandshake(true, membership.privateKey(), PROLOGUE);
         final byte[] first;
         try
@@ -354,7 +352,7 @@ public final class LinkSessions
         peer.lastInitiatedNs = now;
         initiations.put(index, init);
         registry.bind(index, peer);
-        counters.initiated.increment();
+        counters.initiated(ik);
         sendRaw(peer.endpoint, first);
     }
 
@@ -490,7 +488,6 @@ public final class LinkSessions
                 log.event("session_revoked", "endpoint=" + Endpoints.toString(peer.endpoint) + " name=" +
                     peer.certificate.name());
                 forget(peer);
-                peer.previous = peer.current = peer.next = null;
                 peer.certificate = null;
                 peer.queue.clear();
                 peer.refusedUntilNs = now + REFUSED_BACKOFF_NS;
@@ -557,9 +554,7 @@ public final class LinkSessions
     private void forget(final SessionPeer peer)
     {
         dropInitiation(peer);
-        registry.free(peer.previous);
-        registry.free(peer.current);
-        registry.free(peer.next);
+        peer.dropKeypairs(registry);
     }
 
     private void sendRaw(final long endpoint, final byte[] datagram)
@@ -572,6 +567,15 @@ public final class LinkSessions
     private void publish()
     {
         counters.sessions.setOrdered(registry.publish(peers.values(), publication));
+    }
+
+    /**
+     * A member named the key of the node at {@code address} with its endpoints: a first handshake
+     * toward one of them starts with IK (see {@link KeyHints}).
+     */
+    public void hint(final long endpoint, final byte[] address, final byte[] key)
+    {
+        hints.offer(endpoint, address, key);
     }
 
     /** @return this node's own certificate. */

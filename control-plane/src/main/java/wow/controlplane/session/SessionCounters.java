@@ -12,6 +12,8 @@ import wow.dataplane.status.CounterTypes;
 public final class SessionCounters
 {
     final AtomicCounter initiated;
+    /** Of those, IK (the peer's key known: one round trip). */
+    final AtomicCounter initiatedIk;
     final AtomicCounter completed;
     final AtomicCounter refused;
     final AtomicCounter dropped;
@@ -24,6 +26,7 @@ public final class SessionCounters
     public SessionCounters(final CountersManager manager)
     {
         initiated = counter(manager, "handshake_initiated");
+        initiatedIk = counter(manager, "handshake_initiated_ik");
         completed = counter(manager, "handshake_completed");
         refused = counter(manager, "handshake_refused");
         dropped = counter(manager, "handshake_dropped");
@@ -32,6 +35,16 @@ public final class SessionCounters
         queueDropped = counter(manager, "session_queue_dropped");
         sessions = manager.newCounter("sessions", CounterTypes.GAUGE, key -> key.putInt(0, -1));
         certificateDaysLeft = manager.newCounter("certificate_days_left", CounterTypes.GAUGE, key -> key.putInt(0, -1));
+    }
+
+    /** Counts a handshake this node started. */
+    void initiated(final boolean ik)
+    {
+        initiated.increment();
+        if (ik)
+        {
+            initiatedIk.increment();
+        }
     }
 
     private static AtomicCounter counter(final CountersManager manager, final String name)

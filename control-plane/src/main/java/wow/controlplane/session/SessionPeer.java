@@ -44,6 +44,17 @@ final class SessionPeer
         return previous == null && current == null && next == null && initiation == null && queue.isEmpty();
     }
 
+    /** Frees its keypairs. @return true if it had any. */
+    boolean dropKeypairs(final KeypairRegistry registry)
+    {
+        final boolean had = previous != null || current != null || next != null;
+        registry.free(previous);
+        registry.free(current);
+        registry.free(next);
+        previous = current = next = null;
+        return had;
+    }
+
     /**
      * Notes whether traffic moved since the last look (the send counters and replay windows of its
      * keypairs), and drops keypairs older than {@code rejectAfterNs}.

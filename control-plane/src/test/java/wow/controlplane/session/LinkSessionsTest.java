@@ -296,6 +296,50 @@ class LinkSessionsTest
         assertNotNull(a.sealingTo(EP_B));
     }
 
+    static int handshakeNumber(final byte[] datagram)
+    {
+        return datagram[WireHeader.FLAGS_OFFSET] & 0xFF;
+    }
+
+    @Test
+    void aKeyAMemberNamedMakesTheFirstHandshakeIkOneRoundTrip()
+    {
+        final Side a = side("a", EP_A);
+        final Bundle bb = bundle("b", 30);
+        final Side b = new Side(EP_B, bb);
+        a.sessions.hint(EP_B, bb.certificate().ringAddress(), bb.certificate().publicKey());
+        assertTrue(a.sessions.send(EP_B, new UnsafeBuffer("hello".getBytes()), 0, 5));
+        assertEquals(HandshakeMessage.IK_FIRST, handshakeNumber(a.handshakeBytes.get(0)));
+        deliverHandshakes();
+        assertEquals(1, a.handshakesTotal, "one message each way");
+        assertEquals(1, b.handshakesTotal);
+        assertEquals(List.of("hello"), a.sealedSent.stream().map(String::new).toList());
+        assertSealsForEachOther(a.sealingTo(EP_B), b.sealingTo(EP_A));
+        assertEquals("b", a.sessions.certificate(EP_B).name());
+        assertEquals(1, a.counter("handshake_initiated_ik"));
+    }
+
+    @Test
+    void aWrongHintCostsOneUnansweredIkMessageThenXxConnects()
+    {
+        final Side a = side("a", EP_A);
+        final Side b = side("b", EP_B);
+        final Bundle c = bundle("c", 30); // a member pointed c's key at b's endpoint
+        a.sessions.hint(EP_B, c.certificate().ringAddress(), c.certificate().publicKey());
+        a.sessions.send(EP_B, new UnsafeBuffer("hello".getBytes()), 0, 5);
+        assertEquals(HandshakeMessage.IK_FIRST, handshakeNumber(a.handshakeBytes.get(0)));
+        deliverHandshakes();
+        assertEquals(0, b.handshakesTotal, "b cannot read a message to another key and says nothing");
+        assertNull(a.sealingTo(EP_B));
+        nanos[0] += LinkSessions.FIRST_RETRY_NS;
+        a.sessions.tick();
+        assertEquals(HandshakeMessage.XX_FIRST, handshakeNumber(a.handshakeBytes.get(0)));
+        deliverHandshakes();
+        assertSealsForEachOther(a.sealingTo(EP_B), b.sealingTo(EP_A));
+        assertEquals(List.of("hello"), a.sealedSent.stream().map(String::new).toList());
+        assertEquals(1, a.counter("handshake_initiated_ik"), "only the first attempt");
+    }
+
     @Test
     void aReplayedIkFirstMessageIsNotAnswered()
     {

@@ -2,7 +2,6 @@ package wow.controlplane.overlay.wire;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,7 +35,8 @@ import java.util.List;
  *                            when the token is not 0), 2 a primary's query of a replica (answered with LEASE_HELD)
  * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken)
  * LEASE_HELD (over a link):  token i32 | key 20 | length u16 | the LEASE (role 1) a replica holds for the key, or nothing
- * peer:                      address 20 | virtual ip i32 | endpoints
+ * peer:                      address 20 | virtual ip i32 | endpoints | key length u8 | key (0 or 32 bytes: the
+ *                            node's certified X25519 key, so the first handshake toward it can be IK)
  * endpoints:                 count u8 | endpoint i64...   (at most 8)
  * </pre>
  */
@@ -208,9 +208,29 @@ public final class Messages
     {
     }
 
-    /** A node as messages describe it. */
-    public record Peer(byte[] address, int virtualIp, long[] endpoints)
+    /** Length of a node's static public key in a {@link Peer}. */
+    public static final int KEY_LENGTH = 32;
+    /** The key of a peer whose key the sender does not know (or an insecure node). */
+    public static final byte[] NO_KEY = new byte[0];
+
+    /**
+     * A node as messages describe it.
+     *
+     * @param key its static public key ({@link #KEY_LENGTH} bytes), or {@link #NO_KEY}.
+     */
+    public record Peer(byte[] address, int virtualIp, long[] endpoints, byte[] key)
     {
+        /** A peer whose key the sender does not name. */
+        public Peer(final byte[] address, final int virtualIp, final long[] endpoints)
+        {
+            this(address, virtualIp, endpoints, NO_KEY);
+        }
+
+        /** @return true if the sender named the peer's key. */
+        public boolean hasKey()
+        {
+            return key.length == KEY_LENGTH;
+        }
     }
 
     /** @return the message type of an encoded message, or 0 if it is too short. */
@@ -231,34 +251,13 @@ public final class Messages
         return out;
     }
 
-    private static void putEndpoints(final ByteBuffer b, final long[] endpoints)
-    {
-        final int n = Math.min(endpoints.length, MAX_ENDPOINTS);
-        b.put((byte)n);
-        for (int i = 0; i < n; i++)
-        {
-            b.putLong(endpoints[i]);
-        }
-    }
-
-    private static void putPeer(final ByteBuffer b, final Peer peer)
-    {
-        b.put(peer.address()).putInt(peer.virtualIp());
-        putEndpoints(b, peer.endpoints());
-    }
-
-    private static int peerSize(final Peer peer)
-    {
-        return 20 + 4 + 1 + 8 * Math.min(peer.endpoints().length, MAX_ENDPOINTS);
-    }
-
     public static byte[] link(
         final int type, final int connectionTypes, final int linkId, final int virtualIp, final byte[] address,
         final long observed, final long[] endpoints)
     {
         final ByteBuffer b = header(4 + 4 + 4 + 20 + 8 + 1 + 8 * MAX_ENDPOINTS, type, connectionTypes);
         b.putInt(linkId).putInt(virtualIp).put(address).putLong(observed);
-        putEndpoints(b, endpoints);
+        PeerCodec.putEndpoints(b, endpoints);
         return done(b);
     }
 
@@ -281,8 +280,8 @@ public final class Messages
     /** @param via the node the reply may be returned through (the requester's only link), or null. */
     public static byte[] ctmRequest(final int connectionTypes, final int token, final Peer requester, final byte[] via)
     {
-        final ByteBuffer b = header(4 + 4 + peerSize(requester) + 20, CTM_REQUEST, connectionTypes).putInt(token);
-        putPeer(b, requester);
+        final ByteBuffer b = header(4 + 4 + PeerCodec.peerSize(requester) + 20, CTM_REQUEST, connectionTypes).putInt(token);
+        PeerCodec.putPeer(b, requester);
         if (via != null)
         {
             b.put(via);
@@ -298,8 +297,8 @@ public final class Messages
     /** PUNCH (routed) or a RELAY_REQUEST/GRANT/OPEN (direct) naming a peer. */
     public static byte[] aboutPeer(final int type, final int connectionTypes, final int token, final Peer peer)
     {
-        final ByteBuffer b = header(4 + 4 + peerSize(peer), type, connectionTypes).putInt(token);
-        putPeer(b, peer);
+        final ByteBuffer b = header(4 + 4 + PeerCodec.peerSize(peer), type, connectionTypes).putInt(token);
+        PeerCodec.putPeer(b, peer);
         return done(b);
     }
 
@@ -311,18 +310,18 @@ public final class Messages
 
     public static byte[] ctmReply(final int connectionTypes, final int token, final Peer responder, final List<Peer> near)
     {
-        int size = 4 + 4 + peerSize(responder) + 1;
+        int size = 4 + 4 + PeerCodec.peerSize(responder) + 1;
         final int n = Math.min(near.size(), MAX_PEERS);
         for (int i = 0; i < n; i++)
         {
-            size += peerSize(near.get(i));
+            size += PeerCodec.peerSize(near.get(i));
         }
         final ByteBuffer b = header(size, CTM_REPLY, connectionTypes).putInt(token);
-        putPeer(b, responder);
+        PeerCodec.putPeer(b, responder);
         b.put((byte)n);
         for (int i = 0; i < n; i++)
         {
-            putPeer(b, near.get(i));
+            PeerCodec.putPeer(b, near.get(i));
         }
         return done(b);
     }
@@ -333,12 +332,12 @@ public final class Messages
         int size = 4 + 1;
         for (int i = 0; i < n; i++)
         {
-            size += peerSize(near.get(i));
+            size += PeerCodec.peerSize(near.get(i));
         }
         final ByteBuffer b = header(size, NEIGHBOURS, 0).put((byte)n);
         for (int i = 0; i < n; i++)
         {
-            putPeer(b, near.get(i));
+            PeerCodec.putPeer(b, near.get(i));
         }
         return done(b);
     }
@@ -400,7 +399,7 @@ public final class Messages
                 final int vip = b.getInt();
                 final byte[] address = bytes20(b);
                 final long observed = b.getLong();
-                final long[] eps = endpoints(b);
+                final long[] eps = PeerCodec.endpoints(b);
                 return eps == null ? null : new OverlayMessage.LinkHandshake(type, connectionTypes, linkId, vip, address,
                     observed, eps);
             }
@@ -440,14 +439,14 @@ public final class Messages
             case CTM_REQUEST ->
             {
                 final int token = b.getInt();
-                final Peer peer = peer(b);
+                final Peer peer = PeerCodec.peer(b);
                 final byte[] via = b.remaining() >= 20 ? bytes20(b) : null;
                 return peer == null ? null : new OverlayMessage.CtmRequest(connectionTypes, token, peer, via);
             }
             case PUNCH, RELAY_REQUEST, RELAY_GRANT, RELAY_OPEN ->
             {
                 final int token = b.getInt();
-                final Peer peer = peer(b);
+                final Peer peer = PeerCodec.peer(b);
                 return peer == null ? null : new OverlayMessage.AboutPeer(type, connectionTypes, token, peer);
             }
             case FORWARD ->
@@ -465,13 +464,13 @@ public final class Messages
             case CTM_REPLY ->
             {
                 final int token = b.getInt();
-                final Peer peer = peer(b);
-                final List<Peer> peers = peers(b);
+                final Peer peer = PeerCodec.peer(b);
+                final List<Peer> peers = PeerCodec.peers(b);
                 return peer == null || peers == null ? null : new OverlayMessage.CtmReply(connectionTypes, token, peer, peers);
             }
             case NEIGHBOURS ->
             {
-                final List<Peer> peers = peers(b);
+                final List<Peer> peers = PeerCodec.peers(b);
                 return peers == null ? null : new OverlayMessage.Neighbours(peers);
             }
             case PROBE, PROBE_REPLY ->
@@ -509,54 +508,11 @@ public final class Messages
         }
     }
 
-    private static byte[] bytes20(final ByteBuffer b)
+    static byte[] bytes20(final ByteBuffer b)
     {
         final byte[] a = new byte[20];
         b.get(a);
         return a;
-    }
-
-    private static long[] endpoints(final ByteBuffer b)
-    {
-        final int n = b.get() & 0xFF;
-        if (n > MAX_ENDPOINTS)
-        {
-            return null;
-        }
-        final long[] eps = new long[n];
-        for (int i = 0; i < n; i++)
-        {
-            eps[i] = b.getLong();
-        }
-        return eps;
-    }
-
-    private static Peer peer(final ByteBuffer b)
-    {
-        final byte[] address = bytes20(b);
-        final int vip = b.getInt();
-        final long[] eps = endpoints(b);
-        return eps == null ? null : new Peer(address, vip, eps);
-    }
-
-    private static List<Peer> peers(final ByteBuffer b)
-    {
-        final int n = b.get() & 0xFF;
-        if (n > MAX_PEERS)
-        {
-            return null;
-        }
-        final List<Peer> peers = new ArrayList<>(n);
-        for (int i = 0; i < n; i++)
-        {
-            final Peer p = peer(b);
-            if (p == null)
-            {
-                return null;
-            }
-            peers.add(p);
-        }
-        return peers;
     }
 
     private static byte[] value(final ByteBuffer b)

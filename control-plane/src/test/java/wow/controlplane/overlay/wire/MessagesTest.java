@@ -173,6 +173,34 @@ class MessagesTest
     }
 
     @Test
+    void aPeersKeyTravelsWhereTheSenderNamedItAndABadKeyLengthIsMalformed()
+    {
+        final byte[] key = new byte[Messages.KEY_LENGTH];
+        Arrays.fill(key, (byte)0x5A);
+        final Messages.Peer keyed = new Messages.Peer(addr(4), 6, new long[] {8, 9}, key);
+        final OverlayMessage.CtmReply reply = decode(Messages.ctmReply(OverlayNode.NEAR, 9, keyed, List.of(P, keyed)),
+            OverlayMessage.CtmReply.class);
+        assertArrayEquals(key, reply.responder().key());
+        assertEquals(false, reply.near().get(0).hasKey());
+        assertArrayEquals(key, reply.near().get(1).key());
+        assertArrayEquals(new long[] {8, 9}, reply.near().get(1).endpoints());
+        assertArrayEquals(key, decode(Messages.neighbours(List.of(keyed)), OverlayMessage.Neighbours.class).peers().get(0).key());
+        assertArrayEquals(key, decode(Messages.ctmRequest(OverlayNode.FAR, 3, keyed), OverlayMessage.CtmRequest.class)
+            .requester().key());
+        assertArrayEquals(key, decode(Messages.aboutPeer(Messages.RELAY_GRANT, 0, 4, keyed), OverlayMessage.AboutPeer.class)
+            .peer().key());
+        // a key of another length is not sent, and not accepted
+        assertEquals(false, decode(Messages.neighbours(List.of(new Messages.Peer(addr(4), 6, new long[0], new byte[5]))),
+            OverlayMessage.Neighbours.class).peers().get(0).hasKey());
+        final byte[] bad = Messages.neighbours(List.of(keyed));
+        bad[4 + 1 + 20 + 4 + 1 + 16] = 31; // the key length byte
+        assertNull(Messages.decode(bad, 0, bad.length));
+        final byte[] truncated = Arrays.copyOf(bad, bad.length - 1);
+        truncated[4 + 1 + 20 + 4 + 1 + 16] = 32;
+        assertNull(Messages.decode(truncated, 0, truncated.length));
+    }
+
+    @Test
     void leaseMessagesRoundTripAndAHeldLeaseOfAnotherKeyIsRejected()
     {
         final byte[] query = Messages.lease(OP);

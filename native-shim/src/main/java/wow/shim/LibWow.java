@@ -33,6 +33,19 @@ public interface LibWow
 
     int wow_udp_send_batch(int fd, long base, long offs, long lens, long endpoints, int n, long refusedOut);
 
+    int wow_udp_enable_gro(int fd);
+
+    int wow_udp_send_gso(int fd, long base, long offs, long lens, long endpoints, int n, long refusedOut);
+
+    long wow_gro_new();
+
+    void wow_gro_free(long stash);
+
+    int wow_gro_pending(long stash);
+
+    int wow_udp_recv_gro(long stash, int fd, long buf, int stride, int capacity, long lens, long endpoints, int n,
+        long kernelDrops);
+
     int wow_poll(long fds, int n, int eventFd, int timeoutMs);
 
     int wow_poll_out(int fd, int timeoutMs);

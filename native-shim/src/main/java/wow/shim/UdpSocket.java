@@ -16,6 +16,8 @@ public final class UdpSocket implements AutoCloseable
     private final int fd;
     private final int port;
     private boolean closed;
+    private boolean segmentation;
+    private long groStash;
 
     private UdpSocket(final int fd, final int port)
     {
@@ -97,6 +99,35 @@ public final class UdpSocket implements AutoCloseable
             endpointPort(endpoint);
     }
 
+    /**
+     * Turns UDP segmentation offload on: runs of equal datagrams to one endpoint leave as one
+     * {@code UDP_SEGMENT} send, and the kernel may hand up several datagrams of one sender as one
+     * ({@code UDP_GRO}), which the shim splits again. Call before the owning agent starts.
+     *
+     * @return true if receive offload is on too (a kernel without {@code UDP_GRO} receives as before).
+     */
+    public boolean offload()
+    {
+        segmentation = true;
+        if (groStash == 0 && Shim.lib().wow_udp_enable_gro(fd) == 0)
+        {
+            groStash = Shim.lib().wow_gro_new();
+        }
+        return groStash != 0;
+    }
+
+    /** @return true if sends coalesce runs of datagrams ({@link #offload}). */
+    public boolean segmentation()
+    {
+        return segmentation;
+    }
+
+    /** @return the shim's stash of received datagrams not handed out yet, 0 without receive offload. */
+    public long groStash()
+    {
+        return groStash;
+    }
+
     /** Closes the socket. Idempotent. */
     @Override
     public void close()
@@ -105,6 +136,8 @@ public final class UdpSocket implements AutoCloseable
         {
             closed = true;
             Shim.lib().wow_close(fd);
+            Shim.lib().wow_gro_free(groStash);
+            groStash = 0;
         }
     }
 }

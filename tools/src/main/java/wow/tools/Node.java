@@ -138,6 +138,10 @@ public final class Node implements AutoCloseable
         final List<UdpPort> udps = new ArrayList<>();
         for (final UdpSocket socket : sockets)
         {
+            if (config.offload())
+            {
+                socket.offload(); // UDP GSO and GRO: one trip through the kernel per run of datagrams
+            }
             udps.add(new ShimUdpPort(socket));
         }
 

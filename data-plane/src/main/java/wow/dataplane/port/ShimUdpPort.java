@@ -6,7 +6,9 @@ import wow.shim.UdpSocket;
 
 /**
  * A real UDP socket read with recvmmsg and written with sendmmsg through the shim, one native
- * call per batch. Called by the agent that owns the socket.
+ * call per batch; with {@link UdpSocket#offload} on, runs of datagrams leave as UDP_SEGMENT sends
+ * and coalesced (UDP_GRO) receives are split into the batch's slots by the shim. Called by the
+ * agent that owns the socket.
  */
 public final class ShimUdpPort implements UdpPort
 {
@@ -26,8 +28,12 @@ public final class ShimUdpPort implements UdpPort
     @Override
     public int receive(final FrameBatch batch)
     {
-        final int n = lib.wow_udp_recv_batch(socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
-            batch.lengthsAddress(), batch.endpointsAddress(), batch.slots(), kernelDrops.addressOffset());
+        final long stash = socket.groStash();
+        final int n = stash != 0 ?
+            lib.wow_udp_recv_gro(stash, socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
+                batch.lengthsAddress(), batch.endpointsAddress(), batch.slots(), kernelDrops.addressOffset()) :
+            lib.wow_udp_recv_batch(socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
+                batch.lengthsAddress(), batch.endpointsAddress(), batch.slots(), kernelDrops.addressOffset());
         final int count = Math.max(0, n);
         batch.count(count);
         return count;
@@ -42,9 +48,11 @@ public final class ShimUdpPort implements UdpPort
             result.refused = 0;
             return 0;
         }
-        final int done = lib.wow_udp_send_batch(socket.fd(), 0,
-            datagrams.addressesAddress() + from * 8L, datagrams.lengthsAddress() + from * 4L,
-            datagrams.endpointsAddress() + from * 8L, n, refused.addressOffset());
+        final int done = socket.segmentation() ?
+            lib.wow_udp_send_gso(socket.fd(), 0, datagrams.addressesAddress() + from * 8L,
+                datagrams.lengthsAddress() + from * 4L, datagrams.endpointsAddress() + from * 8L, n, refused.addressOffset()) :
+            lib.wow_udp_send_batch(socket.fd(), 0, datagrams.addressesAddress() + from * 8L,
+                datagrams.lengthsAddress() + from * 4L, datagrams.endpointsAddress() + from * 8L, n, refused.addressOffset());
         result.refused = refused.getInt(0);
         return Math.max(0, done);
     }

@@ -262,6 +262,12 @@ final class Egress
         return true;
     }
 
+    /** @return true if the list of datagrams to send is full (the next one flushes it). */
+    boolean batchFull()
+    {
+        return udpOut.count() == udpOut.capacity();
+    }
+
     /** Sends what egress queued so far and frees the segment buffer (a batch can outgrow both). */
     void flushBatch()
     {

@@ -73,8 +73,9 @@ final class TsoSegmenter
         for (int off = 0; off < payload; off += mss, k++)
         {
             final int chunk = Math.min(mss, payload - off);
-            if (used == segments.slots())
+            if (used == segments.slots() || egress.batchFull())
             {
+                // before the segment is written: a flush inside encapsulate would free its slot while it waits
                 egress.flushBatch();
             }
             final int seg = segments.dataOffset(used++);

@@ -825,6 +825,48 @@ class QueueAgentTest
     }
 
     @Test
+    void aSendBatchFilledInTheMiddleOfASuperFrameLosesAndRepeatsNoSegment()
+    {
+        // small packets and super-frames in one TAP read: the datagram list fills up while a
+        // super-frame is being cut, and no segment may be overwritten before it is sent
+        final MemoryTapPort vnetTap = new MemoryTapPort(10);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
+        final int flows = 20;
+        final int length = 60_000;
+        final int mss = 1368;
+        for (int i = 0; i < 30; i++)
+        {
+            vnetTap.inject(vnet(0, 0, 0, 0, 0), Frames.ethernet(Frames.ipv4(LOCAL_IP, PEER_IP, 100, i)));
+        }
+        for (int f = 0; f < flows; f++)
+        {
+            final byte[] superPacket = Frames.tcp(LOCAL_IP, PEER_IP, 40000 + f, 5201, 0, 0x10, new byte[length], 0);
+            final UnsafeBuffer sp = new UnsafeBuffer(superPacket);
+            sp.putShort(36, (short)wow.dataplane.protocol.Checksum.fold(wow.dataplane.protocol.Checksum.ipv4PseudoHeader(sp, 0, 6,
+                superPacket.length - 20)), java.nio.ByteOrder.BIG_ENDIAN);
+            vnetTap.inject(vnet(1, 1, mss, 34, 16), Frames.ethernet(superPacket));
+        }
+        agent.doWork();
+        final java.util.Set<Long> segments = new java.util.HashSet<>();
+        int tcp = 0;
+        for (final byte[] datagram : received(peer))
+        {
+            final byte[] ip = Arrays.copyOfRange(datagram, WireHeader.DATA_LENGTH, datagram.length);
+            if (ip[9] != 6)
+            {
+                continue;
+            }
+            tcp++;
+            final ByteBuffer b = ByteBuffer.wrap(ip);
+            assertEquals(Frames.tcpChecksum(ip), b.getShort(36) & 0xFFFF, "an intact segment");
+            segments.add((long)(b.getShort(20) & 0xFFFF) << 32 | (b.getInt(24) & 0xFFFF_FFFFL));
+        }
+        final int perFlow = (length + mss - 1) / mss;
+        assertEquals(flows * perFlow, tcp);
+        assertEquals(flows * perFlow, segments.size(), "every segment once");
+    }
+
+    @Test
     void completesPartialChecksumsAndRefusesOffloadsItDidNotAskFor()
     {
         final MemoryTapPort vnetTap = new MemoryTapPort(10);

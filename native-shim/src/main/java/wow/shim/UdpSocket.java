@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
 public final class UdpSocket implements AutoCloseable
 {
     /** Socket buffer size asked for: large enough to absorb bursts of a multi-Gbit/s flow. */
-    public static final int DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
+    public static final int DEFAULT_BUFFER_BYTES = 16 * 1024 * 1024;
 
     private final int fd;
     private final int port;

@@ -146,6 +146,7 @@ public final class OverlayStack implements OverlayEvents
     public void leave(final long nowMs)
     {
         lease.release(nowMs);
+        node.deliverQueued(nowMs); // this node may be its lease's primary: decide the release before the links close
         node.leave();
     }
 
@@ -154,6 +155,7 @@ public final class OverlayStack implements OverlayEvents
     @Override
     public void onProbeReply(final int token, final byte[] from)
     {
+        lease.onProbeReply(token, from);
         probeAnswered.accept(token);
     }
 

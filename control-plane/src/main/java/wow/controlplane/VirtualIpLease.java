@@ -12,9 +12,11 @@ import wow.dataplane.protocol.Ipv4;
  * This node's virtual IP in the overlay: leased in the DHT under its identity (claimed once the
  * node joined, renewed every third of the TTL, released on leave), or — with a DHCP subnet — a
  * free one found by claiming candidates that follow from the ring address until one is granted;
- * and registered (virtual IP &rarr; ring address) so that others resolve it. If another live node
- * owns the configured address, the node must stop ({@link #fatal}). Conductor thread, except
- * {@link #fatal}.
+ * and registered (virtual IP &rarr; ring address) so that others resolve it. If another node's
+ * lease holds the configured address, its owner is probed over the overlay: a live owner means
+ * the node must stop ({@link #fatal}); a silent one (a host that went away or was reinstalled
+ * without releasing it) means a stale lease, waited out with claims every few seconds and said
+ * once in the log. Conductor thread, except {@link #fatal}.
  */
 final class VirtualIpLease
 {
@@ -23,6 +25,10 @@ final class VirtualIpLease
     /** The lease on this node's virtual IP: its TTL, renewed every third of it. */
     static final int LEASE_TTL_S = 120;
     static final long CLAIM_AFTER_JOIN_MS = 3_000;
+    /** How long the owner of a lease on this node's address has to answer a probe to count as live. */
+    static final long OWNER_PROBE_MS = 5_000;
+    /** Claims while a stale lease holds the address come this often. */
+    static final long HELD_RETRY_MS = 5_000;
 
     private final OverlayNode overlay;
     private final FibChanges fib;
@@ -40,6 +46,11 @@ final class VirtualIpLease
     private long joinedSinceMs;
     private long nextRegistrationMs;
     private volatile String fatal;
+    /** The ring address whose lease holds the configured address, while it does; else null. */
+    private byte[] heldBy;
+    private int ownerProbe;
+    private long ownerProbeSentMs;
+    private boolean heldLogged;
 
     /**
      * @param localIp    the configured virtual IP, 0 with a DHCP subnet or for a router node.
@@ -96,9 +107,19 @@ final class VirtualIpLease
         return localIp != 0 ? localIp : candidate;
     }
 
-    /** The lease's timers: claim after joining, renew, register the address. */
+    /** The lease's timers: claim after joining, renew, register the address, give up on a silent owner. */
     void tick(final long now)
     {
+        if (ownerProbe != 0 && now - ownerProbeSentMs > OWNER_PROBE_MS)
+        {
+            ownerProbe = 0; // no answer: a lease its owner no longer renews, gone within its TTL
+            if (!heldLogged)
+            {
+                heldLogged = true;
+                log.event("ip_held_by_stale_lease", "ip=" + Ipv4.toString(localIp) + " owner=" + Ring.shortHex(heldBy) +
+                    " wait_s=" + LEASE_TTL_S + " note=\"the owner does not answer: claiming again until its lease expires\"");
+            }
+        }
         leaseStep(now);
         if (localIp != 0 && now >= nextRegistrationMs && !overlay.connections().isEmpty())
         {
@@ -187,10 +208,46 @@ final class VirtualIpLease
         }
         else if (result == Messages.LEASE_TAKEN && !Arrays.equals(value, localAddress))
         {
-            fatal = "virtual IP " + Ipv4.toString(localIp) + " is leased to another live node (ring address " +
-                Ring.shortHex(value) + (dhcpSubnet != 0 ? "): start the node again to lease another address from the subnet" :
-                "): pick another --ip");
-            log.event("ip_taken", "ip=" + Ipv4.toString(localIp) + " owner=" + Ring.shortHex(value));
+            // is the owner alive? a probe it answers says so; silence says its lease is stale
+            if (heldBy == null || !Arrays.equals(heldBy, value))
+            {
+                heldBy = value.clone();
+                heldLogged = false;
+            }
+            if (ownerProbe == 0)
+            {
+                ownerProbe = overlay.probe(value);
+                ownerProbeSentMs = now;
+            }
+            nextLeaseMs = now + HELD_RETRY_MS;
         }
+        else if (result == Messages.LEASE_TAKEN && !heldLogged)
+        {
+            // this ring address under another lease key: this host before its state was wiped
+            heldLogged = true;
+            log.event("ip_held_by_stale_lease", "ip=" + Ipv4.toString(localIp) + " owner=" + Ring.shortHex(value) +
+                " wait_s=" + LEASE_TTL_S + " note=\"leased by this node's address under an earlier lease key: claiming again " +
+                "until it expires\"");
+        }
+        if (result == Messages.LEASE_GRANTED)
+        {
+            heldBy = null;
+            ownerProbe = 0;
+            heldLogged = false;
+        }
+    }
+
+    /** A probe was answered: if it was the lease owner's, another live node has this address. */
+    void onProbeReply(final int token, final byte[] from)
+    {
+        if (token == 0 || token != ownerProbe || heldBy == null || !Arrays.equals(from, heldBy))
+        {
+            return;
+        }
+        ownerProbe = 0;
+        fatal = "virtual IP " + Ipv4.toString(localIp) + " is leased to another live node (ring address " +
+            Ring.shortHex(heldBy) + (dhcpSubnet != 0 ? "): start the node again to lease another address from the subnet" :
+            "): pick another --ip");
+        log.event("ip_taken", "ip=" + Ipv4.toString(localIp) + " owner=" + Ring.shortHex(heldBy));
     }
 }

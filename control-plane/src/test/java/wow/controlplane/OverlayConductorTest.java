@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -202,6 +204,71 @@ class OverlayConductorTest
         }
         assertEquals(5, b.tap.drainWritten().size());
         assertEquals(1, b.counter("silence_pings"));
+    }
+
+    /** A seed and an owner of {@code ip}, leased. */
+    Member ownerOf(final int ip, final Identity owner)
+    {
+        new Member(Identity.generate(), 5000, new long[0], false);
+        final Member a = new Member(owner, 5001, new long[] {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)}, false, ip,
+            ctx -> ctx.leaseIdentity(owner));
+        run(6_000);
+        assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(ip)), a.log.toString() + " owner " +
+            wow.controlplane.overlay.ring.Ring.shortHex(owner.address()) + " members " + members.size());
+        return a;
+    }
+
+    Member claimant(final int ip)
+    {
+        final Identity id = Identity.generate();
+        return new Member(id, 5002, new long[] {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)}, false, ip,
+            ctx -> ctx.leaseIdentity(id));
+    }
+
+    @Test
+    void aHostReinstalledWithoutReleasingItsAddressWaitsOutTheStaleLeaseAndTakesIt()
+    {
+        final int ip = Ipv4.parse("10.77.0.9");
+        final Member a = ownerOf(ip, Identity.generate());
+        members.remove(a); // it stops dead: no leave, no release
+        a.close();
+        final Member b = claimant(ip);
+        run(30_000); // the seed notices the silence (10 s), answers as the key's primary, b probes the owner (5 s)
+        assertNull(b.conductor.fatal(), b.log.toString());
+        assertTrue(b.log.toString().contains("ip_held_by_stale_lease ip=10.77.0.9"), b.log.toString());
+        assertEquals(1, b.log.toString().split("ip_held_by_stale_lease", -1).length - 1, "said once");
+        run(VirtualIpLease.LEASE_TTL_S * 1000L);
+        assertNull(b.conductor.fatal(), b.log.toString());
+        assertTrue(b.log.toString().contains("ip_leased ip=10.77.0.9"), b.log.toString());
+    }
+
+    @Test
+    void aGracefulLeaveReleasesTheAddressAtOnce()
+    {
+        final int ip = Ipv4.parse("10.77.0.9");
+        final Member a = ownerOf(ip, Identity.generate());
+        a.conductor.proxy().requestLeave();
+        run(500);
+        assertTrue(a.conductor.proxy().hasLeft());
+        members.remove(a);
+        a.close();
+        final Member b = claimant(ip);
+        run(10_000);
+        assertTrue(b.log.toString().contains("ip_leased ip=10.77.0.9"), b.log.toString());
+        assertFalse(b.log.toString().contains("ip_held_by_stale_lease"), b.log.toString());
+    }
+
+    @Test
+    void aLiveOwnerOfTheAddressAnswersItsProbeAndTheClaimantStops()
+    {
+        final int ip = Ipv4.parse("10.77.0.9");
+        final Member a = ownerOf(ip, Identity.generate());
+        final Member b = claimant(ip);
+        run(10_000);
+        assertEquals("virtual IP 10.77.0.9 is leased to another live node (ring address " +
+            wow.controlplane.overlay.ring.Ring.shortHex(a.conductor.status().address()) + "): pick another --ip",
+            b.conductor.fatal(), b.log.toString());
+        assertFalse(b.log.toString().contains("ip_held_by_stale_lease"), b.log.toString());
     }
 
     @Test

@@ -79,10 +79,12 @@ final class LeaseService
         quorum.expire(nowMs);
     }
 
-    /** Hands every live lease, with what is left of it, to the near neighbours. */
+    /** Hands every live lease and every remembered release, with what is left of it, to the near neighbours. */
     void handOn(final long nowMs)
     {
-        for (final Leases.Lease lease : leases.live(nowMs))
+        final List<Leases.Lease> all = leases.live(nowMs);
+        all.addAll(leases.releases(nowMs));
+        for (final Leases.Lease lease : all)
         {
             final byte[] message = Messages.lease(lease.handOn(nowMs));
             for (final Connection c : node.table.nearNeighbours())

@@ -278,7 +278,10 @@ class DhtTest
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(released));
         final String replayed = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1); // the first claim again
         run(nodes, 500);
-        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(replayed), "released: free to take");
+        assertEquals(Messages.LEASE_REFUSED, leaseResults.get(replayed), "older than the release: it cannot bring it back");
+        final String again = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 7); // the owner claims anew
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(again), "released: free to take");
         final String next = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(next));
@@ -331,6 +334,41 @@ class DhtTest
         assertEquals(Messages.LEASE_REFUSED, leases.apply(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, key, 6_000,
             1, value, owner.getPublic().getEncoded(), signature, 6_000), 10_000), "the held signature on a longer TTL");
         assertEquals(60_000, leases.get(key, 10_000).expiresMs(), "still the lease as first applied");
+    }
+
+    static Messages.LeaseOp copy(final java.security.KeyPair owner, final int op, final byte[] key, final long serial)
+    {
+        final byte[] value = new byte[20];
+        return new Messages.LeaseOp(op, Messages.LEASE_COPY, 0, key, 60, serial, value, owner.getPublic().getEncoded(),
+            sign(owner, Messages.leaseSigned(op, key, 60, serial, value)), 60);
+    }
+
+    @Test
+    void aReleasedLeaseHandedOnByAHolderTheReleaseMissedDoesNotComeBack()
+    {
+        final java.security.KeyPair owner = keys();
+        final byte[] key = OverlayNode.key("lease:ip:10.128.7.8");
+        final Leases primary = new Leases();
+        final Leases missed = new Leases();
+        final Messages.LeaseOp claim = copy(owner, Messages.LEASE_CLAIM, key, 1);
+        assertEquals(Messages.LEASE_GRANTED, primary.apply(claim, 0));
+        assertEquals(Messages.LEASE_GRANTED, missed.apply(claim, 0));
+        assertEquals(Messages.LEASE_GRANTED, primary.apply(copy(owner, Messages.LEASE_RELEASE, key, 2), 1_000));
+        // the holder the release missed hands its copy on: refused, the key stays free
+        assertEquals(Messages.LEASE_REFUSED, primary.apply(missed.live(5_000).get(0).handOn(5_000), 5_000));
+        assertNull(primary.get(key, 5_000));
+        // the release is handed on too, and reaches that holder
+        final List<Leases.Lease> releases = primary.releases(6_000);
+        assertEquals(1, releases.size());
+        assertEquals(Messages.LEASE_GRANTED, missed.apply(releases.get(0).handOn(6_000), 6_000));
+        assertNull(missed.get(key, 6_000));
+        // another owner takes the address; the old owner may claim again later with a newer serial elsewhere
+        assertEquals(Messages.LEASE_GRANTED, primary.apply(copy(keys(), Messages.LEASE_CLAIM, key, 1), 7_000));
+        final Leases fresh = new Leases();
+        assertEquals(Messages.LEASE_GRANTED, fresh.apply(copy(owner, Messages.LEASE_RELEASE, key, 2), 0));
+        assertEquals(Messages.LEASE_GRANTED, fresh.apply(copy(owner, Messages.LEASE_CLAIM, key, 3), 0));
+        // and the record of a release runs out with the lease's TTL
+        assertEquals(0, primary.releases(62_000).size());
     }
 
     @Test

@@ -97,12 +97,34 @@ public final class LeaseQuorum
             return;
         }
         final int token = token();
+        if (op.op() == Messages.LEASE_RELEASE && !inFlight(op.key()))
+        {
+            // a release asks nobody who owns the key (only the owner's signature counts): applied and
+            // written at once, so that a leaving owner that was a replica itself cannot hold it up
+            // (behind another operation on the key it waits its turn, so that one cannot undo it)
+            final Round round = new Round(op, replicas, nowMs + ROUND_MS);
+            rounds.put(token, round);
+            decide(token, round, nowMs);
+            return;
+        }
         rounds.put(token, new Round(op, replicas, nowMs + ROUND_MS));
         final byte[] query = Messages.lease(op.as(Messages.LEASE_QUERY, token, op.remainingSeconds()));
         for (final BigInteger replica : replicas)
         {
             wire.send(replica, query);
         }
+    }
+
+    private boolean inFlight(final byte[] key)
+    {
+        for (final Round round : rounds.values())
+        {
+            if (Arrays.equals(round.op.key(), key))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** As the primary: a replica's answer to a query or a write. */

@@ -19,9 +19,11 @@ import java.util.Map;
  * The leases a DHT node holds: atomic create-if-absent records owned by a public key. A claim
  * creates a lease only if none is alive (or the claimant already owns it); only the owner's
  * signature renews or releases it, and an operation older than the last one applied (by its
- * serial) is refused, so a replayed release cannot undo a later claim. Every operation's
- * signature is verified (Ed25519 over {@link Messages#leaseSigned}). Bounded:
- * {@link #MAX_LEASES}. Owned by the overlay node's thread.
+ * serial) is refused, so a replayed release cannot undo a later claim. A release leaves a record
+ * of itself for the lease's TTL, so that a copy of the lease older than the release (handed on by
+ * a holder the release did not reach) cannot bring it back; the records are handed on like the
+ * leases. Every operation's signature is verified (Ed25519 over {@link Messages#leaseSigned}).
+ * Bounded: {@link #MAX_LEASES} of each. Owned by the overlay node's thread.
  */
 public final class Leases
 {
@@ -49,6 +51,8 @@ public final class Leases
     }
 
     private final Map<BigInteger, Lease> store = new HashMap<>();
+    /** Releases, by key, until the released lease could have run out anyway. */
+    private final Map<BigInteger, Lease> released = new HashMap<>();
 
     /**
      * Applies an operation.
@@ -72,6 +76,12 @@ public final class Leases
             store.remove(key);
             lease = null;
         }
+        final Lease release = released.get(key);
+        if (release != null && release.expiresMs() > nowMs && release.ownedBy(op.publicKey()) &&
+            op.serial() <= release.lastOp().serial() && op.op() != Messages.LEASE_RELEASE)
+        {
+            return Messages.LEASE_REFUSED; // the owner released it after this operation
+        }
         final boolean mine = lease != null && lease.ownedBy(op.publicKey());
         if (lease != null && !mine)
         {
@@ -84,6 +94,11 @@ public final class Leases
         if (op.op() == Messages.LEASE_RELEASE)
         {
             store.remove(key);
+            released.values().removeIf(r -> r.expiresMs() <= nowMs);
+            if (released.size() < MAX_LEASES || released.containsKey(key))
+            {
+                released.put(key, new Lease(op, nowMs + op.ttlSeconds() * 1000L));
+            }
             return Messages.LEASE_GRANTED;
         }
         if (lease == null && store.size() >= MAX_LEASES)
@@ -114,6 +129,13 @@ public final class Leases
     {
         store.values().removeIf(l -> l.expiresMs() <= nowMs);
         return new ArrayList<>(store.values());
+    }
+
+    /** @return the releases still remembered (handed on with the leases), dropping those that ran out. */
+    public List<Lease> releases(final long nowMs)
+    {
+        released.values().removeIf(r -> r.expiresMs() <= nowMs);
+        return new ArrayList<>(released.values());
     }
 
     /** @return true if two operations carry the same signed content, key and signature. */

@@ -46,7 +46,20 @@ final class OverlayAdapter
             case Messages.LINK_REQUEST -> node.linker.onLinkRequest(from, (OverlayMessage.LinkHandshake)m, nowMs);
             case Messages.LINK_REPLY -> node.linker.onLinkReply(from, (OverlayMessage.LinkHandshake)m, nowMs);
             case Messages.PING, Messages.PONG -> node.keepalives.onPing(from, linkId, (OverlayMessage.Ping)m, nowMs);
-            case Messages.CLOSE -> node.keepalives.onClose((OverlayMessage.Close)m);
+            case Messages.CLOSE ->
+            {
+                // only the peer itself closes its link: from the link's endpoint, naming itself
+                final OverlayMessage.Close close = (OverlayMessage.Close)m;
+                final Connection c = node.table.get(Ring.value(close.address()));
+                if (c != null && (c.via != null || c.endpoint != from))
+                {
+                    node.reject();
+                }
+                else
+                {
+                    node.keepalives.onClose(close);
+                }
+            }
             case Messages.CTM_REPLY -> node.near.onCtmReply((OverlayMessage.CtmReply)m, nowMs);
             case Messages.NEIGHBOURS -> node.near.onNeighbours(node.table.heard(from, nowMs), (OverlayMessage.Neighbours)m,
                 nowMs);

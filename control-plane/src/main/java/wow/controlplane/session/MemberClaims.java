@@ -6,10 +6,11 @@ import wow.controlplane.overlay.wire.OverlayMessage;
 import wow.controlplane.security.Certificate;
 
 /**
- * What a member may claim about itself on a link: the ring address in its link handshake must be
- * the one its certified key owns, and the virtual IP one its certificate allows (none for a
- * router). A member cannot take another's place on the ring, nor a virtual IP it was not given,
- * by linking. Stateless; the conductor thread calls it.
+ * What a member may claim about itself on a link: the ring address in its link handshake,
+ * keepalives and CLOSE must be the one its certified key owns, and the virtual IP one its
+ * certificate allows (none for a router). A member cannot take another's place on the ring, nor
+ * a virtual IP it was not given, by linking, nor keep alive or close another member's link.
+ * Stateless; the conductor thread calls it.
  */
 public final class MemberClaims
 {
@@ -20,7 +21,8 @@ public final class MemberClaims
     /**
      * @param certificate the certificate of the session the message came over (null: no session,
      *                    an insecure node: nothing to check).
-     * @return false if the message is a link handshake that claims what the certificate does not give.
+     * @return false if the message is a link handshake, keepalive or CLOSE that claims what the
+     *         certificate does not give.
      */
     public static boolean admits(final Certificate certificate, final byte[] message)
     {
@@ -37,7 +39,14 @@ public final class MemberClaims
         {
             return true; // malformed: the overlay counts it
         }
-        return !(m instanceof OverlayMessage.LinkHandshake link) || admits(certificate, link.address(), link.virtualIp());
+        if (m instanceof OverlayMessage.LinkHandshake link)
+        {
+            return admits(certificate, link.address(), link.virtualIp());
+        }
+        // a keepalive or a CLOSE speaks for the link of the address it names: only that member's
+        final byte[] speaksFor = m instanceof OverlayMessage.Ping ping ? ping.address() :
+            m instanceof OverlayMessage.Close close ? close.address() : null;
+        return speaksFor == null || admits(certificate, speaksFor, 0);
     }
 
     /**

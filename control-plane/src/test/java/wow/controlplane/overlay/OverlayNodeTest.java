@@ -13,6 +13,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -138,6 +139,22 @@ class OverlayNodeTest
     static void deliver(final OverlayNode node, final long from, final byte[] message)
     {
         node.onDirect(from, message, 0, message.length, 0);
+    }
+
+    @Test
+    void onlyThePeerItselfClosesItsLink()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        link(node, 0x20, 20);
+        link(node, 0x40, 40);
+        deliver(node, 40, Messages.close(addr(0x20))); // a linked member closing another's link
+        deliver(node, 99, Messages.close(addr(0x20))); // a stranger
+        assertNotNull(connection(node, 0x20), "the link stays");
+        assertEquals(2, node.malformed());
+        deliver(node, 20, Messages.close(addr(0x20)));
+        assertNull(connection(node, 0x20), "the peer closed it");
+        assertNotNull(connection(node, 0x40));
     }
 
     @Test

@@ -34,7 +34,12 @@ class MemberClaimsTest
         assertFalse(MemberClaims.admits(member, link(own, IP + 1)), "another member's virtual IP");
         assertTrue(MemberClaims.admits(pool, link(pool.ringAddress(), 0x0A8000FE)), "an address of its pool");
         assertFalse(MemberClaims.admits(pool, link(pool.ringAddress(), 0x0A800100)), "outside its pool");
-        assertTrue(MemberClaims.admits(member, Messages.close(other.ringAddress())), "other messages are not claims");
+        assertFalse(MemberClaims.admits(member, Messages.close(other.ringAddress())), "closing another member's link");
+        assertFalse(MemberClaims.admits(member, Messages.ping(Messages.PING, 1, other.ringAddress(), 0)),
+            "keeping another member's link alive");
+        assertTrue(MemberClaims.admits(member, Messages.close(own)));
+        assertTrue(MemberClaims.admits(member, Messages.ping(Messages.PONG, 1, own, 0)));
+        assertTrue(MemberClaims.admits(member, Messages.neighbours(List.of())), "other messages are not claims");
         assertTrue(MemberClaims.admits(null, link(other.ringAddress(), IP + 7)), "an insecure node checks nothing");
         assertTrue(MemberClaims.admits(member, new byte[] {1, 2, 3}), "malformed: the overlay counts it");
     }

@@ -84,31 +84,9 @@ static void message(int m, int first, int count, int segment)
     s_first[m] = first;
 }
 
-/* Sends count datagrams from s_iov[first] one message each (a segmented message the kernel refused). */
-static int send_singly(int fd, int first, int count, int32_t *refused)
-{
-    struct mmsghdr single[GSO_MAX_SEGMENTS];
-    for (int i = 0; i < count; i++) {
-        memset(&single[i].msg_hdr, 0, sizeof(struct msghdr));
-        single[i].msg_hdr.msg_iov = &s_iov[first + i];
-        single[i].msg_hdr.msg_iovlen = 1;
-        single[i].msg_hdr.msg_name = &s_addr[first + i];
-        single[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
-    }
-    int done = 0;
-    while (done < count) {
-        int r = sendmmsg(fd, single + done, count - done, MSG_DONTWAIT);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == ENOBUFS) break;
-            (*refused)++;
-            done++;
-            continue;
-        }
-        done += r;
-    }
-    return done;
-}
+/* wowshim.c: one message per datagram (a segmented message the kernel refused is sent so). */
+int wow_udp_send_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, const int64_t *endpoints, int n,
+                       int32_t *refused);
 
 /*
  * Like wow_udp_send_batch (datagram i at base + offs[i], lens[i] bytes, to endpoints[i]; refused
@@ -148,7 +126,10 @@ int wow_udp_send_gso(int fd, uintptr_t base, const int64_t *offs, const int32_t 
             if (errno == EAGAIN || errno == ENOBUFS) break;
             if (s_count[sent] > 1) {
                 /* refused as a whole (EIO: no checksum offload; EINVAL: above the path MTU): one by one */
-                int done = send_singly(fd, s_first[sent], s_count[sent], refused);
+                const int first = s_first[sent];
+                int32_t skipped = 0;
+                int done = wow_udp_send_batch(fd, base, offs + first, lens + first, endpoints + first, s_count[sent], &skipped);
+                *refused += skipped;
                 consumed += done;
                 if (done < s_count[sent]) return consumed;
             } else {

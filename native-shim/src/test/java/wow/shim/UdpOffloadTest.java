@@ -130,6 +130,40 @@ class UdpOffloadTest
         }
     }
 
+    /** libc, for the one socket option the shim has no call for. */
+    public interface LibC
+    {
+        int setsockopt(int fd, int level, int option, int[] value, int length);
+    }
+
+    @Test
+    void aRunTheKernelRefusesToSegmentGoesOneDatagramAtATime() throws Exception
+    {
+        try (UdpSocket a = UdpSocket.open(ShimBindingTest.loopback(), 0, false);
+             UdpSocket b = UdpSocket.open(ShimBindingTest.loopback(), 0, false))
+        {
+            a.offload();
+            b.offload();
+            // SO_NO_CHECK: the kernel refuses segmentation (EINVAL) for a socket without UDP checksums
+            final LibC libc = jnr.ffi.LibraryLoader.create(LibC.class).load("c");
+            assertEquals(0, libc.setsockopt(a.fd(), 1, 11, new int[] {1}, 4));
+            final long toB = UdpSocket.endpoint(0x7F000001, b.port());
+            assertEquals(5, send(a, new int[] {1000, 1000, 1000, 1000, 500}, new long[] {toB, toB, toB, toB, toB}));
+            final Batch batch = new Batch(8);
+            int got = 0;
+            for (int i = 0; i < 5 && got < 5; i++)
+            {
+                final int r = batch.receive(b);
+                for (int k = 0; k < r; k++, got++)
+                {
+                    assertEquals(got < 4 ? 1000 : 500, batch.lens.getInt(k * 4L));
+                    assertEquals((byte)got, batch.data.getByte((long)k * STRIDE));
+                }
+            }
+            assertEquals(5, got);
+        }
+    }
+
     @Test
     void aDatagramLongerThanASlotIsMinusOne() throws Exception
     {

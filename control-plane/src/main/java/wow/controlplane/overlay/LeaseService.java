@@ -7,6 +7,7 @@ import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -42,9 +43,11 @@ final class LeaseService
             }
 
             @Override
-            public void answer(final Messages.LeaseOp op, final int result, final byte[] holder, final long nowMs)
+            public void answer(final Messages.LeaseOp op, final int result, final byte[] holder, final Leases.Lease held,
+                final long nowMs)
             {
-                node.sender.route(op.value(), OverlayNode.EXACT, Messages.leaseReply(op.token(), op.key(), result, holder));
+                node.sender.route(op.value(), OverlayNode.EXACT, Messages.leaseReply(op.token(), op.key(), result, holder,
+                    held == null ? null : held.handOn(nowMs)));
             }
         });
     }
@@ -61,6 +64,17 @@ final class LeaseService
         node.sender.route(key, OverlayNode.CLOSEST, Messages.lease(new Messages.LeaseOp(op, Messages.LEASE_REQUEST, token, key,
             ttlSeconds, serial, node.address, publicKey, signature, ttlSeconds)));
         return token;
+    }
+
+    /**
+     * @return true unless the answer is a "taken" without proof: the owner's signed operation for
+     *         this key naming the owner it names, which no one but that owner can have made.
+     */
+    boolean credible(final OverlayMessage.LeaseReply reply)
+    {
+        final Messages.LeaseOp held = reply.held();
+        return reply.result() != Messages.LEASE_TAKEN || held != null && held.op() != Messages.LEASE_RELEASE &&
+            Arrays.equals(held.key(), reply.key()) && Arrays.equals(held.value(), reply.holder()) && Leases.verify(held);
     }
 
     /** @return the live lease this node holds for a key, or null. */

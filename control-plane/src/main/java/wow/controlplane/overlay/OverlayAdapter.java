@@ -149,6 +149,11 @@ final class OverlayAdapter
             case Messages.LEASE_REPLY ->
             {
                 final OverlayMessage.LeaseReply reply = (OverlayMessage.LeaseReply)m;
+                if (!node.leases.credible(reply))
+                {
+                    node.reject(); // a "taken" without the owner's signed lease: anyone could have said it
+                    return;
+                }
                 node.events.onLeaseReply(reply.token(), reply.key(), reply.result(), reply.holder());
             }
             case Messages.FORWARD -> node.relays.onForward((OverlayMessage.Forward)m, nowMs);

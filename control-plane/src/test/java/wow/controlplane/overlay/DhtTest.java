@@ -344,6 +344,33 @@ class DhtTest
     }
 
     @Test
+    void aTakenAnswerIsBelievedOnlyWithTheOwnersSignedLeaseOfThatKey()
+    {
+        final OverlayNode claimant = node(1, new Random(5));
+        final java.security.KeyPair owner = keys();
+        final byte[] key = OverlayNode.key("lease:ip:10.128.9.9");
+        final byte[] ownerAddress = new byte[20]; // the value copy() signs
+        final int token = 77;
+        final byte[][] forged = {
+            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress), // no proof
+            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress,
+                copy(owner, Messages.LEASE_CLAIM, OverlayNode.key("lease:ip:10.128.9.10"), 1)), // another key's
+            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, claimant.address(), copy(owner, Messages.LEASE_CLAIM, key, 1)),
+            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress, copy(owner, Messages.LEASE_RELEASE, key, 2)),
+        };
+        for (final byte[] m : forged)
+        {
+            claimant.onRouted(new byte[20], m, 0, m.length, 0);
+        }
+        assertTrue(leaseResults.isEmpty(), "nothing believed: " + leaseResults);
+        assertEquals(forged.length, claimant.malformed());
+        final Messages.LeaseOp proof = copy(owner, Messages.LEASE_CLAIM, key, 1);
+        final byte[] real = Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress, proof);
+        claimant.onRouted(new byte[20], real, 0, real.length, 0);
+        assertEquals(Messages.LEASE_TAKEN, leaseResults.get(claimant.value() + ":" + token));
+    }
+
+    @Test
     void aReleasedLeaseHandedOnByAHolderTheReleaseMissedDoesNotComeBack()
     {
         final java.security.KeyPair owner = keys();

@@ -37,7 +37,8 @@ public final class LeaseQuorum
         List<BigInteger> near();
 
         /** Answers an operation's owner: the result and the lease's owner (the op's, if it holds). */
-        void answer(Messages.LeaseOp op, int result, byte[] holder, long nowMs);
+        /** @param held the live lease of another owner (a "taken" answer's proof), or null. */
+        void answer(Messages.LeaseOp op, int result, byte[] holder, Leases.Lease held, long nowMs);
     }
 
     private static final class Round
@@ -82,7 +83,7 @@ public final class LeaseQuorum
         final Leases.Lease held = leases.get(op.key(), nowMs);
         if (held != null && !held.ownedBy(op.publicKey()))
         {
-            wire.answer(op, Messages.LEASE_TAKEN, held.value(), nowMs); // a live lease of another owner: no round needed
+            wire.answer(op, Messages.LEASE_TAKEN, held.value(), held, nowMs); // a live lease of another owner: no round needed
             return;
         }
         if (replicas.isEmpty())
@@ -93,7 +94,7 @@ public final class LeaseQuorum
         if (rounds.size() >= MAX_ROUNDS)
         {
             noQuorum++;
-            wire.answer(op, Messages.LEASE_REFUSED, op.value(), nowMs);
+            wire.answer(op, Messages.LEASE_REFUSED, op.value(), null, nowMs);
             return;
         }
         final int token = token();
@@ -153,7 +154,7 @@ public final class LeaseQuorum
             if (round.answered.size() >= round.needed)
             {
                 rounds.remove(answer.token());
-                wire.answer(round.op, Messages.LEASE_GRANTED, round.op.value(), nowMs);
+                wire.answer(round.op, Messages.LEASE_GRANTED, round.op.value(), null, nowMs);
             }
         }
     }
@@ -184,7 +185,7 @@ public final class LeaseQuorum
             {
                 it.remove();
                 noQuorum++;
-                wire.answer(round.op, Messages.LEASE_REFUSED, round.op.value(), nowMs);
+                wire.answer(round.op, Messages.LEASE_REFUSED, round.op.value(), null, nowMs);
             }
         }
     }
@@ -196,7 +197,8 @@ public final class LeaseQuorum
         {
             rounds.remove(token);
             final Leases.Lease now = leases.get(round.op.key(), nowMs);
-            wire.answer(round.op, result, now == null ? round.op.value() : now.value(), nowMs);
+            wire.answer(round.op, result, now == null ? round.op.value() : now.value(),
+                result == Messages.LEASE_TAKEN ? now : null, nowMs);
             return;
         }
         // the replicas are asked to acknowledge; every other near neighbour gets a copy too, so
@@ -210,7 +212,7 @@ public final class LeaseQuorum
         }
         if (round.replicas.isEmpty())
         {
-            wire.answer(round.op, Messages.LEASE_GRANTED, round.op.value(), nowMs);
+            wire.answer(round.op, Messages.LEASE_GRANTED, round.op.value(), null, nowMs);
             return;
         }
         round.writing = true;

@@ -147,7 +147,8 @@ public final class Leases
             Arrays.equals(a.signature(), b.signature());
     }
 
-    private static boolean verify(final Messages.LeaseOp op)
+    /** @return true if the operation carries its owner's valid signature. */
+    public static boolean verify(final Messages.LeaseOp op)
     {
         final PublicKey key;
         try

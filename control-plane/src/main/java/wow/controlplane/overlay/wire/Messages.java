@@ -33,7 +33,8 @@ import java.util.List;
  *                            (the owner's signature of {@link #leaseSigned})
  *                            role: 0 a request to the primary, 1 a copy for a replica (answered with LEASE_HELD
  *                            when the token is not 0), 2 a primary's query of a replica (answered with LEASE_HELD)
- * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken)
+ * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken) |
+ *                            length u16 | the owner's signed LEASE (role 1) that holds the key, if taken; else nothing
  * LEASE_HELD (over a link):  token i32 | key 20 | length u16 | the LEASE (role 1) a replica holds for the key, or nothing
  * peer:                      address 20 | virtual ip i32 | endpoints | key length u8 | key (0 or 32 bytes: the
  *                            node's certified X25519 key, so the first handshake toward it can be IK)
@@ -128,7 +129,15 @@ public final class Messages
 
     public static byte[] leaseReply(final int token, final byte[] key, final int result, final byte[] value)
     {
-        return done(header(4 + 4 + 20 + 1 + 20, LEASE_REPLY, 0).putInt(token).put(key).put((byte)result).put(value));
+        return leaseReply(token, key, result, value, null);
+    }
+
+    /** @param held the owner's signed operation that holds the key (a "taken" answer's proof), or null. */
+    public static byte[] leaseReply(final int token, final byte[] key, final int result, final byte[] value, final LeaseOp held)
+    {
+        final byte[] proof = held == null ? new byte[0] : lease(held);
+        return done(header(4 + 4 + 20 + 1 + 20 + 2 + proof.length, LEASE_REPLY, 0).putInt(token).put(key).put((byte)result)
+            .put(value).putShort((short)proof.length).put(proof));
     }
 
     public static byte[] leaseHeld(final int token, final byte[] key, final LeaseOp held)
@@ -422,7 +431,13 @@ public final class Messages
                 final byte[] key = bytes20(b);
                 final int result = b.get() & 0xFF;
                 final byte[] holder = bytes20(b);
-                return result > LEASE_REFUSED ? null : new OverlayMessage.LeaseReply(token, key, result, holder);
+                final int n = b.getShort() & 0xFFFF;
+                if (result > LEASE_REFUSED || n != b.remaining())
+                {
+                    return null;
+                }
+                final LeaseOp held = n == 0 ? null : decodeLease(bytes, offset + length - n, n);
+                return n > 0 && held == null ? null : new OverlayMessage.LeaseReply(token, key, result, holder, held);
             }
             case CLOSE ->
             {

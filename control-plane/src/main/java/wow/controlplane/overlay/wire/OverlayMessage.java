@@ -133,8 +133,11 @@ public sealed interface OverlayMessage permits OverlayMessage.LinkHandshake, Ove
     {
     }
 
-    /** LEASE_REPLY: a key's primary answers a lease operation; {@code holder} is the lease's owner. */
-    record LeaseReply(int token, byte[] key, int result, byte[] holder) implements OverlayMessage
+    /**
+     * LEASE_REPLY: a key's primary answers a lease operation; {@code holder} is the lease's owner and
+     * {@code held} (a "taken" answer's proof; else null) the owner's signed operation that holds it.
+     */
+    record LeaseReply(int token, byte[] key, int result, byte[] holder, Messages.LeaseOp held) implements OverlayMessage
     {
         @Override
         public int type()

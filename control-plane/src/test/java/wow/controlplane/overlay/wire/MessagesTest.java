@@ -228,6 +228,19 @@ class MessagesTest
     }
 
     @Test
+    void aTakenAnswerCarriesTheOwnersSignedLease()
+    {
+        final Messages.LeaseOp held = OP.as(Messages.LEASE_COPY, 0, 60);
+        final OverlayMessage.LeaseReply reply = decode(Messages.leaseReply(8, addr(1), Messages.LEASE_TAKEN, addr(2), held),
+            OverlayMessage.LeaseReply.class);
+        assertArrayEquals(held.signature(), reply.held().signature());
+        assertEquals(held.serial(), reply.held().serial());
+        assertNull(decode(Messages.leaseReply(8, addr(1), Messages.LEASE_TAKEN, addr(2)), OverlayMessage.LeaseReply.class).held());
+        final byte[] cut = Messages.leaseReply(8, addr(1), Messages.LEASE_TAKEN, addr(2), held);
+        assertNull(Messages.decode(cut, 0, cut.length - 1), "a proof shorter than it says");
+    }
+
+    @Test
     void malformedInputIsNullNeverAnException()
     {
         final byte[] good = Messages.ctmReply(OverlayNode.NEAR, 9, P, List.of(new Messages.Peer(addr(4), 6, new long[] {8})));

@@ -20,7 +20,6 @@ final class Sender
     private final OverlayNode node;
     private final OverlayTransport transport;
     private final ArrayDeque<byte[]> selfQueue = new ArrayDeque<>();
-    private int nextToken = 1;
 
     Sender(final OverlayNode node, final OverlayTransport transport)
     {
@@ -28,10 +27,20 @@ final class Sender
         this.transport = transport;
     }
 
-    /** @return a new request token (probes, DHT lookups, leases, Connect-To-Me). */
+    /**
+     * @return a new request token (probes, DHT lookups, leases, Connect-To-Me): drawn from the node's
+     *         random source (a CSPRNG on a real node), so that no one off the path can guess the
+     *         token of an answer and forge it; never 0.
+     */
     int newToken()
     {
-        return nextToken++;
+        int token;
+        do
+        {
+            token = node.random.nextInt();
+        }
+        while (token == 0);
+        return token;
     }
 
     /** @return this node's key as messages name it. */

@@ -14,7 +14,9 @@ import wow.dataplane.protocol.WireHeader;
  * Carries the overlay's messages into the data plane: CONTROL datagrams to link peers and ROUTED
  * datagrams whose transit the data planes forward, written into one reused buffer and handed down
  * the conductor's ring. A message too large for a datagram is counted ({@code control_rejected}).
- * Conductor thread only.
+ * On a secure node it also answers the overlay's questions about keys (this node's, a linked
+ * peer's that its session proved) and hands keys other members named to the sessions, so that
+ * first handshakes can be IK. Conductor thread only.
  */
 final class ControlSender implements OverlayTransport
 {

@@ -17,6 +17,7 @@ import wow.controlplane.NodeStatus;
 import wow.controlplane.ConductorContext;
 import wow.controlplane.OverlayConductor;
 import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.shortcut.ShortcutPolicy;
 import wow.dataplane.transport.TcpBridge;
 import wow.controlplane.StatusSource;
@@ -145,9 +146,9 @@ public final class Node implements AutoCloseable
             udps.add(new ShimUdpPort(socket));
         }
 
-        // room for every queue's counters on top of the links' and the conductor's
+        // room for the counters of the most links a node accepts, of every queue and of the conductor
         counters = CountersFile.create(config.stateDir().resolve("counters"),
-            CountersFile.DEFAULT_COUNTERS + config.queues() * wow.dataplane.status.QueueCounters.PER_QUEUE);
+            CountersFile.capacityFor(OverlayNode.MAX_CONNECTIONS + config.peers().size(), config.queues()));
         journal = FibJournal.openForWriting(config.stateDir(), config.journalRetentionHours());
         final Identity identity = Identity.loadOrCreate(config.stateDir());
         // a secure node's place on the ring is its certified key's; an insecure one's its identity's

@@ -33,7 +33,14 @@ public final class CountersFile implements AutoCloseable
     public static final long MAGIC = 0x3152544E43574F57L; // "WOWCNTR1" little-endian
     public static final int LAYOUT_VERSION = 1;
     public static final int HEADER_LENGTH = 64;
-    public static final int DEFAULT_COUNTERS = 2048;
+    /** Counters a node allocates besides its links' and its queues': the conductor's and the sessions', with room to spare. */
+    public static final int BASE_COUNTERS = 512;
+
+    /** @return the counters a node needs with at most {@code links} links and {@code queues} queues. */
+    public static int capacityFor(final int links, final int queues)
+    {
+        return BASE_COUNTERS + links * CounterTypes.LINK_COUNTERS.length + queues * QueueCounters.PER_QUEUE;
+    }
 
     private final MappedByteBuffer mapped;
     private final CountersManager manager;

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
+#include "endpoint.h"
 
 #ifndef SOL_UDP
 #define SOL_UDP 17
@@ -38,15 +39,6 @@
 #define GRO_MESSAGES 32
 #define GRO_BYTES 65536
 #define SEND_MAX 1024
-
-/* Endpoints cross the boundary as one int64: IPv4 address (host order) << 16 | port. */
-static void to_sockaddr(int64_t ep, struct sockaddr_in *sin)
-{
-    memset(sin, 0, sizeof(*sin));
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons((uint16_t)(ep & 0xffff));
-    sin->sin_addr.s_addr = htonl((uint32_t)(ep >> 16));
-}
 
 /* Turns UDP_GRO on. Returns 0, or -errno (a kernel without it: the caller receives as before). */
 int wow_udp_enable_gro(int fd)
@@ -102,14 +94,14 @@ int wow_udp_send_gso(int fd, uintptr_t base, const int64_t *offs, const int32_t 
     for (int i = 0; i < n;) {
         s_iov[i].iov_base = (void *)(base + (uintptr_t)offs[i]);
         s_iov[i].iov_len = (size_t)lens[i];
-        to_sockaddr(endpoints[i], &s_addr[i]);
+        unpack_endpoint(endpoints[i], &s_addr[i]);
         int j = i + 1;
         size_t bytes = (size_t)lens[i];
         while (lens[i] > 0 && j < n && j - i < GSO_MAX_SEGMENTS && endpoints[j] == endpoints[i] && lens[j] > 0 &&
                lens[j] <= lens[i] && bytes + (size_t)lens[j] <= GSO_MAX_BYTES) {
             s_iov[j].iov_base = (void *)(base + (uintptr_t)offs[j]);
             s_iov[j].iov_len = (size_t)lens[j];
-            to_sockaddr(endpoints[j], &s_addr[j]);
+            unpack_endpoint(endpoints[j], &s_addr[j]);
             bytes += (size_t)lens[j];
             j++;
             if (lens[j - 1] < lens[i]) break; /* a shorter datagram ends a run */
@@ -212,7 +204,7 @@ static int refill(struct wow_gro *g, int fd, int64_t *kernel_drops)
         struct msghdr *h = &g->msgs[i].msg_hdr;
         g->length[i] = (h->msg_flags & MSG_TRUNC) ? -1 : (int32_t)g->msgs[i].msg_len;
         g->segment[i] = 0;
-        g->endpoint[i] = ((int64_t)ntohl(g->addr[i].sin_addr.s_addr) << 16) | ntohs(g->addr[i].sin_port);
+        g->endpoint[i] = pack_endpoint(&g->addr[i]);
         for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
             if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
                 int size;

@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <sched.h>
 #include <linux/if_tun.h>
+#include "endpoint.h"
 
 #define WOW_MAX_BATCH 1024
 
@@ -219,20 +220,6 @@ static __thread struct mmsghdr t_msgs[WOW_MAX_BATCH];
 static __thread struct iovec t_iov[WOW_MAX_BATCH];
 static __thread struct sockaddr_in t_addr[WOW_MAX_BATCH];
 static __thread uint64_t t_cmsg[WOW_MAX_BATCH][4]; /* room for one SO_RXQ_OVFL cmsg each */
-
-/* Endpoints cross the boundary as one int64: IPv4 address (host order) << 16 | port. */
-static inline int64_t pack_endpoint(const struct sockaddr_in *sin)
-{
-    return ((int64_t)ntohl(sin->sin_addr.s_addr) << 16) | ntohs(sin->sin_port);
-}
-
-static inline void unpack_endpoint(int64_t ep, struct sockaddr_in *sin)
-{
-    memset(sin, 0, sizeof(*sin));
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons((uint16_t)(ep & 0xffff));
-    sin->sin_addr.s_addr = htonl((uint32_t)(ep >> 16));
-}
 
 /*
  * recvmmsg of up to n datagrams: datagram i at buf + i*stride (capacity bytes), length in

@@ -2,21 +2,16 @@ package wow.dataplane;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.util.Arrays;
-import org.agrona.BufferUtil;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.port.FrameBatch;
 import wow.dataplane.port.MemoryTapPort;
 import wow.dataplane.port.MemoryUdpNetwork;
-import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.status.CountersFile;
 import wow.dataplane.status.QueueCounters;
-import wow.shim.UdpSocket;
 
 /**
  * Fuzz targets (Jazzer) for every parser of the data plane, in the context it runs in: a queue
@@ -29,20 +24,18 @@ import wow.shim.UdpSocket;
  */
 class DataPlaneFuzzTest
 {
-    static final long LOCAL_EP = UdpSocket.endpoint(Ipv4.parse("192.0.2.1"), 7000);
-    static final long PEER_EP = UdpSocket.endpoint(Ipv4.parse("192.0.2.2"), 7000);
-    static final int LOCAL_IP = Ipv4.parse("10.1.0.1");
+    static final long PEER_EP = QueueAgentTest.PEER_EP;
 
     /** One agent for the whole run: building one per input would cost more than the input. */
     static final class Harness
     {
         final MemoryTapPort tap = new MemoryTapPort(10);
         final MemoryUdpNetwork net = new MemoryUdpNetwork();
-        final MemoryUdpNetwork.Port udp = net.bind(LOCAL_EP);
+        final MemoryUdpNetwork.Port udp = net.bind(QueueAgentTest.LOCAL_EP);
         final MemoryUdpNetwork.Port peer = net.bind(PEER_EP);
         final CountersFile counters = CountersFile.inMemory(256);
-        final RingBuffer up = new ManyToOneRingBuffer(ring());
-        final RingBuffer down = new OneToOneRingBuffer(ring());
+        final RingBuffer up = new ManyToOneRingBuffer(QueueAgentTest.ring());
+        final RingBuffer down = new OneToOneRingBuffer(QueueAgentTest.ring());
         final FrameBatch drain = new FrameBatch(64, 2048);
         final QueueAgent agent;
 
@@ -53,14 +46,14 @@ class DataPlaneFuzzTest
             {
                 links[i] = counters.manager().allocate("link " + i, wow.dataplane.status.CounterTypes.LINK);
             }
-            final byte[] peer = address(0x20);
-            final Fib fib = new Fib.Builder(LOCAL_IP, 24, address(0x10))
-                .link(peer, Ipv4.parse("10.1.0.2"), PEER_EP, 0x11, 0x22, links)
-                .route(Ipv4.parse("10.1.0.2"), peer)
-                .route(Ipv4.parse("10.1.0.3"), address(0x30))
+            final Fib fib = new Fib.Builder(QueueAgentTest.LOCAL_IP, 24, QueueAgentTest.LOCAL_ADDR)
+                .link(QueueAgentTest.PEER_ADDR, QueueAgentTest.PEER_IP, PEER_EP, QueueAgentTest.LOCAL_LINK_ID,
+                    QueueAgentTest.PEER_LINK_ID, links)
+                .route(QueueAgentTest.PEER_IP, QueueAgentTest.PEER_ADDR)
+                .route(QueueAgentTest.FAR_IP, QueueAgentTest.FAR_ADDR)
                 .build(1);
             agent = new QueueAgent(0, tap, udp, new FibPublication(fib, () -> { }),
-                new QueueCounters(counters.manager(), counters.values(), 0), new byte[] {0x0a, 0, 0, 0, 0, 9}, 1420, up, down,
+                new QueueCounters(counters.manager(), counters.values(), 0), QueueAgentTest.TAP_MAC, 1420, up, down,
                 () -> { }, System::nanoTime, null);
         }
 
@@ -85,18 +78,6 @@ class DataPlaneFuzzTest
             harness = new Harness();
         }
         return harness;
-    }
-
-    static byte[] address(final int first)
-    {
-        final byte[] a = new byte[20];
-        a[0] = (byte)first;
-        return a;
-    }
-
-    static UnsafeBuffer ring()
-    {
-        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(65536 + RingBufferDescriptor.TRAILER_LENGTH, 64));
     }
 
     @FuzzTest(maxDuration = "30s")

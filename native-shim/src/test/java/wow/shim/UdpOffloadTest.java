@@ -57,6 +57,28 @@ class UdpOffloadTest
             eps = ShimBindingTest.direct(slots * 8);
         }
 
+        /**
+         * @return the lengths of the next {@code n} datagrams (a few calls at most); with
+         *         {@code numbered}, datagram k's first byte must be k (as {@link #send} writes them).
+         */
+        java.util.List<Integer> receiveAll(final UdpSocket socket, final int n, final boolean numbered)
+        {
+            final java.util.List<Integer> lengths = new java.util.ArrayList<>();
+            for (int call = 0; call < 5 && lengths.size() < n; call++)
+            {
+                final int r = receive(socket);
+                for (int k = 0; k < r; k++)
+                {
+                    if (numbered)
+                    {
+                        assertEquals((byte)lengths.size(), data.getByte((long)k * STRIDE));
+                    }
+                    lengths.add(lens.getInt(k * 4L));
+                }
+            }
+            return lengths;
+        }
+
         int receive(final UdpSocket socket)
         {
             final Pointer fds = ShimBindingTest.direct(8);
@@ -149,18 +171,7 @@ class UdpOffloadTest
             assertEquals(0, libc.setsockopt(a.fd(), 1, 11, new int[] {1}, 4));
             final long toB = UdpSocket.endpoint(0x7F000001, b.port());
             assertEquals(5, send(a, new int[] {1000, 1000, 1000, 1000, 500}, new long[] {toB, toB, toB, toB, toB}));
-            final Batch batch = new Batch(8);
-            int got = 0;
-            for (int i = 0; i < 5 && got < 5; i++)
-            {
-                final int r = batch.receive(b);
-                for (int k = 0; k < r; k++, got++)
-                {
-                    assertEquals(got < 4 ? 1000 : 500, batch.lens.getInt(k * 4L));
-                    assertEquals((byte)got, batch.data.getByte((long)k * STRIDE));
-                }
-            }
-            assertEquals(5, got);
+            assertEquals(java.util.List.of(1000, 1000, 1000, 1000, 500), new Batch(8).receiveAll(b, 5, true));
         }
     }
 
@@ -174,18 +185,7 @@ class UdpOffloadTest
             b.offload();
             final long toB = UdpSocket.endpoint(0x7F000001, b.port());
             assertEquals(3, send(a, new int[] {2000, 2000, 10}, new long[] {toB, toB, toB}));
-            final Batch batch = new Batch(8);
-            int got = 0;
-            for (int i = 0; i < 5 && got < 3; i++)
-            {
-                final int r = batch.receive(b);
-                for (int k = 0; k < r; k++)
-                {
-                    assertEquals(got < 2 ? -1 : 10, batch.lens.getInt(k * 4L));
-                    got++;
-                }
-            }
-            assertEquals(3, got);
+            assertEquals(java.util.List.of(-1, -1, 10), new Batch(8).receiveAll(b, 3, false));
         }
     }
 }

@@ -6,7 +6,9 @@ import java.util.Random;
 import java.util.function.LongSupplier;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.status.CountersManager;
-import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.lease.LeaseAuthority;
+import wow.controlplane.overlay.lease.LeaseSigner;
+import wow.controlplane.security.Keys;
 import wow.controlplane.journal.FibListener;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.session.LinkSessions;
@@ -35,7 +37,8 @@ public final class ConductorContext
     private LongSupplier tapKernelDrops = () -> 0;
     private FibListener fibListener = FibListener.NONE;
     private OverlayConfig overlayConfig = OverlayConfig.defaults();
-    private Identity leaseIdentity;
+    private LeaseSigner leaseSigner;
+    private LeaseAuthority leaseAuthority = LeaseAuthority.OPEN;
     private int dhcpSubnet;
     private ShortcutPolicy shortcuts;
     private long relayBytesPerSecond = 625_000_000L;
@@ -128,10 +131,20 @@ public final class ConductorContext
         return this;
     }
 
-    /** Leases the virtual IP in the DHT under this identity (claimed once joined, renewed, released on leave). */
-    public ConductorContext leaseIdentity(final Identity identity)
+    /**
+     * Leases the virtual IP in the DHT under this signer's record key (claimed once joined, renewed,
+     * released on leave); without one, under a key made for this run.
+     */
+    public ConductorContext leaseSigner(final LeaseSigner signer)
     {
-        this.leaseIdentity = identity;
+        this.leaseSigner = signer;
+        return this;
+    }
+
+    /** Who may hold a lease (default: {@link LeaseAuthority#OPEN}, an insecure network's). */
+    public ConductorContext leaseAuthority(final LeaseAuthority authority)
+    {
+        this.leaseAuthority = authority;
         return this;
     }
 
@@ -279,9 +292,18 @@ public final class ConductorContext
         return overlayConfig;
     }
 
-    Identity leaseIdentity()
+    LeaseSigner leaseSigner()
     {
-        return leaseIdentity;
+        if (leaseSigner == null)
+        {
+            leaseSigner = LeaseSigner.ofPrivateKey(Keys.newSigningKey(), new byte[0]);
+        }
+        return leaseSigner;
+    }
+
+    LeaseAuthority leaseAuthority()
+    {
+        return leaseAuthority;
     }
 
     int dhcpSubnet()

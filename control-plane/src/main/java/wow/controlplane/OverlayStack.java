@@ -4,7 +4,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
-import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.lease.LeaseAuthority;
+import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.LinkTraffic;
 import wow.controlplane.overlay.OverlayConfig;
@@ -19,7 +20,7 @@ import wow.dataplane.transport.Endpoints;
 /**
  * One node's control logic that needs no data plane: the {@link OverlayNode}, the
  * {@link ResolutionCache} of the virtual IPs it resolves and its {@link VirtualIpLease} (lease,
- * DHCP candidates, registration), joined by the overlay's events — answers go to the part that
+ * DHCP candidates), joined by the overlay's events — answers go to the part that
  * asked, link events to the log and to the forwarding's reasons. The {@link OverlayConductor}
  * drives one on the conductor thread; the simulator drives one per simulated node, so resolution,
  * leases and shortcuts run the same code there. One thread.
@@ -28,8 +29,8 @@ public final class OverlayStack implements OverlayEvents
 {
     /** How a stack is made: what the node is and where its output goes. */
     public record Setup(
-        byte[] address, int localIp, int prefix, int dhcpSubnet, Identity leaseIdentity, long[] localEndpoints,
-        OverlayConfig config, ShortcutPolicy shortcuts, Random random)
+        byte[] address, int localIp, int prefix, int dhcpSubnet, LeaseSigner signer, LeaseAuthority authority,
+        long[] localEndpoints, OverlayConfig config, ShortcutPolicy shortcuts, Random random)
     {
     }
 
@@ -58,10 +59,10 @@ public final class OverlayStack implements OverlayEvents
         this.probeAnswered = probeAnswered;
         this.address = setup.address().clone();
         this.node = new OverlayNode(address, setup.localIp(), setup.localEndpoints(), setup.config(), transport, this,
-            setup.random());
+            setup.random(), setup.authority());
         this.resolution = new ResolutionCache(node, fib, log);
         this.lease = new VirtualIpLease(node, fib, log, address, setup.localIp(), setup.prefix(), setup.dhcpSubnet(),
-            setup.leaseIdentity());
+            setup.signer());
         if (setup.shortcuts() != null)
         {
             node.useShortcuts(setup.shortcuts());

@@ -7,11 +7,16 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.lease.Leases;
 import wow.controlplane.overlay.ring.Ring;
+import wow.controlplane.overlay.wire.Messages;
 import wow.dataplane.protocol.Ipv4;
 
 /**
- * Virtual IP &rarr; ring address resolutions through the DHT: lookups the data plane asks for
+ * Virtual IP &rarr; ring address resolutions through the DHT: the owner's signed lease on the
+ * address, taken only if this node's own checks pass (the owner's signature, a recent operation,
+ * and on a secure network a certificate that allows the address and binds the ring address), so a
+ * lying holder can withhold an answer but not forge one. Lookups the data plane asks for
  * (one in flight per address, asked again after a timeout), answers trusted for a while and
  * refreshed ahead of expiry in the background, addresses pointing at a node that went away looked
  * up again at once, and the routes a restarted node resumed from its journal — each of which goes
@@ -42,12 +47,6 @@ final class ResolutionCache
         this.overlay = overlay;
         this.fib = fib;
         this.log = log;
-    }
-
-    /** @return the DHT key under which a virtual IP's ring address is registered. */
-    static byte[] ipKey(final int virtualIp)
-    {
-        return OverlayNode.key("ip:" + Ipv4.toString(virtualIp));
     }
 
     /** @return virtual IP &rarr; ring address, as resolved. */
@@ -103,7 +102,7 @@ final class ResolutionCache
     private void lookup(final int virtualIp, final long now)
     {
         resolving.put(virtualIp, now);
-        resolvingByToken.put(overlay.get(ipKey(virtualIp)), virtualIp);
+        resolvingByToken.put(overlay.get(Leases.key(virtualIp)), virtualIp);
     }
 
     /** A DHT answer: a lookup of this cache's, or not. */
@@ -115,15 +114,21 @@ final class ResolutionCache
             return;
         }
         resolving.remove(virtualIp);
-        if (found && value.length == Ring.ADDRESS_LENGTH)
+        final byte[] address = found ? owner(virtualIp, value, now) : null;
+        if (found && address == null)
+        {
+            overlay.rejectLease(); // a forged, stale or uncertified lease: the route stays as it was
+            return;
+        }
+        if (address != null)
         {
             resumed.remove(virtualIp);
             resolvedAt.put(virtualIp, now);
-            final byte[] before = resolved.put(virtualIp, value);
-            if (!Arrays.equals(before, value))
+            final byte[] before = resolved.put(virtualIp, address);
+            if (!Arrays.equals(before, address))
             {
                 fib.dirty("resolution");
-                log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(value));
+                log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(address));
             }
         }
         else if (overlay.isJoined() && resumed.remove(virtualIp))
@@ -135,6 +140,19 @@ final class ResolutionCache
             fib.dirty("resolution");
             log.event("resumed_route_gone", "ip=" + Ipv4.toString(virtualIp));
         }
+    }
+
+    /** @return the ring address a lease answer holds the virtual IP for, or null if it does not prove one. */
+    private byte[] owner(final int virtualIp, final byte[] value, final long now)
+    {
+        final Messages.LeaseOp lease = Messages.decodeLease(value, 0, value.length);
+        // an operation older than its TTL and the longest lease (any clock skew) is a replay of a lease gone
+        if (lease == null || lease.ip() != virtualIp || now - lease.serial() > (lease.ttlSeconds() + Leases.MAX_TTL_S) * 1000L ||
+            overlay.leaseProblem(lease) != null)
+        {
+            return null;
+        }
+        return lease.value();
     }
 
     /** Once a second: lost lookups may be asked again, stale answers go, fresh ones are refreshed ahead. */

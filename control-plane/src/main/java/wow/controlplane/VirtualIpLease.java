@@ -2,17 +2,18 @@ package wow.controlplane;
 
 import java.math.BigInteger;
 import java.util.Arrays;
-import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.ring.Ring;
 import wow.dataplane.protocol.Ipv4;
 
 /**
- * This node's virtual IP in the overlay: leased in the DHT under its identity (claimed once the
+ * This node's virtual IP in the overlay: leased in the DHT under its record key (claimed once the
  * node joined, renewed every third of the TTL, released on leave), or — with a DHCP subnet — a
- * free one found by claiming candidates that follow from the ring address until one is granted;
- * and registered (virtual IP &rarr; ring address) so that others resolve it. If another node's
+ * free one found by claiming candidates that follow from the ring address until one is granted.
+ * The lease is also how others resolve the address (virtual IP &rarr; ring address): signed by
+ * this node, with the certificate that allows the address on a secure network. If another node's
  * lease holds the configured address, its owner is probed over the overlay: a live owner means
  * the node must stop ({@link #fatal}); a silent one (a host that went away or was reinstalled
  * without releasing it) means a stale lease, waited out with claims every few seconds and said
@@ -20,8 +21,6 @@ import wow.dataplane.protocol.Ipv4;
  */
 final class VirtualIpLease
 {
-    /** Lifetime of this node's DHT registration; it is renewed well before. */
-    static final int REGISTRATION_TTL_S = 120;
     /** The lease on this node's virtual IP: its TTL, renewed every third of it. */
     static final int LEASE_TTL_S = 120;
     static final long CLAIM_AFTER_JOIN_MS = 3_000;
@@ -36,7 +35,7 @@ final class VirtualIpLease
     private final byte[] localAddress;
     private final int prefix;
     private final int dhcpSubnet;
-    private final Identity identity;
+    private final LeaseSigner signer;
     private int localIp;
     private int candidate;
     private int candidateIndex;
@@ -44,7 +43,6 @@ final class VirtualIpLease
     private long nextLeaseMs;
     private int leaseToken;
     private long joinedSinceMs;
-    private long nextRegistrationMs;
     private volatile String fatal;
     /** The ring address whose lease holds the configured address, while it does; else null. */
     private byte[] heldBy;
@@ -55,10 +53,10 @@ final class VirtualIpLease
     /**
      * @param localIp    the configured virtual IP, 0 with a DHCP subnet or for a router node.
      * @param dhcpSubnet the subnet to lease a free address from, 0 for none.
-     * @param identity   whose key leases are signed with; null: no leases (registration only).
+     * @param signer     signs the lease operations with this node's record key.
      */
     VirtualIpLease(final OverlayNode overlay, final FibChanges fib, final EventLog log, final byte[] localAddress,
-        final int localIp, final int prefix, final int dhcpSubnet, final Identity identity)
+        final int localIp, final int prefix, final int dhcpSubnet, final LeaseSigner signer)
     {
         this.overlay = overlay;
         this.fib = fib;
@@ -67,7 +65,7 @@ final class VirtualIpLease
         this.localIp = localIp;
         this.prefix = prefix;
         this.dhcpSubnet = dhcpSubnet;
-        this.identity = identity;
+        this.signer = signer;
     }
 
     /** @return candidate number {@code index} in a subnet for a ring address (its hash, then steps through the subnet). */
@@ -107,7 +105,7 @@ final class VirtualIpLease
         return localIp != 0 ? localIp : candidate;
     }
 
-    /** The lease's timers: claim after joining, renew, register the address, give up on a silent owner. */
+    /** The lease's timers: claim after joining, renew, give up on a silent owner. */
     void tick(final long now)
     {
         if (ownerProbe != 0 && now - ownerProbeSentMs > OWNER_PROBE_MS)
@@ -121,11 +119,6 @@ final class VirtualIpLease
             }
         }
         leaseStep(now);
-        if (localIp != 0 && now >= nextRegistrationMs && !overlay.connections().isEmpty())
-        {
-            nextRegistrationMs = now + REGISTRATION_TTL_S * 1000L / 4;
-            overlay.put(ResolutionCache.ipKey(localIp), localAddress, REGISTRATION_TTL_S);
-        }
     }
 
     private void leaseStep(final long now)
@@ -145,7 +138,7 @@ final class VirtualIpLease
         }
         // the first claim waits a little after joining: the ring's holders hand the live leases to
         // a newly joined node (which may now be a key's primary) within a couple of seconds
-        if (identity == null || leaseIp() == 0 || fatal != null || now < nextLeaseMs ||
+        if (leaseIp() == 0 || fatal != null || now < nextLeaseMs ||
             (!leased && now - joinedSinceMs < CLAIM_AFTER_JOIN_MS))
         {
             return;
@@ -165,15 +158,13 @@ final class VirtualIpLease
 
     private void send(final int op, final long now)
     {
-        final byte[] key = OverlayNode.key("lease:" + Ipv4.toString(leaseIp()));
-        leaseToken = overlay.lease(op, key, LEASE_TTL_S, now, identity.publicKey().getEncoded(),
-            identity.sign(Messages.leaseSigned(op, key, LEASE_TTL_S, now, localAddress)));
+        leaseToken = overlay.lease(signer.sign(op, leaseIp(), LEASE_TTL_S, now, localAddress));
     }
 
     /** The primary holder of the lease's key answered. */
     void onLeaseReply(final int token, final int result, final byte[] value, final long now)
     {
-        if (token != leaseToken || identity == null)
+        if (token != leaseToken)
         {
             return;
         }
@@ -183,10 +174,9 @@ final class VirtualIpLease
             {
                 if (localIp == 0)
                 {
-                    // the DHCP subnet's address is ours: route it, register it, serve it to the host
+                    // the DHCP subnet's address is ours: route it, serve it to the host
                     localIp = candidate;
                     fib.dirty("lease");
-                    nextRegistrationMs = now;
                 }
                 log.event("ip_leased", "ip=" + Ipv4.toString(localIp) + " ttl_s=" + LEASE_TTL_S +
                     (dhcpSubnet != 0 ? " dhcp=true" : ""));

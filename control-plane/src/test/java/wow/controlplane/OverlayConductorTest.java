@@ -70,7 +70,7 @@ class OverlayConductorTest
                 .overlayConfig(OverlayConfig.defaults());
             if (dhcp)
             {
-                ctx.leaseIdentity(identity).dhcpSubnet(SUBNET);
+                ctx.leaseSigner(signer(identity)).dhcpSubnet(SUBNET);
             }
             more.accept(ctx);
             conductor = new OverlayConductor(ctx);
@@ -206,12 +206,17 @@ class OverlayConductorTest
         assertEquals(1, b.counter("silence_pings"));
     }
 
+    static wow.controlplane.overlay.lease.LeaseSigner signer(final Identity identity)
+    {
+        return new wow.controlplane.overlay.lease.LeaseSigner(identity.rawPublicKey(), identity::sign, new byte[0]);
+    }
+
     /** A seed and an owner of {@code ip}, leased. */
     Member ownerOf(final int ip, final Identity owner)
     {
         new Member(Identity.generate(), 5000, new long[0], false);
         final Member a = new Member(owner, 5001, new long[] {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)}, false, ip,
-            ctx -> ctx.leaseIdentity(owner));
+            ctx -> ctx.leaseSigner(signer(owner)));
         run(6_000);
         assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(ip)), a.log.toString() + " owner " +
             wow.controlplane.overlay.ring.Ring.shortHex(owner.address()) + " members " + members.size());
@@ -222,7 +227,7 @@ class OverlayConductorTest
     {
         final Identity id = Identity.generate();
         return new Member(id, 5002, new long[] {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)}, false, ip,
-            ctx -> ctx.leaseIdentity(id));
+            ctx -> ctx.leaseSigner(signer(id)));
     }
 
     @Test
@@ -285,7 +290,7 @@ class OverlayConductorTest
             final Identity candidate = Identity.generate();
             final int ip = VirtualIpLease.candidate(SUBNET, PREFIX, candidate.address(), 0);
             final java.math.BigInteger key = wow.controlplane.overlay.ring.Ring.value(
-                wow.controlplane.overlay.OverlayNode.key("lease:" + Ipv4.toString(ip)));
+                wow.controlplane.overlay.lease.Leases.key(ip));
             final java.math.BigInteger mine = wow.controlplane.overlay.ring.Ring.distance(
                 wow.controlplane.overlay.ring.Ring.value(candidate.address()), key);
             if (mine.compareTo(wow.controlplane.overlay.ring.Ring.distance(wow.controlplane.overlay.ring.Ring.value(seedId.address()), key)) < 0 &&
@@ -298,7 +303,7 @@ class OverlayConductorTest
         assertNotNull(bId);
         new Member(seedId, 5000, new long[0], false);
         final long[] seeds = {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)};
-        final Member a = new Member(aId, 5001, seeds, false, contested, ctx -> ctx.leaseIdentity(aId));
+        final Member a = new Member(aId, 5001, seeds, false, contested, ctx -> ctx.leaseSigner(signer(aId)));
         run(6_000);
         assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(contested)), a.log.toString());
         final Member b = new Member(bId, 5002, seeds, true);

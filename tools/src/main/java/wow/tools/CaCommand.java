@@ -38,6 +38,8 @@ final class CaCommand
 
     private static final int DEFAULT_CA_DAYS = 3650;
     private static final int DEFAULT_NODE_DAYS = 365;
+    private static final String PUBLIC_LABEL = "WOW PUBLIC KEY";
+    private static final String RECORD_LABEL = "WOW RECORD KEY";
 
     private CaCommand()
     {
@@ -90,7 +92,7 @@ final class CaCommand
             NodeCommand.parsePrefixed(args.get(option, null), option);
         final List<String> groups = args.has("--groups") ? Arrays.stream(args.get("--groups", "").split(","))
             .map(String::strip).filter(g -> !g.isEmpty()).toList() : List.of();
-        final byte[] publicKey = args.has("--public-key") ? publicKey(Path.of(args.get("--public-key", null))) : null;
+        final byte[][] publicKey = args.has("--public-key") ? publicKey(Path.of(args.get("--public-key", null))) : null;
         final List<Certificate> alsoTrusted = new java.util.ArrayList<>();
         for (final String other : args.all("--also-trust"))
         {
@@ -248,7 +250,8 @@ final class CaCommand
         final byte[] key = Keys.newAgreementKey();
         write(out, "# WOW node private key: keep it private\n" + Pem.encode(Bundle.KEY_LABEL, key), true);
         final Path pub = out.resolveSibling(out.getFileName() + ".pub");
-        write(pub, Pem.encode("WOW PUBLIC KEY", Keys.agreementPublic(key)), false);
+        write(pub, Pem.encode(PUBLIC_LABEL, Keys.agreementPublic(key)) +
+            Pem.encode(RECORD_LABEL, Keys.signingPublic(Keys.recordKey(key))), false);
         System.out.println("wow: key pair in " + out + "; give " + pub + " to the CA (wow ca sign --public-key " + pub + ")");
         return 0;
     }
@@ -277,15 +280,22 @@ final class CaCommand
         throw new IllegalArgumentException(file + ": holds no CA certificate (a CA directory's ca.crt)");
     }
 
-    private static byte[] publicKey(final Path file)
+    /** @return the node's X25519 public key and its Ed25519 record key, from a {@code wow key} .pub file. */
+    private static byte[][] publicKey(final Path file)
     {
+        byte[] agreement = null;
+        byte[] record = null;
         try
         {
             for (final Pem.Block b : Pem.decode(Files.readString(file)))
             {
-                if (b.label().equals("WOW PUBLIC KEY") && b.bytes().length == Keys.KEY_LENGTH)
+                if (b.bytes().length == Keys.KEY_LENGTH && b.label().equals(PUBLIC_LABEL))
                 {
-                    return b.bytes();
+                    agreement = b.bytes();
+                }
+                else if (b.bytes().length == Keys.KEY_LENGTH && b.label().equals(RECORD_LABEL))
+                {
+                    record = b.bytes();
                 }
             }
         }
@@ -293,7 +303,16 @@ final class CaCommand
         {
             throw new IllegalArgumentException(file + ": " + ex.getMessage(), ex);
         }
-        throw new IllegalArgumentException(file + ": holds no WOW PUBLIC KEY (make one with wow key --out FILE)");
+        if (agreement == null)
+        {
+            throw new IllegalArgumentException(file + ": holds no " + PUBLIC_LABEL + " (make one with wow key --out FILE)");
+        }
+        if (record == null)
+        {
+            throw new IllegalArgumentException(file + ": holds no " + RECORD_LABEL + " (made by an older wow key: " +
+                "run wow key --out FILE again on the host)");
+        }
+        return new byte[][] {agreement, record};
     }
 
     private static void write(final Path file, final String text, final boolean secret)

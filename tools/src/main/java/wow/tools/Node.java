@@ -6,6 +6,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.SystemEpochClock;
 import wow.controlplane.security.Bundle;
 import wow.controlplane.security.Certificate;
+import wow.controlplane.session.CertifiedLeases;
 import wow.controlplane.session.LinkSessions;
 import wow.controlplane.session.Revocations;
 import wow.controlplane.session.SessionCounters;
@@ -23,6 +24,7 @@ import wow.dataplane.transport.TcpBridge;
 import wow.controlplane.StatusSource;
 import wow.controlplane.EventLog;
 import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.journal.FibJournal;
 import wow.controlplane.journal.FibRecord;
 import wow.dataplane.DataPlane;
@@ -183,7 +185,17 @@ public final class Node implements AutoCloseable
                 .dataPlane(dataPlane.proxy()).counters(counters.manager()).clock(new SystemEpochClock()).log(log)
                 .tapKernelDrops(() -> tapTxDropped(config.tapName())).fibListener(this::journal)
                 .overlayConfig(OverlayConfig.defaults().withKeepalive(config.keepaliveMs()))
-                .relayBytesPerSecond(relayMbps(bundle) * 125_000L).leaseIdentity(identity).sessions(sessions);
+                .relayBytesPerSecond(relayMbps(bundle) * 125_000L).sessions(sessions);
+            if (bundle != null)
+            {
+                // leases signed with the certified record key, and taken only with a certificate that allows them
+                ctx.leaseSigner(LeaseSigner.ofPrivateKey(bundle.recordPrivateKey(), bundle.certificate().encoded()))
+                    .leaseAuthority(new CertifiedLeases(bundle.trusted(), revocations, () -> System.currentTimeMillis() / 1000));
+            }
+            else
+            {
+                ctx.leaseSigner(new LeaseSigner(identity.rawPublicKey(), identity::sign, new byte[0]));
+            }
             if (config.dhcp())
             {
                 ctx.dhcpSubnet(config.dhcpSubnet());

@@ -182,6 +182,13 @@ public final class Identity
         return keys.getPublic();
     }
 
+    /** @return the raw 32-byte Ed25519 public key (RFC 8032): the tail of its X.509 encoding. */
+    public byte[] rawPublicKey()
+    {
+        final byte[] encoded = keys.getPublic().getEncoded();
+        return java.util.Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length);
+    }
+
     /** Signs data with this identity's private key. */
     public byte[] sign(final byte[] data)
     {

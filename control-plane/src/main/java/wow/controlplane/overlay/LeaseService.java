@@ -18,12 +18,13 @@ import java.util.List;
 final class LeaseService
 {
     private final OverlayNode node;
-    private final Leases leases = new Leases();
+    private final Leases leases;
     private final LeaseQuorum quorum;
 
     LeaseService(final OverlayNode node)
     {
         this.node = node;
+        this.leases = new Leases(node.authority);
         this.quorum = new LeaseQuorum(leases, new LeaseQuorum.Wire()
         {
             @Override
@@ -57,24 +58,23 @@ final class LeaseService
      *
      * @return the token of the answer.
      */
-    int request(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] publicKey,
-        final byte[] signature)
+    int request(final Messages.LeaseOp op)
     {
         final int token = node.sender.newToken();
-        node.sender.route(key, OverlayNode.CLOSEST, Messages.lease(new Messages.LeaseOp(op, Messages.LEASE_REQUEST, token, key,
-            ttlSeconds, serial, node.address, publicKey, signature, ttlSeconds)));
+        node.sender.route(op.key(), OverlayNode.CLOSEST, Messages.lease(op.as(Messages.LEASE_REQUEST, token, op.ttlSeconds())));
         return token;
     }
 
     /**
      * @return true unless the answer is a "taken" without proof: the owner's signed operation for
-     *         this key naming the owner it names, which no one but that owner can have made.
+     *         this key naming the owner it names, which no one but that owner can have made (and, on a
+     *         secure network, whose certificate allows the address).
      */
     boolean credible(final OverlayMessage.LeaseReply reply)
     {
         final Messages.LeaseOp held = reply.held();
-        return reply.result() != Messages.LEASE_TAKEN || held != null && held.op() != Messages.LEASE_RELEASE &&
-            Arrays.equals(held.key(), reply.key()) && Arrays.equals(held.value(), reply.holder()) && Leases.verify(held);
+        return reply.result() != Messages.LEASE_TAKEN || held != null && Arrays.equals(held.key(), reply.key()) &&
+            Arrays.equals(held.value(), reply.holder()) && node.leaseProblem(held) == null;
     }
 
     /** @return the live lease this node holds for a key, or null. */
@@ -93,17 +93,24 @@ final class LeaseService
         quorum.expire(nowMs);
     }
 
-    /** Hands every live lease and every remembered release, with what is left of it, to the near neighbours. */
+    /**
+     * Hands every live lease and every remembered release, with what is left of it, to the r near
+     * neighbours closest to its key: whichever of them is (or becomes) the key's primary or a
+     * replica learns it, and no lease travels to the whole near set every interval.
+     */
     void handOn(final long nowMs)
     {
         final List<Leases.Lease> all = leases.live(nowMs);
         all.addAll(leases.releases(nowMs));
+        final List<Connection> near = new ArrayList<>(node.table.nearNeighbours());
         for (final Leases.Lease lease : all)
         {
+            final BigInteger key = Ring.value(lease.lastOp().key());
+            near.sort((a, b) -> Ring.distance(a.value, key).compareTo(Ring.distance(b.value, key)));
             final byte[] message = Messages.lease(lease.handOn(nowMs));
-            for (final Connection c : node.table.nearNeighbours())
+            for (int i = 0; i < Math.min(near.size(), node.config.dhtReplicas()); i++)
             {
-                node.sender.send(c, message);
+                node.sender.send(near.get(i), message);
             }
         }
     }

@@ -63,13 +63,6 @@ final class OverlayAdapter
             case Messages.CTM_REPLY -> node.near.onCtmReply((OverlayMessage.CtmReply)m, nowMs);
             case Messages.NEIGHBOURS -> node.near.onNeighbours(node.table.heard(from, nowMs), (OverlayMessage.Neighbours)m,
                 nowMs);
-            case Messages.DHT_PUT ->
-            {
-                if (node.table.heard(from, nowMs) != null)
-                {
-                    node.dht.onPut((OverlayMessage.DhtPut)m, false, nowMs);
-                }
-            }
             case Messages.LEASE, Messages.LEASE_HELD -> node.leases.onFromPeer(node.table.heard(from, nowMs), m, nowMs);
             default -> node.reject();
         }
@@ -121,7 +114,6 @@ final class OverlayAdapter
                 final OverlayMessage.Probe reply = (OverlayMessage.Probe)m;
                 node.events.onProbeReply(reply.token(), reply.prober());
             }
-            case Messages.DHT_PUT -> node.dht.onPut((OverlayMessage.DhtPut)m, true, nowMs);
             case Messages.DHT_GET -> node.dht.onGet((OverlayMessage.DhtGet)m, nowMs);
             case Messages.DHT_REPLY ->
             {

@@ -1,5 +1,6 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.lease.LeaseAuthority;
 import wow.controlplane.overlay.lease.Leases;
 import wow.controlplane.overlay.shortcut.ShortcutPolicy;
 import wow.controlplane.overlay.wire.Messages;
@@ -38,7 +39,6 @@ public final class OverlayNode
     /** Bounds on what peers can make a node hold, so no peer can make it grow without limit. */
     public static final int MAX_CONNECTIONS = 512;
     public static final int MAX_PENDING = 128;
-    public static final int MAX_STORED = 10_000;
     public static final int MAX_SELF_QUEUED = Sender.MAX_SELF_QUEUED;
 
     public static final int EXACT = 1;
@@ -65,6 +65,7 @@ public final class OverlayNode
     final LeaseService leases;
     final RingWatch ringWatch;
     final OverlayAdapter adapter;
+    final LeaseAuthority authority;
 
     private boolean left;
     private long malformed;
@@ -78,6 +79,21 @@ public final class OverlayNode
         final OverlayEvents events,
         final Random random)
     {
+        this(address, virtualIp, localEndpoints, config, transport, events, random, LeaseAuthority.OPEN);
+    }
+
+    /** @param authority who may hold a lease on a virtual IP (a secure network's checks certificates). */
+    public OverlayNode(
+        final byte[] address,
+        final int virtualIp,
+        final long[] localEndpoints,
+        final OverlayConfig config,
+        final OverlayTransport transport,
+        final OverlayEvents events,
+        final Random random,
+        final LeaseAuthority authority)
+    {
+        this.authority = authority;
         this.address = address.clone();
         this.self = Ring.value(address);
         this.virtualIp = virtualIp;
@@ -102,6 +118,12 @@ public final class OverlayNode
 
     /** Counts a message dropped because it was malformed, hostile or unexpected. */
     void reject()
+    {
+        malformed++;
+    }
+
+    /** Counts a lookup's answer dropped because its lease proves nothing ({@link #leaseProblem}). */
+    public void rejectLease()
     {
         malformed++;
     }
@@ -314,34 +336,10 @@ public final class OverlayNode
         return token;
     }
 
-    /** @return the DHT key of a name: SHA-1 of it. */
-    public static byte[] key(final String name)
-    {
-        return Dht.key(name);
-    }
-
-    /** Stores a record on the r nodes closest to its key, and keeps it there while this node lives. */
-    public void put(final byte[] key, final byte[] value, final int ttlSeconds)
-    {
-        dht.put(key, value, ttlSeconds);
-    }
-
-    /** Stops keeping a record (it expires on the replicas with its TTL). */
-    public void remove(final byte[] key)
-    {
-        dht.remove(key);
-    }
-
-    /** Asks the ring for a record; the answer comes as {@link OverlayEvents#onDhtReply}. */
+    /** Asks the ring for the record of a key; the answer comes as {@link OverlayEvents#onDhtReply}. */
     public int get(final byte[] key)
     {
         return dht.get(key);
-    }
-
-    /** @return the value this node stores for a key, if it holds a live replica. */
-    public byte[] stored(final byte[] key, final long nowMs)
-    {
-        return dht.stored(key, nowMs);
     }
 
     /**
@@ -350,10 +348,22 @@ public final class OverlayNode
      *
      * @return the token of the answer.
      */
-    public int lease(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] publicKey,
-        final byte[] signature)
+    public int lease(final Messages.LeaseOp op)
     {
-        return leases.request(op, key, ttlSeconds, serial, publicKey, signature);
+        return leases.request(op);
+    }
+
+    /**
+     * @return null if a lease a lookup was answered with holds its virtual IP for the ring address
+     *         it names (not a release; the owner's signature; the authority's checks), else why not.
+     */
+    public String leaseProblem(final Messages.LeaseOp lease)
+    {
+        if (lease.op() == Messages.LEASE_RELEASE)
+        {
+            return "a release";
+        }
+        return !authority.signed(lease) ? "a bad signature" : authority.problem(lease);
     }
 
     /** @return the live lease this node holds for a key, or null (tests, status). */

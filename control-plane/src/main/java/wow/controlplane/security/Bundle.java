@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What a node needs to be a member: its certificate, its static X25519 private key, and the CA
+ * What a node needs to be a member: its certificate, its static X25519 private key (from which its
+ * Ed25519 record key is derived), and the CA
  * certificates it trusts (several during a CA rotation). Stored as one text file of armored
  * blocks, readable by its owner only when it holds the key; the key may also come from a separate
  * file ({@code wow key}, for a CA that signs a public key). Immutable; loaded by the thread that
@@ -93,7 +94,8 @@ public final class Bundle
             throw new IllegalArgumentException(file + ": holds no private key (give the key file with --key)");
         }
         requirePrivate(keyFile != null ? keyFile : file);
-        if (!Keys.constantTimeEquals(Keys.agreementPublic(key), node.publicKey()))
+        if (!Keys.constantTimeEquals(Keys.agreementPublic(key), node.publicKey()) ||
+            !node.hasRecordKey(Keys.signingPublic(Keys.recordKey(key))))
         {
             throw new IllegalArgumentException(file + ": the private key does not match the certificate");
         }
@@ -195,6 +197,12 @@ public final class Bundle
     public byte[] privateKey()
     {
         return privateKey.clone();
+    }
+
+    /** @return the Ed25519 record key's private seed, derived from the static key (never log it). */
+    public byte[] recordPrivateKey()
+    {
+        return Keys.recordKey(privateKey);
     }
 
     public List<Certificate> trusted()

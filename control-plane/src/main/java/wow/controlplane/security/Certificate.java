@@ -13,14 +13,14 @@ import wow.dataplane.protocol.Ipv4;
 /**
  * A WOW certificate: a network CA's self-signed one, or a node's, issued by a CA. It binds a
  * public key (Ed25519 for a CA, the node's static X25519 key for a node, and so its ring address)
- * to a name, the virtual addresses allowed (a CA's subnet; a node's fixed IP, lease pool, or none
- * for a router node), groups, relay permission, a validity period and a serial. Immutable; any
- * thread.
+ * and, for a node, the Ed25519 record key that signs its leases, to a name, the virtual addresses
+ * allowed (a CA's subnet; a node's fixed IP, lease pool, or none for a router node), groups,
+ * relay permission, a validity period and a serial. Immutable; any thread.
  *
  * <pre>
- * "WOWC" | version=1 | kind (1 CA, 2 node) | flags (1: relay) | 0
+ * "WOWC" | version (1 CA, 2 node) | kind (1 CA, 2 node) | flags (1: relay) | 0
  * serial (8) | not before (8, epoch s) | not after (8)
- * public key (32) | issuer: SHA-256 of the issuing CA's public key (32)
+ * public key (32) [| record key (32): a node's] | issuer: SHA-256 of the issuing CA's public key (32)
  * network (1 + UTF-8) | name (1 + UTF-8)
  * address kind (0 none, 1 IP, 2 pool, 3 subnet) [| address (4) | prefix (1)]
  * groups (1) then each (1 + UTF-8)
@@ -39,7 +39,9 @@ public final class Certificate
     public static final int MAX_LENGTH = 2048;
     private static final int FLAG_RELAY = 1;
     private static final byte[] MAGIC = {'W', 'O', 'W', 'C'};
-    private static final int VERSION = 1;
+    private static final int CA_VERSION = 1;
+    /** Node certificates from version 2 on carry the record key. */
+    private static final int NODE_VERSION = 2;
     private static final int MAX_TEXT = 64;
     private static final int MAX_GROUPS = 16;
     /** 9999-12-31T23:59:59Z: validity ends no later. */
@@ -51,6 +53,7 @@ public final class Certificate
     private final long notBefore;
     private final long notAfter;
     private final byte[] publicKey;
+    private final byte[] recordKey;
     private final byte[] issuer;
     private final String network;
     private final String name;
@@ -62,7 +65,7 @@ public final class Certificate
 
     /** The fields of a certificate to be signed. */
     public record Fields(int kind, boolean relay, long serial, long notBefore, long notAfter, byte[] publicKey,
-        String network, String name, int addressKind, int address, int prefix, List<String> groups)
+        byte[] recordKey, String network, String name, int addressKind, int address, int prefix, List<String> groups)
     {
     }
 
@@ -70,14 +73,21 @@ public final class Certificate
     {
         final byte[] magic = new byte[4];
         in.get(magic);
-        if (!Arrays.equals(magic, MAGIC) || in.get() != VERSION)
+        if (!Arrays.equals(magic, MAGIC))
         {
-            throw new IllegalArgumentException("not a WOW certificate (version 1)");
+            throw new IllegalArgumentException("not a WOW certificate");
         }
+        final int version = in.get();
         this.kind = in.get();
         if (kind != KIND_CA && kind != KIND_NODE)
         {
             throw new IllegalArgumentException("unknown certificate kind " + kind);
+        }
+        if (version != (kind == KIND_CA ? CA_VERSION : NODE_VERSION))
+        {
+            throw new IllegalArgumentException(kind == KIND_NODE && version == 1 ?
+                "a node certificate from before record keys (version 1): issue it again with wow ca sign" :
+                "certificate version " + version + " is not one this wow reads");
         }
         this.relay = (in.get() & FLAG_RELAY) != 0;
         in.get();
@@ -85,6 +95,7 @@ public final class Certificate
         this.notBefore = in.getLong();
         this.notAfter = in.getLong();
         this.publicKey = bytes(in, Keys.KEY_LENGTH);
+        this.recordKey = kind == KIND_NODE ? bytes(in, Keys.KEY_LENGTH) : publicKey;
         this.issuer = bytes(in, Keys.KEY_LENGTH);
         this.network = text(in, "network");
         this.name = text(in, "name");
@@ -152,13 +163,20 @@ public final class Certificate
     public static Certificate sign(final Fields f, final byte[] issuerPrivate)
     {
         final ByteBuffer out = ByteBuffer.allocate(MAX_LENGTH);
-        out.put(MAGIC).put((byte)VERSION).put((byte)f.kind()).put((byte)(f.relay() ? FLAG_RELAY : 0)).put((byte)0);
+        final boolean node = f.kind() == KIND_NODE;
+        out.put(MAGIC).put((byte)(node ? NODE_VERSION : CA_VERSION)).put((byte)f.kind())
+            .put((byte)(f.relay() ? FLAG_RELAY : 0)).put((byte)0);
         out.putLong(f.serial()).putLong(f.notBefore()).putLong(f.notAfter());
-        if (f.publicKey().length != Keys.KEY_LENGTH)
+        if (f.publicKey().length != Keys.KEY_LENGTH || node && (f.recordKey() == null || f.recordKey().length != Keys.KEY_LENGTH))
         {
-            throw new IllegalArgumentException("a public key of " + f.publicKey().length + " bytes");
+            throw new IllegalArgumentException("a node certificate needs a 32-byte public key and a 32-byte record key");
         }
-        out.put(f.publicKey()).put(Keys.sha256(Keys.signingPublic(issuerPrivate)));
+        out.put(f.publicKey());
+        if (node)
+        {
+            out.put(f.recordKey());
+        }
+        out.put(Keys.sha256(Keys.signingPublic(issuerPrivate)));
         putText(out, f.network());
         putText(out, f.name());
         out.put((byte)f.addressKind());
@@ -321,6 +339,21 @@ public final class Certificate
         return publicKey.clone();
     }
 
+    /**
+     * @return the Ed25519 key the certified node signs its leases and records with (a CA's: its
+     *         public key).
+     */
+    public byte[] recordKey()
+    {
+        return recordKey.clone();
+    }
+
+    /** @return true if {@code key} is this certificate's record key (constant time). */
+    public boolean hasRecordKey(final byte[] key)
+    {
+        return Keys.constantTimeEquals(recordKey, key);
+    }
+
     public byte[] issuer()
     {
         return issuer.clone();
@@ -385,6 +418,7 @@ public final class Certificate
                 "  relay:       " + (relay ? "yes" : "no") + "\n" : "") +
             "  valid:       " + Instant.ofEpochSecond(notBefore) + " to " + Instant.ofEpochSecond(notAfter) + "\n" +
             "  public key:  " + HexFormat.of().formatHex(publicKey) + "\n" +
+            (kind == KIND_NODE ? "  record key:  " + HexFormat.of().formatHex(recordKey) + "\n" : "") +
             "  issuer:      " + HexFormat.of().formatHex(issuer, 0, 8) + "\n";
     }
 }

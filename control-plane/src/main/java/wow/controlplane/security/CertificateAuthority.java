@@ -40,7 +40,7 @@ public final class CertificateAuthority
         }
         final byte[] key = Keys.newSigningKey();
         final Certificate ca = Certificate.sign(new Certificate.Fields(Certificate.KIND_CA, false, 0, nowSeconds - 60,
-            nowSeconds + days * DAY, Keys.signingPublic(key), network, network, Certificate.ADDRESS_SUBNET, subnet, prefix,
+            nowSeconds + days * DAY, Keys.signingPublic(key), null, network, network, Certificate.ADDRESS_SUBNET, subnet, prefix,
             List.of()), key);
         try
         {
@@ -97,11 +97,12 @@ public final class CertificateAuthority
     /**
      * Issues a node certificate.
      *
-     * @param publicKey the node's X25519 public key, or null to make a new key pair (then the bundle holds it).
+     * @param publicKey the node's X25519 public key and its Ed25519 record key ({@code wow key}), or null
+     *                  to make a new key pair (then the bundle holds it).
      * @param addressKind {@link Certificate#ADDRESS_IP}, {@link Certificate#ADDRESS_POOL} or {@link Certificate#ADDRESS_NONE}.
      */
     public Bundle sign(final String name, final int addressKind, final int address, final int prefix,
-        final List<String> groups, final boolean relay, final int days, final byte[] publicKey, final long nowSeconds)
+        final List<String> groups, final boolean relay, final int days, final byte[][] publicKey, final long nowSeconds)
     {
         if (addressKind != Certificate.ADDRESS_NONE && (prefix < certificate.prefix() || !certificate.allows(address)))
         {
@@ -115,7 +116,8 @@ public final class CertificateAuthority
         final long serial = nextSerial();
         final long notAfter = Math.min(certificate.notAfter(), nowSeconds + days * DAY);
         final Certificate node = Certificate.sign(new Certificate.Fields(Certificate.KIND_NODE, relay, serial,
-            nowSeconds - 60, notAfter, publicKey == null ? Keys.agreementPublic(key) : publicKey, certificate.network(),
+            nowSeconds - 60, notAfter, publicKey == null ? Keys.agreementPublic(key) : publicKey[0],
+            publicKey == null ? Keys.signingPublic(Keys.recordKey(key)) : publicKey[1], certificate.network(),
             name, addressKind, address, prefix, groups), privateKey);
         append(dir.resolve("issued"), serial + " " + name + " " + notAfter + "\n");
         return new Bundle(node, key, List.of(certificate));

@@ -2,14 +2,19 @@ package wow.controlplane.security;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * The key operations membership needs, over BouncyCastle's RFC 7748/8032 code (measured 7 to 8
  * times faster than the JDK's providers here): Ed25519 key pairs and signatures for the CA,
- * X25519 key pairs and agreement for nodes, SHA-256 fingerprints. Stateless; any thread.
+ * X25519 key pairs and agreement for nodes, a node's Ed25519 record key derived from its X25519 key
+ * (HKDF-SHA-256, RFC 5869), SHA-256 fingerprints. Stateless; any thread.
  */
 public final class Keys
 {
@@ -56,6 +61,20 @@ public final class Keys
         {
             return false; // a malformed point
         }
+    }
+
+    /**
+     * @return a node's Ed25519 record key (private, the 32-byte seed) derived from its static X25519
+     *         private key by HKDF-SHA-256 with its own label, so one secret in a bundle or key file
+     *         gives both, and neither key tells anything about the other.
+     */
+    public static byte[] recordKey(final byte[] agreementPrivate)
+    {
+        final HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(new HKDFParameters(agreementPrivate, null, "WOW record key v1".getBytes(StandardCharsets.US_ASCII)));
+        final byte[] key = new byte[Ed25519.SECRET_KEY_SIZE];
+        hkdf.generateBytes(key, 0, key.length);
+        return key;
     }
 
     /** @return a new X25519 private key. */

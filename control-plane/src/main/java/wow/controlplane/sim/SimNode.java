@@ -7,7 +7,7 @@ import java.util.Random;
 import wow.controlplane.EventLog;
 import wow.controlplane.FibChanges;
 import wow.controlplane.OverlayStack;
-import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.overlay.OverlayNode;
@@ -43,17 +43,18 @@ final class SimNode implements OverlayTransport
 
     /**
      * @param virtualIp  the node's fixed virtual IP, or 0 to lease one from {@code subnet}.
-     * @param identity   the key its leases are signed with, or null for no lease.
+     * @param signer     signs its leases (a fixed virtual IP is leased too: resolution reads the leases).
      * @param shortcuts  the shortcut policy, or null for none.
      */
     SimNode(final Simulator sim, final int index, final byte[] address, final int virtualIp, final int subnet, final int prefix,
-        final Identity identity, final OverlayConfig config, final ShortcutPolicy shortcuts, final Random random)
+        final LeaseSigner signer, final OverlayConfig config, final ShortcutPolicy shortcuts, final Random random)
     {
         this.sim = sim;
         this.index = index;
         this.endpoint = ((0x0A000000L + index) << 16) | 4000;
-        this.stack = new OverlayStack(new OverlayStack.Setup(address, virtualIp, prefix, subnet, identity, new long[] {endpoint},
-            config, shortcuts, random), this, FibChanges.NONE, EventLog.NONE, sim::now, token -> sim.probeAnswered(this, token));
+        this.stack = new OverlayStack(new OverlayStack.Setup(address, virtualIp, prefix, subnet, signer, sim.leaseAuthority(),
+            new long[] {endpoint}, config, shortcuts, random), this, FibChanges.NONE, EventLog.NONE, sim::now,
+            token -> sim.probeAnswered(this, token));
         this.node = stack.node();
     }
 

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import wow.controlplane.identity.Identity;
+import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.OverlayConfig;
 import wow.controlplane.overlay.OverlayNode;
@@ -141,6 +141,7 @@ public final class Simulator
         Comparator.comparingLong((Event e) -> e.time).thenComparingLong(e -> e.sequence));
     private final Map<Long, SimNode> byEndpoint = new HashMap<>();
     private final List<SimNode> all = new ArrayList<>();
+    private final SimLeaseAuthority leaseAuthority = new SimLeaseAuthority();
     private final List<Long> joinTimes = new ArrayList<>();
     private final SimMeasures measures;
     private final int leasePrefix;
@@ -159,6 +160,12 @@ public final class Simulator
         long sequence;
 
         abstract void run();
+    }
+
+    /** @return the lease checks every simulated node shares (one memory of the signatures verified). */
+    SimLeaseAuthority leaseAuthority()
+    {
+        return leaseAuthority;
     }
 
     public Simulator(final Options options)
@@ -336,11 +343,14 @@ public final class Simulator
         }
         final byte[] address = new byte[Ring.ADDRESS_LENGTH];
         random.nextBytes(address);
+        final byte[] recordKey = new byte[32]; // from the run's seed: the same seed, the same run
+        random.nextBytes(recordKey);
         final int index = nextIndex++;
         final boolean leases = options.leases();
         final ShortcutPolicy shortcuts = options.flows() > 0 ? new ShortcutPolicy(100, 16, 30_000, SimNode.SAMPLE_PACKETS) : null;
         final SimNode n = new SimNode(this, index, address, leases ? 0 : 0x0A800000 + index, leases ? LEASE_SUBNET : 0,
-            leases ? leasePrefix : 9, leases ? Identity.generate() : null, config, shortcuts, new Random(random.nextLong()));
+            leases ? leasePrefix : 9, LeaseSigner.ofPrivateKey(recordKey, new byte[0]), config, shortcuts,
+            new Random(random.nextLong()));
         n.cutOff = partitioned && random.nextDouble() * 100 < options.partition().percent();
         all.add(n);
         byEndpoint.put(n.endpoint, n);

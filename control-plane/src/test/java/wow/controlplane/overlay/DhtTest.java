@@ -1,6 +1,9 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.lease.LeaseAuthority;
+import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.lease.Leases;
+import wow.controlplane.security.Keys;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
 import org.junit.jupiter.api.Test;
@@ -166,38 +169,22 @@ class DhtTest
         return nodes;
     }
 
-    static java.security.KeyPair keys()
+    static LeaseSigner keys()
     {
-        try
-        {
-            return java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        }
-        catch (final java.security.GeneralSecurityException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    static byte[] sign(final java.security.KeyPair keys, final byte[] data)
-    {
-        try
-        {
-            final java.security.Signature s = java.security.Signature.getInstance("Ed25519");
-            s.initSign(keys.getPrivate());
-            s.update(data);
-            return s.sign();
-        }
-        catch (final java.security.GeneralSecurityException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        return LeaseSigner.ofPrivateKey(Keys.newSigningKey(), new byte[0]);
     }
 
     /** @return the key its answer will be found under in {@link #leaseResults}. */
-    String lease(final OverlayNode node, final java.security.KeyPair keys, final int op, final byte[] key, final int ttl, final long serial)
+    String lease(final OverlayNode node, final LeaseSigner keys, final int op, final int ip, final int ttl, final long serial)
     {
-        return node.value() + ":" + node.lease(op, key, ttl, serial, keys.getPublic().getEncoded(),
-            sign(keys, Messages.leaseSigned(op, key, ttl, serial, node.address())));
+        return node.value() + ":" + node.lease(keys.sign(op, ip, ttl, serial, node.address()));
+    }
+
+    /** @return the operation with another public key, TTL or signature (a forgery). */
+    static Messages.LeaseOp altered(final Messages.LeaseOp o, final byte[] publicKey, final int ttl, final byte[] signature)
+    {
+        return new Messages.LeaseOp(o.op(), o.role(), o.token(), o.key(), ttl, o.serial(), o.value(), o.ip(), publicKey,
+            o.certificate(), signature, Math.min(ttl, o.remainingSeconds()));
     }
 
     /**
@@ -206,9 +193,10 @@ class DhtTest
      *
      * @return that node, added to {@code nodes}.
      */
-    OverlayNode leaseThenPrimaryJoins(final List<OverlayNode> nodes, final java.security.KeyPair owner, final byte[] key)
+    OverlayNode leaseThenPrimaryJoins(final List<OverlayNode> nodes, final LeaseSigner owner, final int ip)
     {
-        final String claimed = lease(nodes.get(2), owner, Messages.LEASE_CLAIM, key, 120, 1);
+        final byte[] key = Leases.key(ip);
+        final String claimed = lease(nodes.get(2), owner, Messages.LEASE_CLAIM, ip, 120, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
         final OverlayNode newcomer = node(99, key.clone());
@@ -221,7 +209,7 @@ class DhtTest
     void racingClaimsEndWithExactlyOneOwnerAlsoWithLossAndOnlyTheOwnerCanRelease()
     {
         final List<OverlayNode> nodes = ring(12, new Random(23));
-        final java.security.KeyPair[] keys = new java.security.KeyPair[5];
+        final LeaseSigner[] keys = new LeaseSigner[5];
         for (int i = 0; i < keys.length; i++)
         {
             keys[i] = keys();
@@ -229,7 +217,8 @@ class DhtTest
         for (int round = 0; round < 12; round++)
         {
             loss = round < 6 ? 0 : 0.1;
-            final byte[] key = OverlayNode.key("lease:ip:10.128.0." + round);
+            final int keyIp = 0x0A800000 + round;
+            final byte[] key = Leases.key(keyIp);
             final Map<Integer, Integer> answer = new HashMap<>(); // claimant -> result
             for (int attempt = 0; attempt < 20 && answer.size() < keys.length; attempt++)
             {
@@ -239,7 +228,7 @@ class DhtTest
                     if (!answer.containsKey(c))
                     {
                         // all at once; a claimant without an answer asks again (same serial)
-                        tokens.put(lease(nodes.get(c), keys[c], Messages.LEASE_CLAIM, key, 60, 1), c);
+                        tokens.put(lease(nodes.get(c), keys[c], Messages.LEASE_CLAIM, keyIp, 60, 1), c);
                     }
                 }
                 run(nodes, 500);
@@ -258,37 +247,38 @@ class DhtTest
         }
         loss = 0;
 
-        final byte[] key = OverlayNode.key("lease:ip:10.128.1.1");
-        final String a = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1);
+        final int keyIp = 0x0A800101;
+        final byte[] key = Leases.key(keyIp);
+        final String a = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, keyIp, 60, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(a));
-        final String forged = lease(nodes.get(1), keys[1], Messages.LEASE_RELEASE, key, 60, 2);
-        final String badSignature = nodes.get(1).value() + ":" + nodes.get(1).lease(Messages.LEASE_RELEASE, key, 60, 3,
-            keys[0].getPublic().getEncoded(), sign(keys[1], Messages.leaseSigned(Messages.LEASE_RELEASE, key, 60, 3,
-            nodes.get(1).address())));
-        final String forgedRenew = lease(nodes.get(1), keys[1], Messages.LEASE_RENEW, key, 600, 4);
+        final String forged = lease(nodes.get(1), keys[1], Messages.LEASE_RELEASE, keyIp, 60, 2);
+        final Messages.LeaseOp byOther = keys[1].sign(Messages.LEASE_RELEASE, keyIp, 60, 3, nodes.get(1).address());
+        final String badSignature = nodes.get(1).value() + ":" + nodes.get(1).lease(
+            altered(byOther, keys[0].publicKey(), 60, byOther.signature()));
+        final String forgedRenew = lease(nodes.get(1), keys[1], Messages.LEASE_RENEW, keyIp, 600, 4);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(forged), "a release by someone else is refused");
         assertEquals(Messages.LEASE_REFUSED, leaseResults.get(badSignature), "the owner's key with another's signature");
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(forgedRenew));
-        final String renewed = lease(nodes.get(0), keys[0], Messages.LEASE_RENEW, key, 60, 5);
-        final String released = lease(nodes.get(0), keys[0], Messages.LEASE_RELEASE, key, 60, 6);
+        final String renewed = lease(nodes.get(0), keys[0], Messages.LEASE_RENEW, keyIp, 60, 5);
+        final String released = lease(nodes.get(0), keys[0], Messages.LEASE_RELEASE, keyIp, 60, 6);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(renewed));
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(released));
-        final String replayed = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 1); // the first claim again
+        final String replayed = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, keyIp, 60, 1); // the first claim again
         run(nodes, 500);
         assertEquals(Messages.LEASE_REFUSED, leaseResults.get(replayed), "older than the release: it cannot bring it back");
-        final String again = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, key, 60, 7); // the owner claims anew
+        final String again = lease(nodes.get(0), keys[0], Messages.LEASE_CLAIM, keyIp, 60, 7); // the owner claims anew
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(again), "released: free to take");
-        final String next = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 1);
+        final String next = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, keyIp, 30, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(next));
 
         // the owner crashes (stops renewing): the lease expires on every replica and is free again
         run(nodes, 61_000);
-        final String after = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, key, 30, 2);
+        final String after = lease(nodes.get(1), keys[1], Messages.LEASE_CLAIM, keyIp, 30, 2);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(after), "free after the owner's lease ran out");
         final List<OverlayNode> byDistance = new ArrayList<>(nodes);
@@ -305,12 +295,13 @@ class DhtTest
     void aNodeThatJoinsAsAKeysPrimaryLearnsItsLeaseAndGrantsNoSecondOwner()
     {
         final List<OverlayNode> nodes = ring(10, new Random(31));
-        final java.security.KeyPair other = keys();
-        final byte[] key = OverlayNode.key("lease:ip:10.128.9.9");
-        final OverlayNode newcomer = leaseThenPrimaryJoins(nodes, keys(), key);
+        final LeaseSigner other = keys();
+        final int keyIp = 0x0A800909;
+        final byte[] key = Leases.key(keyIp);
+        final OverlayNode newcomer = leaseThenPrimaryJoins(nodes, keys(), keyIp);
         run(nodes, 6_000);
         assertNotNull(newcomer.heldLease(key, now), "the holders handed the live lease to the new primary");
-        final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, key, 120, 1);
+        final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, keyIp, 120, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(second), "no second owner");
     }
@@ -318,45 +309,81 @@ class DhtTest
     @Test
     void aHolderChecksEveryCopyButTheVeryOperationItHolds()
     {
-        final Leases leases = new Leases();
-        final java.security.KeyPair owner = keys();
-        final byte[] key = OverlayNode.key("lease:ip:10.128.7.7");
-        final byte[] value = new byte[20];
-        final byte[] signature = sign(owner, Messages.leaseSigned(Messages.LEASE_CLAIM, key, 60, 1, value));
-        final Messages.LeaseOp op = new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, key, 60, 1, value,
-            owner.getPublic().getEncoded(), signature, 60);
+        final Leases leases = new Leases(LeaseAuthority.OPEN);
+        final LeaseSigner owner = keys();
+        final int keyIp = 0x0A800707;
+        final byte[] key = Leases.key(keyIp);
+        final Messages.LeaseOp op = copy(owner, Messages.LEASE_CLAIM, keyIp, 1);
         assertEquals(Messages.LEASE_GRANTED, leases.apply(op, 0));
         assertEquals(Messages.LEASE_GRANTED, leases.apply(op.as(Messages.LEASE_COPY, 0, 50), 10_000), "the same operation again");
-        final byte[] bad = signature.clone();
+        final byte[] bad = op.signature().clone();
         bad[3] ^= 1;
-        assertEquals(Messages.LEASE_REFUSED, leases.apply(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, key, 60,
-            1, value, owner.getPublic().getEncoded(), bad, 60), 10_000), "a tampered signature");
-        assertEquals(Messages.LEASE_REFUSED, leases.apply(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, key, 6_000,
-            1, value, owner.getPublic().getEncoded(), signature, 6_000), 10_000), "the held signature on a longer TTL");
+        assertEquals(Messages.LEASE_REFUSED, leases.apply(altered(op, op.publicKey(), 60, bad), 10_000), "a tampered signature");
+        assertEquals(Messages.LEASE_REFUSED, leases.apply(altered(op, op.publicKey(), 6_000, op.signature()), 10_000),
+            "the held signature on a longer TTL");
         assertEquals(60_000, leases.get(key, 10_000).expiresMs(), "still the lease as first applied");
     }
 
-    static Messages.LeaseOp copy(final java.security.KeyPair owner, final int op, final byte[] key, final long serial)
+    @Test
+    void leasesAreCappedInTimeAndTakenOnlyForTheKeyOfTheirAddressAndWithTheAuthoritysConsent()
     {
-        final byte[] value = new byte[20];
-        return new Messages.LeaseOp(op, Messages.LEASE_COPY, 0, key, 60, serial, value, owner.getPublic().getEncoded(),
-            sign(owner, Messages.leaseSigned(op, key, 60, serial, value)), 60);
+        final LeaseSigner owner = keys();
+        final int ip = 0x0A800808;
+        final Leases open = new Leases(LeaseAuthority.OPEN);
+        final Messages.LeaseOp forAnHour = owner.sign(Messages.LEASE_CLAIM, ip, 3_600, 1, new byte[20]);
+        assertEquals(Messages.LEASE_GRANTED, open.apply(forAnHour, 0));
+        assertEquals(Leases.MAX_TTL_S * 1000L, open.get(Leases.key(ip), 0).expiresMs(), "asked for an hour, held for the cap");
+        // signed for one address, sent under another's key
+        final Messages.LeaseOp other = owner.sign(Messages.LEASE_CLAIM, ip + 1, 60, 1, new byte[20]);
+        final Messages.LeaseOp misfiled = new Messages.LeaseOp(other.op(), other.role(), 0, Leases.key(ip + 2), 60, 1,
+            other.value(), other.ip(), other.publicKey(), other.certificate(), other.signature(), 60);
+        assertEquals(Messages.LEASE_REFUSED, open.apply(misfiled, 0));
+        // an authority that refuses the owner (as a secure network's does without a certificate allowing the address)
+        final Leases strict = new Leases(new LeaseAuthority()
+        {
+            @Override
+            public String problem(final Messages.LeaseOp op)
+            {
+                return op.ip() == ip ? null : "not allowed";
+            }
+
+            @Override
+            public boolean supersedes(final Messages.LeaseOp newer, final Messages.LeaseOp held)
+            {
+                return newer.serial() > 100;
+            }
+        });
+        assertEquals(Messages.LEASE_REFUSED, strict.apply(other, 0));
+        assertEquals(Messages.LEASE_GRANTED, strict.apply(owner.sign(Messages.LEASE_CLAIM, ip, 60, 1, new byte[20]), 0));
+        final LeaseSigner successor = keys();
+        assertEquals(Messages.LEASE_TAKEN, strict.apply(successor.sign(Messages.LEASE_CLAIM, ip, 60, 2, new byte[20]), 0));
+        assertEquals(Messages.LEASE_TAKEN, strict.apply(successor.sign(Messages.LEASE_RELEASE, ip, 60, 200, new byte[20]), 0),
+            "no one releases another's lease");
+        assertEquals(Messages.LEASE_GRANTED, strict.apply(successor.sign(Messages.LEASE_CLAIM, ip, 60, 101, new byte[20]), 0),
+            "a superseding owner takes the address over");
+        assertArrayEquals(successor.publicKey(), strict.get(Leases.key(ip), 0).lastOp().publicKey());
+    }
+
+    static Messages.LeaseOp copy(final LeaseSigner owner, final int op, final int ip, final long serial)
+    {
+        return owner.sign(op, ip, 60, serial, new byte[20]).as(Messages.LEASE_COPY, 0, 60);
     }
 
     @Test
     void aTakenAnswerIsBelievedOnlyWithTheOwnersSignedLeaseOfThatKey()
     {
         final OverlayNode claimant = node(1, new Random(5));
-        final java.security.KeyPair owner = keys();
-        final byte[] key = OverlayNode.key("lease:ip:10.128.9.9");
+        final LeaseSigner owner = keys();
+        final int keyIp = 0x0A800909;
+        final byte[] key = Leases.key(keyIp);
         final byte[] ownerAddress = new byte[20]; // the value copy() signs
         final int token = 77;
         final byte[][] forged = {
             Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress), // no proof
             Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress,
-                copy(owner, Messages.LEASE_CLAIM, OverlayNode.key("lease:ip:10.128.9.10"), 1)), // another key's
-            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, claimant.address(), copy(owner, Messages.LEASE_CLAIM, key, 1)),
-            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress, copy(owner, Messages.LEASE_RELEASE, key, 2)),
+                copy(owner, Messages.LEASE_CLAIM, keyIp + 1, 1)), // another key's
+            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, claimant.address(), copy(owner, Messages.LEASE_CLAIM, keyIp, 1)),
+            Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress, copy(owner, Messages.LEASE_RELEASE, keyIp, 2)),
         };
         for (final byte[] m : forged)
         {
@@ -364,7 +391,7 @@ class DhtTest
         }
         assertTrue(leaseResults.isEmpty(), "nothing believed: " + leaseResults);
         assertEquals(forged.length, claimant.malformed());
-        final Messages.LeaseOp proof = copy(owner, Messages.LEASE_CLAIM, key, 1);
+        final Messages.LeaseOp proof = copy(owner, Messages.LEASE_CLAIM, keyIp, 1);
         final byte[] real = Messages.leaseReply(token, key, Messages.LEASE_TAKEN, ownerAddress, proof);
         claimant.onRouted(new byte[20], real, 0, real.length, 0);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(claimant.value() + ":" + token));
@@ -373,14 +400,15 @@ class DhtTest
     @Test
     void aReleasedLeaseHandedOnByAHolderTheReleaseMissedDoesNotComeBack()
     {
-        final java.security.KeyPair owner = keys();
-        final byte[] key = OverlayNode.key("lease:ip:10.128.7.8");
-        final Leases primary = new Leases();
-        final Leases missed = new Leases();
-        final Messages.LeaseOp claim = copy(owner, Messages.LEASE_CLAIM, key, 1);
+        final LeaseSigner owner = keys();
+        final int keyIp = 0x0A800708;
+        final byte[] key = Leases.key(keyIp);
+        final Leases primary = new Leases(LeaseAuthority.OPEN);
+        final Leases missed = new Leases(LeaseAuthority.OPEN);
+        final Messages.LeaseOp claim = copy(owner, Messages.LEASE_CLAIM, keyIp, 1);
         assertEquals(Messages.LEASE_GRANTED, primary.apply(claim, 0));
         assertEquals(Messages.LEASE_GRANTED, missed.apply(claim, 0));
-        assertEquals(Messages.LEASE_GRANTED, primary.apply(copy(owner, Messages.LEASE_RELEASE, key, 2), 1_000));
+        assertEquals(Messages.LEASE_GRANTED, primary.apply(copy(owner, Messages.LEASE_RELEASE, keyIp, 2), 1_000));
         // the holder the release missed hands its copy on: refused, the key stays free
         assertEquals(Messages.LEASE_REFUSED, primary.apply(missed.live(5_000).get(0).handOn(5_000), 5_000));
         assertNull(primary.get(key, 5_000));
@@ -390,10 +418,10 @@ class DhtTest
         assertEquals(Messages.LEASE_GRANTED, missed.apply(releases.get(0).handOn(6_000), 6_000));
         assertNull(missed.get(key, 6_000));
         // another owner takes the address; the old owner may claim again later with a newer serial elsewhere
-        assertEquals(Messages.LEASE_GRANTED, primary.apply(copy(keys(), Messages.LEASE_CLAIM, key, 1), 7_000));
-        final Leases fresh = new Leases();
-        assertEquals(Messages.LEASE_GRANTED, fresh.apply(copy(owner, Messages.LEASE_RELEASE, key, 2), 0));
-        assertEquals(Messages.LEASE_GRANTED, fresh.apply(copy(owner, Messages.LEASE_CLAIM, key, 3), 0));
+        assertEquals(Messages.LEASE_GRANTED, primary.apply(copy(keys(), Messages.LEASE_CLAIM, keyIp, 1), 7_000));
+        final Leases fresh = new Leases(LeaseAuthority.OPEN);
+        assertEquals(Messages.LEASE_GRANTED, fresh.apply(copy(owner, Messages.LEASE_RELEASE, keyIp, 2), 0));
+        assertEquals(Messages.LEASE_GRANTED, fresh.apply(copy(owner, Messages.LEASE_CLAIM, keyIp, 3), 0));
         // and the record of a release runs out with the lease's TTL
         assertEquals(0, primary.releases(62_000).size());
     }
@@ -402,31 +430,33 @@ class DhtTest
     void aPrimaryThatLostItsLeasesLearnsTheOwnerFromAQuorumOfReplicasBeforeItDecides()
     {
         final List<OverlayNode> nodes = ring(10, new Random(41));
-        final java.security.KeyPair owner = keys();
-        final java.security.KeyPair other = keys();
-        final byte[] key = OverlayNode.key("lease:ip:10.128.4.4");
+        final LeaseSigner owner = keys();
+        final LeaseSigner other = keys();
+        final int keyIp = 0x0A800404;
+        final byte[] key = Leases.key(keyIp);
         // asked at once, before any holder hands it the lease: only the quorum read (its
         // replicas hold the lease) keeps the new primary from granting twice
-        final OverlayNode newcomer = leaseThenPrimaryJoins(nodes, owner, key);
+        final OverlayNode newcomer = leaseThenPrimaryJoins(nodes, owner, keyIp);
         for (int i = 0; i < 50 && !newcomer.isJoined(); i++)
         {
             run(nodes, 100);
         }
         assertTrue(newcomer.isJoined());
         assertNull(newcomer.heldLease(key, now), "asked before any copy reached it");
-        final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, key, 120, 1);
+        final String second = lease(nodes.get(5), other, Messages.LEASE_CLAIM, keyIp, 120, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_TAKEN, leaseResults.get(second), "no second owner");
         assertNotNull(newcomer.heldLease(key, now), "the new primary adopted the lease its replicas hold");
-        assertArrayEquals(owner.getPublic().getEncoded(), newcomer.heldLease(key, now).lastOp().publicKey());
+        assertArrayEquals(owner.publicKey(), newcomer.heldLease(key, now).lastOp().publicKey());
     }
 
     @Test
     void withoutAQuorumOfReplicasARequestIsRefusedAndGrantedOnceTheRingRepaired()
     {
         final List<OverlayNode> nodes = ring(10, new Random(43));
-        final java.security.KeyPair owner = keys();
-        final byte[] key = OverlayNode.key("lease:ip:10.128.5.5");
+        final LeaseSigner owner = keys();
+        final int keyIp = 0x0A800505;
+        final byte[] key = Leases.key(keyIp);
         final List<OverlayNode> byDistance = new ArrayList<>(nodes);
         byDistance.sort(Comparator.comparing(n -> Ring.distance(n.value(), Ring.value(key))));
         final OverlayNode primary = byDistance.get(0);
@@ -436,13 +466,13 @@ class DhtTest
             nodes.remove(replica);
             byEndpoint.values().remove(replica);
         }
-        final String refused = lease(primary, owner, Messages.LEASE_CLAIM, key, 120, 1);
+        final String refused = lease(primary, owner, Messages.LEASE_CLAIM, keyIp, 120, 1);
         run(nodes, 2_500);
         assertEquals(Messages.LEASE_REFUSED, leaseResults.get(refused), "no quorum, no grant");
         assertEquals(1, primary.leaseNoQuorum());
 
         run(nodes, 20_000);
-        final String granted = lease(primary, owner, Messages.LEASE_CLAIM, key, 120, 1);
+        final String granted = lease(primary, owner, Messages.LEASE_CLAIM, keyIp, 120, 1);
         run(nodes, 500);
         assertEquals(Messages.LEASE_GRANTED, leaseResults.get(granted), "granted by the repaired replica set");
         byDistance.removeIf(n -> !nodes.contains(n));
@@ -453,59 +483,49 @@ class DhtTest
     }
 
     @Test
-    void putThenGetFromAnotherNodeAndRecordsOutliveTheirHolders()
+    void aLookupIsAnsweredWithTheOwnersSignedLeaseAlsoAfterItsClosestHolderDiedAndNotOnceReleased()
     {
-        final Random random = new Random(17);
-        final List<OverlayNode> nodes = new ArrayList<>();
-        final OverlayNode first = node(1, random);
-        first.join(new long[0], now);
-        nodes.add(first);
-        for (int i = 2; i <= 12; i++)
-        {
-            final OverlayNode n = node(i, random);
-            n.join(new long[] {1}, now);
-            nodes.add(n);
-            run(nodes, 500);
-        }
-        run(nodes, 10_000);
-
-        final byte[] key = OverlayNode.key("ip:10.0.0.7");
-        final byte[] value = "ring address".getBytes();
-        nodes.get(3).put(key, value, 120);
+        final List<OverlayNode> nodes = ring(12, new Random(17));
+        final LeaseSigner owner = keys();
+        final int keyIp = 0x0A000007;
+        final byte[] key = Leases.key(keyIp);
+        final String claimed = lease(nodes.get(3), owner, Messages.LEASE_CLAIM, keyIp, 120, now);
         run(nodes, 500);
-
-        // stored on the r = 3 nodes closest to the key
-        final List<OverlayNode> byDistance = new ArrayList<>(nodes);
-        byDistance.sort(Comparator.comparing(n -> Ring.distance(n.value(), Ring.value(key))));
-        for (int i = 0; i < 3; i++)
-        {
-            assertArrayEquals(value, byDistance.get(i).stored(key, now), "replica " + i);
-        }
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
 
         final int token = nodes.get(8).get(key);
         run(nodes, 500);
         assertTrue(found.get(token));
-        assertArrayEquals(value, answers.get(token));
+        final Messages.LeaseOp answer = Messages.decodeLease(answers.get(token), 0, answers.get(token).length);
+        assertArrayEquals(nodes.get(3).address(), answer.value(), "the owner's ring address");
+        assertNull(nodes.get(8).leaseProblem(answer), "signed by the owner: it proves itself");
+        final Messages.LeaseOp forged = altered(answer, keys().publicKey(), answer.ttlSeconds(), answer.signature());
+        assertEquals("a bad signature", nodes.get(8).leaseProblem(forged));
 
-        final int missing = nodes.get(8).get(OverlayNode.key("ip:10.0.0.99"));
+        final int missing = nodes.get(8).get(Leases.key(0x0A000063));
         run(nodes, 500);
         assertFalse(found.get(missing));
 
-        // the closest holder crashes: its neighbours repair the ring and the record is still found
+        // the closest holder crashes: its neighbours repair the ring and the lease is still found
+        final List<OverlayNode> byDistance = new ArrayList<>(nodes);
+        byDistance.sort(Comparator.comparing(n -> Ring.distance(n.value(), Ring.value(key))));
         final OverlayNode holder = byDistance.get(0);
         nodes.remove(holder);
         byEndpoint.values().remove(holder);
-        run(nodes, 60_000);
+        run(nodes, 30_000);
+        final String renewed = lease(nodes.get(3), owner, Messages.LEASE_RENEW, keyIp, 120, now);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(renewed));
         final int again = nodes.get(0).get(key);
         run(nodes, 500);
         assertTrue(found.get(again), "found after its closest holder died");
-        assertNotNull(answers.get(again));
 
-        // the owner stops renewing (remove): it expires with its TTL
-        nodes.get(3).remove(key);
-        run(nodes, 130_000);
+        // released: no holder answers with it any more
+        final String released = lease(nodes.get(3), owner, Messages.LEASE_RELEASE, keyIp, 120, now);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(released));
         final int gone = nodes.get(0).get(key);
         run(nodes, 500);
-        assertFalse(found.get(gone), "expired after the owner removed it");
+        assertFalse(found.get(gone), "gone once its owner released it");
     }
 }

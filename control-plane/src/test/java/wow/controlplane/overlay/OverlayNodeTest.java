@@ -243,7 +243,7 @@ class OverlayNodeTest
         final OverlayNode replica = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1));
         link(replica, 0x40, 40);
         final byte[] query = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 5, addr(0x41), 60, 1,
-            addr(0x50), new byte[] {1}, new byte[] {2}, 60));
+            addr(0x50), 1, new byte[] {1}, new byte[0], new byte[] {2}, 60));
         replica.onRouted(addr(0x40), query, 0, query.length, 0);
         final List<Messages.LeaseHeld> held = sent(r, Messages.LeaseHeld.class, Messages.LEASE_HELD, 40);
         assertEquals(1, held.size(), "answered to the primary");
@@ -252,7 +252,7 @@ class OverlayNodeTest
         replica.onRouted(addr(0x60), query, 0, query.length, 0);
         assertEquals(1, replica.malformed(), "a node it has no link to is no primary of its");
         final byte[] request = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_REQUEST, 6, addr(0x41), 60,
-            1, addr(0x50), new byte[] {1}, new byte[] {2}, 60));
+            1, addr(0x50), 1, new byte[] {1}, new byte[0], new byte[] {2}, 60));
         deliver(replica, 40, request);
         assertEquals(2, replica.malformed(), "requests are routed to a primary, never sent over a link");
         assertEquals(1, sent(r, Messages.LEASE_HELD, 40).size());
@@ -381,8 +381,6 @@ class OverlayNodeTest
             }
             final byte[] list = Messages.neighbours(fake);
             node.onDirect(20, list, 0, list.length, round);
-            final byte[] put = Messages.dhtPut(60, fake.get(0).address(), 1, new byte[200]);
-            node.onDirect(20, put, 0, put.length, round);
             final byte[] link = Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 1 + round, 0, fake.get(1).address(), 1,
                 new long[] {round});
             node.onDirect(1000 + round, link, 0, link.length, round);

@@ -50,6 +50,11 @@ class CertificateAuthorityTest
         assertTrue(c.allows(SUBNET + 5));
         assertFalse(c.allows(SUBNET + 6));
         assertArrayEquals(Keys.agreementPublic(loaded.privateKey()), c.publicKey());
+        // the record key (leases, records) follows from the same secret, and is not the agreement key
+        assertArrayEquals(Keys.signingPublic(loaded.recordPrivateKey()), c.recordKey());
+        assertTrue(c.hasRecordKey(Keys.signingPublic(Keys.recordKey(loaded.privateKey()))));
+        assertFalse(java.util.Arrays.equals(c.recordKey(), c.publicKey()));
+        assertFalse(java.util.Arrays.equals(loaded.recordPrivateKey(), loaded.privateKey()));
         assertNull(c.problem(loaded.trusted(), NOW + 10, List.of()));
         assertEquals("expired or not yet valid", c.problem(loaded.trusted(), NOW + 31 * 86_400L, List.of()));
         assertEquals(2, ca.sign("host2", Certificate.ADDRESS_NONE, 0, 0, List.of(), false, 1, null, NOW).certificate().serial());
@@ -129,6 +134,10 @@ class CertificateAuthorityTest
             final byte[] cut = java.util.Arrays.copyOf(bytes, n);
             assertThrows(IllegalArgumentException.class, () -> Certificate.decode(cut), "length " + n);
         }
+        final byte[] older = bytes.clone();
+        older[4] = 1; // a node certificate of version 1 (no record key) is named as such
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Certificate.decode(older)).getMessage()
+            .contains("issue it again with wow ca sign"));
         final byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
         assertThrows(IllegalArgumentException.class, () -> Certificate.decode(longer));
         // found by the fuzz target: a validity beyond what an Instant holds once made `cert show` throw

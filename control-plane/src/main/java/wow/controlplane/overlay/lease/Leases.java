@@ -2,13 +2,13 @@ package wow.controlplane.overlay.lease;
 
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
-import wow.controlplane.identity.Identity;
+import wow.controlplane.security.Keys;
+import wow.dataplane.protocol.Ipv4;
 
 import java.math.BigInteger;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,18 +16,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The leases a DHT node holds: atomic create-if-absent records owned by a public key. A claim
- * creates a lease only if none is alive (or the claimant already owns it); only the owner's
+ * The leases a DHT node holds: atomic create-if-absent records of which node holds a virtual IP,
+ * owned by a record key. A claim creates a lease only if none is alive (or the claimant already
+ * owns it, or its certificate supersedes the holder's: {@link LeaseAuthority}); only the owner's
  * signature renews or releases it, and an operation older than the last one applied (by its
- * serial) is refused, so a replayed release cannot undo a later claim. A release leaves a record
+ * serial) is refused, so a replayed release cannot undo a later claim. The authority must admit
+ * the owner of every operation (on a secure network: a certificate that allows the IP), and no
+ * lease lives longer than {@link #MAX_TTL_S} past its last operation, whatever TTL it asks for. A release leaves a record
  * of itself for the lease's TTL, so that a copy of the lease older than the release (handed on by
  * a holder the release did not reach) cannot bring it back; the records are handed on like the
- * leases. Every operation's signature is verified (Ed25519 over {@link Messages#leaseSigned}).
+ * leases. Every operation's signature is verified (Ed25519 over {@link Messages.LeaseOp#signed}).
  * Bounded: {@link #MAX_LEASES} of each. Owned by the overlay node's thread.
  */
 public final class Leases
 {
     public static final int MAX_LEASES = 10_000;
+    /** The longest a lease lives past the operation that set it. */
+    public static final int MAX_TTL_S = 600;
 
     /** A live lease: the last signed operation that set it (handed on to replicas) and when it ends. */
     public record Lease(Messages.LeaseOp lastOp, long expiresMs)
@@ -50,9 +55,28 @@ public final class Leases
         }
     }
 
+    private final LeaseAuthority authority;
     private final Map<BigInteger, Lease> store = new HashMap<>();
     /** Releases, by key, until the released lease could have run out anyway. */
     private final Map<BigInteger, Lease> released = new HashMap<>();
+
+    public Leases(final LeaseAuthority authority)
+    {
+        this.authority = authority;
+    }
+
+    /** @return the DHT key of the lease on a virtual IP: SHA-1 of "lease:" and its dotted form. */
+    public static byte[] key(final int ip)
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-1").digest(("lease:" + Ipv4.toString(ip)).getBytes(StandardCharsets.US_ASCII));
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
 
     /**
      * Applies an operation.
@@ -67,7 +91,7 @@ public final class Leases
         // a copy of the very operation this holder verified before (republished every 30 s to
         // every near neighbour) needs no second Ed25519 check: that check is most of an idle
         // node's work
-        if ((lease == null || !sameOp(lease.lastOp(), op)) && !verify(op))
+        if ((lease == null || !sameOp(lease.lastOp(), op)) && (!authority.signed(op) || authority.problem(op) != null))
         {
             return Messages.LEASE_REFUSED;
         }
@@ -83,7 +107,12 @@ public final class Leases
             return Messages.LEASE_REFUSED; // the owner released it after this operation
         }
         final boolean mine = lease != null && lease.ownedBy(op.publicKey());
-        if (lease != null && !mine)
+        if (lease != null && !mine && op.op() != Messages.LEASE_RELEASE && authority.supersedes(op, lease.lastOp()))
+        {
+            store.remove(key); // a certificate for this address issued after the holder's: the address moves
+            lease = null;
+        }
+        else if (lease != null && !mine)
         {
             return Messages.LEASE_TAKEN;
         }
@@ -97,7 +126,7 @@ public final class Leases
             released.values().removeIf(r -> r.expiresMs() <= nowMs);
             if (released.size() < MAX_LEASES || released.containsKey(key))
             {
-                released.put(key, new Lease(op, nowMs + op.ttlSeconds() * 1000L));
+                released.put(key, new Lease(op, nowMs + Math.min(MAX_TTL_S, op.ttlSeconds()) * 1000L));
             }
             return Messages.LEASE_GRANTED;
         }
@@ -105,7 +134,7 @@ public final class Leases
         {
             return Messages.LEASE_REFUSED;
         }
-        final long expires = nowMs + Math.min(op.ttlSeconds(), op.remainingSeconds()) * 1000L;
+        final long expires = nowMs + Math.min(MAX_TTL_S, Math.min(op.ttlSeconds(), op.remainingSeconds())) * 1000L;
         if (mine && op.serial() == lease.lastOp().serial() && expires <= lease.expiresMs())
         {
             return Messages.LEASE_GRANTED; // a copy of what this holder has, no fresher
@@ -143,23 +172,18 @@ public final class Leases
     {
         return a.op() == b.op() && a.ttlSeconds() == b.ttlSeconds() && a.serial() == b.serial() &&
             Arrays.equals(a.key(), b.key()) && Arrays.equals(a.value(), b.value()) &&
-            Arrays.equals(a.publicKey(), b.publicKey()) &&
-            Arrays.equals(a.signature(), b.signature());
+            a.ip() == b.ip() && Arrays.equals(a.publicKey(), b.publicKey()) &&
+            Arrays.equals(a.signature(), b.signature()) && Arrays.equals(a.certificate(), b.certificate());
     }
 
-    /** @return true if the operation carries its owner's valid signature. */
+    /** @return true if the operation carries its owner's valid Ed25519 signature (of {@link Messages.LeaseOp#signed}). */
     public static boolean verify(final Messages.LeaseOp op)
     {
-        final PublicKey key;
-        try
-        {
-            key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(op.publicKey()));
-        }
-        catch (final GeneralSecurityException | IllegalArgumentException ex)
+        if (op.publicKey().length != Keys.KEY_LENGTH || op.signature().length != Keys.SIGNATURE_LENGTH)
         {
             return false;
         }
-        return Identity.verify(Messages.leaseSigned(op.op(), op.key(), op.ttlSeconds(), op.serial(), op.value()),
-            op.signature(), key);
+        final byte[] signed = op.signed();
+        return Keys.verify(op.publicKey(), signed, signed.length, op.signature());
     }
 }

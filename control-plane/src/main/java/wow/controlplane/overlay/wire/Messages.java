@@ -18,9 +18,9 @@ import java.util.List;
  * CTM_REPLY:                 token i32 | peer (responder) | count u8 | peer...  (its neighbours near the requester)
  * NEIGHBOURS:                count u8 | peer...
  * PROBE / PROBE_REPLY (routed exact): token i32 | address 20 (the prober)
- * DHT_PUT (routed closest):  ttl s i32 | key 20 | replicas u8 | value length u16 | value
  * DHT_GET (routed closest):  token i32 | key 20 | requester 20
- * DHT_REPLY (routed exact):  token i32 | key 20 | found u8 | ttl s i32 | value length u16 | value
+ * DHT_REPLY (routed exact):  token i32 | key 20 | found u8 | ttl s i32 | value length u16 | value (a lease's
+ *                            holder answers with the owner's signed LEASE, role 1)
  * FORWARD (routed exact):    to 20 | length u16 | message  (the node handed it sends it to its link "to")
  * PUNCH (routed exact):      token i32 | peer (who links to the receiver now: link back at once)
  * RELAY_REQUEST:             0 i32 | peer (the target the sender asks to be relayed to)
@@ -28,9 +28,11 @@ import java.util.List;
  * RELAY_DENY / RELAY_END:    address 20 (the other end)
  * UNREACHABLE (routed exact): address 20 (a destination a data packet from the receiver could not reach)
  * LEASE (a request routed closest; else over a link): op u8 | role u8 | token i32 | key 20 | ttl s i32 | serial i64 |
- *                            value 20 | public key length u8 | public key | signature length u8 | signature |
- *                            remaining s i32 (what is left of the lease: a replica's copy expires with it)
- *                            (the owner's signature of {@link #leaseSigned})
+ *                            value 20 (the owner's ring address) | ip i32 (the virtual IP leased; key = SHA-1 of
+ *                            "lease:" and it) | public key length u8 | public key (the owner's Ed25519 record key) |
+ *                            signature length u8 | signature | remaining s i32 (what is left of the lease: a
+ *                            replica's copy expires with it) | certificate length u16 | the owner's certificate
+ *                            (none on an insecure network) (the owner's signature of {@link LeaseOp#signed})
  *                            role: 0 a request to the primary, 1 a copy for a replica (answered with LEASE_HELD
  *                            when the token is not 0), 2 a primary's query of a replica (answered with LEASE_HELD)
  * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken) |
@@ -53,7 +55,7 @@ public final class Messages
     public static final int NEIGHBOURS = 9;
     public static final int PROBE = 10;
     public static final int PROBE_REPLY = 11;
-    public static final int DHT_PUT = 12;
+    /** 12 was DHT_PUT: unsigned records are gone, virtual IPs resolve through their signed leases. */
     public static final int DHT_GET = 13;
     public static final int DHT_REPLY = 14;
     public static final int FORWARD = 15;
@@ -81,11 +83,18 @@ public final class Messages
     public static final int LEASE_GRANTED = 0;
     public static final int LEASE_TAKEN = 1;
     public static final int LEASE_REFUSED = 2;
-    private static final byte[] LEASE_DOMAIN = "wow-lease-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] LEASE_DOMAIN = "wow-lease-v2".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final int MAX_LEASE_CERTIFICATE = 2048;
 
-    /** One lease operation, signed by the lease's owner. */
-    public record LeaseOp(int op, int role, int token, byte[] key, int ttlSeconds, long serial, byte[] value,
-        byte[] publicKey, byte[] signature, int remainingSeconds) implements OverlayMessage
+    /**
+     * One lease operation on a virtual IP, signed by the lease's owner with its record key.
+     *
+     * @param value       the owner's ring address (where its answers go; a resolved IP's route).
+     * @param certificate the owner's certificate, binding the record key, the ring address and the
+     *                    IPs it may lease (empty on an insecure network).
+     */
+    public record LeaseOp(int op, int role, int token, byte[] key, int ttlSeconds, long serial, byte[] value, int ip,
+        byte[] publicKey, byte[] certificate, byte[] signature, int remainingSeconds) implements OverlayMessage
     {
         @Override
         public int type()
@@ -96,7 +105,14 @@ public final class Messages
         /** @return the same operation in another role with another token and what is left of the lease. */
         public LeaseOp as(final int newRole, final int newToken, final int remaining)
         {
-            return new LeaseOp(op, newRole, newToken, key, ttlSeconds, serial, value, publicKey, signature, remaining);
+            return new LeaseOp(op, newRole, newToken, key, ttlSeconds, serial, value, ip, publicKey, certificate, signature,
+                remaining);
+        }
+
+        /** @return the bytes its owner signs: everything but the role, token, what is left and the certificate. */
+        public byte[] signed()
+        {
+            return leaseSigned(op, key, ttlSeconds, serial, value, ip);
         }
     }
 
@@ -110,20 +126,23 @@ public final class Messages
         }
     }
 
-    /** @return the bytes an owner signs for a lease operation (everything but token and replica flag). */
-    public static byte[] leaseSigned(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] value)
+    /** @return the bytes an owner signs for a lease operation (see {@link LeaseOp#signed}). */
+    public static byte[] leaseSigned(final int op, final byte[] key, final int ttlSeconds, final long serial, final byte[] value,
+        final int ip)
     {
-        return done(ByteBuffer.allocate(LEASE_DOMAIN.length + 1 + 20 + 4 + 8 + 20).put(LEASE_DOMAIN).put((byte)op).put(key)
-            .putInt(ttlSeconds).putLong(serial).put(value));
+        return done(ByteBuffer.allocate(LEASE_DOMAIN.length + 1 + 20 + 4 + 8 + 20 + 4).put(LEASE_DOMAIN).put((byte)op).put(key)
+            .putInt(ttlSeconds).putLong(serial).put(value).putInt(ip));
     }
 
     public static byte[] lease(final LeaseOp l)
     {
-        final int length = 4 + 2 + 4 + 20 + 4 + 8 + 20 + 1 + l.publicKey().length + 1 + l.signature().length + 4;
+        final int length = 4 + 2 + 4 + 20 + 4 + 8 + 20 + 4 + 1 + l.publicKey().length + 1 + l.signature().length + 4 + 2 +
+            l.certificate().length;
         final ByteBuffer b = header(length, LEASE, 0)
             .put((byte)l.op()).put((byte)l.role()).putInt(l.token()).put(l.key()).putInt(l.ttlSeconds())
-            .putLong(l.serial()).put(l.value()).put((byte)l.publicKey().length).put(l.publicKey()).put((byte)l.signature().length)
-            .put(l.signature()).putInt(l.remainingSeconds());
+            .putLong(l.serial()).put(l.value()).putInt(l.ip()).put((byte)l.publicKey().length).put(l.publicKey())
+            .put((byte)l.signature().length).put(l.signature()).putInt(l.remainingSeconds())
+            .putShort((short)l.certificate().length).put(l.certificate());
         return done(b);
     }
 
@@ -188,17 +207,21 @@ public final class Messages
             final int ttl = b.getInt();
             final long serial = b.getLong();
             final byte[] value = bytes20(b);
+            final int ip = b.getInt();
             final byte[] publicKey = new byte[b.get() & 0xFF];
             b.get(publicKey);
             final byte[] signature = new byte[b.get() & 0xFF];
             b.get(signature);
             final int remaining = b.getInt();
+            final byte[] certificate = new byte[b.getShort() & 0xFFFF];
+            b.get(certificate);
             if (op < LEASE_CLAIM || op > LEASE_RELEASE || role > LEASE_QUERY || ttl <= 0 || publicKey.length == 0 ||
-                signature.length == 0 || remaining <= 0 || remaining > ttl || b.hasRemaining())
+                signature.length == 0 || remaining <= 0 || remaining > ttl || certificate.length > MAX_LEASE_CERTIFICATE ||
+                b.hasRemaining())
             {
                 return null;
             }
-            return new LeaseOp(op, role, token, key, ttl, serial, value, publicKey, signature, remaining);
+            return new LeaseOp(op, role, token, key, ttl, serial, value, ip, publicKey, certificate, signature, remaining);
         }
         catch (final BufferUnderflowException ex)
         {
@@ -356,12 +379,6 @@ public final class Messages
         return done(header(4 + 4 + 20, type, 0).putInt(token).put(prober));
     }
 
-    public static byte[] dhtPut(final int ttlSeconds, final byte[] key, final int replicas, final byte[] value)
-    {
-        return done(header(4 + 4 + 20 + 1 + 2 + value.length, DHT_PUT, 0).putInt(ttlSeconds).put(key).put((byte)replicas)
-            .putShort((short)value.length).put(value));
-    }
-
     public static byte[] dhtGet(final int token, final byte[] key, final byte[] requester)
     {
         return done(header(4 + 4 + 20 + 20, DHT_GET, 0).putInt(token).put(key).put(requester));
@@ -492,14 +509,6 @@ public final class Messages
             {
                 final int token = b.getInt();
                 return new OverlayMessage.Probe(type, token, bytes20(b));
-            }
-            case DHT_PUT ->
-            {
-                final int ttl = b.getInt();
-                final byte[] key = bytes20(b);
-                final int replicas = b.get() & 0xFF;
-                final byte[] value = value(b);
-                return value == null || ttl <= 0 ? null : new OverlayMessage.DhtPut(ttl, key, replicas, value);
             }
             case DHT_GET ->
             {

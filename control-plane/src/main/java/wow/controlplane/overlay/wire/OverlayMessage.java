@@ -9,7 +9,7 @@ import java.util.List;
  */
 public sealed interface OverlayMessage permits OverlayMessage.LinkHandshake, OverlayMessage.Ping, OverlayMessage.Close,
     OverlayMessage.PairEnd, OverlayMessage.Unreachable, OverlayMessage.CtmRequest, OverlayMessage.CtmReply,
-    OverlayMessage.Neighbours, OverlayMessage.Probe, OverlayMessage.DhtPut, OverlayMessage.DhtGet, OverlayMessage.DhtReply,
+    OverlayMessage.Neighbours, OverlayMessage.Probe, OverlayMessage.DhtGet, OverlayMessage.DhtReply,
     OverlayMessage.Forward, OverlayMessage.AboutPeer, OverlayMessage.LeaseReply, Messages.LeaseOp, Messages.LeaseHeld
 {
     /** @return the message type ({@link Messages#LINK_REQUEST} ...). */
@@ -86,16 +86,6 @@ public sealed interface OverlayMessage permits OverlayMessage.LinkHandshake, Ove
     /** PROBE or PROBE_REPLY. */
     record Probe(int type, int token, byte[] prober) implements OverlayMessage
     {
-    }
-
-    /** DHT_PUT: a record to store on the {@code replicas} nodes closest to its key. */
-    record DhtPut(int ttlSeconds, byte[] key, int replicas, byte[] value) implements OverlayMessage
-    {
-        @Override
-        public int type()
-        {
-            return Messages.DHT_PUT;
-        }
     }
 
     /** DHT_GET: a lookup; the answer goes to the requester. */

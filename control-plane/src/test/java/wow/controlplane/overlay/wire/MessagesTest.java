@@ -22,7 +22,7 @@ class MessagesTest
     static final Messages.Peer P = new Messages.Peer(addr(3), 5, new long[] {7});
     static final Messages.Peer TCP_PEER = new Messages.Peer(addr(5), 0x0A000005, new long[] {1L << 48 | 9, 10});
     static final Messages.LeaseOp OP = new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 17, addr(1), 120, 5,
-        addr(2), new byte[] {1, 2, 3}, new byte[] {4, 5}, 90);
+        addr(2), 0x0A800102, new byte[] {1, 2, 3}, new byte[] {6, 7, 8, 9}, new byte[] {4, 5}, 90);
 
     static byte[] addr(final int b)
     {
@@ -57,7 +57,6 @@ class MessagesTest
             Arguments.of(Messages.neighbours(List.of(P)), OverlayMessage.Neighbours.class, Messages.NEIGHBOURS),
             Arguments.of(Messages.probe(Messages.PROBE, 11, addr(6)), OverlayMessage.Probe.class, Messages.PROBE),
             Arguments.of(Messages.probe(Messages.PROBE_REPLY, 11, addr(6)), OverlayMessage.Probe.class, Messages.PROBE_REPLY),
-            Arguments.of(Messages.dhtPut(60, addr(4), 3, new byte[] {1, 2, 3}), OverlayMessage.DhtPut.class, Messages.DHT_PUT),
             Arguments.of(Messages.dhtGet(1, addr(7), addr(8)), OverlayMessage.DhtGet.class, Messages.DHT_GET),
             Arguments.of(Messages.dhtReply(5, addr(4), true, 30, new byte[] {9}), OverlayMessage.DhtReply.class,
                 Messages.DHT_REPLY),
@@ -120,11 +119,12 @@ class MessagesTest
         assertEquals(2, ctm.near().size());
         assertArrayEquals(new long[] {7}, ctm.near().get(1).endpoints());
 
-        final OverlayMessage.DhtPut put = decode(Messages.dhtPut(60, addr(4), 3, new byte[] {1, 2, 3}),
-            OverlayMessage.DhtPut.class);
-        assertEquals(60, put.ttlSeconds());
-        assertEquals(3, put.replicas());
-        assertArrayEquals(new byte[] {1, 2, 3}, put.value());
+        final OverlayMessage.DhtReply answer = decode(Messages.dhtReply(5, addr(4), true, 30, new byte[] {1, 2, 3}),
+            OverlayMessage.DhtReply.class);
+        assertEquals(true, answer.found());
+        assertArrayEquals(new byte[] {1, 2, 3}, answer.value());
+        final byte[] put = {12, 0, 0, 0, 0, 0, 0, 60};
+        assertNull(Messages.decode(put, 0, put.length), "type 12 (the unsigned put of old) is no message now");
 
         final OverlayMessage.DhtReply reply = decode(Messages.dhtReply(5, addr(4), true, 30, new byte[] {9}),
             OverlayMessage.DhtReply.class);
@@ -209,6 +209,12 @@ class MessagesTest
         assertEquals(17, back.token());
         assertEquals(90, back.remainingSeconds());
         assertArrayEquals(addr(2), back.value());
+        assertEquals(0x0A800102, back.ip());
+        assertArrayEquals(new byte[] {6, 7, 8, 9}, back.certificate());
+        assertArrayEquals(OP.signed(), back.signed(), "the signed bytes name the address, not the certificate");
+        final byte[] longCertificate = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 17, addr(1),
+            120, 5, addr(2), 1, new byte[] {1}, new byte[2049], new byte[] {4}, 90));
+        assertNull(Messages.decode(longCertificate, 0, longCertificate.length), "no certificate is that long");
 
         final byte[] held = Messages.leaseHeld(33, addr(1), OP.as(Messages.LEASE_COPY, 0, 60));
         final Messages.LeaseHeld h = decode(held, Messages.LeaseHeld.class);
@@ -250,8 +256,8 @@ class MessagesTest
         final byte[] unknown = {99, 0, 0, 0, 1, 2, 3};
         assertNull(Messages.decode(unknown, 0, unknown.length));
         assertNull(Messages.decode(good, 5, good.length), "range beyond the array");
-        final byte[] badTtl = Messages.dhtPut(60, addr(4), 3, new byte[0]);
-        badTtl[4] = (byte)0x80;
+        final byte[] badTtl = Messages.lease(OP);
+        badTtl[4 + 2 + 4 + 20] = (byte)0x80;
         assertNull(Messages.decode(badTtl, 0, badTtl.length), "negative TTL");
         final Random random = new Random(3);
         for (int i = 0; i < 100_000; i++)

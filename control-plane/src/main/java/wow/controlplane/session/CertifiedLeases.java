@@ -1,0 +1,119 @@
+package wow.controlplane.session;
+
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import wow.controlplane.overlay.lease.LeaseAuthority;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.security.Certificate;
+import wow.controlplane.security.Keys;
+
+/**
+ * A secure network's {@link LeaseAuthority}: a lease operation counts only with its owner's node
+ * certificate, issued by a CA this node trusts, valid now and not revoked, naming the record key
+ * that signed the operation and the ring address it holds the IP for, and allowing that IP (its
+ * fixed IP, or an address of its pool). A certificate for one fixed IP issued after the one whose
+ * lease holds the address takes it over. Certificates whose CA signature checked out are cached
+ * ({@link #CACHE}, least recently used out), so a renewal costs one Ed25519 check (its own
+ * signature), not two. Owned by the conductor thread.
+ */
+public final class CertifiedLeases implements LeaseAuthority
+{
+    /** Certificates remembered as issued by a trusted CA. */
+    public static final int CACHE = 1_024;
+
+    private final List<Certificate> trusted;
+    private final Revocations revocations;
+    private final LongSupplier epochSeconds;
+    private final Map<ByteBuffer, Certificate> issued = new LinkedHashMap<>(64, 0.75f, true)
+    {
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<ByteBuffer, Certificate> eldest)
+        {
+            return size() > CACHE;
+        }
+    };
+
+    /**
+     * @param trusted      the CA certificates this node trusts.
+     * @param revocations  the revocation lists it holds (may be null: none).
+     * @param epochSeconds the time now.
+     */
+    public CertifiedLeases(final List<Certificate> trusted, final Revocations revocations, final LongSupplier epochSeconds)
+    {
+        this.trusted = List.copyOf(trusted);
+        this.revocations = revocations;
+        this.epochSeconds = epochSeconds;
+    }
+
+    @Override
+    public String problem(final Messages.LeaseOp op)
+    {
+        final String malformed = LeaseAuthority.wellFormed(op);
+        if (malformed != null)
+        {
+            return malformed;
+        }
+        final Certificate c = certificate(op.certificate());
+        if (c == null)
+        {
+            return "no certificate from a trusted CA";
+        }
+        final long now = epochSeconds.getAsLong();
+        if (now < c.notBefore() || now > c.notAfter())
+        {
+            return "certificate " + c.name() + " expired or not yet valid";
+        }
+        if (revocations != null && revocations.revokes(c))
+        {
+            return "certificate " + c.name() + " revoked";
+        }
+        if (!c.hasRecordKey(op.publicKey()) || !Keys.constantTimeEquals(c.ringAddress(), op.value()))
+        {
+            return "certificate " + c.name() + " is not for the key or ring address of the lease";
+        }
+        return c.allows(op.ip()) ? null : "certificate " + c.name() + " does not allow the address";
+    }
+
+    @Override
+    public boolean supersedes(final Messages.LeaseOp newer, final Messages.LeaseOp held)
+    {
+        final Certificate n = certificate(newer.certificate());
+        final Certificate h = certificate(held.certificate());
+        return n != null && n.addressKind() == Certificate.ADDRESS_IP && n.allows(newer.ip()) &&
+            (h == null || n.notBefore() > h.notBefore() || n.notBefore() == h.notBefore() && n.serial() > h.serial() &&
+                java.util.Arrays.equals(n.issuer(), h.issuer()));
+    }
+
+    /** @return the node certificate if a trusted CA issued it (cached), else null. */
+    private Certificate certificate(final byte[] encoded)
+    {
+        if (encoded.length == 0)
+        {
+            return null;
+        }
+        final ByteBuffer key = ByteBuffer.wrap(encoded);
+        final Certificate known = issued.get(key);
+        if (known != null)
+        {
+            return known;
+        }
+        final Certificate c;
+        try
+        {
+            c = Certificate.decode(encoded);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return null;
+        }
+        if (c.kind() != Certificate.KIND_NODE || trusted.stream().noneMatch(c::signedBy))
+        {
+            return null;
+        }
+        issued.put(key, c);
+        return c;
+    }
+}

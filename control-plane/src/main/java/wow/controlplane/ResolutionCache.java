@@ -55,14 +55,18 @@ final class ResolutionCache
         return Collections.unmodifiableMap(resolved);
     }
 
-    /** The data plane asks where a virtual IP is: looked up unless known or being looked up. */
-    void resolve(final int virtualIp, final int localIp, final long now)
+    /**
+     * The data plane asks where a virtual IP is: looked up unless known or being looked up.
+     *
+     * @return the lookup's token, 0 if none was started.
+     */
+    int resolve(final int virtualIp, final int localIp, final long now)
     {
         if (virtualIp == localIp || resolved.containsKey(virtualIp) || resolving.containsKey(virtualIp))
         {
-            return;
+            return 0;
         }
-        lookup(virtualIp, now);
+        return lookup(virtualIp, now);
     }
 
     /**
@@ -99,10 +103,12 @@ final class ResolutionCache
         }
     }
 
-    private void lookup(final int virtualIp, final long now)
+    private int lookup(final int virtualIp, final long now)
     {
         resolving.put(virtualIp, now);
-        resolvingByToken.put(overlay.get(Leases.key(virtualIp)), virtualIp);
+        final int token = overlay.get(Leases.key(virtualIp));
+        resolvingByToken.put(token, virtualIp);
+        return token;
     }
 
     /** A DHT answer: a lookup of this cache's, or not. */
@@ -146,10 +152,13 @@ final class ResolutionCache
     private byte[] owner(final int virtualIp, final byte[] value, final long now)
     {
         final Messages.LeaseOp lease = Messages.decodeLease(value, 0, value.length);
-        // an operation older than its TTL and the longest lease (any clock skew) is a replay of a lease gone
-        if (lease == null || lease.ip() != virtualIp || now - lease.serial() > (lease.ttlSeconds() + Leases.MAX_TTL_S) * 1000L ||
-            overlay.leaseProblem(lease) != null)
+        final String problem = lease == null ? "malformed" : lease.ip() != virtualIp ? "another address's lease" :
+            // an operation older than its TTL and the longest lease (any clock skew) is a replay of a lease gone
+            now - lease.serial() > (lease.ttlSeconds() + Leases.MAX_TTL_S) * 1000L ? "a stale lease" :
+            overlay.leaseProblem(lease);
+        if (problem != null)
         {
+            log.event("resolution_refused", "ip=" + Ipv4.toString(virtualIp) + " why=\"" + problem + "\"");
             return null;
         }
         return lease.value();

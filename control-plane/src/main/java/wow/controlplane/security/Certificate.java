@@ -37,6 +37,8 @@ public final class Certificate
     public static final int ADDRESS_POOL = 2;
     public static final int ADDRESS_SUBNET = 3;
     public static final int MAX_LENGTH = 2048;
+    /** A node certificate rides in each of its leases: at most this long. */
+    public static final int MAX_NODE_LENGTH = 1024;
     private static final int FLAG_RELAY = 1;
     private static final byte[] MAGIC = {'W', 'O', 'W', 'C'};
     private static final int CA_VERSION = 1;
@@ -191,6 +193,11 @@ public final class Certificate
         out.put((byte)f.groups().size());
         f.groups().forEach(g -> putText(out, g));
         final byte[] body = Arrays.copyOf(out.array(), out.position());
+        if (node && body.length + Keys.SIGNATURE_LENGTH > MAX_NODE_LENGTH)
+        {
+            throw new IllegalArgumentException("the certificate would be " + (body.length + Keys.SIGNATURE_LENGTH) +
+                " bytes, a node's may be at most " + MAX_NODE_LENGTH + " (fewer or shorter groups)");
+        }
         final byte[] signed = Arrays.copyOf(body, body.length + Keys.SIGNATURE_LENGTH);
         System.arraycopy(Keys.sign(issuerPrivate, body, body.length), 0, signed, body.length, Keys.SIGNATURE_LENGTH);
         return decode(signed);

@@ -120,6 +120,9 @@ class CertificateAuthorityTest
         assertMessage(dir.resolve("missing"), "no such file", () -> Bundle.load(dir.resolve("missing"), null, NOW));
         assertThrows(IllegalArgumentException.class,
             () -> ca.sign("out", Certificate.ADDRESS_IP, 0x0B000001, 16, List.of(), false, 1, null, NOW));
+        final List<String> groups = java.util.Collections.nCopies(16, "g".repeat(64));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ca.sign("big", Certificate.ADDRESS_IP, SUBNET + 2, 16,
+            groups, false, 1, null, NOW)).getMessage().contains("at most 1024"), "too long to ride in its leases");
         assertThrows(IllegalArgumentException.class, () -> CertificateAuthority.init(dir.resolve("net"), "x", SUBNET, 16, 1, NOW));
     }
 

@@ -84,7 +84,8 @@ public final class Messages
     public static final int LEASE_TAKEN = 1;
     public static final int LEASE_REFUSED = 2;
     private static final byte[] LEASE_DOMAIN = "wow-lease-v2".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int MAX_LEASE_CERTIFICATE = 2048;
+    /** Longest certificate a lease carries (so that a lease fits a DHT answer and a relayed FORWARD). */
+    public static final int MAX_LEASE_CERTIFICATE = wow.controlplane.security.Certificate.MAX_NODE_LENGTH;
 
     /**
      * One lease operation on a virtual IP, signed by the lease's owner with its record key.
@@ -234,7 +235,8 @@ public final class Messages
 
     public static final int MAX_ENDPOINTS = 8;
     public static final int MAX_PEERS = 16;
-    public static final int MAX_VALUE = 256;
+    /** Longest DHT answer: a lease with its owner's certificate. */
+    public static final int MAX_VALUE = 1_200;
 
     private Messages()
     {

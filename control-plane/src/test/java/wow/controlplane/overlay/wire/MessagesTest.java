@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MessagesTest
 {
@@ -213,8 +214,14 @@ class MessagesTest
         assertArrayEquals(new byte[] {6, 7, 8, 9}, back.certificate());
         assertArrayEquals(OP.signed(), back.signed(), "the signed bytes name the address, not the certificate");
         final byte[] longCertificate = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 17, addr(1),
-            120, 5, addr(2), 1, new byte[] {1}, new byte[2049], new byte[] {4}, 90));
+            120, 5, addr(2), 1, new byte[] {1}, new byte[Messages.MAX_LEASE_CERTIFICATE + 1], new byte[] {4}, 90));
         assertNull(Messages.decode(longCertificate, 0, longCertificate.length), "no certificate is that long");
+        // the longest lease there may be is a DHT answer's value (the secure testbed's lookups failed when it was not)
+        final byte[] longest = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_COPY, 0, addr(1), 120, 5,
+            addr(2), 1, new byte[32], new byte[Messages.MAX_LEASE_CERTIFICATE], new byte[64], 90));
+        final byte[] reply = Messages.dhtReply(3, addr(1), true, 60, longest);
+        assertArrayEquals(longest, decode(reply, OverlayMessage.DhtReply.class).value());
+        assertTrue(reply.length <= Messages.MAX_FORWARDED, "and it fits a FORWARD through a relay");
 
         final byte[] held = Messages.leaseHeld(33, addr(1), OP.as(Messages.LEASE_COPY, 0, 60));
         final Messages.LeaseHeld h = decode(held, Messages.LeaseHeld.class);

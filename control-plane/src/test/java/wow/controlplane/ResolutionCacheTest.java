@@ -1,0 +1,98 @@
+package wow.controlplane;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import wow.controlplane.overlay.OverlayConfig;
+import wow.controlplane.overlay.OverlayEvents;
+import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.overlay.OverlayTransport;
+import wow.controlplane.overlay.lease.LeaseSigner;
+import wow.controlplane.overlay.lease.Leases;
+import wow.controlplane.overlay.wire.Messages;
+import wow.controlplane.security.Bundle;
+import wow.controlplane.security.Certificate;
+import wow.controlplane.security.CertificateAuthority;
+import wow.controlplane.session.CertifiedLeases;
+
+/**
+ * A resolver on a secure network takes a virtual IP's ring address only from the owner's signed,
+ * recent lease whose certificate allows the address: a lying holder's answers change nothing.
+ */
+class ResolutionCacheTest
+{
+    static final int SUBNET = 0x0A800000;
+    static final int IP = SUBNET + 5;
+    final long nowSeconds = System.currentTimeMillis() / 1000;
+    final long nowMs = nowSeconds * 1000;
+
+    @TempDir
+    Path dir;
+
+    static byte[] answer(final Bundle owner, final int ip, final byte[] address, final long serial)
+    {
+        final Messages.LeaseOp op = LeaseSigner.ofPrivateKey(owner.recordPrivateKey(), owner.certificate().encoded())
+            .sign(Messages.LEASE_RENEW, ip, 120, serial, address);
+        return Messages.lease(op.as(Messages.LEASE_COPY, 0, 100));
+    }
+
+    @Test
+    void onlyTheOwnersRecentCertifiedLeaseResolvesAnAddress()
+    {
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", SUBNET, 16, 1, nowSeconds);
+        final Bundle owner = ca.sign("owner", Certificate.ADDRESS_IP, IP, 16, List.of(), false, 1, null, nowSeconds);
+        final Bundle liar = ca.sign("liar", Certificate.ADDRESS_IP, IP + 1, 16, List.of(), false, 1, null, nowSeconds);
+        final Bundle pooled = ca.sign("pooled", Certificate.ADDRESS_POOL, SUBNET, 16, List.of(), false, 1, null, nowSeconds);
+        final OverlayNode node = new OverlayNode(liar.certificate().ringAddress(), 0, new long[] {1}, OverlayConfig.defaults(),
+            new OverlayTransport()
+            {
+                @Override
+                public void sendDirect(final long endpoint, final int remoteLinkId, final byte[] message)
+                {
+                }
+
+                @Override
+                public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
+                    final boolean excludeSource, final byte[] message)
+                {
+                }
+
+                @Override
+                public void connectionsChanged()
+                {
+                }
+            }, new OverlayEvents()
+            {
+            }, new Random(1), new CertifiedLeases(List.of(ca.certificate()), null, () -> nowSeconds));
+        final ResolutionCache cache = new ResolutionCache(node, FibChanges.NONE, EventLog.NONE);
+        final byte[] ownerAddress = owner.certificate().ringAddress();
+
+        final byte[][] lies = {
+            answer(liar, IP, liar.certificate().ringAddress(), nowMs), // its own certificate, another's address
+            answer(pooled, IP, liar.certificate().ringAddress(), nowMs), // in its pool, but for another member's ring address
+            answer(owner, IP, liar.certificate().ringAddress(), nowMs), // the owner's key, another ring address
+            answer(owner, IP + 1, ownerAddress, nowMs), // the owner's lease of another address
+            answer(owner, IP, ownerAddress, nowMs - 721_000), // the owner's, older than its TTL and the cap: replayed
+            Messages.lease(new Messages.LeaseOp(Messages.LEASE_RENEW, Messages.LEASE_COPY, 0, Leases.key(IP), 120, nowMs,
+                liar.certificate().ringAddress(), IP, owner.certificate().recordKey(), owner.certificate().encoded(),
+                new byte[64], 100)), // the owner's key and certificate with no signature of its
+            liar.certificate().ringAddress(), // a bare ring address, as the unsigned ip: records of old held
+        };
+        for (final byte[] lie : lies)
+        {
+            final int token = cache.resolve(IP, 0, nowMs);
+            cache.onDhtReply(token, true, lie, nowMs);
+            assertNull(cache.routes().get(IP), "resolved from a lie");
+        }
+        assertEquals(lies.length, node.malformed(), "every lie counted");
+        final int token = cache.resolve(IP, 0, nowMs);
+        cache.onDhtReply(token, true, answer(owner, IP, ownerAddress, nowMs - 60_000), nowMs);
+        assertArrayEquals(ownerAddress, cache.routes().get(IP));
+    }
+}

@@ -88,8 +88,8 @@ public final class Leases
     {
         final BigInteger key = Ring.value(op.key());
         Lease lease = store.get(key);
-        // a copy of the very operation this holder verified before (republished every 30 s to
-        // every near neighbour) needs no second Ed25519 check: that check is most of an idle
+        // a copy of the very operation this holder verified before (handed on every 30 s by the
+        // key's other holders) needs no second Ed25519 check: that check is most of an idle
         // node's work
         if ((lease == null || !sameOp(lease.lastOp(), op)) && (!authority.signed(op) || authority.problem(op) != null))
         {

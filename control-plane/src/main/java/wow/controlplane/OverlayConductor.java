@@ -53,6 +53,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private final AtomicCounter tapKernelDropped;
     private final AtomicCounter tcpDropped;
     private final AtomicCounter leaseNoQuorum;
+    private final AtomicCounter contactsLimited;
     private final AtomicCounter tcpBadFrames;
     private final LongSupplier tapKernelDrops;
     private final LinkTraffic linkTraffic;
@@ -81,6 +82,7 @@ public final class OverlayConductor implements Agent, StatusSource
         tapKernelDropped = counters.newCounter("tap_kernel_tx_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tcpDropped = counters.newCounter("tcp_dropped", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         leaseNoQuorum = counters.newCounter("lease_no_quorum", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
+        contactsLimited = counters.newCounter("contacts_limited", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         final AtomicCounter silencePings = counters.newCounter("silence_pings", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         tcpBadFrames = counters.newCounter("tcp_bad_frames", CounterTypes.TRAFFIC, key -> key.putInt(0, -1));
         this.tcp = new TcpPeers(ctx.tcp());
@@ -205,6 +207,7 @@ public final class OverlayConductor implements Agent, StatusSource
             status = buildStatus(now);
             tapKernelDropped.setRelease(tapKernelDrops.getAsLong());
             leaseNoQuorum.setRelease(overlay.leaseNoQuorum());
+            contactsLimited.setRelease(overlay.contactsLimited());
             tcpDropped.setRelease(tcp.dropped());
             tcpBadFrames.setRelease(tcp.badFrames());
             stack.maintain(now);

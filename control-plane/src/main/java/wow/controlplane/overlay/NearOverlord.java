@@ -256,7 +256,9 @@ final class NearOverlord
             }
         }
         final byte[] reply = Messages.ctmReply(m.connectionTypes(), m.token(), node.endpoints.me(), near);
-        for (final long endpoint : requester.endpoints())
+        // the requester's endpoints are only its word: each is contacted a bounded number of times
+        final long[] contact = node.contacts.allowed(requester.endpoints(), nowMs);
+        for (final long endpoint : contact)
         {
             if (!Endpoints.isTcp(endpoint))
             {
@@ -285,8 +287,7 @@ final class NearOverlord
             node.sender.route(requester.address(), OverlayNode.EXACT, reply);
         }
         // link back at the same time (both ends sending opens NATs later); the requester says what it is for
-        node.linker.connect(requester.endpoints(), requester.address(), m.connectionTypes() & OverlayNode.NEAR, nowMs, true,
-            false);
+        node.linker.connect(contact, requester.address(), m.connectionTypes() & OverlayNode.NEAR, nowMs, true, false);
     }
 
     /** A Connect-To-Me answer (direct, over the ring, or through the node this one asked). */

@@ -122,7 +122,16 @@ final class OverlayAdapter
             }
             // returned over the ring (or through the node this one asked)
             case Messages.CTM_REPLY -> node.near.onCtmReply((OverlayMessage.CtmReply)m, nowMs);
-            case Messages.PUNCH -> node.relays.onPunch((OverlayMessage.AboutPeer)m, nowMs);
+            case Messages.PUNCH ->
+            {
+                final OverlayMessage.AboutPeer punch = (OverlayMessage.AboutPeer)m;
+                if (!Arrays.equals(punch.peer().address(), source))
+                {
+                    node.reject(); // a punch speaks for the node that routed it, no other
+                    return;
+                }
+                node.relays.onPunch(punch, nowMs);
+            }
             case Messages.UNREACHABLE -> node.events.onUnreachable(((OverlayMessage.Unreachable)m).address());
             case Messages.LEASE ->
             {

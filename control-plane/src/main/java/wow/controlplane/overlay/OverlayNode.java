@@ -61,6 +61,7 @@ public final class OverlayNode
     final FarOverlord far;
     final ShortcutOverlord shortcuts;
     final Relays relays;
+    final ContactLimiter contacts = new ContactLimiter();
     final Dht dht;
     final LeaseService leases;
     final RingWatch ringWatch;
@@ -149,6 +150,12 @@ public final class OverlayNode
     public long malformed()
     {
         return malformed;
+    }
+
+    /** @return endpoints named by others (Connect-To-Me, punch) this node did not contact: over the bounds. */
+    public long contactsLimited()
+    {
+        return contacts.skipped();
     }
 
     /** @return the up connections, ordered by address. */

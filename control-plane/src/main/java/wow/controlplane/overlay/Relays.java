@@ -399,13 +399,23 @@ final class Relays
             return;
         }
         final Connection c = node.table.get(Ring.value(peer.address()));
+        if (c != null && c.via == null)
+        {
+            return;
+        }
+        // the endpoints are the peer's word: each is contacted a bounded number of times
+        final long[] contact = node.contacts.allowed(peer.endpoints(), nowMs);
+        if (contact.length == 0)
+        {
+            return;
+        }
         if (c == null)
         {
-            node.linker.connect(peer.endpoints(), peer.address(), 0, nowMs, true, false);
+            node.linker.connect(contact, peer.address(), 0, nowMs, true, false);
         }
-        else if (c.via != null)
+        else
         {
-            c.endpoints = peer.endpoints().clone();
+            c.endpoints = contact;
             node.linker.tryDirect(c, nowMs);
         }
     }

@@ -141,6 +141,65 @@ class OverlayNodeTest
         node.onDirect(from, message, 0, message.length, 0);
     }
 
+    /** @return datagrams sent directly to any of these endpoints so far. */
+    static long sentTo(final Recorder r, final long[] endpoints)
+    {
+        return r.direct.stream().filter(d -> java.util.Arrays.stream(endpoints).anyMatch(e -> e == d[0])).count();
+    }
+
+    @Test
+    void endpointsOthersNameAreContactedABoundedNumberOfTimes()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final long[] victims = {101, 102, 103, 104, 105, 106, 107, 108};
+        for (int i = 0; i < 1_000; i++)
+        {
+            // a member asks again and again, under ever new names, that the node contact the same eight endpoints
+            final byte[] ctm = Messages.ctmRequest(OverlayNode.NEAR, i, new Messages.Peer(addr(0x30 + i % 100), 0, victims));
+            node.onRouted(addr(0x30), ctm, 0, ctm.length, 0);
+            final byte[] punch = Messages.aboutPeer(Messages.PUNCH, 0, i, new Messages.Peer(addr(0x30), 0, victims));
+            node.onRouted(addr(0x30), punch, 0, punch.length, 0);
+        }
+        node.deliverQueued(0);
+        assertTrue(sentTo(r, victims) <= 2 * victims.length, "each endpoint answered and linked to once: " + sentTo(r, victims));
+        assertEquals(2 * 1_000 * victims.length - victims.length, node.contactsLimited());
+        // a while later they may be contacted again, once
+        final long before = sentTo(r, victims);
+        final byte[] later = Messages.ctmRequest(OverlayNode.NEAR, 7, new Messages.Peer(addr(0x77), 0, victims));
+        node.onRouted(addr(0x30), later, 0, later.length, ContactLimiter.PER_ENDPOINT_MS);
+        assertTrue(sentTo(r, victims) > before);
+        // many endpoints at once: at most the budget of a second
+        final long[] many = new long[8];
+        final int sentBefore = r.direct.size();
+        for (int i = 0; i < 100; i++)
+        {
+            for (int k = 0; k < many.length; k++)
+            {
+                many[k] = 10_000 + i * 8 + k;
+            }
+            final byte[] ctm = Messages.ctmRequest(OverlayNode.NEAR, i, new Messages.Peer(addr(0x40), 0, many));
+            node.onRouted(addr(0x30), ctm, 0, ctm.length, 20_000);
+        }
+        final long distinct = r.direct.subList(sentBefore, r.direct.size()).stream().mapToLong(d -> d[0]).filter(e -> e >= 10_000)
+            .distinct().count();
+        assertEquals(ContactLimiter.PER_SECOND, distinct, "endpoints contacted in one second");
+    }
+
+    @Test
+    void aPunchSpeaksOnlyForTheNodeThatRoutedIt()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final byte[] punch = Messages.aboutPeer(Messages.PUNCH, 0, 1, new Messages.Peer(addr(0x50), 0, new long[] {500}));
+        node.onRouted(addr(0x30), punch, 0, punch.length, 0);
+        assertEquals(1, node.malformed(), "named another node");
+        assertEquals(0, sentTo(r, new long[] {500}));
+        node.onRouted(addr(0x50), punch, 0, punch.length, 0);
+        assertEquals(1, node.malformed());
+        assertTrue(sentTo(r, new long[] {500}) > 0, "its own punch: linked back");
+    }
+
     @Test
     void onlyThePeerItselfClosesItsLink()
     {

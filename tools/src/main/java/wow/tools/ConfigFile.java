@@ -67,8 +67,9 @@ final class ConfigFile
             throw new UsageException("config " + file + " line " + (ex.getProblemMark().getLine() + 1) + ": not valid YAML: " +
                 ex.getProblem());
         }
-        catch (final YAMLException ex)
+        catch (final YAMLException | IllegalArgumentException ex)
         {
+            // SnakeYAML also throws IllegalArgumentException for some bad tags (found by the fuzz target)
             throw new UsageException("config " + file + ": not valid YAML: " + ex.getMessage());
         }
         if (root == null)

@@ -74,5 +74,14 @@ class ConfigFileTest
         write(dir, "no-tap: maybe\n");
         assertEquals("config " + file + " line 1: key 'no-tap' takes true or false", error("--config", file.toString()));
         assertTrue(error("--config", dir.resolve("missing.yaml").toString()).startsWith("cannot read config "));
+        // found by the fuzz target: a bad tag made SnakeYAML throw IllegalArgumentException, and a
+        // problem quoting a control character printed more than one line
+        write(dir, "!%D");
+        assertTrue(error("--config", file.toString()).startsWith("config " + file + ": not valid YAML"));
+        write(dir, "*\n");
+        assertTrue(error("--config", file.toString()).chars().noneMatch(Character::isISOControl));
+        write(dir, "\"a\\u001b[2Jb\": 1\n");
+        final String quoted = error("--config", file.toString());
+        assertTrue(quoted.contains("\\u001b") && quoted.chars().noneMatch(Character::isISOControl), quoted);
     }
 }

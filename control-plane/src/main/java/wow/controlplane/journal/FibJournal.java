@@ -12,8 +12,6 @@ import net.openhft.chronicle.wire.DocumentContext;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -112,36 +110,13 @@ public final class FibJournal implements AutoCloseable
         }
     }
 
-    private static FibRecord read(final Bytes<?> b)
-    {
-        final long version = b.readLong();
-        final long time = b.readLong();
-        final String reason = b.read8bit();
-        final int n = b.readInt();
-        final List<FibRecord.Entry> entries = new ArrayList<>(n);
-        for (int i = 0; i < n; i++)
-        {
-            final int ip = b.readInt();
-            final byte[] address = new byte[20];
-            b.read(address);
-            final boolean hasHop = b.readByte() != 0;
-            final byte[] hop = new byte[20];
-            b.read(hop);
-            final long endpoint = b.readLong();
-            final boolean direct = b.readByte() != 0;
-            final String type = b.read8bit();
-            entries.add(new FibRecord.Entry(ip, address, hasHop ? hop : null, endpoint, direct, type));
-        }
-        return new FibRecord(version, time, reason, entries);
-    }
-
     /** @return the latest version, or null if none was journaled. */
     public FibRecord latest()
     {
         final ExcerptTailer tailer = queue.createTailer().direction(TailerDirection.BACKWARD).toEnd();
         try (DocumentContext dc = tailer.readingDocument())
         {
-            return dc.isPresent() ? read(dc.wire().bytes()) : null;
+            return dc.isPresent() ? FibRecord.decode(dc.wire().bytes()) : null;
         }
     }
 
@@ -160,7 +135,7 @@ public final class FibJournal implements AutoCloseable
                 {
                     return null;
                 }
-                final FibRecord r = read(dc.wire().bytes());
+                final FibRecord r = FibRecord.decode(dc.wire().bytes());
                 if ((version >= 0 && r.version() == version) || (atMs >= 0 && r.timeMs() <= atMs))
                 {
                     return r;
@@ -184,7 +159,7 @@ public final class FibJournal implements AutoCloseable
             {
                 if (dc.isPresent())
                 {
-                    sink.accept(read(dc.wire().bytes()));
+                    sink.accept(FibRecord.decode(dc.wire().bytes()));
                     read = true;
                 }
             }

@@ -1,9 +1,11 @@
 package wow.controlplane.journal;
 
+import net.openhft.chronicle.bytes.Bytes;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.transport.Endpoints;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,6 +34,81 @@ public record FibRecord(long version, long timeMs, String reason, List<Entry> en
      */
     public record Entry(int virtualIp, byte[] address, byte[] nextHop, long endpoint, boolean direct, String linkType)
     {
+    }
+
+    /** The fewest bytes one journaled route takes. */
+    private static final int MIN_ENTRY = 4 + 20 + 1 + 20 + 8 + 1 + 1;
+    /** The longest reason or link-type text a record holds. */
+    private static final int MAX_TEXT = 1_024;
+
+    /**
+     * Reads one journaled version (the layout {@link FibJournal} writes).
+     *
+     * @throws IllegalArgumentException if the record is corrupt: truncated, or counting more routes
+     *                                  than it holds.
+     */
+    public static FibRecord decode(final Bytes<?> b)
+    {
+        try
+        {
+            final long version = b.readLong();
+            final long time = b.readLong();
+            final String reason = text(b);
+            final int n = b.readInt();
+            if (n < 0 || n > b.readRemaining() / MIN_ENTRY)
+            {
+                throw new IllegalArgumentException("corrupt journal record: " + n + " routes in " + b.readRemaining() + " bytes");
+            }
+            final List<Entry> entries = new ArrayList<>(n);
+            for (int i = 0; i < n; i++)
+            {
+                final int ip = b.readInt();
+                final byte[] address = bytes20(b);
+                final boolean hasHop = b.readByte() != 0;
+                final byte[] hop = bytes20(b);
+                final long endpoint = b.readLong();
+                final boolean direct = b.readByte() != 0;
+                final String type = text(b);
+                entries.add(new Entry(ip, address, hasHop ? hop : null, endpoint, direct, type));
+            }
+            return new FibRecord(version, time, reason, entries);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException("corrupt journal record: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @return a text {@code Bytes.write8bit} wrote (a stop-bit length, then Latin-1), read by hand:
+     *         Chronicle's own reader trusts the length, and a corrupt one crashed the JVM (found by
+     *         the fuzz target).
+     */
+    private static String text(final Bytes<?> b)
+    {
+        final long n = b.readStopBit();
+        if (n < 0 || n > MAX_TEXT || n > b.readRemaining())
+        {
+            throw new IllegalArgumentException("corrupt journal record: a text of " + n + " bytes");
+        }
+        final byte[] t = new byte[(int)n];
+        b.read(t);
+        return new String(t, StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] bytes20(final Bytes<?> b)
+    {
+        if (b.readRemaining() < 20)
+        {
+            throw new IllegalArgumentException("corrupt journal record: a route is truncated");
+        }
+        final byte[] a = new byte[20];
+        b.read(a);
+        return a;
     }
 
     /**

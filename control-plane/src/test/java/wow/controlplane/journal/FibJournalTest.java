@@ -95,4 +95,23 @@ class FibJournalTest
         final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> FibJournal.openForReading(dir));
         assertTrue(ex.getMessage().startsWith("no FIB journal at "));
     }
+
+    @Test
+    void aCorruptRecordIsNamedNeverAHugeAllocation()
+    {
+        final net.openhft.chronicle.bytes.Bytes<java.nio.ByteBuffer> b = net.openhft.chronicle.bytes.Bytes.elasticHeapByteBuffer(64);
+        b.writeLong(7).writeLong(1_000).write8bit("links_changed").writeInt(Integer.MAX_VALUE).writeInt(1);
+        final IllegalArgumentException counted = assertThrows(IllegalArgumentException.class, () -> FibRecord.decode(b));
+        assertTrue(counted.getMessage().startsWith("corrupt journal record"), counted.getMessage());
+        final net.openhft.chronicle.bytes.Bytes<java.nio.ByteBuffer> cut = net.openhft.chronicle.bytes.Bytes.elasticHeapByteBuffer(64);
+        cut.writeLong(7).writeLong(1_000).write8bit("links_changed").writeInt(1).writeInt(0x0A000001).write(new byte[10]);
+        assertThrows(IllegalArgumentException.class, () -> FibRecord.decode(cut));
+        final net.openhft.chronicle.bytes.Bytes<byte[]> empty = net.openhft.chronicle.bytes.Bytes.wrapForRead(new byte[3]);
+        assertThrows(IllegalArgumentException.class, () -> FibRecord.decode(empty));
+        // found by the fuzz target: a text length no record holds crashed the JVM in Chronicle's own reader
+        final byte[] crash = new byte[20];
+        java.util.Arrays.fill(crash, (byte)0xFF);
+        crash[19] = 0x2A;
+        assertThrows(IllegalArgumentException.class, () -> FibRecord.decode(net.openhft.chronicle.bytes.Bytes.wrapForRead(crash)));
+    }
 }

@@ -223,7 +223,20 @@ public final class TcpBridge implements AutoCloseable
                 final Channel bridge = f.channel();
                 final long bridgeEndpoint = UdpSocket.endpoint(toInt(bindAddress),
                     ((InetSocketAddress)bridge.localAddress()).getPort());
-                tcp.pipeline().addLast(new Deframer(bridge, lastActive));
+                tcp.pipeline().addLast(new TcpDeframer(new TcpDeframer.Sink()
+                {
+                    @Override
+                    public void frame(final ByteBuf datagram)
+                    {
+                        bridge.write(new DatagramPacket(datagram, node), bridge.voidPromise());
+                    }
+
+                    @Override
+                    public void flush()
+                    {
+                        bridge.flush();
+                    }
+                }, lastActive, badFrames));
                 tcp.closeFuture().addListener(x ->
                 {
                     bridge.close();
@@ -245,73 +258,6 @@ public final class TcpBridge implements AutoCloseable
                     tcp.close();
                 }
             });
-    }
-
-    /** Splits the TCP byte stream into length-prefixed datagrams and sends each from the bridge to the node. */
-    private final class Deframer extends ChannelInboundHandlerAdapter
-    {
-        private final Channel bridge;
-        private final long[] lastActive;
-        private ByteBuf cumulation;
-
-        Deframer(final Channel bridge, final long[] lastActive)
-        {
-            this.bridge = bridge;
-            this.lastActive = lastActive;
-        }
-
-        @Override
-        public void channelRead(final ChannelHandlerContext ctx, final Object msg)
-        {
-            final ByteBuf in = (ByteBuf)msg;
-            lastActive[0] = System.nanoTime();
-            if (cumulation == null)
-            {
-                cumulation = ctx.alloc().buffer(Math.max(4096, in.readableBytes()));
-            }
-            cumulation.writeBytes(in);
-            in.release();
-            while (cumulation.readableBytes() >= 2)
-            {
-                final int length = cumulation.getUnsignedShort(cumulation.readerIndex());
-                if (length == 0)
-                {
-                    badFrames.incrementAndGet();
-                    ctx.close();
-                    return;
-                }
-                if (cumulation.readableBytes() < 2 + length)
-                {
-                    break;
-                }
-                cumulation.skipBytes(2);
-                // a copy (pooled): the cumulation is compacted below while writes may still be queued
-                bridge.write(new DatagramPacket(cumulation.readBytes(length), node), bridge.voidPromise());
-            }
-            cumulation.discardSomeReadBytes();
-        }
-
-        @Override
-        public void channelReadComplete(final ChannelHandlerContext ctx)
-        {
-            bridge.flush();
-        }
-
-        @Override
-        public void channelInactive(final ChannelHandlerContext ctx)
-        {
-            if (cumulation != null)
-            {
-                cumulation.release();
-                cumulation = null;
-            }
-        }
-
-        @Override
-        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
-        {
-            ctx.close(); // a reset or broken peer: the connection goes, the node goes on
-        }
     }
 
     @Override

@@ -12,7 +12,7 @@ final class SimCommand
 {
     static final String HELP = String.join("\n",
         "usage: wow sim --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T]",
-        "               [--leases] [--flows N] [--partition PCT:START_S:DURATION_S] [--json]",
+        "               [--leases] [--flows N] [--partition PCT:START_S:DURATION_S] [--liars PCT] [--json]",
         "  --nodes N            nodes in the overlay",
         "  --seed S             random seed: the same seed gives the same output (default 1)",
         "  --latency-ms L       one-way latency between any two nodes (default 50, plus up to 10 % jitter)",
@@ -27,6 +27,9 @@ final class SimCommand
         "  --partition PCT:START_S:DURATION_S",
         "                       PCT % of the nodes cannot reach the others from START_S for DURATION_S seconds",
         "                       (a cut between sites); the overlay must be one ring again by the end",
+        "  --liars PCT          PCT % of the nodes lie: false neighbour lists, Connect-To-Me answers with wrong",
+        "                       endpoints, forged leases in the lookups they answer, claims on honest nodes'",
+        "                       addresses every 10 s; the figures are then the honest nodes' (0 <= PCT < 100)",
         "  --json               print one JSON object");
 
     private SimCommand()
@@ -41,7 +44,7 @@ final class SimCommand
             return 0;
         }
         final Args args = new Args(argv, Set.of("--nodes", "--seed", "--latency-ms", "--loss", "--churn", "--duration-s",
-            "--flows", "--partition"), Set.of(), Set.of("--json", "--leases"));
+            "--flows", "--partition", "--liars"), Set.of(), Set.of("--json", "--leases"));
         if (!args.has("--nodes"))
         {
             throw new UsageException("--nodes N is required");
@@ -53,13 +56,14 @@ final class SimCommand
         final double churn = parseDouble(args.get("--churn", "0"), "--churn", 0, 100);
         final double duration = parseDouble(args.get("--duration-s", "120"), "--duration-s", 1, 86_400);
         final int flows = args.getInt("--flows", 0, 0, 100_000);
+        final double liars = parseDouble(args.get("--liars", "0"), "--liars", 0, 99);
         final Simulator.Partition partition = args.has("--partition") ? partition(args.get("--partition", null)) : null;
         if (partition != null && partition.startS() + partition.durationS() > duration)
         {
             throw new UsageException("--partition must heal before the end of the run (--duration-s " + duration + ")");
         }
         final Simulator.Result r = new Simulator(new Simulator.Options(nodes, seed, latency, loss, churn, duration,
-            args.has("--leases"), flows, partition)).run();
+            args.has("--leases"), flows, partition, liars)).run();
         if (args.has("--json"))
         {
             System.out.println(r.toJson());
@@ -78,11 +82,13 @@ final class SimCommand
                 "shortcut_fraction        %s   (flows whose ends got linked; --flows)%n" +
                 "shortcut_ms p50          %s   (flow start until linked; --flows)%n" +
                 "heal_ms                  %s   (the cut healed until every node's near neighbours were right; --partition)%n" +
+                "liars                    %s   (lying nodes alive at the end; --liars: the figures above are the others')%n" +
+                "hijacked                 %s   (sampled lookups of an honest node's address that resolved elsewhere; --liars)%n" +
                 "messages_per_node_per_s  %.2f%n" +
                 "wall_s                   %.1f%n", r.nodes(), r.routableFraction(), r.ringCorrectFraction(), r.hopsMean(),
                 r.hopsP99(), r.joinMsP50(), r.joinMsP99(), r.resolvedFraction(), text(r.leasedFraction(), "%.4f"),
                 text(r.duplicateAddresses(), "%.0f"), text(r.leaseConflicts(), "%.0f"), text(r.shortcutFraction(), "%.4f"),
-                text(r.shortcutMsP50(), "%.0f"), text(r.healMs(), "%.0f"),
+                text(r.shortcutMsP50(), "%.0f"), text(r.healMs(), "%.0f"), text(r.liars(), "%.0f"), text(r.hijacked(), "%.0f"),
                 r.messagesPerNodePerS(), r.wallS());
         }
         return 0;

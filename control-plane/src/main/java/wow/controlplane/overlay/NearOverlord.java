@@ -20,6 +20,7 @@ import wow.dataplane.transport.Endpoints;
 final class NearOverlord
 {
     private static final long SELF_CHECK_MS = 10_000;
+    private int selfChecks;
 
     private final OverlayNode node;
     private boolean joined;
@@ -83,7 +84,14 @@ final class NearOverlord
             // ask the node nearest our address again now and then: a node whose view went wrong
             // while the ring changed around it learns its true neighbours from the right place
             nextSelfCheckMs = nowMs + SELF_CHECK_MS + node.random.nextInt((int)SELF_CHECK_MS);
-            sendCtm();
+            if (selfChecks++ % 2 == 0)
+            {
+                sendCtm();
+            }
+            else
+            {
+                sendCtmBeside();
+            }
         }
     }
 
@@ -176,6 +184,29 @@ final class NearOverlord
         if (hop != null)
         {
             sendCtmThrough(hop);
+        }
+    }
+
+    /**
+     * Sends a Connect-To-Me toward a point beside this node's address, on a random side, halfway to
+     * its farthest near neighbour there: the node nearest that point answers with its neighbours.
+     * The node nearest this one's own address may lie about its neighbours (or withhold them); an
+     * honest node elsewhere in the neighbourhood names the true ones, and each check comes closer.
+     */
+    private void sendCtmBeside()
+    {
+        final boolean right = node.random.nextBoolean();
+        final List<Connection> side = node.table.side(right);
+        final BigInteger reach = side.isEmpty() ? Ring.HALF.shiftRight(8) :
+            Ring.distance(node.self, side.get(Math.min(side.size(), node.config.nearPerSide()) - 1).value);
+        final BigInteger offset = reach.shiftRight(1).max(BigInteger.ONE);
+        final byte[] point = Ring.address(right ? node.self.add(offset) : node.self.subtract(offset));
+        final Connection hop = node.table.closest(Ring.value(point), null, null);
+        if (hop != null)
+        {
+            final byte[] message = Messages.ctmRequest(OverlayNode.NEAR, node.sender.newToken(), node.endpoints.me(),
+                hop.routable() ? null : hop.address);
+            node.sender.routeVia(hop, point, OverlayNode.CLOSEST, true, message);
         }
     }
 

@@ -1,6 +1,8 @@
 package wow.controlplane.sim;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import wow.controlplane.overlay.lease.LeaseAuthority;
@@ -8,11 +10,13 @@ import wow.controlplane.overlay.lease.Leases;
 import wow.controlplane.overlay.wire.Messages;
 
 /**
- * The simulated network's lease authority: an insecure network's checks ({@link LeaseAuthority#OPEN}),
- * with one memory of the signatures verified shared by every simulated node. A node checks each
- * operation as a real one does; the simulator only spares itself verifying the same bytes again
- * for the next node (the answer cannot differ), which is most of its CPU with thousands of nodes.
- * Owned by the simulator's thread.
+ * The simulated network's lease authority: what a secure network's certificates decide, without the
+ * certificates — each node's record key is bound (as its certificate would bind it) to its ring
+ * address and to its virtual IP or lease pool, and an operation counts only for those — with one
+ * memory of the signatures verified shared by every simulated node. A node checks each operation
+ * as a real one does; the simulator only spares itself verifying the same bytes again for the
+ * next node (the answer cannot differ), which is most of its CPU with thousands of nodes. Owned by
+ * the simulator's thread.
  */
 final class SimLeaseAuthority implements LeaseAuthority
 {
@@ -36,10 +40,31 @@ final class SimLeaseAuthority implements LeaseAuthority
         return verified.computeIfAbsent(key, k -> Leases.verify(op));
     }
 
+    /** What a node's certificate would say: its ring address and the addresses it may lease. */
+    private record Binding(byte[] address, int ip, int prefix)
+    {
+    }
+
+    private final Map<ByteBuffer, Binding> bindings = new HashMap<>();
+
+    /** Binds a node's record key to its ring address and to {@code ip/prefix} (a fixed IP: /32). */
+    void bind(final byte[] recordKey, final byte[] address, final int ip, final int prefix)
+    {
+        bindings.put(ByteBuffer.wrap(recordKey.clone()), new Binding(address.clone(), ip, prefix));
+    }
+
     @Override
     public String problem(final Messages.LeaseOp op)
     {
-        return LeaseAuthority.OPEN.problem(op);
+        final String malformed = LeaseAuthority.OPEN.problem(op);
+        if (malformed != null)
+        {
+            return malformed;
+        }
+        final Binding b = bindings.get(ByteBuffer.wrap(op.publicKey()));
+        final int mask = b == null || b.prefix() == 0 ? 0 : -1 << (32 - b.prefix());
+        return b == null ? "no certificate" : !Arrays.equals(b.address(), op.value()) ? "not its ring address" :
+            (op.ip() & mask) != (b.ip() & mask) ? "not its address" : null;
     }
 
     @Override

@@ -63,8 +63,8 @@ final class SimMeasures
         final List<SimNode[]> resolving = new ArrayList<>();
         for (int i = 0; i < PROBE_PAIRS; i++)
         {
-            final SimNode a = sim.randomAlive(false);
-            final SimNode b = sim.randomAlive(false);
+            final SimNode a = sim.randomHonest();
+            final SimNode b = sim.randomHonest();
             if (a == null || b == null)
             {
                 break;
@@ -198,6 +198,7 @@ final class SimMeasures
         return false;
     }
 
+    /** @return the share of the honest nodes whose near neighbours are the true ones (liars are on the ring too). */
     double ringCorrect(final List<SimNode> alive)
     {
         final List<SimNode> sorted = new ArrayList<>(alive);
@@ -209,8 +210,14 @@ final class SimMeasures
         }
         final int per = Math.min(config.nearPerSide(), (n - 1) / 2 == 0 ? 1 : config.nearPerSide());
         int correct = 0;
+        int honest = 0;
         for (int i = 0; i < n; i++)
         {
+            if (sorted.get(i).liar)
+            {
+                continue;
+            }
+            honest++;
             final OverlayNode node = sorted.get(i).node;
             boolean ok = true;
             final List<Connection> right = node.side(true);
@@ -230,24 +237,28 @@ final class SimMeasures
                 correct++;
             }
         }
-        return (double)correct / n;
+        return honest == 0 ? 1.0 : (double)correct / honest;
     }
 
     // ------------------------------------------------------------------ the result
 
     Simulator.Result result(final List<SimNode> alive, final Probes probes, final List<Long> joinTimes, final boolean leases,
-        final int conflicts, final boolean withFlows, final double healMs, final double messagesPerNodePerS, final double wallS)
+        final int conflicts, final boolean withFlows, final double healMs, final double liars, final double messagesPerNodePerS,
+        final double wallS)
     {
         final double[] hops = probeHops.stream().mapToDouble(Integer::doubleValue).sorted().toArray();
         final double[] joins = joinTimes.stream().mapToDouble(Long::doubleValue).sorted().toArray();
         int resolved = 0;
         int resolvable = 0;
+        int hijacked = 0;
         for (final SimNode[] p : probes.resolving())
         {
             if (p[0].alive && p[1].alive && p[1].stack.localIp() != 0)
             {
                 resolvable++;
                 resolved += resolved(p) ? 1 : 0;
+                final byte[] to = p[0].stack.resolved().get(p[1].stack.localIp());
+                hijacked += to != null && !Arrays.equals(to, p[1].node.address()) ? 1 : 0;
             }
         }
         double leased = Double.NaN;
@@ -259,7 +270,7 @@ final class SimMeasures
             int held = 0;
             for (final SimNode n : alive)
             {
-                if (n.stack.leased())
+                if (n.stack.leased() && !n.liar)
                 {
                     held++;
                     holders.merge(n.stack.localIp(), 1, Integer::sum);
@@ -289,7 +300,8 @@ final class SimMeasures
         return new Simulator.Result(alive.size(), probes.sent() == 0 ? 1.0 : (double)probesAnswered / probes.sent(),
             ringCorrect(alive), hops.length == 0 ? 0 : Arrays.stream(hops).average().orElse(0), percentile(hops, 0.99),
             percentile(joins, 0.5), percentile(joins, 0.99), resolvable == 0 ? 1.0 : (double)resolved / resolvable, leased,
-            duplicates, stopped, shortcutFraction, shortcutMs, healMs, messagesPerNodePerS, wallS);
+            duplicates, stopped, shortcutFraction, shortcutMs, healMs, liars, Double.isNaN(liars) ? Double.NaN : hijacked,
+            messagesPerNodePerS, wallS);
     }
 
     private static double percentile(final double[] sorted, final double p)

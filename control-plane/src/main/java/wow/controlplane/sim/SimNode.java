@@ -37,6 +37,9 @@ final class SimNode implements OverlayTransport
     boolean routable;
     /** On the far side of a partition while one lasts. */
     boolean cutOff;
+    /** A lying member ({@link SimLiar}). */
+    boolean liar;
+    final LeaseSigner signer;
     /** Flows this node sends: destination ring value &rarr; when the flow started. */
     final Map<BigInteger, Long> flows = new HashMap<>();
     private final Simulator sim;
@@ -51,6 +54,7 @@ final class SimNode implements OverlayTransport
     {
         this.sim = sim;
         this.index = index;
+        this.signer = signer;
         this.endpoint = ((0x0A000000L + index) << 16) | 4000;
         this.stack = new OverlayStack(new OverlayStack.Setup(address, virtualIp, prefix, subnet, signer, sim.leaseAuthority(),
             new long[] {endpoint}, config, shortcuts, random), this, FibChanges.NONE, EventLog.NONE, sim::now,
@@ -61,7 +65,8 @@ final class SimNode implements OverlayTransport
     @Override
     public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
     {
-        sim.transmit(endpoint, to, new Simulator.Direct(endpoint, remoteLinkId, message));
+        final byte[] said = liar ? sim.liars().rewrite(this, message) : message;
+        sim.transmit(endpoint, to, new Simulator.Direct(endpoint, remoteLinkId, said));
     }
 
     @Override
@@ -69,8 +74,7 @@ final class SimNode implements OverlayTransport
         final boolean excludeSource, final byte[] message)
     {
         sim.transmit(endpoint, firstHop, new Simulator.Routed(node.value(), Ring.value(destination), destination, delivery,
-            excludeSource,
-            TTL, 1, message, relayLinkId));
+            excludeSource, TTL, 1, liar ? sim.liars().rewrite(this, message) : message, relayLinkId));
     }
 
     @Override
@@ -97,6 +101,10 @@ final class SimNode implements OverlayTransport
         if (everySecond)
         {
             stack.maintain(nowMs);
+        }
+        if (liar && nowMs % SimLiar.CLAIM_EVERY_MS < 250)
+        {
+            sim.liars().claim(this);
         }
     }
 

@@ -38,24 +38,33 @@ public final class Simulator
      * @param flows  pairs of nodes not linked to each other that exchange traffic from half-time on,
      *               which should earn them shortcut links.
      * @param partition a share of the nodes cut off from the rest for a while, or null.
+     * @param liarsPct  the share of the nodes that lie ({@link SimLiar}), 0 for none.
      */
     public record Options(int nodes, long seed, double latencyMs, double loss, double churnPctPerMin, double durationS,
-        boolean leases, int flows, Partition partition)
+        boolean leases, int flows, Partition partition, double liarsPct)
     {
         public Options
         {
-            if (nodes < 1 || latencyMs < 0 || loss < 0 || loss >= 1 || churnPctPerMin < 0 || durationS <= 0 || flows < 0)
+            if (nodes < 1 || latencyMs < 0 || loss < 0 || loss >= 1 || churnPctPerMin < 0 || durationS <= 0 || flows < 0 ||
+                liarsPct < 0 || liarsPct >= 100)
             {
                 throw new IllegalArgumentException("bad simulation options: nodes >= 1, latency >= 0, 0 <= loss < 1, " +
-                    "churn >= 0, duration > 0, flows >= 0");
+                    "churn >= 0, duration > 0, flows >= 0, 0 <= liars < 100");
             }
+        }
+
+        /** No liars. */
+        public Options(final int nodes, final long seed, final double latencyMs, final double loss, final double churnPctPerMin,
+            final double durationS, final boolean leases, final int flows, final Partition partition)
+        {
+            this(nodes, seed, latencyMs, loss, churnPctPerMin, durationS, leases, flows, partition, 0);
         }
 
         /** Fixed addresses, no flows, no partition. */
         public Options(final int nodes, final long seed, final double latencyMs, final double loss, final double churnPctPerMin,
             final double durationS)
         {
-            this(nodes, seed, latencyMs, loss, churnPctPerMin, durationS, false, 0, null);
+            this(nodes, seed, latencyMs, loss, churnPctPerMin, durationS, false, 0, null, 0);
         }
     }
 
@@ -94,6 +103,8 @@ public final class Simulator
         double shortcutFraction,
         double shortcutMsP50,
         double healMs,
+        double liars,
+        double hijacked,
         double messagesPerNodePerS,
         double wallS)
     {
@@ -103,11 +114,12 @@ public final class Simulator
             return String.format(Locale.ROOT, "{\"nodes\":%d,\"routable_fraction\":%.4f,\"ring_correct_fraction\":%.4f," +
                 "\"hops_mean\":%.3f,\"hops_p99\":%.1f,\"join_ms_p50\":%.1f,\"join_ms_p99\":%.1f,\"resolved_fraction\":%s," +
                 "\"leased_fraction\":%s,\"duplicate_addresses\":%s,\"lease_conflicts\":%s,\"shortcut_fraction\":%s," +
-                "\"shortcut_ms_p50\":%s,\"heal_ms\":%s,\"messages_per_node_per_s\":%.3f,\"wall_s\":%.2f}", nodes,
-                routableFraction,
-                ringCorrectFraction, hopsMean, hopsP99, joinMsP50, joinMsP99, json(resolvedFraction, "%.4f"),
+                "\"shortcut_ms_p50\":%s,\"heal_ms\":%s,\"liars\":%s,\"hijacked\":%s,\"messages_per_node_per_s\":%.3f," +
+                "\"wall_s\":%.2f}", nodes, routableFraction, ringCorrectFraction, hopsMean, hopsP99, joinMsP50, joinMsP99,
+                json(resolvedFraction, "%.4f"),
                 json(leasedFraction, "%.4f"), json(duplicateAddresses, "%.0f"), json(leaseConflicts, "%.0f"),
-                json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), json(healMs, "%.0f"), messagesPerNodePerS, wallS);
+                json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), json(healMs, "%.0f"), json(liars, "%.0f"),
+                json(hijacked, "%.0f"), messagesPerNodePerS, wallS);
         }
 
         private static String json(final double value, final String format)
@@ -142,6 +154,7 @@ public final class Simulator
     private final Map<Long, SimNode> byEndpoint = new HashMap<>();
     private final List<SimNode> all = new ArrayList<>();
     private final SimLeaseAuthority leaseAuthority = new SimLeaseAuthority();
+    private SimLiar liars;
     private final List<Long> joinTimes = new ArrayList<>();
     private final SimMeasures measures;
     private final int leasePrefix;
@@ -162,6 +175,26 @@ public final class Simulator
         abstract void run();
     }
 
+    /** @return what the liars say. */
+    SimLiar liars()
+    {
+        return liars;
+    }
+
+    /** @return a random live node that does not lie, or null. */
+    SimNode randomHonest()
+    {
+        for (int attempt = 0; attempt < 1000; attempt++)
+        {
+            final SimNode n = randomAlive(false);
+            if (n != null && !n.liar)
+            {
+                return n;
+            }
+        }
+        return null;
+    }
+
     /** @return the lease checks every simulated node shares (one memory of the signatures verified). */
     SimLeaseAuthority leaseAuthority()
     {
@@ -173,6 +206,7 @@ public final class Simulator
         this.options = options;
         this.random = new Random(options.seed());
         this.measures = new SimMeasures(this, random, config);
+        this.liars = new SimLiar(this, new Random(options.seed() * 31 + 7)); // its own draws: the others' stay as they were
         int prefix = 30;
         while (prefix > 8 && (1L << (32 - prefix)) - 2 < 4L * options.nodes())
         {
@@ -352,6 +386,9 @@ public final class Simulator
             leases ? leasePrefix : 9, LeaseSigner.ofPrivateKey(recordKey, new byte[0]), config, shortcuts,
             new Random(random.nextLong()));
         n.cutOff = partitioned && random.nextDouble() * 100 < options.partition().percent();
+        n.liar = options.liarsPct() > 0 && random.nextDouble() * 100 < options.liarsPct();
+        // what its certificate would say: its record key holds its ring address and its address (or the pool)
+        leaseAuthority.bind(n.signer.publicKey(), address, leases ? LEASE_SUBNET : 0x0A800000 + index, leases ? leasePrefix : 32);
         all.add(n);
         byEndpoint.put(n.endpoint, n);
         n.joinStartMs = now;
@@ -457,6 +494,7 @@ public final class Simulator
         }
         return measures.result(alive, probes, joinTimes, options.leases(), leaseConflicts, options.flows() > 0,
             options.partition() == null ? Double.NaN : healMs,
+            options.liarsPct() == 0 ? Double.NaN : alive.stream().filter(n -> n.liar).count(),
             (double)transmissions / Math.max(1, all.size()) / ((duration + SimMeasures.PROBE_WINDOW_MS) / 1000.0),
             (System.nanoTime() - wallStart) / 1e9);
     }

@@ -75,4 +75,16 @@ class SimulatorTest
         assertEquals(1.0, r.routableFraction(), r.toJson());
         assertTrue(r.healMs() >= 0 && r.healMs() <= 60_000, "one ring within 60 s of the heal: " + r.toJson());
     }
+
+    @Test
+    void liarsHijackNoAddressAndTheHonestKeepTheirRing()
+    {
+        // 5 % of the nodes send false neighbour lists, Connect-To-Me answers with wrong endpoints,
+        // forged leases in the lookups they answer, and claim honest nodes' addresses every 10 s
+        final Simulator.Result r = new Simulator(new Simulator.Options(300, 6, 50, 0, 0, 240, false, 0, null, 5)).run();
+        assertTrue(r.liars() > 0, r.toJson());
+        assertEquals(0, r.hijacked(), "no lookup of an honest address resolved to anyone else: " + r.toJson());
+        assertTrue(r.ringCorrectFraction() >= 0.99 && r.routableFraction() >= 0.99, r.toJson());
+        assertTrue(r.resolvedFraction() >= 0.85, "a liar that holds a key withholds it, no more: " + r.toJson());
+    }
 }

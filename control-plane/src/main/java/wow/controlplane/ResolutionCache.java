@@ -31,6 +31,8 @@ final class ResolutionCache
     /** A virtual-IP lookup not answered within this time may be asked again. */
     static final long TIMEOUT_MS = 3_000;
     private static final int REFRESHES_PER_SECOND = 32;
+    /** Lookups beside a key (one each side) after its primary's answer gave no lease. */
+    static final int BESIDE_LOOKUPS = 2;
 
     private final OverlayNode overlay;
     private final FibChanges fib;
@@ -39,6 +41,8 @@ final class ResolutionCache
     private final Map<Integer, Long> resolvedAt = new HashMap<>();
     private final Map<Integer, Long> resolving = new HashMap<>();
     private final Map<Integer, Integer> resolvingByToken = new HashMap<>();
+    /** Lookups beside the key made so far for an address whose primary gave no lease. */
+    private final Map<Integer, Integer> besides = new HashMap<>();
     /** Resumed from the journal and not yet confirmed by a lookup. */
     private final Set<Integer> resumed = new HashSet<>();
 
@@ -105,8 +109,15 @@ final class ResolutionCache
 
     private int lookup(final int virtualIp, final long now)
     {
+        besides.remove(virtualIp);
+        return lookup(virtualIp, now, 0);
+    }
+
+    /** @param beside 0: the key's primary; else which point beside the key ({@link OverlayNode#getBeside}). */
+    private int lookup(final int virtualIp, final long now, final int beside)
+    {
         resolving.put(virtualIp, now);
-        final int token = overlay.get(Leases.key(virtualIp));
+        final int token = beside == 0 ? overlay.get(Leases.key(virtualIp)) : overlay.getBeside(Leases.key(virtualIp), beside);
         resolvingByToken.put(token, virtualIp);
         return token;
     }
@@ -124,6 +135,19 @@ final class ResolutionCache
         if (found && address == null)
         {
             overlay.rejectLease(); // a forged, stale or uncertified lease: the route stays as it was
+        }
+        if (address == null && besides.getOrDefault(virtualIp, 0) < BESIDE_LOOKUPS)
+        {
+            // the key's primary may lie or withhold: ask the nodes nearest points beside the key,
+            // which hold its replicas, before taking "no lease" for an answer
+            final int beside = besides.getOrDefault(virtualIp, 0) + 1;
+            besides.put(virtualIp, beside);
+            lookup(virtualIp, now, beside);
+            return;
+        }
+        besides.remove(virtualIp);
+        if (found && address == null)
+        {
             return;
         }
         if (address != null)
@@ -169,6 +193,7 @@ final class ResolutionCache
     {
         resolving.values().removeIf(started -> now - started > TIMEOUT_MS);
         resolvingByToken.values().removeIf(ip -> !resolving.containsKey(ip));
+        besides.keySet().removeIf(ip -> !resolving.containsKey(ip));
         resolvedAt.entrySet().removeIf(e ->
         {
             final boolean stale = now - e.getValue() > TTL_MS;

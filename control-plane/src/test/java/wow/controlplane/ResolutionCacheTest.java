@@ -84,11 +84,14 @@ class ResolutionCacheTest
                 new byte[64], 100)), // the owner's key and certificate with no signature of its
             liar.certificate().ringAddress(), // a bare ring address, as the unsigned ip: records of old held
         };
+        long at = nowMs;
         for (final byte[] lie : lies)
         {
-            final int token = cache.resolve(IP, 0, nowMs);
-            cache.onDhtReply(token, true, lie, nowMs);
+            final int token = cache.resolve(IP, 0, at);
+            cache.onDhtReply(token, true, lie, at);
             assertNull(cache.routes().get(IP), "resolved from a lie");
+            at += ResolutionCache.TIMEOUT_MS + 1; // the lookups it then makes beside the key go unanswered
+            cache.maintain(at);
         }
         assertEquals(lies.length, node.malformed(), "every lie counted");
         final int token = cache.resolve(IP, 0, nowMs);

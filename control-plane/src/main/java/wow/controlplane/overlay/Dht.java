@@ -39,8 +39,14 @@ final class Dht
     /** Asks the ring for the record of a key; the answer comes as {@link OverlayEvents#onDhtReply}. */
     int get(final byte[] key)
     {
+        return get(key, key);
+    }
+
+    /** Asks the node nearest {@code point} for the record of {@code key}. */
+    int get(final byte[] key, final byte[] point)
+    {
         final int token = node.sender.newToken();
-        node.sender.route(key, OverlayNode.CLOSEST, Messages.dhtGet(token, key, node.address));
+        node.sender.route(point, OverlayNode.CLOSEST, Messages.dhtGet(token, key, node.address));
         return token;
     }
 

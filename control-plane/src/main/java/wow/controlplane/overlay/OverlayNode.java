@@ -350,6 +350,21 @@ public final class OverlayNode
     }
 
     /**
+     * Asks for the record of a key the node nearest a point beside it (its replicas are there): for
+     * {@code beside} 1, 2, 3, ... alternately after and before the key, at one typical gap between
+     * nodes, then two, ... The answer comes as {@link OverlayEvents#onDhtReply}.
+     */
+    public int getBeside(final byte[] key, final int beside)
+    {
+        final List<Connection> right = table.side(true);
+        final BigInteger gap = right.isEmpty() ? Ring.HALF.shiftRight(10) :
+            Ring.clockwise(self, right.get(right.size() - 1).value).divide(BigInteger.valueOf(right.size()));
+        final BigInteger offset = gap.shiftLeft((beside - 1) / 2).max(BigInteger.ONE);
+        final BigInteger k = Ring.value(key);
+        return dht.get(key, Ring.address(beside % 2 == 1 ? k.add(offset) : k.subtract(offset)));
+    }
+
+    /**
      * Sends a signed lease operation to the node closest to its key (the primary holder), which
      * decides it in quorum rounds with its replicas and answers with {@link OverlayEvents#onLeaseReply}.
      *

@@ -502,6 +502,12 @@ class DhtTest
         final Messages.LeaseOp forged = altered(answer, keys().publicKey(), answer.ttlSeconds(), answer.signature());
         assertEquals("a bad signature", nodes.get(8).leaseProblem(forged));
 
+        // the nodes nearest the points beside the key hold its replicas: asked there, they answer too
+        final int after = nodes.get(8).getBeside(key, 1);
+        final int before = nodes.get(8).getBeside(key, 2);
+        run(nodes, 500);
+        assertTrue(found.get(after) || found.get(before), "a replica beside the key answered");
+
         final int missing = nodes.get(8).get(Leases.key(0x0A000063));
         run(nodes, 500);
         assertFalse(found.get(missing));

@@ -85,6 +85,7 @@ class SimulatorTest
         assertTrue(r.liars() > 0, r.toJson());
         assertEquals(0, r.hijacked(), "no lookup of an honest address resolved to anyone else: " + r.toJson());
         assertTrue(r.ringCorrectFraction() >= 0.99 && r.routableFraction() >= 0.99, r.toJson());
-        assertTrue(r.resolvedFraction() >= 0.85, "a liar that holds a key withholds it, no more: " + r.toJson());
+        assertTrue(r.resolvedFraction() >= 0.95, "a liar that holds a key cannot withhold it, the replicas beside answer: " +
+            r.toJson());
     }
 }

@@ -362,6 +362,17 @@ class DhtTest
         assertEquals(Messages.LEASE_GRANTED, strict.apply(successor.sign(Messages.LEASE_CLAIM, ip, 60, 101, new byte[20]), 0),
             "a superseding owner takes the address over");
         assertArrayEquals(successor.publicKey(), strict.get(Leases.key(ip), 0).lastOp().publicKey());
+        // one owner takes at most a few addresses at one holder, however many it claims
+        final LeaseSigner greedy = keys();
+        int granted = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            granted += open.apply(greedy.sign(Messages.LEASE_CLAIM, 0x0A810000 + i, 60, 1, new byte[20]), 0) ==
+                Messages.LEASE_GRANTED ? 1 : 0;
+        }
+        assertEquals(Leases.MAX_PER_OWNER, granted);
+        assertEquals(Messages.LEASE_GRANTED, open.apply(keys().sign(Messages.LEASE_CLAIM, 0x0A820000, 60, 1, new byte[20]), 0),
+            "others are not held up");
     }
 
     static Messages.LeaseOp copy(final LeaseSigner owner, final int op, final int ip, final long serial)

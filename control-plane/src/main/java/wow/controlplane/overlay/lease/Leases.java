@@ -22,7 +22,8 @@ import java.util.Map;
  * signature renews or releases it, and an operation older than the last one applied (by its
  * serial) is refused, so a replayed release cannot undo a later claim. The authority must admit
  * the owner of every operation (on a secure network: a certificate that allows the IP), and no
- * lease lives longer than {@link #MAX_TTL_S} past its last operation, whatever TTL it asks for. A release leaves a record
+ * lease lives longer than {@link #MAX_TTL_S} past its last operation, whatever TTL it asks for,
+ * and no owner holds more than {@link #MAX_PER_OWNER} here. A release leaves a record
  * of itself for the lease's TTL, so that a copy of the lease older than the release (handed on by
  * a holder the release did not reach) cannot bring it back; the records are handed on like the
  * leases. Every operation's signature is verified (Ed25519 over {@link Messages.LeaseOp#signed}).
@@ -31,6 +32,8 @@ import java.util.Map;
 public final class Leases
 {
     public static final int MAX_LEASES = 10_000;
+    /** Live leases one owner (record key) may hold at one holder: a pool member cannot take a whole pool. */
+    public static final int MAX_PER_OWNER = 8;
     /** The longest a lease lives past the operation that set it. */
     public static final int MAX_TTL_S = 600;
 
@@ -130,7 +133,7 @@ public final class Leases
             }
             return Messages.LEASE_GRANTED;
         }
-        if (lease == null && store.size() >= MAX_LEASES)
+        if (lease == null && (store.size() >= MAX_LEASES || held(op.publicKey(), nowMs) >= MAX_PER_OWNER))
         {
             return Messages.LEASE_REFUSED;
         }
@@ -141,6 +144,17 @@ public final class Leases
         }
         store.put(key, new Lease(op, expires));
         return Messages.LEASE_GRANTED;
+    }
+
+    /** @return the live leases this owner holds here. */
+    private int held(final byte[] publicKey, final long nowMs)
+    {
+        int n = 0;
+        for (final Lease l : store.values())
+        {
+            n += l.expiresMs() > nowMs && l.ownedBy(publicKey) ? 1 : 0;
+        }
+        return n;
     }
 
     /** @return the live lease of a key, or null. */

@@ -71,18 +71,6 @@ public final class OverlayNode
     private boolean left;
     private long malformed;
 
-    public OverlayNode(
-        final byte[] address,
-        final int virtualIp,
-        final long[] localEndpoints,
-        final OverlayConfig config,
-        final OverlayTransport transport,
-        final OverlayEvents events,
-        final Random random)
-    {
-        this(address, virtualIp, localEndpoints, config, transport, events, random, LeaseAuthority.OPEN);
-    }
-
     /** @param authority who may hold a lease on a virtual IP (a secure network's checks certificates). */
     public OverlayNode(
         final byte[] address,

@@ -98,7 +98,7 @@ class DhtTest
                 leaseResults.put(self[0].value() + ":" + token, result);
             }
         };
-        self[0] = new OverlayNode(address, 0, new long[] {endpoint}, OverlayConfig.defaults(), transport, events, random);
+        self[0] = new OverlayNode(address, 0, new long[] {endpoint}, OverlayConfig.defaults(), transport, events, random, LeaseAuthority.OPEN);
         byEndpoint.put(endpoint, self[0]);
         return self[0];
     }

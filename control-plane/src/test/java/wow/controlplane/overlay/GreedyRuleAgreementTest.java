@@ -1,5 +1,6 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.lease.LeaseAuthority;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
@@ -27,7 +28,7 @@ class GreedyRuleAgreementTest
         final Random random = new Random(seed);
         final OverlayNodeTest.Recorder r = new OverlayNodeTest.Recorder();
         final byte[] self = randomAddress(random);
-        final OverlayNode node = new OverlayNode(self, 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(seed));
+        final OverlayNode node = new OverlayNode(self, 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(seed), LeaseAuthority.OPEN);
         final int links = 1 + random.nextInt(40);
         for (int i = 0; i < links; i++)
         {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import wow.controlplane.overlay.lease.LeaseAuthority;
 import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.lease.Leases;
 import wow.controlplane.overlay.wire.Messages;
@@ -148,7 +149,7 @@ class HostileMemberTest
         final OverlayNode node = new OverlayNode(addr(0x10), 0x0A800010, new long[] {1}, OverlayConfig.defaults(), discard,
             new OverlayEvents()
             {
-            }, new Random(1));
+            }, new Random(1), LeaseAuthority.OPEN);
         node.join(new long[0], 0);
         final long before = heapAfterCollection();
         long messages = 0;

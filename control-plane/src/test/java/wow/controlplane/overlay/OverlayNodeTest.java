@@ -1,5 +1,6 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.lease.LeaseAuthority;
 import wow.controlplane.overlay.wire.OverlayMessage;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
@@ -68,7 +69,7 @@ class OverlayNodeTest
     void aMessageToItselfIsHandledInTheNextDutyCycleNeverInsideTheSendingCall()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         final int token = node.probe(addr(0x10));
         assertTrue(r.probeAnswers.isEmpty(), "no answer inside the call that sent the probe");
         assertEquals(1, r.selfQueued, "the owner is told once that the node queued a message for itself");
@@ -151,7 +152,7 @@ class OverlayNodeTest
     void endpointsOthersNameAreContactedABoundedNumberOfTimes()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         final long[] victims = {101, 102, 103, 104, 105, 106, 107, 108};
         for (int i = 0; i < 1_000; i++)
         {
@@ -190,7 +191,7 @@ class OverlayNodeTest
     void aPunchSpeaksOnlyForTheNodeThatRoutedIt()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         final byte[] punch = Messages.aboutPeer(Messages.PUNCH, 0, 1, new Messages.Peer(addr(0x50), 0, new long[] {500}));
         node.onRouted(addr(0x30), punch, 0, punch.length, 0);
         assertEquals(1, node.malformed(), "named another node");
@@ -204,7 +205,7 @@ class OverlayNodeTest
     void onlyThePeerItselfClosesItsLink()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(node, 0x20, 20);
         link(node, 0x40, 40);
         deliver(node, 40, Messages.close(addr(0x20))); // a linked member closing another's link
@@ -220,7 +221,7 @@ class OverlayNodeTest
     void aRelayGrantsLinkedRequestersOnlyAndTellsBothEndsItsLinkIds()
     {
         final Recorder r = new Recorder();
-        final OverlayNode relay = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode relay = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(relay, 0x20, 20);
         link(relay, 0x40, 40);
         final byte[] request = Messages.aboutPeer(Messages.RELAY_REQUEST, OverlayNode.NEAR, 0,
@@ -251,7 +252,7 @@ class OverlayNodeTest
     void aGrantedRelayCarriesTheLinkAndADirectLinkReplacesIt()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(node, 0x10, 10); // the relay
         final byte[] grant = Messages.aboutPeer(Messages.RELAY_GRANT, OverlayNode.NEAR, 77,
             new Messages.Peer(addr(0x40), 0x0A000004, new long[] {40}));
@@ -299,7 +300,7 @@ class OverlayNodeTest
     {
         // over a relayed link a primary's query arrives routed, not over the link itself
         final Recorder r = new Recorder();
-        final OverlayNode replica = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode replica = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(replica, 0x40, 40);
         final byte[] query = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 5, addr(0x41), 60, 1,
             addr(0x50), 1, new byte[] {1}, new byte[0], new byte[] {2}, 60));
@@ -321,7 +322,7 @@ class OverlayNodeTest
     void aLinkFollowsItsPeerToANewEndpointOnlyWithTheLinksId()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(node, 0x20, 20);
         final Connection c = connection(node, 0x20);
         final byte[] ping = Messages.ping(Messages.PING, OverlayNode.NEAR, addr(0x20), 1);
@@ -336,7 +337,7 @@ class OverlayNodeTest
     void aPeerSeenSendingFromANewEndpointIsFollowedAtOnceAndOwnMovesPingEveryone()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(node, 0x20, 20);
         link(node, 0x30, 30);
         final Connection c = connection(node, 0x20);
@@ -359,7 +360,7 @@ class OverlayNodeTest
     void anEndpointIsAdvertisedOnlyOnceTwoPeersSawIt()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         final long real = 0x0A00000A_1F40L;
         final long planted = 0x0B00000B_1F40L;
         for (final int[] peer : new int[][] {{0x20, 0}, {0x30, 0}, {0x40, 1}})
@@ -378,7 +379,7 @@ class OverlayNodeTest
     void greedyNextHopIsTheClosestStrictlyCloserConnection()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(node, 0x20, 20);
         link(node, 0x40, 40);
         link(node, 0x80, 80);
@@ -395,7 +396,7 @@ class OverlayNodeTest
     void nearNeighboursAreTheClosestEachSideAroundTheRing()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         for (final int top : new int[] {0x20, 0x30, 0x40, 0xE0, 0xF0})
         {
             link(node, top, top);
@@ -409,7 +410,7 @@ class OverlayNodeTest
     void ignoresMalformedAndSelfAddressedMessages()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         node.onDirect(5, new byte[] {1, 2}, 0, 2, 0);
         final byte[] fromSelf = Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 3, 0, addr(0x10), 1, new long[] {5});
         node.onDirect(5, fromSelf, 0, fromSelf.length, 0);
@@ -425,7 +426,7 @@ class OverlayNodeTest
     void aFloodingPeerCannotMakeTheNodeGrowWithoutBound()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1));
+        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
         link(node, 0x20, 20);
         final Random random = new Random(5);
         for (int round = 0; round < 200; round++)

@@ -1,5 +1,6 @@
 package wow.controlplane.overlay;
 
+import wow.controlplane.overlay.lease.LeaseAuthority;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ import static wow.controlplane.overlay.OverlayNodeTest.sent;
 class OverlordsTest
 {
     final OverlayNodeTest.Recorder r = new OverlayNodeTest.Recorder();
-    final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(7));
+    final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(7), LeaseAuthority.OPEN);
 
     <T extends OverlayMessage> List<T> routed(final Class<T> kind, final int type)
     {

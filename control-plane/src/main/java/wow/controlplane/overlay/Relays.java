@@ -50,7 +50,12 @@ final class Relays
     private final List<Grant> grants = new ArrayList<>();
     private final List<WaitingRelay> waitingRelays = new ArrayList<>();
     /** When this node last asked for a relay to each target. */
-    private final Map<BigInteger, Long> relayAttempts = new HashMap<>();
+    /** Targets this node asked relays for: when, and which relays (ring values) it asked. */
+    private final Map<BigInteger, RelayAttempt> relayAttempts = new HashMap<>();
+
+    private record RelayAttempt(long startedMs, List<BigInteger> asked)
+    {
+    }
     private long forwardWindowMs;
     private int forwardsInWindow;
 
@@ -78,8 +83,8 @@ final class Relays
             return;
         }
         final BigInteger target = Ring.value(p.address);
-        final Long attempt = relayAttempts.get(target);
-        if (node.table.contains(target) || (attempt != null && nowMs - attempt < RELAY_ATTEMPT_MS))
+        final RelayAttempt attempt = relayAttempts.get(target);
+        if (node.table.contains(target) || (attempt != null && nowMs - attempt.startedMs() < RELAY_ATTEMPT_MS))
         {
             return;
         }
@@ -104,7 +109,7 @@ final class Relays
         {
             return;
         }
-        relayAttempts.put(target, nowMs);
+        relayAttempts.put(target, new RelayAttempt(nowMs, asked.stream().map(c -> c.value).toList()));
         final byte[] request = Messages.aboutPeer(Messages.RELAY_REQUEST, p.types & OverlayNode.WANTED, 0,
             new Messages.Peer(p.address, 0, p.endpoints));
         for (final Connection c : asked)
@@ -213,7 +218,7 @@ final class Relays
                 }
             }
         }
-        relayAttempts.values().removeIf(startedMs -> nowMs - startedMs >= RELAY_ATTEMPT_MS);
+        relayAttempts.values().removeIf(a -> nowMs - a.startedMs() >= RELAY_ATTEMPT_MS);
     }
 
     /**
@@ -247,9 +252,12 @@ final class Relays
         final Messages.Peer target = m.peer();
         final BigInteger t = Ring.value(target.address());
         final Connection c = node.table.get(t);
-        if (!relayAttempts.containsKey(t) && (c == null || c.via == null))
+        final RelayAttempt attempt = relayAttempts.get(t);
+        final boolean asked = attempt != null && attempt.asked().contains(relay.value);
+        if (!asked && (c == null || c.via == null || !Arrays.equals(c.via, relay.address)))
         {
-            // a grant this node never asked for: no relay makes it reach peers through itself
+            // a grant this node never asked that relay for: no member makes it reach peers through
+            // itself (only a relay asked, or the one already in use, may offer)
             node.reject();
             node.sender.send(relay, Messages.relayEnd(Messages.RELAY_END, target.address()));
             return;

@@ -269,6 +269,10 @@ class OverlayNodeTest
             node.tick(t);
         }
         assertFalse(sent(r, Messages.RELAY_REQUEST, 10).isEmpty(), "asked its linked node to relay");
+        link(node, 0x30, 30); // linked after the request went out: a member it did not ask
+        node.onDirect(30, grant, 0, grant.length, 4_000);
+        assertNull(connection(node, 0x40), "a grant from a member it did not ask makes no connection");
+        assertEquals(1, sent(r, Messages.RELAY_END, 30).size());
         node.onDirect(10, grant, 0, grant.length, 4_000);
         final Connection c = connection(node, 0x40);
         assertArrayEquals(addr(0x10), c.via());

@@ -70,7 +70,7 @@ class OverlayConductorTest
                 .overlayConfig(OverlayConfig.defaults());
             if (dhcp)
             {
-                ctx.leaseSigner(signer(identity)).dhcpSubnet(SUBNET);
+                ctx.leaseSigner(wow.controlplane.overlay.lease.LeaseSigner.ofIdentity(identity)).dhcpSubnet(SUBNET);
             }
             more.accept(ctx);
             conductor = new OverlayConductor(ctx);
@@ -206,17 +206,12 @@ class OverlayConductorTest
         assertEquals(1, b.counter("silence_pings"));
     }
 
-    static wow.controlplane.overlay.lease.LeaseSigner signer(final Identity identity)
-    {
-        return new wow.controlplane.overlay.lease.LeaseSigner(identity.rawPublicKey(), identity::sign, new byte[0]);
-    }
-
     /** A seed and an owner of {@code ip}, leased. */
     Member ownerOf(final int ip, final Identity owner)
     {
         new Member(Identity.generate(), 5000, new long[0], false);
         final Member a = new Member(owner, 5001, new long[] {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)}, false, ip,
-            ctx -> ctx.leaseSigner(signer(owner)));
+            ctx -> ctx.leaseSigner(wow.controlplane.overlay.lease.LeaseSigner.ofIdentity(owner)));
         run(6_000);
         assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(ip)), a.log.toString() + " owner " +
             wow.controlplane.overlay.ring.Ring.shortHex(owner.address()) + " members " + members.size());
@@ -227,7 +222,7 @@ class OverlayConductorTest
     {
         final Identity id = Identity.generate();
         return new Member(id, 5002, new long[] {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)}, false, ip,
-            ctx -> ctx.leaseSigner(signer(id)));
+            ctx -> ctx.leaseSigner(wow.controlplane.overlay.lease.LeaseSigner.ofIdentity(id)));
     }
 
     @Test
@@ -303,7 +298,7 @@ class OverlayConductorTest
         assertNotNull(bId);
         new Member(seedId, 5000, new long[0], false);
         final long[] seeds = {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)};
-        final Member a = new Member(aId, 5001, seeds, false, contested, ctx -> ctx.leaseSigner(signer(aId)));
+        final Member a = new Member(aId, 5001, seeds, false, contested, ctx -> ctx.leaseSigner(wow.controlplane.overlay.lease.LeaseSigner.ofIdentity(aId)));
         run(6_000);
         assertTrue(a.log.toString().contains("ip_leased ip=" + Ipv4.toString(contested)), a.log.toString());
         final Member b = new Member(bId, 5002, seeds, true);

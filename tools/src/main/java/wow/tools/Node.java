@@ -194,7 +194,7 @@ public final class Node implements AutoCloseable
             }
             else
             {
-                ctx.leaseSigner(new LeaseSigner(identity.rawPublicKey(), identity::sign, new byte[0]));
+                ctx.leaseSigner(LeaseSigner.ofIdentity(identity));
             }
             if (config.dhcp())
             {

@@ -204,9 +204,7 @@ final class NearOverlord
         final Connection hop = node.table.closest(Ring.value(point), null, null);
         if (hop != null)
         {
-            final byte[] message = Messages.ctmRequest(OverlayNode.NEAR, node.sender.newToken(), node.endpoints.me(),
-                hop.routable() ? null : hop.address);
-            node.sender.routeVia(hop, point, OverlayNode.CLOSEST, true, message);
+            sendCtmThrough(hop, point);
         }
     }
 
@@ -216,10 +214,16 @@ final class NearOverlord
      */
     void sendCtmThrough(final Connection hop)
     {
+        sendCtmThrough(hop, node.address);
+    }
+
+    /** Sends a Connect-To-Me through one connection toward a point: it ends at the node nearest it. */
+    private void sendCtmThrough(final Connection hop, final byte[] point)
+    {
         // a hop that is no routable link gets the reply back to this node itself
         final byte[] message = Messages.ctmRequest(OverlayNode.NEAR, node.sender.newToken(), node.endpoints.me(),
             hop.routable() ? null : hop.address);
-        node.sender.routeVia(hop, node.address, OverlayNode.CLOSEST, true, message);
+        node.sender.routeVia(hop, point, OverlayNode.CLOSEST, true, message);
     }
 
     private void sendNeighbours(final long nowMs)

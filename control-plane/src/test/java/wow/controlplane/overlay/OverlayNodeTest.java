@@ -69,7 +69,7 @@ class OverlayNodeTest
     void aMessageToItselfIsHandledInTheNextDutyCycleNeverInsideTheSendingCall()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         final int token = node.probe(addr(0x10));
         assertTrue(r.probeAnswers.isEmpty(), "no answer inside the call that sent the probe");
         assertEquals(1, r.selfQueued, "the owner is told once that the node queued a message for itself");
@@ -84,6 +84,13 @@ class OverlayNodeTest
         }
         assertEquals(10, node.malformed(), "a full queue drops and counts");
         assertEquals(OverlayNode.MAX_SELF_QUEUED, node.deliverQueued(0));
+    }
+
+    /** @return a node at {@code addr(top)} on endpoint {@code endpoint}, sending and telling into {@code r}. */
+    static OverlayNode node(final Recorder r, final int top, final long endpoint)
+    {
+        return new OverlayNode(addr(top), 0, new long[] {endpoint}, OverlayConfig.defaults(), r, r, new Random(1),
+            LeaseAuthority.OPEN);
     }
 
     static byte[] addr(final int top)
@@ -152,7 +159,7 @@ class OverlayNodeTest
     void endpointsOthersNameAreContactedABoundedNumberOfTimes()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         final long[] victims = {101, 102, 103, 104, 105, 106, 107, 108};
         for (int i = 0; i < 1_000; i++)
         {
@@ -191,7 +198,7 @@ class OverlayNodeTest
     void aPunchSpeaksOnlyForTheNodeThatRoutedIt()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         final byte[] punch = Messages.aboutPeer(Messages.PUNCH, 0, 1, new Messages.Peer(addr(0x50), 0, new long[] {500}));
         node.onRouted(addr(0x30), punch, 0, punch.length, 0);
         assertEquals(1, node.malformed(), "named another node");
@@ -205,7 +212,7 @@ class OverlayNodeTest
     void onlyThePeerItselfClosesItsLink()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         link(node, 0x20, 20);
         link(node, 0x40, 40);
         deliver(node, 40, Messages.close(addr(0x20))); // a linked member closing another's link
@@ -221,7 +228,7 @@ class OverlayNodeTest
     void aRelayGrantsLinkedRequestersOnlyAndTellsBothEndsItsLinkIds()
     {
         final Recorder r = new Recorder();
-        final OverlayNode relay = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode relay = node(r, 0x10, 1);
         link(relay, 0x20, 20);
         link(relay, 0x40, 40);
         final byte[] request = Messages.aboutPeer(Messages.RELAY_REQUEST, OverlayNode.NEAR, 0,
@@ -252,7 +259,7 @@ class OverlayNodeTest
     void aGrantedRelayCarriesTheLinkAndADirectLinkReplacesIt()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x20, 2);
         link(node, 0x10, 10); // the relay
         final byte[] grant = Messages.aboutPeer(Messages.RELAY_GRANT, OverlayNode.NEAR, 77,
             new Messages.Peer(addr(0x40), 0x0A000004, new long[] {40}));
@@ -304,7 +311,7 @@ class OverlayNodeTest
     {
         // over a relayed link a primary's query arrives routed, not over the link itself
         final Recorder r = new Recorder();
-        final OverlayNode replica = new OverlayNode(addr(0x20), 0, new long[] {2}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode replica = node(r, 0x20, 2);
         link(replica, 0x40, 40);
         final byte[] query = Messages.lease(new Messages.LeaseOp(Messages.LEASE_CLAIM, Messages.LEASE_QUERY, 5, addr(0x41), 60, 1,
             addr(0x50), 1, new byte[] {1}, new byte[0], new byte[] {2}, 60));
@@ -326,7 +333,7 @@ class OverlayNodeTest
     void aLinkFollowsItsPeerToANewEndpointOnlyWithTheLinksId()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         link(node, 0x20, 20);
         final Connection c = connection(node, 0x20);
         final byte[] ping = Messages.ping(Messages.PING, OverlayNode.NEAR, addr(0x20), 1);
@@ -341,7 +348,7 @@ class OverlayNodeTest
     void aPeerSeenSendingFromANewEndpointIsFollowedAtOnceAndOwnMovesPingEveryone()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         link(node, 0x20, 20);
         link(node, 0x30, 30);
         final Connection c = connection(node, 0x20);
@@ -364,7 +371,7 @@ class OverlayNodeTest
     void anEndpointIsAdvertisedOnlyOnceTwoPeersSawIt()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         final long real = 0x0A00000A_1F40L;
         final long planted = 0x0B00000B_1F40L;
         for (final int[] peer : new int[][] {{0x20, 0}, {0x30, 0}, {0x40, 1}})
@@ -383,7 +390,7 @@ class OverlayNodeTest
     void greedyNextHopIsTheClosestStrictlyCloserConnection()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         link(node, 0x20, 20);
         link(node, 0x40, 40);
         link(node, 0x80, 80);
@@ -400,7 +407,7 @@ class OverlayNodeTest
     void nearNeighboursAreTheClosestEachSideAroundTheRing()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         for (final int top : new int[] {0x20, 0x30, 0x40, 0xE0, 0xF0})
         {
             link(node, top, top);
@@ -414,7 +421,7 @@ class OverlayNodeTest
     void ignoresMalformedAndSelfAddressedMessages()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         node.onDirect(5, new byte[] {1, 2}, 0, 2, 0);
         final byte[] fromSelf = Messages.link(Messages.LINK_REQUEST, OverlayNode.NEAR, 3, 0, addr(0x10), 1, new long[] {5});
         node.onDirect(5, fromSelf, 0, fromSelf.length, 0);
@@ -430,7 +437,7 @@ class OverlayNodeTest
     void aFloodingPeerCannotMakeTheNodeGrowWithoutBound()
     {
         final Recorder r = new Recorder();
-        final OverlayNode node = new OverlayNode(addr(0x10), 0, new long[] {1}, OverlayConfig.defaults(), r, r, new Random(1), LeaseAuthority.OPEN);
+        final OverlayNode node = node(r, 0x10, 1);
         link(node, 0x20, 20);
         final Random random = new Random(5);
         for (int round = 0; round < 200; round++)

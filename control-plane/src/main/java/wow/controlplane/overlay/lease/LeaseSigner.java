@@ -2,6 +2,7 @@ package wow.controlplane.overlay.lease;
 
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
+import wow.controlplane.identity.Identity;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.security.Keys;
 
@@ -38,6 +39,12 @@ public final class LeaseSigner
     {
         final byte[] key = privateKey.clone();
         return new LeaseSigner(Keys.signingPublic(key), m -> Keys.sign(key, m, m.length), certificate);
+    }
+
+    /** @return an insecure node's signer: its identity key, no certificate. */
+    public static LeaseSigner ofIdentity(final Identity identity)
+    {
+        return new LeaseSigner(identity.rawPublicKey(), identity::sign, new byte[0]);
     }
 
     /** @return the raw Ed25519 public key that verifies this signer's operations. */

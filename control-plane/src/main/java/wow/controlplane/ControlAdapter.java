@@ -14,9 +14,10 @@ import wow.dataplane.protocol.WireHeader;
 
 /**
  * Decodes what the data plane hands up to the conductor (overlay messages on links and routed
- * ones that end here, resolution requests, peers seen at new endpoints, traffic samples for
- * shortcuts, undeliverable packets) and hands each to the part that owns it. Messages the overlay
- * rejects and unknown frames are counted ({@code control_rejected}). Conductor thread only.
+ * ones that end here, resolution requests, end-to-end sessions wanted and confirmed, peers seen
+ * at new endpoints, traffic samples for shortcuts, undeliverable packets) and hands each to the
+ * part that owns it. Messages the overlay rejects and unknown frames are counted
+ * ({@code control_rejected}). Conductor thread only.
  */
 final class ControlAdapter implements MessageHandler
 {
@@ -30,6 +31,12 @@ final class ControlAdapter implements MessageHandler
 
         /** A routed packet of this node's could not reach {@code destination}. */
         void onUnreachable(byte[] destination, long now);
+
+        /** Packets wait for an end-to-end session with the node at this ring address. */
+        void onEndToEndWanted(byte[] address);
+
+        /** The first packet sealed with this end-to-end keypair of this node's arrived. */
+        void onEndToEndConfirmed(int localIndex);
     }
 
     private final OverlayNode overlay;
@@ -92,6 +99,15 @@ final class ControlAdapter implements MessageHandler
                     overlay.peerMoved(buffer.getInt(datagram, ByteOrder.BIG_ENDIAN), endpoint, now);
                 }
             }
+            case ControlMessages.UP_END_TO_END ->
+            {
+                if (datagramLength == WireHeader.ADDRESS_LENGTH)
+                {
+                    handlers.onEndToEndWanted(address(buffer, datagram));
+                }
+            }
+            case ControlMessages.UP_END_TO_END_CONFIRMED ->
+                handlers.onEndToEndConfirmed(buffer.getInt(index + ControlMessages.SESSION_OFFSET));
             case ControlMessages.UP_TRAFFIC ->
             {
                 if (datagramLength == WireHeader.ADDRESS_LENGTH)

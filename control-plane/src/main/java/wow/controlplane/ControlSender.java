@@ -1,6 +1,7 @@
 package wow.controlplane;
 
 import java.util.Arrays;
+import java.util.function.BiConsumer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import wow.controlplane.overlay.OverlayNode;
@@ -28,6 +29,7 @@ final class ControlSender implements OverlayTransport
     private final UnsafeBuffer localAddress;
     private final UnsafeBuffer destinationBuffer = new UnsafeBuffer(new byte[WireHeader.ADDRESS_LENGTH]);
     private final UnsafeBuffer out = new UnsafeBuffer(new byte[2048]);
+    private BiConsumer<byte[], byte[]> keyListener = (address, key) -> { };
 
     /**
      * @param dataPlane where datagrams go: the data plane, or a secure node's {@link LinkSessions}.
@@ -107,11 +109,18 @@ final class ControlSender implements OverlayTransport
         return c != null && Arrays.equals(c.ringAddress(), address) ? c.publicKey() : Messages.NO_KEY;
     }
 
+    /** Also tells {@code listener} every key a member named for a ring address (end-to-end sessions learn them). */
+    void keyListener(final BiConsumer<byte[], byte[]> listener)
+    {
+        this.keyListener = listener;
+    }
+
     @Override
     public void keyHint(final Messages.Peer peer)
     {
         if (sessions != null)
         {
+            keyListener.accept(peer.address(), peer.key());
             for (final long endpoint : peer.endpoints())
             {
                 sessions.hint(tcp.knownDataEndpoint(endpoint), peer.address(), peer.key());

@@ -15,8 +15,10 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.LinkTraffic;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.session.EndToEndSessions;
 import wow.controlplane.session.LinkSessions;
 import wow.controlplane.overlay.ring.Ring;
+import wow.controlplane.overlay.wire.Messages;
 import wow.dataplane.DataPlaneProxy;
 import wow.dataplane.status.CounterTypes;
 import wow.dataplane.transport.Endpoints;
@@ -58,6 +60,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private final LongSupplier tapKernelDrops;
     private final LinkTraffic linkTraffic;
     private final LinkSessions sessions;
+    private final EndToEndSessions endToEnd;
     private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
     private volatile NodeStatus status;
     private boolean started;
@@ -95,6 +98,25 @@ public final class OverlayConductor implements Agent, StatusSource
             ctx.leaseSigner(), ctx.leaseAuthority(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(), ctx.random()),
             sender, fib, log, clock::time, this::onProbeReply);
         this.overlay = stack.node();
+        this.endToEnd = sessions == null ? null : new EndToEndSessions(sessions, new EndToEndSessions.Host()
+        {
+            @Override
+            public void send(final byte[] address, final byte[] handshake)
+            {
+                overlay.route(address, OverlayNode.EXACT, Messages.endToEnd(handshake));
+            }
+
+            @Override
+            public void keyWanted(final byte[] address)
+            {
+                stack.unreachable(address, clock.time()); // the leases of what points there carry the key
+            }
+        }, counters);
+        if (endToEnd != null)
+        {
+            stack.endToEnd(endToEnd::onHandshake, endToEnd::learnKey);
+            sender.keyListener(endToEnd::learnKey);
+        }
         this.linkTraffic = id -> fib.linkCounter(id, CounterTypes.LINK_TX_PACKETS);
         this.silence = new SilenceWatch(overlay, fib, silencePings);
         this.adapter = new ControlAdapter(overlay, tcp, localAddress, controlRejected, new ControlAdapter.Handlers()
@@ -115,6 +137,24 @@ public final class OverlayConductor implements Agent, StatusSource
             public void onUnreachable(final byte[] destination, final long now)
             {
                 stack.unreachable(destination, now);
+            }
+
+            @Override
+            public void onEndToEndWanted(final byte[] address)
+            {
+                if (endToEnd != null)
+                {
+                    endToEnd.want(address);
+                }
+            }
+
+            @Override
+            public void onEndToEndConfirmed(final int localIndex)
+            {
+                if (endToEnd != null)
+                {
+                    endToEnd.onConfirmed(localIndex);
+                }
             }
         }, sessions);
         if (!ctx.resume().isEmpty())
@@ -201,6 +241,7 @@ public final class OverlayConductor implements Agent, StatusSource
         if (sessions != null)
         {
             sessions.tick();
+            endToEnd.tick();
         }
         if (++ticks % 4 == 0)
         {

@@ -1,6 +1,7 @@
 package wow.controlplane;
 
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.Random;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
@@ -42,6 +43,7 @@ public final class OverlayStack implements OverlayEvents
     private final LongSupplier clock;
     private final IntConsumer probeAnswered;
     private final byte[] address;
+    private BiConsumer<byte[], byte[]> endToEnd = (source, handshake) -> { };
 
     /**
      * @param transport     where the node's messages go.
@@ -115,6 +117,16 @@ public final class OverlayStack implements OverlayEvents
     public void unreachable(final byte[] destination, final long nowMs)
     {
         resolution.refreshPointingAt(destination, nowMs);
+    }
+
+    /**
+     * Where the handshakes of end-to-end sessions routed to this node go ({@code source, message}),
+     * and the static keys of the owners of the leases it resolved ({@code address, key}).
+     */
+    public void endToEnd(final BiConsumer<byte[], byte[]> handshakes, final BiConsumer<byte[], byte[]> ownerKeys)
+    {
+        this.endToEnd = handshakes;
+        resolution.ownerKeys(ownerKeys);
     }
 
     /** Starts from what a previous run knew (call before {@link #start}). */
@@ -208,6 +220,12 @@ public final class OverlayStack implements OverlayEvents
     public void onUnreachable(final byte[] gone)
     {
         resolution.refreshPointingAt(gone, clock.getAsLong());
+    }
+
+    @Override
+    public void onEndToEnd(final byte[] source, final byte[] handshake)
+    {
+        endToEnd.accept(source, handshake);
     }
 
     @Override

@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.security.Certificate;
 import wow.controlplane.overlay.lease.Leases;
 import wow.controlplane.overlay.ring.Ring;
 import wow.controlplane.overlay.wire.Messages;
@@ -45,12 +47,19 @@ final class ResolutionCache
     private final Map<Integer, Integer> besides = new HashMap<>();
     /** Resumed from the journal and not yet confirmed by a lookup. */
     private final Set<Integer> resumed = new HashSet<>();
+    private BiConsumer<byte[], byte[]> ownerKeys = (owner, key) -> { };
 
     ResolutionCache(final OverlayNode overlay, final FibChanges fib, final EventLog log)
     {
         this.overlay = overlay;
         this.fib = fib;
         this.log = log;
+    }
+
+    /** Told the ring address and certified static key of the owner of every lease taken (a secure network's). */
+    void ownerKeys(final BiConsumer<byte[], byte[]> keys)
+    {
+        this.ownerKeys = keys;
     }
 
     /** @return virtual IP &rarr; ring address, as resolved. */
@@ -184,6 +193,18 @@ final class ResolutionCache
         {
             log.event("resolution_refused", "ip=" + Ipv4.toString(virtualIp) + " why=\"" + problem + "\"");
             return null;
+        }
+        if (lease.certificate().length > 0)
+        {
+            try
+            {
+                ownerKeys.accept(lease.value(), Certificate.decode(lease.certificate()).publicKey());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                log.event("resolution_refused", "ip=" + Ipv4.toString(virtualIp) + " why=\"malformed certificate\"");
+                return null;
+            }
         }
         return lease.value();
     }

@@ -11,13 +11,15 @@ import wow.dataplane.protocol.WireHeader;
  * What one queue hands up to the conductor through the many-to-one ring: CONTROL and routed
  * control datagrams, and reports — a destination to resolve (at most once a second per address),
  * a link peer seen at a new endpoint (at most every 100 ms per link), an undeliverable routed
- * packet (at most once a second per destination), one traffic sample per
+ * packet (at most once a second per destination), an end-to-end session wanted (at most every
+ * 250 ms per peer) or confirmed, one traffic sample per
  * {@link ControlMessages#TRAFFIC_SAMPLE} routed packets. The conductor is woken once after a batch
  * that handed something up; a full ring is a counted drop. Owned by one queue agent's thread.
  */
 final class ConductorUplink
 {
     private static final long RESOLVE_INTERVAL_NS = 1_000_000_000L;
+    private static final long END_TO_END_INTERVAL_NS = 250_000_000L;
 
     private final int queue;
     private final RingBuffer ring;
@@ -26,6 +28,7 @@ final class ConductorUplink
     private final ReportGate resolveGate = new ReportGate(RESOLVE_INTERVAL_NS);
     private final ReportGate unreachableGate = new ReportGate(RESOLVE_INTERVAL_NS);
     private final ReportGate movedGate = new ReportGate(100_000_000L);
+    private final ReportGate endToEndGate = new ReportGate(END_TO_END_INTERVAL_NS);
     private final UnsafeBuffer resolveRequest = new UnsafeBuffer(new byte[4]);
     private static final UnsafeBuffer NO_PAYLOAD = new UnsafeBuffer(new byte[0]);
     static final long HANDSHAKES_PER_SOURCE_NS = 10_000_000L;
@@ -151,6 +154,24 @@ final class ConductorUplink
     void sessionConfirmed(final int session, final long endpoint)
     {
         up(ControlMessages.UP_SESSION_CONFIRMED, NO_PAYLOAD, 0, 0, endpoint, session);
+    }
+
+    /**
+     * Asks the conductor for an end-to-end session with the node whose ring address is at
+     * {@code offset}, at most every 250 ms per address.
+     */
+    void endToEnd(final DirectBuffer addresses, final int offset, final long nowNs)
+    {
+        if (endToEndGate.admit(addresses.getInt(offset) ^ addresses.getInt(offset + 16), nowNs))
+        {
+            up(ControlMessages.UP_END_TO_END, addresses, offset, WireHeader.ADDRESS_LENGTH, 0);
+        }
+    }
+
+    /** Reports the first packet of an end-to-end keypair (once per keypair). */
+    void endToEndConfirmed(final int session)
+    {
+        up(ControlMessages.UP_END_TO_END_CONFIRMED, NO_PAYLOAD, 0, 0, 0, session);
     }
 
     /** Wakes the conductor once if this batch handed anything up. */

@@ -14,6 +14,8 @@ package wow.dataplane;
  * Up, message type {@link #UP_UNREACHABLE}: 0: sender's endpoint (8) | 8: queue (4) | 16: the ROUTED header (52)
  * Up, message type {@link #UP_TRAFFIC}: 0: unused, 0 (8) | 8: queue (4) | 16: destination ring address (20)
  * Up, message type {@link #UP_MOVED}: 0: the new endpoint (8) | 8: queue (4) | 16: this host's link id (4)
+ * Up, message type {@link #UP_END_TO_END}: 0: unused, 0 (8) | 8: queue (4) | 16: the peer's ring address (20)
+ * Up, message type {@link #UP_END_TO_END_CONFIRMED}: 0: unused, 0 (8) | 8: queue (4) | 12: local index of the keypair (4)
  * Down (conductor -&gt; one queue's agent, one-to-one ring), message type {@link #DOWN_SEND}:
  *   0: destination endpoint (8) | 8: the whole datagram to send
  * </pre>
@@ -46,6 +48,10 @@ public final class ControlMessages
     public static final int UP_SESSION_CONFIRMED = 10;
     /** A SESSION datagram (a revocation list) a session authenticated; laid out as {@link #UP_CONTROL}. */
     public static final int UP_SESSION_MESSAGE = 11;
+    /** A packet is to be routed to a node with no end-to-end session yet: the conductor should set one up. */
+    public static final int UP_END_TO_END = 12;
+    /** The first packet sealed with an end-to-end keypair arrived: the peer has its keys. */
+    public static final int UP_END_TO_END_CONFIRMED = 13;
     /** Routed data packets per traffic sample. */
     public static final int TRAFFIC_SAMPLE = 64;
     /** A datagram the agent sends for the conductor. */

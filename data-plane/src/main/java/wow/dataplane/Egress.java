@@ -1,6 +1,7 @@
 package wow.dataplane;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import wow.dataplane.crypto.Keypair;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.port.FrameBatch;
 import wow.dataplane.port.OutList;
@@ -19,7 +20,9 @@ import wow.dataplane.status.QueueCounters;
  * ({@link HostResponder}); look up each IPv4 packet's route; write the DATA or ROUTED header in
  * the headroom in front of it and queue the datagram; split TSO super-frames
  * ({@link TsoSegmenter}) and complete partial checksums first; hold a few packets whose
- * destination is being resolved ({@link ResolutionHold}); send the batch with one sendmmsg.
+ * destination is being resolved ({@link ResolutionHold}); on a secure node, seal what is routed
+ * over other nodes end to end ({@link EndToEndSealer}), holding a few packets to a node while its
+ * session is set up; send the batch with one sendmmsg.
  * Nothing allocates; every discarded frame is counted. Owned by one queue agent's thread.
  */
 final class Egress
@@ -34,6 +37,7 @@ final class Egress
     private final ConductorUplink uplink;
     private final BatchSender sender;
     private final LinkTally tally;
+    private final EndToEndSealer endToEnd;
     private final FrameBatch tapIn;
     private final OutList udpOut = new OutList(QueueAgent.SEND_BATCH);
     private final OutList replies = new OutList(QueueAgent.BATCH);
@@ -43,8 +47,9 @@ final class Egress
 
     Egress(final TapPort tap, final int vnet, final int innerMtu, final QueueCounters counters, final HostResponder host,
         final TsoSegmenter tso, final ResolutionHold hold, final ConductorUplink uplink, final BatchSender sender,
-        final LinkTally tally)
+        final LinkTally tally, final EndToEndSealer endToEnd)
     {
+        this.endToEnd = endToEnd;
         this.tap = tap;
         this.vnet = vnet;
         this.innerMtu = innerMtu;
@@ -64,6 +69,10 @@ final class Egress
     {
         this.fib = current;
         this.nowNs = now;
+        if (endToEnd != null)
+        {
+            endToEnd.begin();
+        }
     }
 
     /** Reads, answers, encapsulates and sends one batch from the TAP. @return frames read. */
@@ -208,12 +217,36 @@ final class Egress
             counters.drop(DropReason.LINK_NOT_READY);
             return -1;
         }
+        if (!sessionReady(route))
+        {
+            if (buffer == null || !hold.hold(buffer, ip, length, destination, nowNs))
+            {
+                counters.drop(DropReason.END_TO_END_PENDING);
+            }
+            return -1;
+        }
         return ((long)route << 32) | hop;
     }
 
-    /** Writes the DATA or ROUTED header in front of the IPv4 packet and queues the datagram. */
-    void encapsulate(final UnsafeBuffer buffer, final int ip, final int length, final int route, final int hop)
+    /**
+     * @return true if a packet on this route can be sent now: it goes over a direct link, this node
+     *         is insecure, or it has an end-to-end session with the route's node (else it asks for one).
+     */
+    boolean sessionReady(final int route)
     {
+        if (endToEnd == null || fib.routeDirect(route) || endToEnd.keypair(fib, route) != null)
+        {
+            return true;
+        }
+        uplink.endToEnd(fib.routeAddresses(), route * WireHeader.ADDRESS_LENGTH, nowNs);
+        return false;
+    }
+
+    /** Writes the DATA or ROUTED header in front of the IPv4 packet and queues the datagram. */
+    void encapsulate(final UnsafeBuffer buffer, final int packet, final int packetLength, final int route, final int hop)
+    {
+        int ip = packet;
+        int length = packetLength;
         final int header;
         if (fib.routeDirect(route))
         {
@@ -222,10 +255,30 @@ final class Egress
         }
         else
         {
+            if (udpOut.count() == udpOut.capacity())
+            {
+                flushBatch(); // before the end-to-end seal is queued: the batches go out together
+            }
+            final int payloadType = endToEnd == null ? WireHeader.PAYLOAD_IPV4 : WireHeader.PAYLOAD_SEALED_IPV4;
+            if (endToEnd != null)
+            {
+                final Keypair keypair = endToEnd.keypair(fib, route);
+                if (keypair == null)
+                {
+                    counters.drop(DropReason.END_TO_END_PENDING);
+                    return;
+                }
+                if (!endToEnd.add(keypair, buffer, ip, length))
+                {
+                    return;
+                }
+                length += WireHeader.END_TO_END_OVERHEAD;
+                ip -= WireHeader.SEALED_LENGTH;
+            }
             header = ip - WireHeader.ROUTED_LENGTH;
             final int address = route * WireHeader.ADDRESS_LENGTH;
             WireHeader.writeRouted(buffer, header, fib.localAddress(), fib.routeAddresses(), address,
-                WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4);
+                WireHeader.DEFAULT_TTL, WireHeader.DELIVERY_EXACT, payloadType);
             uplink.routed(fib.routeAddresses(), address);
             if (fib.linkRelayed(hop))
             {
@@ -271,6 +324,10 @@ final class Egress
     /** Sends what egress queued so far and frees the segment buffer (a batch can outgrow both). */
     void flushBatch()
     {
+        if (endToEnd != null)
+        {
+            endToEnd.run();
+        }
         if (udpOut.count() > 0)
         {
             sender.sendAll(udpOut);

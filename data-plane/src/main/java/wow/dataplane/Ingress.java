@@ -1,6 +1,7 @@
 package wow.dataplane;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import wow.dataplane.crypto.Keypair;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.port.FrameBatch;
 import wow.dataplane.port.OutList;
@@ -18,7 +19,9 @@ import wow.dataplane.status.QueueCounters;
  * against its link (id, endpoint, the peer's virtual IP as source) and written to the TAP behind a
  * rebuilt Ethernet header; ROUTED is delivered here or handed to the {@link TransitForwarder};
  * CONTROL goes up to the conductor. On a secure node the batch is opened first
- * ({@link LinkOpener}) and only what a session authenticated is read. TCP segments bound for the TAP are coalesced
+ * ({@link LinkOpener}) and only what a session authenticated is read; IPv4 routed to this node
+ * must also be sealed end to end ({@link EndToEndOpener}) by the node that sent it, and come from
+ * a virtual IP that node holds. TCP segments bound for the TAP are coalesced
  * ({@link TcpCoalescer}) when the TAP takes offloads. Nothing allocates; every discarded datagram
  * is counted. Owned by one queue agent's thread.
  */
@@ -34,6 +37,7 @@ final class Ingress
     private final BatchSender sender;
     private final LinkTally tally;
     private final LinkOpener opener;
+    private final EndToEndOpener endToEnd;
     private final FrameBatch udpIn = new FrameBatch(QueueAgent.BATCH, QueueAgent.MAX_FRAME);
     private final OutList tapOut = new OutList(QueueAgent.BATCH);
     private final OutList tapCoalesced = new OutList(QueueAgent.BATCH);
@@ -45,9 +49,10 @@ final class Ingress
 
     Ingress(final TapPort tap, final UdpPort udp, final int vnet, final byte[] tapMac, final QueueCounters counters,
         final TransitForwarder transit, final ConductorUplink uplink, final BatchSender sender, final LinkTally tally,
-        final LinkOpener opener)
+        final LinkOpener opener, final EndToEndOpener endToEnd)
     {
         this.opener = opener;
+        this.endToEnd = endToEnd;
         this.tap = tap;
         this.udp = udp;
         this.vnet = vnet;
@@ -97,6 +102,10 @@ final class Ingress
             {
                 onDatagram(buffer, udpIn.dataOffset(i), udpIn.length(i), udpIn.endpoint(i), 0);
             }
+        }
+        if (endToEnd != null)
+        {
+            deliverEndToEnd(buffer);
         }
         if (tapOut.count() > 0)
         {
@@ -216,7 +225,12 @@ final class Ingress
         {
             return;
         }
-        if (WireHeader.payloadType(buffer, offset) == WireHeader.PAYLOAD_IPV4)
+        final int payload = WireHeader.payloadType(buffer, offset);
+        if (payload == WireHeader.PAYLOAD_SEALED_IPV4 && endToEnd != null)
+        {
+            endToEnd.add(buffer, offset, length); // delivered after the batch is opened
+        }
+        else if (payload == WireHeader.PAYLOAD_IPV4 && opener == null)
         {
             // the sender's hop to the first node is one, each node on the way counted one more
             // (read first: the rebuilt Ethernet header overwrites the end of the routed one)
@@ -226,10 +240,58 @@ final class Ingress
                 counters.countRoutedDelivered(overlayHops);
             }
         }
+        else if (WireHeader.carriesIpv4(buffer, offset))
+        {
+            // a secure node takes routed IPv4 only sealed by the node that sent it (no transit
+            // node may write it); an insecure one cannot open a seal
+            counters.drop(opener != null ? DropReason.UNAUTHENTICATED : DropReason.BAD_HEADER);
+        }
         else
         {
             uplink.up(ControlMessages.UP_ROUTED, buffer, offset, length, endpoint, session);
         }
+    }
+
+    /**
+     * Opens the batch's end-to-end sealed packets and delivers those from an address their sender
+     * holds: the virtual IP its certificate fixes, or one this node resolved to it (a pool address
+     * not resolved yet is looked up, and its packet dropped as spoofed until then).
+     */
+    private void deliverEndToEnd(final UnsafeBuffer buffer)
+    {
+        final int n = endToEnd.run();
+        for (int k = 0; k < n; k++)
+        {
+            final int ip = endToEnd.packet(k);
+            if (ip < 0)
+            {
+                continue;
+            }
+            final int length = endToEnd.length(k);
+            if (Ipv4.validLength(buffer, ip, length) < 0)
+            {
+                counters.drop(DropReason.BAD_IPV4);
+                continue;
+            }
+            final Keypair keypair = endToEnd.keypair(k);
+            final int source = Ipv4.source(buffer, ip);
+            final int route = fib.route(source);
+            if ((keypair.peerIp() == 0 || source != keypair.peerIp()) &&
+                (route == Fib.NONE || !keypair.peerIs(fib.routeAddresses(), route * WireHeader.ADDRESS_LENGTH)))
+            {
+                counters.drop(DropReason.SPOOFED_SOURCE);
+                if (route == Fib.NONE && fib.inSubnet(source))
+                {
+                    uplink.resolve(source, nowNs);
+                }
+                continue;
+            }
+            if (deliver(buffer, ip, length, source))
+            {
+                counters.countRoutedDelivered(endToEnd.hops(k));
+            }
+        }
+        endToEnd.reset();
     }
 
     /**

@@ -4,6 +4,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import wow.dataplane.crypto.SessionPublication;
+import wow.dataplane.crypto.SessionTable;
 import wow.dataplane.fib.Fib;
 import wow.dataplane.fib.FibPublication;
 import wow.dataplane.port.TapPort;
@@ -54,7 +55,11 @@ public final class QueueAgent implements Agent
     private final ControlDownlink downlink;
     private final LinkSealer sealer;
     private final LinkOpener opener;
+    private final EndToEndSealer endToEndSealer;
+    private final EndToEndOpener endToEndOpener;
+    private final SessionPublication sessions;
     private Fib appliedFib;
+    private SessionTable appliedEndToEnd;
     private long egressPausedUntilNs;
 
     /**
@@ -95,12 +100,16 @@ public final class QueueAgent implements Agent
         final ConductorUplink uplink = new ConductorUplink(queue, controlUp, counters, conductorWakeup);
         this.sealer = sessions == null ? null : new LinkSealer(sessions, counters, SEND_BATCH);
         this.opener = sessions == null ? null : new LinkOpener(sessions, counters, uplink, BATCH);
+        this.sessions = sessions;
+        this.endToEndSealer = sessions == null ? null : new EndToEndSealer(sessions, counters, SEND_BATCH);
+        this.endToEndOpener = sessions == null ? null : new EndToEndOpener(sessions, counters, uplink, BATCH);
         final BatchSender sender = new BatchSender(tap, udp, counters, sealer);
         this.hold = new ResolutionHold(counters, MAX_FRAME);
         this.egress = new Egress(tap, vnet, innerMtu, counters, new HostResponder(counters, tapMac, innerMtu, vnet),
-            new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally);
+            new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally,
+            endToEndSealer);
         this.ingress = new Ingress(tap, udp, vnet, tapMac, counters, new TransitForwarder(counters, tally, uplink), uplink,
-            sender, tally, opener);
+            sender, tally, opener, endToEndOpener);
         this.downlink = new ControlDownlink(controlDown, counters, sender);
     }
 
@@ -128,6 +137,15 @@ public final class QueueAgent implements Agent
         egress.begin(fib, nowNs);
         ingress.begin(fib, nowNs);
         int work = 0;
+        final SessionTable endToEnd = sessions == null ? null : sessions.endToEnd();
+        if (endToEnd != appliedEndToEnd)
+        {
+            appliedEndToEnd = endToEnd;
+            if (fib == appliedFib && !hold.isEmpty())
+            {
+                work += hold.release(fib, egress, nowNs); // a session some held packets waited for may be there
+            }
+        }
         if (fib != appliedFib)
         {
             if (appliedFib != null && shortened(appliedFib, fib))
@@ -175,6 +193,8 @@ public final class QueueAgent implements Agent
         {
             sealer.close();
             opener.close();
+            endToEndSealer.close();
+            endToEndOpener.close();
         }
     }
 

@@ -7,9 +7,10 @@ import wow.dataplane.status.DropReason;
 import wow.dataplane.status.QueueCounters;
 
 /**
- * Packets held while their destination resolves: a copy of at most {@link #SLOTS} of them, for
- * at most {@link #TIMEOUT_NS}; sent in order once a FIB knows where they go, counted as
- * {@code no_route} drops when time runs out. Owned by one queue agent's thread.
+ * Packets held while their destination resolves, or its end-to-end session is set up: a copy of
+ * at most {@link #SLOTS} of them, for at most {@link #TIMEOUT_NS}; sent in order once a FIB knows
+ * where they go (and the session is there), counted as {@code no_route} (or
+ * {@code end_to_end_pending}) drops when time runs out. Owned by one queue agent's thread.
  */
 final class ResolutionHold
 {
@@ -68,14 +69,14 @@ final class ResolutionHold
             final int to = destination[i];
             final int r = fib.route(to);
             final int hop = r == Fib.NONE ? Fib.NONE : fib.routeNextHop(r);
-            if (hop != Fib.NONE && !(fib.routeDirect(r) && fib.linkRemoteId(hop) == 0))
+            if (hop != Fib.NONE && !(fib.routeDirect(r) && fib.linkRemoteId(hop) == 0) && egress.sessionReady(r))
             {
                 egress.encapsulate(held.buffer(), held.dataOffset(i), held.length(i), r, hop);
                 sent++;
             }
             else if (nowNs - since[i] > TIMEOUT_NS)
             {
-                counters.drop(DropReason.NO_ROUTE);
+                counters.drop(hop == Fib.NONE ? DropReason.NO_ROUTE : DropReason.END_TO_END_PENDING);
             }
             else
             {

@@ -69,7 +69,7 @@ final class TransitForwarder
                 return HERE;
             }
             counters.drop(DropReason.NO_NEXT_HOP);
-            if (WireHeader.payloadType(buffer, offset) == WireHeader.PAYLOAD_IPV4)
+            if (WireHeader.carriesIpv4(buffer, offset))
             {
                 uplink.unreachable(buffer, offset, endpoint, nowNs);
             }

@@ -24,7 +24,8 @@ final class TsoSegmenter
 
     TsoSegmenter(final int slots, final int innerMtu)
     {
-        this.segments = new FrameBatch(slots, innerMtu + WireHeader.TAG_LENGTH); // room for the seal's tag
+        // room for the tags of the end-to-end seal and the link's
+        this.segments = new FrameBatch(slots, innerMtu + 2 * WireHeader.TAG_LENGTH);
         this.innerMtu = innerMtu;
     }
 

@@ -44,7 +44,7 @@ final class NodeCommand
         "  --no-tap               run without a TAP device (a router node)",
         "  --state-dir DIR        identity, counters, FIB journal, status (default /var/lib/wow/NAME as root,",
         "                         else $XDG_STATE_HOME/wow/NAME or ~/.local/state/wow/NAME)",
-        "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-112 (N-80 insecure)",
+        "  --underlay-mtu N       MTU of the underlay path (default 1500); the TAP MTU is N-144 (N-80 insecure)",
         "  --threading MODE       dedicated (a thread per queue, default) or shared (one thread)",
         "  --keepalive-ms N       keepalive interval on a link (default 5000 static, 3000 overlay; keep it",
         "                         below the NAT's UDP mapping timeout, often 30 s)",

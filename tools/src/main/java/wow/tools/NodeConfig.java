@@ -92,12 +92,14 @@ public record NodeConfig(
 
     /**
      * @return the largest inner IPv4 packet: the underlay MTU less its IPv4 and UDP headers, the
-     *         largest WOW header and the seal (on a secure node), so that nothing is ever
+     *         largest WOW header and the seals, the link's and the end-to-end one (on a secure
+     *         node), so that nothing is ever
      *         IP-fragmented on the underlay.
      */
     public int innerMtu()
     {
-        return underlayMtu - UNDERLAY_OVERHEAD - WireHeader.MAX_HEADER_LENGTH - (secure() ? WireHeader.SEALED_OVERHEAD : 0);
+        return underlayMtu - UNDERLAY_OVERHEAD - WireHeader.MAX_HEADER_LENGTH -
+            (secure() ? WireHeader.SEALED_OVERHEAD + WireHeader.END_TO_END_OVERHEAD : 0);
     }
 
     /** @return true if the node joins (or starts) a self-organizing overlay rather than static tunnels. */

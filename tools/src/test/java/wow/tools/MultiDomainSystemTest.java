@@ -113,6 +113,34 @@ class MultiDomainSystemTest
         transfer(host("h4-1"), host("h4-2"), 5001);
         transfer(host("h5-1"), host("h4-2"), 5002);
         transfer(host("h4-1"), host("h2-1"), 5003);
+        // none of these pairs is linked directly: what the relays and transit nodes carried was
+        // sealed end to end (EndToEndQueueAgentTest shows that they hold no plaintext of it)
+        for (final String receiver : List.of("h4-2", "h2-1"))
+        {
+            assertTrue(counter(host(receiver), "end_to_end_completed") > 0, receiver + " set up no end-to-end session");
+            assertTrue(counter(host(receiver), "routed_rx_hops_1") + counter(host(receiver), "routed_rx_hops_2") +
+                counter(host(receiver), "routed_rx_hops_3") + counter(host(receiver), "routed_rx_hops_4plus") > 0);
+        }
+    }
+
+    /** @return a node's counters by name, as {@code wow counters --json} prints them. */
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, Object> counters(final Testbed.Member member) throws Exception
+    {
+        final String json = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(),
+            "counters", "--state-dir", member.stateDir().toString(), "--json");
+        return (java.util.Map<String, Object>)Json.object(json).get("counters");
+    }
+
+    /** @return the sum of a counter over its queues (or the one counter of that name). */
+    private static long counter(final Testbed.Member member, final String name) throws Exception
+    {
+        long sum = 0;
+        for (final java.util.Map.Entry<String, Object> e : counters(member).entrySet())
+        {
+            sum += e.getKey().equals(name) || e.getKey().startsWith(name + " q") ? ((Number)e.getValue()).longValue() : 0;
+        }
+        return sum;
     }
 
     @Test
@@ -251,13 +279,10 @@ class MultiDomainSystemTest
     }
 
     /** @return the routed packets a node delivered to its TAP so far, by overlay hops 1, 2, 3, 4 or more. */
-    private long[] routedByHops(final Testbed.Member member) throws Exception
+    private static long[] routedByHops(final Testbed.Member member) throws Exception
     {
-        final String json = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(),
-            "counters", "--state-dir", member.stateDir().toString(), "--json");
         final long[] out = new long[4];
-        @SuppressWarnings("unchecked")
-        final java.util.Map<String, Object> counters = (java.util.Map<String, Object>)Json.object(json).get("counters");
+        final java.util.Map<String, Object> counters = counters(member);
         for (int h = 0; h < out.length; h++)
         {
             final String name = "routed_rx_hops_" + (h + 1) + (h == out.length - 1 ? "plus" : "") + " q";
@@ -326,7 +351,7 @@ class MultiDomainSystemTest
             final String got = Files.readString(env);
             System.out.printf("dhcp node leased %s; udhcpc: %s%n", leased, got.lines().filter(l -> l.startsWith("bound")).findFirst()
                 .orElse(got));
-            assertTrue(got.contains("bound ip=" + leased + " subnet=255.255.0.0 mtu=1388 routes=10.128.0.0/16 0.0.0.0"), got);
+            assertTrue(got.contains("bound ip=" + leased + " subnet=255.255.0.0 mtu=1356 routes=10.128.0.0/16 0.0.0.0"), got);
             final String from = host("h1-1").namespace();
             String reached = "";
             for (int i = 0; i < 10 && !reached.contains(" 0% packet loss"); i++)

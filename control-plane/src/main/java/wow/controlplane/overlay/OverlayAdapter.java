@@ -115,6 +115,7 @@ final class OverlayAdapter
                 node.events.onProbeReply(reply.token(), reply.prober());
             }
             case Messages.DHT_GET -> node.dht.onGet((OverlayMessage.DhtGet)m, nowMs);
+            case Messages.END_TO_END -> node.events.onEndToEnd(source, ((OverlayMessage.EndToEnd)m).handshake());
             case Messages.DHT_REPLY ->
             {
                 final OverlayMessage.DhtReply reply = (OverlayMessage.DhtReply)m;

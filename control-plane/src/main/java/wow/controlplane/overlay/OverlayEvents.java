@@ -47,6 +47,11 @@ public interface OverlayEvents
     {
     }
 
+    /** A handshake message of an end-to-end session came routed from the node at {@code source}. */
+    default void onEndToEnd(byte[] source, byte[] handshake)
+    {
+    }
+
     /** A data packet this node sent could not reach {@code address}: no such node (any more). */
     default void onUnreachable(byte[] address)
     {

@@ -55,17 +55,17 @@ public final class LinkSessions
     }
 
     private final Bundle bundle;
-    private final SessionPublication publication;
+    final SessionPublication publication;
     private final Wire wire;
-    private final NanoClock clock;
+    final NanoClock clock;
     private final LongSupplier epochSeconds;
-    private final EventLog log;
+    final EventLog log;
     private final SessionCounters counters;
     private final Long2ObjectHashMap<SessionPeer> peers = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<SessionPeer.Initiation> initiations = new Int2ObjectHashMap<>();
     private final Responder responder;
     private final KeypairRegistry registry = new KeypairRegistry();
-    private final Membership membership;
+    final Membership membership;
     private final UnsafeBuffer out = new UnsafeBuffer(EMPTY);
     private final Revocations revocations;
     private final CertificateWatch expiry;

@@ -1,6 +1,7 @@
 package wow.dataplane.crypto;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.agrona.DirectBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -8,11 +9,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * with and the one it opens with, the indices each end chose (a datagram carries the receiver's),
  * the send counter every queue draws nonces from, and the receive replay window. Made by the
  * conductor after a handshake and published in a {@link SessionTable}; queue threads take
- * counters, accept counters and flag the first datagram received; nothing else changes.
+ * counters, accept counters and flag the first datagram received; nothing else changes. A
+ * link session's keypair belongs to an underlay endpoint; an end-to-end session's to the ring
+ * address of the node at the other end ({@link #peerIs}), which may send from its certified
+ * virtual IP ({@link #peerIp}).
  */
 public final class Keypair
 {
     public static final int KEY_LENGTH = 32;
+    public static final int ADDRESS_LENGTH = 20;
 
     private final int localIndex;
     private final int remoteIndex;
@@ -20,6 +25,8 @@ public final class Keypair
     private final byte[] sendKey;
     private final byte[] receiveKey;
     private final long createdNs;
+    private final byte[] peerAddress;
+    private final int peerIp;
     private final AtomicLong sendCounter = new AtomicLong();
     private final ReplayWindow window = new ReplayWindow();
     private final AtomicBoolean received = new AtomicBoolean();
@@ -34,7 +41,20 @@ public final class Keypair
     public Keypair(final int localIndex, final int remoteIndex, final int slot, final byte[] sendKey,
         final byte[] receiveKey, final long createdNs)
     {
-        if (sendKey.length != KEY_LENGTH || receiveKey.length != KEY_LENGTH || slot < 0 || slot >= SessionTable.MAX_KEYPAIRS)
+        this(localIndex, remoteIndex, slot, sendKey, receiveKey, createdNs, null, 0);
+    }
+
+    /**
+     * An end-to-end session's keypair.
+     *
+     * @param peerAddress the 20-byte ring address of the node at the other end, or null for a link session.
+     * @param peerIp      the virtual IP its certificate fixes, or 0 (a pool: its leases prove its address).
+     */
+    public Keypair(final int localIndex, final int remoteIndex, final int slot, final byte[] sendKey,
+        final byte[] receiveKey, final long createdNs, final byte[] peerAddress, final int peerIp)
+    {
+        if ((peerAddress != null && peerAddress.length != ADDRESS_LENGTH) || sendKey.length != KEY_LENGTH ||
+            receiveKey.length != KEY_LENGTH || slot < 0 || slot >= SessionTable.MAX_KEYPAIRS)
         {
             throw new IllegalArgumentException("bad keypair");
         }
@@ -44,6 +64,31 @@ public final class Keypair
         this.sendKey = sendKey.clone();
         this.receiveKey = receiveKey.clone();
         this.createdNs = createdNs;
+        this.peerAddress = peerAddress == null ? null : peerAddress.clone();
+        this.peerIp = peerIp;
+    }
+
+    /** @return true if this is an end-to-end keypair with the node whose ring address is at {@code offset} (no allocation). */
+    public boolean peerIs(final DirectBuffer buffer, final int offset)
+    {
+        if (peerAddress == null)
+        {
+            return false;
+        }
+        for (int i = 0; i < ADDRESS_LENGTH; i++)
+        {
+            if (buffer.getByte(offset + i) != peerAddress[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return the end-to-end peer's certified virtual IP, 0 if it has none (or this is a link session's). */
+    public int peerIp()
+    {
+        return peerIp;
     }
 
     public int localIndex()

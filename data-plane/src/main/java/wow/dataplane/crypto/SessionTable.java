@@ -1,5 +1,7 @@
 package wow.dataplane.crypto;
 
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 
@@ -24,6 +26,15 @@ public final class SessionTable
     {
         this.byIndex = byIndex;
         this.byEndpoint = byEndpoint;
+    }
+
+    /**
+     * @return the key an end-to-end table files a peer's keypair under: the first 8 bytes of its
+     *         ring address (a lookup then checks all 20, {@link Keypair#peerIs}).
+     */
+    public static long addressKey(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset, ByteOrder.BIG_ENDIAN);
     }
 
     /** @return the keypair this node chose {@code localIndex} for, or null. */

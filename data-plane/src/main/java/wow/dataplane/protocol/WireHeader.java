@@ -51,7 +51,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * Delivery is {@link #DELIVERY_EXACT} (only the node with the destination address) or
  * {@link #DELIVERY_CLOSEST} (the node nearest the destination key). Payload type is
- * {@link #PAYLOAD_IPV4} or {@link #PAYLOAD_CONTROL}.
+ * {@link #PAYLOAD_IPV4} (insecure nodes), {@link #PAYLOAD_SEALED_IPV4} (secure nodes: sealed end to
+ * end, in the SEALED layout) or {@link #PAYLOAD_CONTROL}.
  */
 public final class WireHeader
 {
@@ -107,6 +108,14 @@ public final class WireHeader
     public static final int DELIVERY_CLOSEST = 2;
     public static final int PAYLOAD_IPV4 = 1;
     public static final int PAYLOAD_CONTROL = 2;
+    /**
+     * An IPv4 packet sealed between the two ends of an end-to-end session: a 16-byte SEALED header
+     * (the receiver's end-to-end index and the counter), the packet, and the tag. Transit nodes
+     * and relays read only the ROUTED header in front.
+     */
+    public static final int PAYLOAD_SEALED_IPV4 = 3;
+    /** Bytes the end-to-end seal adds to a routed packet. */
+    public static final int END_TO_END_OVERHEAD = SEALED_OVERHEAD;
 
     /** TTL a routed packet starts with, as the original system. */
     public static final int DEFAULT_TTL = 30;
@@ -263,6 +272,13 @@ public final class WireHeader
     public static int payloadType(final UnsafeBuffer buffer, final int offset)
     {
         return buffer.getByte(offset + PAYLOAD_TYPE_OFFSET) & 0xFF;
+    }
+
+    /** @return true if a ROUTED header's payload is an IPv4 packet, in clear or sealed end to end. */
+    public static boolean carriesIpv4(final UnsafeBuffer buffer, final int offset)
+    {
+        final int type = payloadType(buffer, offset);
+        return type == PAYLOAD_IPV4 || type == PAYLOAD_SEALED_IPV4;
     }
 
     /** Decrements TTL and increments the hop count of a ROUTED header in place. */

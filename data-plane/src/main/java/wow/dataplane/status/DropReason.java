@@ -68,7 +68,12 @@ public enum DropReason
     /** Unsealed datagram on a secure node, or a sealed or handshake one on an insecure node. */
     UNAUTHENTICATED("unauthenticated"),
     /** Handshake beyond the per-source or per-queue rate the conductor is handed. */
-    HANDSHAKE_RATE("handshake_rate");
+    HANDSHAKE_RATE("handshake_rate"),
+    /**
+     * Packet to be routed over other nodes to a node with no end-to-end session yet, that could
+     * not be held (or was held too long) while the session is set up.
+     */
+    END_TO_END_PENDING("end_to_end_pending");
 
     private final String label;
 

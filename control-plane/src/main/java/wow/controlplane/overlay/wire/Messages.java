@@ -38,6 +38,7 @@ import java.util.List;
  * LEASE_REPLY (routed exact): token i32 | key 20 | result u8 | the lease's value 20 (its owner's, if taken) |
  *                            length u16 | the owner's signed LEASE (role 1) that holds the key, if taken; else nothing
  * LEASE_HELD (over a link):  token i32 | key 20 | length u16 | the LEASE (role 1) a replica holds for the key, or nothing
+ * END_TO_END (routed exact): a handshake message of an end-to-end session (wow.controlplane.session), to the end
  * peer:                      address 20 | virtual ip i32 | endpoints | key length u8 | key (0 or 32 bytes: the
  *                            node's certified X25519 key, so the first handshake toward it can be IK)
  * endpoints:                 count u8 | endpoint i64...   (at most 8)
@@ -69,6 +70,7 @@ public final class Messages
     public static final int LEASE = 23;
     public static final int LEASE_REPLY = 24;
     public static final int LEASE_HELD = 25;
+    public static final int END_TO_END = 26;
 
     /** Roles of a LEASE message. */
     public static final int LEASE_REQUEST = 0;
@@ -328,6 +330,12 @@ public final class Messages
         return done(header(4 + 20 + 2 + message.length, FORWARD, 0).put(to).putShort((short)message.length).put(message));
     }
 
+    /** END_TO_END: a handshake message for the node at the other end of an end-to-end session. */
+    public static byte[] endToEnd(final byte[] handshake)
+    {
+        return done(header(4 + handshake.length, END_TO_END, 0).put(handshake));
+    }
+
     /** PUNCH (routed) or a RELAY_REQUEST/GRANT/OPEN (direct) naming a peer. */
     public static byte[] aboutPeer(final int type, final int connectionTypes, final int token, final Peer peer)
     {
@@ -482,6 +490,16 @@ public final class Messages
                 final int token = b.getInt();
                 final Peer peer = PeerCodec.peer(b);
                 return peer == null ? null : new OverlayMessage.AboutPeer(type, connectionTypes, token, peer);
+            }
+            case END_TO_END ->
+            {
+                if (b.remaining() > MAX_FORWARDED)
+                {
+                    return null;
+                }
+                final byte[] handshake = new byte[b.remaining()];
+                b.get(handshake);
+                return new OverlayMessage.EndToEnd(handshake);
             }
             case FORWARD ->
             {

@@ -10,7 +10,8 @@ import java.util.List;
 public sealed interface OverlayMessage permits OverlayMessage.LinkHandshake, OverlayMessage.Ping, OverlayMessage.Close,
     OverlayMessage.PairEnd, OverlayMessage.Unreachable, OverlayMessage.CtmRequest, OverlayMessage.CtmReply,
     OverlayMessage.Neighbours, OverlayMessage.Probe, OverlayMessage.DhtGet, OverlayMessage.DhtReply,
-    OverlayMessage.Forward, OverlayMessage.AboutPeer, OverlayMessage.LeaseReply, Messages.LeaseOp, Messages.LeaseHeld
+    OverlayMessage.Forward, OverlayMessage.EndToEnd, OverlayMessage.AboutPeer, OverlayMessage.LeaseReply, Messages.LeaseOp,
+    Messages.LeaseHeld
 {
     /** @return the message type ({@link Messages#LINK_REQUEST} ...). */
     int type();
@@ -109,6 +110,17 @@ public sealed interface OverlayMessage permits OverlayMessage.LinkHandshake, Ove
     }
 
     /** FORWARD: a Connect-To-Me reply to hand on to the receiver's link {@code to}. */
+    /** A handshake message of an end-to-end session, for the node it was routed to. */
+    record EndToEnd(byte[] handshake) implements OverlayMessage
+    {
+        @Override
+        public int type()
+        {
+            return Messages.END_TO_END;
+        }
+    }
+
+    /** A message for the node {@code to}, which the receiver sends over its link to it. */
     record Forward(byte[] to, byte[] message) implements OverlayMessage
     {
         @Override

@@ -15,6 +15,7 @@ import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.LinkTraffic;
 import wow.controlplane.overlay.OverlayNode;
+import wow.controlplane.security.Certificate;
 import wow.controlplane.session.EndToEndSessions;
 import wow.controlplane.session.LinkSessions;
 import wow.controlplane.overlay.ring.Ring;
@@ -110,6 +111,18 @@ public final class OverlayConductor implements Agent, StatusSource
             public void keyWanted(final byte[] address)
             {
                 stack.unreachable(address, clock.time()); // the leases of what points there carry the key
+            }
+
+            @Override
+            public byte[] ownLease()
+            {
+                return stack.leaseProof();
+            }
+
+            @Override
+            public void peerLease(final byte[] address, final Certificate certificate, final byte[] lease)
+            {
+                stack.peerLease(address, certificate.encoded(), lease);
             }
         }, counters);
         if (endToEnd != null)

@@ -14,6 +14,7 @@ import wow.controlplane.overlay.OverlayEvents;
 import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.OverlayTransport;
 import wow.controlplane.overlay.ring.Ring;
+import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.shortcut.ShortcutPolicy;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.transport.Endpoints;
@@ -127,6 +128,27 @@ public final class OverlayStack implements OverlayEvents
     {
         this.endToEnd = handshakes;
         resolution.ownerKeys(ownerKeys);
+    }
+
+    /**
+     * @return the signed operation of the lease this node holds, without its certificate (a peer
+     *         has that from the handshake), encoded; empty while it holds none.
+     */
+    public byte[] leaseProof()
+    {
+        final Messages.LeaseOp op = lease.granted();
+        return op == null ? new byte[0] : Messages.lease(new Messages.LeaseOp(op.op(), op.role(), 0, op.key(),
+            op.ttlSeconds(), op.serial(), op.value(), op.ip(), op.publicKey(), new byte[0], op.signature(),
+            op.remainingSeconds()));
+    }
+
+    /**
+     * A peer's handshake carried the lease it holds ({@link #leaseProof}): taken as a resolution if
+     * it proves the address for that peer (its owner's signature, certificate and a recent operation).
+     */
+    public void peerLease(final byte[] owner, final byte[] certificate, final byte[] proof)
+    {
+        resolution.offer(owner, certificate, proof, clock.getAsLong());
     }
 
     /** Starts from what a previous run knew (call before {@link #start}). */

@@ -186,9 +186,7 @@ final class ResolutionCache
     {
         final Messages.LeaseOp lease = Messages.decodeLease(value, 0, value.length);
         final String problem = lease == null ? "malformed" : lease.ip() != virtualIp ? "another address's lease" :
-            // an operation older than its TTL and the longest lease (any clock skew) is a replay of a lease gone
-            now - lease.serial() > (lease.ttlSeconds() + Leases.MAX_TTL_S) * 1000L ? "a stale lease" :
-            overlay.leaseProblem(lease);
+            problem(lease, now);
         if (problem != null)
         {
             log.event("resolution_refused", "ip=" + Ipv4.toString(virtualIp) + " why=\"" + problem + "\"");
@@ -207,6 +205,43 @@ final class ResolutionCache
             }
         }
         return lease.value();
+    }
+
+    /** @return why a lease proves nothing now (stale, or its owner's checks), or null. */
+    private String problem(final Messages.LeaseOp lease, final long now)
+    {
+        // an operation older than its TTL and the longest lease (any clock skew) is a replay of a lease gone
+        return now - lease.serial() > (lease.ttlSeconds() + Leases.MAX_TTL_S) * 1000L ? "a stale lease" :
+            overlay.leaseProblem(lease);
+    }
+
+    /**
+     * The node at {@code owner} showed the lease it holds (in its end-to-end handshake, without the
+     * certificate that came with it): taken as a resolution of its address if it proves it.
+     */
+    void offer(final byte[] owner, final byte[] certificate, final byte[] proof, final long now)
+    {
+        final Messages.LeaseOp bare = Messages.decodeLease(proof, 0, proof.length);
+        final Messages.LeaseOp lease = bare == null ? null : new Messages.LeaseOp(bare.op(), bare.role(), 0, bare.key(),
+            bare.ttlSeconds(), bare.serial(), bare.value(), bare.ip(), bare.publicKey(), certificate, bare.signature(),
+            bare.remainingSeconds());
+        final String problem = lease == null ? "malformed" : !Arrays.equals(lease.value(), owner) ? "another node's lease" :
+            lease.op() == Messages.LEASE_RELEASE ? "a released lease" : problem(lease, now);
+        if (problem != null)
+        {
+            overlay.rejectLease();
+            log.event("lease_proof_refused", "owner=" + Ring.shortHex(owner) + " why=\"" + problem + "\"");
+            return;
+        }
+        final int virtualIp = lease.ip();
+        resolvedAt.put(virtualIp, now);
+        resumed.remove(virtualIp);
+        final byte[] before = resolved.put(virtualIp, owner.clone());
+        if (!Arrays.equals(before, owner))
+        {
+            fib.dirty("resolution");
+            log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(owner) + " from=handshake");
+        }
     }
 
     /** Once a second: lost lookups may be asked again, stale answers go, fresh ones are refreshed ahead. */

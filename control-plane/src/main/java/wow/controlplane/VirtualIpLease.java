@@ -42,6 +42,9 @@ final class VirtualIpLease
     private boolean leased;
     private long nextLeaseMs;
     private int leaseToken;
+    /** The operation last sent, and the last one the lease's primary granted (the node's proof of its address). */
+    private Messages.LeaseOp sent;
+    private Messages.LeaseOp granted;
     private long joinedSinceMs;
     private volatile String fatal;
     /** The ring address whose lease holds the configured address, while it does; else null. */
@@ -147,6 +150,12 @@ final class VirtualIpLease
         send(leased ? Messages.LEASE_RENEW : Messages.LEASE_CLAIM, now);
     }
 
+    /** @return the signed operation of the lease this node holds now, or null. */
+    Messages.LeaseOp granted()
+    {
+        return leased ? granted : null;
+    }
+
     /** The node leaves: a held address is released at once, not after the TTL. */
     void release(final long now)
     {
@@ -158,7 +167,8 @@ final class VirtualIpLease
 
     private void send(final int op, final long now)
     {
-        leaseToken = overlay.lease(signer.sign(op, leaseIp(), LEASE_TTL_S, now, localAddress));
+        sent = signer.sign(op, leaseIp(), LEASE_TTL_S, now, localAddress);
+        leaseToken = overlay.lease(sent);
     }
 
     /** The primary holder of the lease's key answered. */
@@ -170,6 +180,7 @@ final class VirtualIpLease
         }
         if (result == Messages.LEASE_GRANTED)
         {
+            granted = sent.op() == Messages.LEASE_RELEASE ? null : sent;
             if (!leased)
             {
                 if (localIp == 0)

@@ -35,21 +35,12 @@ class ResolutionCacheTest
     @TempDir
     Path dir;
 
-    static byte[] answer(final Bundle owner, final int ip, final byte[] address, final long serial)
-    {
-        final Messages.LeaseOp op = LeaseSigner.ofPrivateKey(owner.recordPrivateKey(), owner.certificate().encoded())
-            .sign(Messages.LEASE_RENEW, ip, 120, serial, address);
-        return Messages.lease(op.as(Messages.LEASE_COPY, 0, 100));
-    }
+    OverlayNode node;
 
-    @Test
-    void onlyTheOwnersRecentCertifiedLeaseResolvesAnAddress()
+    /** @return a resolver on the node of {@code self}, in the network of {@code ca} ({@link #node} its overlay node). */
+    ResolutionCache cache(final CertificateAuthority ca, final Bundle self)
     {
-        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", SUBNET, 16, 1, nowSeconds);
-        final Bundle owner = ca.sign("owner", Certificate.ADDRESS_IP, IP, 16, List.of(), false, 1, null, nowSeconds);
-        final Bundle liar = ca.sign("liar", Certificate.ADDRESS_IP, IP + 1, 16, List.of(), false, 1, null, nowSeconds);
-        final Bundle pooled = ca.sign("pooled", Certificate.ADDRESS_POOL, SUBNET, 16, List.of(), false, 1, null, nowSeconds);
-        final OverlayNode node = new OverlayNode(liar.certificate().ringAddress(), 0, new long[] {1}, OverlayConfig.defaults(),
+        node = new OverlayNode(self.certificate().ringAddress(), 0, new long[] {1}, OverlayConfig.defaults(),
             new OverlayTransport()
             {
                 @Override
@@ -70,7 +61,56 @@ class ResolutionCacheTest
             }, new OverlayEvents()
             {
             }, new Random(1), new CertifiedLeases(List.of(ca.certificate()), null, () -> nowSeconds));
-        final ResolutionCache cache = new ResolutionCache(node, FibChanges.NONE, EventLog.NONE);
+        return new ResolutionCache(node, FibChanges.NONE, EventLog.NONE);
+    }
+
+    /** @return the bare lease a node shows in its end-to-end handshake: its signed operation without the certificate. */
+    static byte[] proof(final Bundle owner, final int op, final int ip, final long serial)
+    {
+        final Messages.LeaseOp l = LeaseSigner.ofPrivateKey(owner.recordPrivateKey(), owner.certificate().encoded())
+            .sign(op, ip, 120, serial, owner.certificate().ringAddress());
+        return Messages.lease(new Messages.LeaseOp(l.op(), l.role(), 0, l.key(), l.ttlSeconds(), l.serial(), l.value(), l.ip(),
+            l.publicKey(), new byte[0], l.signature(), l.remainingSeconds()));
+    }
+
+    @Test
+    void aLeaseShownInAHandshakeResolvesThePoolAddressOfItsOwnerOnly()
+    {
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", SUBNET, 16, 1, nowSeconds);
+        final Bundle pooled = ca.sign("pooled", Certificate.ADDRESS_POOL, SUBNET + 256, 24, List.of(), false, 1, null,
+            nowSeconds);
+        final Bundle other = ca.sign("other", Certificate.ADDRESS_POOL, SUBNET + 256, 24, List.of(), false, 1, null, nowSeconds);
+        final ResolutionCache cache = cache(ca, other);
+        final int ip = SUBNET + 300;
+        final byte[] owner = pooled.certificate().ringAddress();
+        // shown by another node, outside the pool, stale, released: none resolves anything
+        cache.offer(other.certificate().ringAddress(), other.certificate().encoded(),
+            proof(pooled, Messages.LEASE_RENEW, ip, nowMs), nowMs);
+        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, SUBNET + 5, nowMs), nowMs);
+        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, ip, nowMs - 721_000), nowMs);
+        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RELEASE, ip, nowMs), nowMs);
+        cache.offer(owner, other.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, ip, nowMs), nowMs);
+        assertEquals(0, cache.routes().size());
+        assertEquals(5, node.malformed());
+        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_CLAIM, ip, nowMs - 60_000), nowMs);
+        assertArrayEquals(owner, cache.routes().get(ip));
+    }
+
+    static byte[] answer(final Bundle owner, final int ip, final byte[] address, final long serial)
+    {
+        final Messages.LeaseOp op = LeaseSigner.ofPrivateKey(owner.recordPrivateKey(), owner.certificate().encoded())
+            .sign(Messages.LEASE_RENEW, ip, 120, serial, address);
+        return Messages.lease(op.as(Messages.LEASE_COPY, 0, 100));
+    }
+
+    @Test
+    void onlyTheOwnersRecentCertifiedLeaseResolvesAnAddress()
+    {
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", SUBNET, 16, 1, nowSeconds);
+        final Bundle owner = ca.sign("owner", Certificate.ADDRESS_IP, IP, 16, List.of(), false, 1, null, nowSeconds);
+        final Bundle liar = ca.sign("liar", Certificate.ADDRESS_IP, IP + 1, 16, List.of(), false, 1, null, nowSeconds);
+        final Bundle pooled = ca.sign("pooled", Certificate.ADDRESS_POOL, SUBNET, 16, List.of(), false, 1, null, nowSeconds);
+        final ResolutionCache cache = cache(ca, liar);
         final byte[] ownerAddress = owner.certificate().ringAddress();
 
         final byte[][] lies = {

@@ -59,6 +59,15 @@ public final class EndToEndSessions
 
         /** No key is known for the node at this address: look it up (its lease carries its certificate). */
         void keyWanted(byte[] address);
+
+        /** @return this node's lease on a pool address, signed, without its certificate; empty if none. */
+        byte[] ownLease();
+
+        /**
+         * The peer at {@code address}, certified by {@code certificate} for a pool, says it holds this
+         * lease (its signed operation without the certificate): take it if it proves the address.
+         */
+        void peerLease(byte[] address, Certificate certificate, byte[] lease);
     }
 
     private final Membership membership;
@@ -66,8 +75,8 @@ public final class EndToEndSessions
     private final Host host;
     private final NanoClock clock;
     private final EventLog log;
-    private final Map<String, Peer> peers = new HashMap<>();
-    private final Int2ObjectHashMap<Peer> byIndex = new Int2ObjectHashMap<>();
+    private final Map<String, EndToEndPeer> peers = new HashMap<>();
+    private final Int2ObjectHashMap<EndToEndPeer> byIndex = new Int2ObjectHashMap<>();
     private final BitSet slots = new BitSet(SessionTable.MAX_KEYPAIRS);
     private final Map<String, byte[]> keys = lru(MAX_KEYS);
     private final Map<String, Long> timestamps = lru(MAX_KEYS);
@@ -81,34 +90,6 @@ public final class EndToEndSessions
     private final AtomicCounter noKey;
     private final AtomicCounter established;
     private long lastRecheckNs;
-
-    /** One node at the other end: its keys, its handshake in flight. */
-    private static final class Peer
-    {
-        final byte[] address;
-        final String id;
-        Certificate certificate;
-        NoiseHandshake noise;
-        int initiationIndex;
-        long startedNs;
-        long nextSendNs;
-        long backoffNs;
-        Keypair previous;
-        Keypair current;
-        Keypair next;
-        boolean currentInitiated;
-        long lastWantedNs;
-        long lastSent;
-        long lastUsedNs;
-
-        Peer(final byte[] address, final long now)
-        {
-            this.address = address.clone();
-            this.id = HexFormat.of().formatHex(address);
-            this.lastWantedNs = now;
-            this.lastUsedNs = now;
-        }
-    }
 
     /** @param links the node's link sessions, whose certificate, trust, revocations, clock and publication these share. */
     public EndToEndSessions(final LinkSessions links, final Host host, final CountersManager counters)
@@ -147,7 +128,7 @@ public final class EndToEndSessions
             return;
         }
         final long now = clock.nanoTime();
-        final Peer peer = peer(address, now);
+        final EndToEndPeer peer = peer(address, now);
         if (peer == null)
         {
             return;
@@ -187,7 +168,7 @@ public final class EndToEndSessions
     /** The data plane opened the first packet sealed with one of this node's keypairs: the initiator has it. */
     public void onConfirmed(final int localIndex)
     {
-        final Peer peer = byIndex.get(localIndex);
+        final EndToEndPeer peer = byIndex.get(localIndex);
         if (peer != null && peer.next != null && peer.next.localIndex() == localIndex)
         {
             free(peer.previous);
@@ -199,7 +180,7 @@ public final class EndToEndSessions
         }
     }
 
-    private void initiate(final Peer peer, final long now)
+    private void initiate(final EndToEndPeer peer, final long now)
     {
         final byte[] key = keys.get(peer.id);
         if (key == null)
@@ -213,7 +194,7 @@ public final class EndToEndSessions
         final byte[] first;
         try
         {
-            first = new HandshakeMessage(HandshakeMessage.IK_FIRST, index, 0, noise.write(membership.payload()))
+            first = new HandshakeMessage(HandshakeMessage.IK_FIRST, index, 0, noise.write(membership.payload(host.ownLease())))
                 .encode(membership.ownMacKey());
         }
         catch (final GeneralSecurityException ex)
@@ -270,7 +251,7 @@ public final class EndToEndSessions
         }
         final String problem = problem(payload, noise.remoteStatic(), source);
         final long now = clock.nanoTime();
-        final Peer peer = problem == null ? peer(source, now) : null;
+        final EndToEndPeer peer = problem == null ? peer(source, now) : null;
         if (peer == null)
         {
             refuse(source, problem == null ? "too many end-to-end peers" : problem);
@@ -287,8 +268,8 @@ public final class EndToEndSessions
         final byte[] second;
         try
         {
-            second = new HandshakeMessage(HandshakeMessage.IK_SECOND, index, m.senderIndex(), noise.write(membership.payload()))
-                .encode();
+            second = new HandshakeMessage(HandshakeMessage.IK_SECOND, index, m.senderIndex(),
+                noise.write(membership.payload(host.ownLease()))).encode();
         }
         catch (final GeneralSecurityException ex)
         {
@@ -302,6 +283,7 @@ public final class EndToEndSessions
             return;
         }
         timestamps.put(initiator, payload.timestamp());
+        leaseOf(source, payload); // before the initiator's packets come: they may be from that address
         free(peer.next);
         peer.next = keypair;
         peer.certificate = payload.certificate();
@@ -313,7 +295,7 @@ public final class EndToEndSessions
 
     private void onSecond(final byte[] source, final HandshakeMessage m)
     {
-        final Peer peer = byIndex.get(m.receiverIndex());
+        final EndToEndPeer peer = byIndex.get(m.receiverIndex());
         if (peer == null || peer.noise == null || peer.initiationIndex != m.receiverIndex() ||
             !MessageDigest.isEqual(peer.address, source))
         {
@@ -349,6 +331,7 @@ public final class EndToEndSessions
             return;
         }
         byIndex.put(index, peer);
+        leaseOf(peer.address, payload);
         free(peer.previous);
         peer.previous = peer.current;
         peer.current = keypair; // the responder installed it before it answered: seal at once
@@ -370,6 +353,15 @@ public final class EndToEndSessions
             "certificate " + payload.certificate().name() + " is not for the ring address it speaks for";
     }
 
+    /** Hands on the lease a peer certified for a pool says it holds (it alone may send from that address). */
+    private void leaseOf(final byte[] address, final Payload payload)
+    {
+        if (payload.lease().length > 0 && payload.certificate().addressKind() == Certificate.ADDRESS_POOL)
+        {
+            host.peerLease(address, payload.certificate(), payload.lease());
+        }
+    }
+
     private void refuse(final byte[] address, final String why)
     {
         refused.increment();
@@ -386,7 +378,7 @@ public final class EndToEndSessions
             lastRecheckNs = now;
         }
         boolean changed = false;
-        for (final Peer peer : new ArrayList<>(peers.values()))
+        for (final EndToEndPeer peer : new ArrayList<>(peers.values()))
         {
             if (peer.current != null && peer.current.sent() != peer.lastSent)
             {
@@ -443,7 +435,7 @@ public final class EndToEndSessions
     }
 
     /** Drops keypairs older than {@link LinkSessions#REJECT_AFTER_NS}. @return true if any went. */
-    private boolean expire(final Peer peer, final long now)
+    private boolean expire(final EndToEndPeer peer, final long now)
     {
         boolean changed = false;
         if (peer.previous != null && now - peer.previous.createdNs() > LinkSessions.REJECT_AFTER_NS)
@@ -468,13 +460,13 @@ public final class EndToEndSessions
     }
 
     /** @return the node's peer, made if there is room, or null. */
-    private Peer peer(final byte[] address, final long now)
+    private EndToEndPeer peer(final byte[] address, final long now)
     {
         final String id = HexFormat.of().formatHex(address);
-        Peer peer = peers.get(id);
+        EndToEndPeer peer = peers.get(id);
         if (peer == null && peers.size() < MAX_PEERS)
         {
-            peer = new Peer(address, now);
+            peer = new EndToEndPeer(address, now);
             peers.put(id, peer);
         }
         return peer;
@@ -502,7 +494,7 @@ public final class EndToEndSessions
         }
     }
 
-    private void forget(final Peer peer)
+    private void forget(final EndToEndPeer peer)
     {
         dropInitiation(peer);
         free(peer.previous);
@@ -513,7 +505,7 @@ public final class EndToEndSessions
         peer.next = null;
     }
 
-    private void dropInitiation(final Peer peer)
+    private void dropInitiation(final EndToEndPeer peer)
     {
         if (peer.noise != null)
         {
@@ -540,7 +532,7 @@ public final class EndToEndSessions
     {
         final Int2ObjectHashMap<Keypair> opening = new Int2ObjectHashMap<>();
         final Long2ObjectHashMap<Keypair> sealing = new Long2ObjectHashMap<>();
-        for (final Peer peer : peers.values())
+        for (final EndToEndPeer peer : peers.values())
         {
             for (final Keypair k : new Keypair[] {peer.previous, peer.current, peer.next})
             {

@@ -73,8 +73,14 @@ final class Membership
     /** @return this node's encrypted handshake payload, with a timestamp newer than the last. */
     byte[] payload()
     {
+        return payload(Payload.NO_LEASE);
+    }
+
+    /** @return the payload with the lease this node holds on a pool address (end-to-end handshakes). */
+    byte[] payload(final byte[] lease)
+    {
         lastTimestamp = Math.max(lastTimestamp + 1, System.currentTimeMillis() * 1_000_000L);
-        return new Payload(bundle.certificate(), revocations.version(), lastTimestamp).encode();
+        return new Payload(bundle.certificate(), revocations.version(), lastTimestamp, lease).encode();
     }
 
     /** @return why a peer's payload and the key its handshake proved are refused, or null. */

@@ -52,6 +52,8 @@ class EndToEndSessionsTest
         final CountersFile counters = CountersFile.inMemory(64);
         final EndToEndSessions sessions;
         final List<byte[]> keysWanted = new ArrayList<>();
+        final List<Object[]> leasesShown = new ArrayList<>();
+        byte[] lease = new byte[0];
 
         Side(final Bundle bundle)
         {
@@ -72,6 +74,18 @@ class EndToEndSessionsTest
                 public void keyWanted(final byte[] peer)
                 {
                     keysWanted.add(peer);
+                }
+
+                @Override
+                public byte[] ownLease()
+                {
+                    return lease;
+                }
+
+                @Override
+                public void peerLease(final byte[] peer, final Certificate certificate, final byte[] proof)
+                {
+                    leasesShown.add(new Object[] {peer, certificate, proof});
                 }
             }, counters.manager());
             sides.add(this);
@@ -193,6 +207,23 @@ class EndToEndSessionsTest
         assertEquals(1, b.counter("end_to_end_refused"));
         assertEquals(0, b.publication.endToEnd().keypairs());
         assertEquals(0, b.counter("end_to_end_sessions"));
+    }
+
+    @Test
+    void bothEndsShowTheLeaseTheyHoldOnAPoolAddressAndOnlyThoseCertifiedForAPoolAreHeard()
+    {
+        final Side a = new Side(ca.sign("a", Certificate.ADDRESS_POOL, 0x0A800100, 24, List.of(), false, 30, null, NOW_S - 100));
+        final Side b = side("b", IP_B);
+        a.lease = new byte[] {1, 2, 3};
+        b.lease = new byte[] {4, 5, 6}; // certified for one address: its lease proves nothing more
+        a.knows(b);
+        a.sessions.want(b.address);
+        assertEquals(2, deliver());
+        assertEquals(1, b.leasesShown.size());
+        assertArrayEquals(a.address, (byte[])b.leasesShown.get(0)[0]);
+        assertArrayEquals(a.bundle.certificate().encoded(), ((Certificate)b.leasesShown.get(0)[1]).encoded());
+        assertArrayEquals(new byte[] {1, 2, 3}, (byte[])b.leasesShown.get(0)[2]);
+        assertEquals(0, a.leasesShown.size());
     }
 
     @Test

@@ -58,7 +58,22 @@ final class BenchNodes
      */
     static QueueAgent agent(final boolean isA, final TapPort tap, final UdpPort udp, final boolean secure)
     {
+        return agent(isA, tap, udp, secure, false);
+    }
+
+    /**
+     * @param routed true: the peer is not linked; A's packets go to it as routed ones over a link to
+     *               a third node (whose endpoint is the peer's), sealed end to end as well (secure).
+     * @return a queue agent of A (peer B) or of B (peer A) over the given ports.
+     */
+    static QueueAgent agent(final boolean isA, final TapPort tap, final UdpPort udp, final boolean secure,
+        final boolean routed)
+    {
         final SessionPublication sessions = secure ? sessions(isA) : null;
+        if (secure && routed)
+        {
+            endToEnd(sessions, isA);
+        }
         final CountersFile counters = CountersFile.inMemory(256);
         final int[] linkCounters = new int[4];
         for (int i = 0; i < 4; i++)
@@ -67,9 +82,10 @@ final class BenchNodes
         }
         final int localIp = isA ? IP_A : IP_B;
         final int peerIp = isA ? IP_B : IP_A;
+        // routed: the link is to a node between them on the ring (nearer B than A is), at the peer's endpoint
         final Fib.Builder builder = new Fib.Builder(localIp, 24, address(isA ? 0x10 : 0x20))
-            .link(address(isA ? 0x20 : 0x10), peerIp, isA ? EP_B : EP_A, isA ? ID_AT_A : ID_AT_B, isA ? ID_AT_B : ID_AT_A,
-                linkCounters)
+            .link(routed ? address(0x1c) : address(isA ? 0x20 : 0x10), routed ? 0 : peerIp, isA ? EP_B : EP_A,
+                isA ? ID_AT_A : ID_AT_B, isA ? ID_AT_B : ID_AT_A, linkCounters)
             .route(peerIp, address(isA ? 0x20 : 0x10));
         // a table of realistic size: many other routes and links around the ring
         for (int i = 3; i < 200; i++)
@@ -96,6 +112,23 @@ final class BenchNodes
         final SessionPublication publication = new SessionPublication();
         publication.publish(new SessionTable(byIndex, byEndpoint));
         return publication;
+    }
+
+    /** Publishes the end-to-end session of A with B (or of B with A), as their handshake would have split it. */
+    private static void endToEnd(final SessionPublication publication, final boolean isA)
+    {
+        final byte[] ab = new byte[32];
+        final byte[] ba = new byte[32];
+        ab[0] = 0x1A;
+        ba[0] = 0x1B;
+        final byte[] peer = address(isA ? 0x20 : 0x10);
+        final Keypair keypair = new Keypair(isA ? 0xA2 : 0xB2, isA ? 0xB2 : 0xA2, 0, isA ? ab : ba, isA ? ba : ab, 0, peer,
+            isA ? IP_B : IP_A);
+        final Int2ObjectHashMap<Keypair> byIndex = new Int2ObjectHashMap<>();
+        byIndex.put(keypair.localIndex(), keypair);
+        final Long2ObjectHashMap<Keypair> byAddress = new Long2ObjectHashMap<>();
+        byAddress.put(SessionTable.addressKey(new UnsafeBuffer(peer), 0), keypair);
+        publication.publishEndToEnd(new SessionTable(byIndex, byAddress));
     }
 
     static UnsafeBuffer ring()

@@ -36,8 +36,11 @@ public class PipelineBenchmark
     @Param({"64", "1400"})
     public int size;
 
-    /** insecure, or secure: every datagram sealed by A and opened by B (AES-256-GCM). */
-    @Param({"insecure", "secure"})
+    /**
+     * insecure; secure: every datagram sealed by A and opened by B (AES-256-GCM); secure-routed: B
+     * is not linked to A, so A's packets are routed to it and sealed end to end too (two seals, two opens).
+     */
+    @Param({"insecure", "secure", "secure-routed"})
     public String security;
 
     private QueueAgent a;
@@ -51,8 +54,8 @@ public class PipelineBenchmark
         final WirePair wire = new WirePair(BenchNodes.EP_A, BenchNodes.EP_B);
         tapB = new WirePair.SinkTap();
         tapA = new ReplayTapPort(BenchNodes.frameAtoB(size)).copyingWholeFrames();
-        a = BenchNodes.agent(true, tapA, wire.a, security.equals("secure"));
-        b = BenchNodes.agent(false, tapB, wire.b, security.equals("secure"));
+        a = BenchNodes.agent(true, tapA, wire.a, !security.equals("insecure"), security.equals("secure-routed"));
+        b = BenchNodes.agent(false, tapB, wire.b, !security.equals("insecure"), security.equals("secure-routed"));
     }
 
     @Benchmark

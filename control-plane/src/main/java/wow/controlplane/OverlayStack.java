@@ -143,12 +143,12 @@ public final class OverlayStack implements OverlayEvents
     }
 
     /**
-     * A peer's handshake carried the lease it holds ({@link #leaseProof}): taken as a resolution if
-     * it proves the address for that peer (its owner's signature, certificate and a recent operation).
+     * A peer's handshake carried the lease it holds ({@link #leaseProof}): its address is looked up
+     * at once if it is not resolved (the lookup's answer decides where it goes).
      */
     public void peerLease(final byte[] owner, final byte[] certificate, final byte[] proof)
     {
-        resolution.offer(owner, certificate, proof, clock.getAsLong());
+        resolution.shown(owner, certificate, proof, clock.getAsLong());
     }
 
     /** Starts from what a previous run knew (call before {@link #start}). */

@@ -217,9 +217,12 @@ final class ResolutionCache
 
     /**
      * The node at {@code owner} showed the lease it holds (in its end-to-end handshake, without the
-     * certificate that came with it): taken as a resolution of its address if it proves it.
+     * certificate that came with it). A signed lease proves only that its owner's certificate allows
+     * the address, not that the lease's holders granted it (another member of the same pool may sign
+     * one for an address it does not hold), so it routes nothing by itself: an address not resolved
+     * yet is looked up at once, before the owner's packets come, and the answer decides.
      */
-    void offer(final byte[] owner, final byte[] certificate, final byte[] proof, final long now)
+    void shown(final byte[] owner, final byte[] certificate, final byte[] proof, final long now)
     {
         final Messages.LeaseOp bare = Messages.decodeLease(proof, 0, proof.length);
         final Messages.LeaseOp lease = bare == null ? null : new Messages.LeaseOp(bare.op(), bare.role(), 0, bare.key(),
@@ -233,14 +236,9 @@ final class ResolutionCache
             log.event("lease_proof_refused", "owner=" + Ring.shortHex(owner) + " why=\"" + problem + "\"");
             return;
         }
-        final int virtualIp = lease.ip();
-        resolvedAt.put(virtualIp, now);
-        resumed.remove(virtualIp);
-        final byte[] before = resolved.put(virtualIp, owner.clone());
-        if (!Arrays.equals(before, owner))
+        if (!resolved.containsKey(lease.ip()) && !resolving.containsKey(lease.ip()))
         {
-            fib.dirty("resolution");
-            log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(owner) + " from=handshake");
+            lookup(lease.ip(), now);
         }
     }
 

@@ -2,6 +2,7 @@ package wow.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ class ResolutionCacheTest
     }
 
     @Test
-    void aLeaseShownInAHandshakeResolvesThePoolAddressOfItsOwnerOnly()
+    void aLeaseShownInAHandshakeIsLookedUpAndRoutesNothingByItself()
     {
         final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", SUBNET, 16, 1, nowSeconds);
         final Bundle pooled = ca.sign("pooled", Certificate.ADDRESS_POOL, SUBNET + 256, 24, List.of(), false, 1, null,
@@ -83,17 +84,23 @@ class ResolutionCacheTest
         final ResolutionCache cache = cache(ca, other);
         final int ip = SUBNET + 300;
         final byte[] owner = pooled.certificate().ringAddress();
-        // shown by another node, outside the pool, stale, released: none resolves anything
-        cache.offer(other.certificate().ringAddress(), other.certificate().encoded(),
+        // shown by another node, outside the pool, stale, released, with another's certificate: refused
+        cache.shown(other.certificate().ringAddress(), other.certificate().encoded(),
             proof(pooled, Messages.LEASE_RENEW, ip, nowMs), nowMs);
-        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, SUBNET + 5, nowMs), nowMs);
-        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, ip, nowMs - 721_000), nowMs);
-        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RELEASE, ip, nowMs), nowMs);
-        cache.offer(owner, other.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, ip, nowMs), nowMs);
-        assertEquals(0, cache.routes().size());
+        cache.shown(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, SUBNET + 5, nowMs), nowMs);
+        cache.shown(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, ip, nowMs - 721_000), nowMs);
+        cache.shown(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_RELEASE, ip, nowMs), nowMs);
+        cache.shown(owner, other.certificate().encoded(), proof(pooled, Messages.LEASE_RENEW, ip, nowMs), nowMs);
         assertEquals(5, node.malformed());
-        cache.offer(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_CLAIM, ip, nowMs - 60_000), nowMs);
-        assertArrayEquals(owner, cache.routes().get(ip));
+        assertEquals(0, cache.routes().size());
+        assertNotEquals(0, cache.resolve(ip, 0, nowMs), "a refused proof started no lookup");
+        cache.maintain(nowMs + ResolutionCache.TIMEOUT_MS + 1);
+
+        // a good one: looked up at once, routed only by the answer
+        final long at = nowMs + ResolutionCache.TIMEOUT_MS + 1;
+        cache.shown(owner, pooled.certificate().encoded(), proof(pooled, Messages.LEASE_CLAIM, ip, nowMs - 60_000), at);
+        assertEquals(0, cache.routes().size());
+        assertEquals(0, cache.resolve(ip, 0, at), "the proof started the lookup");
     }
 
     static byte[] answer(final Bundle owner, final int ip, final byte[] address, final long serial)

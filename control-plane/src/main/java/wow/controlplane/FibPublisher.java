@@ -1,10 +1,12 @@
 package wow.controlplane;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongUnaryOperator;
+import java.util.function.Predicate;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import wow.controlplane.journal.FibListener;
@@ -81,9 +83,13 @@ final class FibPublisher implements FibChanges
      * @param localAddress this node's ring address.
      * @param resolved     virtual IP &rarr; ring address of nodes this node has no link to.
      * @param dataEndpoint the endpoint the data plane sends to for an overlay endpoint, 0 if none yet.
+     * @param certified    true if a connection's virtual IP is the one its peer's certificate fixes (always
+     *                     on an insecure network). Any other IP a link declares (one of a pool, or one named
+     *                     by a relay grant) routes to it and is its expected source only once a lease lookup
+     *                     resolved it to that peer: a pool member cannot claim another's address by linking.
      */
     Fib publish(final OverlayNode overlay, final int localIp, final int prefix, final byte[] localAddress,
-        final Map<Integer, byte[]> resolved, final LongUnaryOperator dataEndpoint)
+        final Map<Integer, byte[]> resolved, final LongUnaryOperator dataEndpoint, final Predicate<Connection> certified)
     {
         dirty = false;
         final Fib.Builder builder = new Fib.Builder(localIp, prefix, localAddress);
@@ -96,13 +102,15 @@ final class FibPublisher implements FibChanges
         }
         for (final Connection c : overlay.connections())
         {
+            final int ip = c.virtualIp() != 0 && (certified.test(c) || Arrays.equals(resolved.get(c.virtualIp()), c.address())) ?
+                c.virtualIp() : 0;
             if (c.via() != null && c.relayId() != 0)
             {
-                builder.relayedLink(c.address(), c.virtualIp(), c.via(), c.localId(), c.relayId(), countersFor(c), c.routable());
+                builder.relayedLink(c.address(), ip, c.via(), c.localId(), c.relayId(), countersFor(c), c.routable());
             }
             else if (c.remoteId() != 0 && dataEndpoint.applyAsLong(c.endpoint()) != 0)
             {
-                builder.link(c.address(), c.virtualIp(), dataEndpoint.applyAsLong(c.endpoint()), c.localId(), c.remoteId(),
+                builder.link(c.address(), ip, dataEndpoint.applyAsLong(c.endpoint()), c.localId(), c.remoteId(),
                     countersFor(c), c.routable());
             }
             else
@@ -110,10 +118,10 @@ final class FibPublisher implements FibChanges
                 continue;
             }
             linkTypes.add(OverlayNode.typeNames(c.types() | c.peerTypes()));
-            if (c.virtualIp() != 0)
+            if (ip != 0)
             {
-                builder.route(c.virtualIp(), c.address());
-                routed.put(c.virtualIp(), true);
+                builder.route(ip, c.address());
+                routed.put(ip, true);
             }
         }
         for (final Map.Entry<Integer, byte[]> e : resolved.entrySet())

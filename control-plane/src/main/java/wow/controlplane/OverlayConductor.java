@@ -240,7 +240,8 @@ public final class OverlayConductor implements Agent, StatusSource
         }
         if (fib.isDirty())
         {
-            fib.publish(overlay, stack.fibAddress(), prefix, localAddress, stack.resolved(), tcp::dataEndpoint);
+            fib.publish(overlay, stack.fibAddress(), prefix, localAddress, stack.resolved(), tcp::dataEndpoint,
+                this::certifiedIp);
             status = buildStatus(clock.time());
             work++;
         }
@@ -266,6 +267,19 @@ public final class OverlayConductor implements Agent, StatusSource
             tcpBadFrames.setRelease(tcp.badFrames());
             stack.maintain(now);
         }
+    }
+
+    /** @return true if a connection's virtual IP is the one its peer's certificate fixes (any, insecure). */
+    private boolean certifiedIp(final Connection c)
+    {
+        if (sessions == null)
+        {
+            return true;
+        }
+        final Certificate cert = c.via() != null || c.endpoint() == 0 ? null :
+            sessions.certificate(tcp.dataEndpoint(c.endpoint()));
+        return cert != null && cert.addressKind() == Certificate.ADDRESS_IP && cert.address() == c.virtualIp() &&
+            Arrays.equals(cert.ringAddress(), c.address());
     }
 
     private void onProbeReply(final int token)

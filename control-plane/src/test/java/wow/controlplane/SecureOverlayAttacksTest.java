@@ -1,6 +1,7 @@
 package wow.controlplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,10 +66,15 @@ class SecureOverlayAttacksTest
 
         Member(final Bundle bundle, final int udpPort, final long[] seeds)
         {
+            this(bundle, bundle.certificate().address(), udpPort, seeds);
+        }
+
+        /** @param ip the virtual IP it runs with (one of its certificate's pool, or its fixed one). */
+        Member(final Bundle bundle, final int ip, final int udpPort, final long[] seeds)
+        {
             endpoint = Endpoints.udp(Ipv4.parse("198.51.100.1"), udpPort);
             final SessionPublication tables = new SessionPublication();
             final byte[] address = bundle.certificate().ringAddress();
-            final int ip = bundle.certificate().address();
             this.port = net.bind(endpoint);
             dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()), List.of(port),
                 Frames.HOST_MAC, 1388, new Fib.Builder(ip, PREFIX, address).build(1), counters, tables);
@@ -228,5 +234,36 @@ class SecureOverlayAttacksTest
         assertEquals(0, stranger.pending());
         assertTrue(a.counter("udp_tx_datagrams") - sentBefore < 50, "keepalives to b only, nothing for the attacks");
         assertEquals(b.endpoint, a.conductor.status().connections().get(0).endpoint(), "the link did not follow the replay");
+    }
+
+    @Test
+    void aPoolMemberDeclaringAnotherMembersAddressOnItsLinksGetsNeitherItsTrafficNorItsSource()
+    {
+        final long nowS = System.currentTimeMillis() / 1000;
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", Ipv4.parse("10.77.0.0"), PREFIX, 1,
+            nowS);
+        final int taken = Ipv4.parse("10.77.0.130");
+        final Member a = new Member(bundle(ca, "a", "10.77.0.1"), 7001, new long[0]);
+        final Member owner = new Member(ca.sign("owner", Certificate.ADDRESS_POOL, Ipv4.parse("10.77.0.128"), 25, List.of(),
+            false, 30, null, nowS), taken, 7002, new long[] {a.endpoint});
+        run(5_000);
+        final Member squatter = new Member(ca.sign("squatter", Certificate.ADDRESS_POOL, Ipv4.parse("10.77.0.128"), 25,
+            List.of(), false, 30, null, nowS), taken, 7003, new long[] {a.endpoint});
+        run(10_000);
+        assertEquals(2, a.connections(), a.log.toString());
+        final Fib fib = a.dataPlane.proxy().current();
+        final UnsafeBuffer squatterAddress = new UnsafeBuffer(squatter.conductor.status().address());
+        final int link = fib.linkByAddress(squatterAddress, 0);
+        assertTrue(link != Fib.NONE, "a links to the squatter");
+        assertEquals(0, fib.linkVirtualIp(link), "the squatter's declared address is not its expected source");
+        final int route = fib.route(taken);
+        final byte[] routedTo = new byte[20];
+        if (route != Fib.NONE)
+        {
+            fib.routeAddresses().getBytes(route * 20, routedTo);
+        }
+        assertFalse(java.util.Arrays.equals(squatter.conductor.status().address(), routedTo),
+            "the address does not route to the squatter");
+        assertEquals(0, owner.counter("drop spoofed"));
     }
 }

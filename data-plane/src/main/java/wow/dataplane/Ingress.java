@@ -43,6 +43,8 @@ final class Ingress
     private final OutList tapCoalesced = new OutList(QueueAgent.BATCH);
     private final OutList transitOut = new OutList(QueueAgent.BATCH);
     private final TcpCoalescer coalescer = new TcpCoalescer(QueueAgent.BATCH);
+    /** The session of the datagram being handled (a secure node's), whose control rate it counts against. */
+    private Keypair from;
     /** The FIB and the clock of this duty cycle. */
     private Fib fib;
     private long nowNs;
@@ -162,7 +164,9 @@ final class Ingress
         final int inner = length - WireHeader.SEALED_OVERHEAD;
         if (inner > 0) // an empty one is a keepalive: authenticated, nothing inside
         {
+            from = keypair;
             onDatagram(buffer, offset + WireHeader.SEALED_LENGTH, inner, udpIn.endpoint(i), keypair.localIndex());
+            from = null;
         }
     }
 
@@ -179,7 +183,7 @@ final class Ingress
         {
             case WireHeader.TYPE_DATA -> onData(buffer, offset, length, endpoint);
             case WireHeader.TYPE_ROUTED -> onRouted(buffer, offset, length, endpoint, session);
-            case WireHeader.TYPE_CONTROL -> uplink.up(ControlMessages.UP_CONTROL, buffer, offset, length, endpoint, session);
+            case WireHeader.TYPE_CONTROL -> up(ControlMessages.UP_CONTROL, buffer, offset, length, endpoint, session);
             case WireHeader.TYPE_SESSION ->
             {
                 if (session == 0)
@@ -188,7 +192,7 @@ final class Ingress
                 }
                 else
                 {
-                    uplink.up(ControlMessages.UP_SESSION_MESSAGE, buffer, offset, length, endpoint, session);
+                    up(ControlMessages.UP_SESSION_MESSAGE, buffer, offset, length, endpoint, session);
                 }
             }
             case WireHeader.TYPE_HANDSHAKE, WireHeader.TYPE_SEALED -> counters.drop(session == 0 ?
@@ -211,9 +215,33 @@ final class Ingress
             uplink.moved(buffer, offset, link, endpoint, nowNs);
             return;
         }
-        if (deliver(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH, fib.linkVirtualIp(link)))
+        final int expected = fib.linkVirtualIp(link);
+        if (expected == 0 && opener != null)
+        {
+            unprovenSource(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH);
+            return;
+        }
+        if (deliver(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH, expected))
         {
             tally.rx(link, length);
+        }
+    }
+
+    /**
+     * DATA from a link peer with no address this node knows it holds (its certificate fixes none
+     * that it declared, and no lease lookup resolved one to it yet): a secure node drops it as
+     * spoofed and looks its source up, so that the next packets pass if the peer holds that address.
+     */
+    private void unprovenSource(final UnsafeBuffer buffer, final int ip, final int available)
+    {
+        counters.drop(DropReason.SPOOFED_SOURCE);
+        if (available >= Ipv4.MIN_HEADER_LENGTH)
+        {
+            final int source = Ipv4.source(buffer, ip);
+            if (fib.inSubnet(source) && fib.route(source) == Fib.NONE)
+            {
+                uplink.resolve(source, nowNs);
+            }
         }
     }
 
@@ -248,8 +276,20 @@ final class Ingress
         }
         else
         {
-            uplink.up(ControlMessages.UP_ROUTED, buffer, offset, length, endpoint, session);
+            up(ControlMessages.UP_ROUTED, buffer, offset, length, endpoint, session);
         }
+    }
+
+    /** Hands a control message up, within its session's rate on a secure node ({@link Keypair#admitControl}). */
+    private void up(final int type, final UnsafeBuffer buffer, final int offset, final int length, final long endpoint,
+        final int session)
+    {
+        if (from != null && !from.admitControl(nowNs))
+        {
+            counters.drop(DropReason.CONTROL_RATE);
+            return;
+        }
+        uplink.up(type, buffer, offset, length, endpoint, session);
     }
 
     /**

@@ -233,6 +233,54 @@ class SecureQueueAgentTest
     }
 
     @Test
+    void dataFromALinkPeerWithNoProvenAddressIsDroppedAndItsSourceLookedUp()
+    {
+        // B's FIB as a link to a pool member that declared an address no lookup confirmed yet
+        final int[] links = new int[4];
+        for (int i = 0; i < 4; i++)
+        {
+            links[i] = b.countersFile.manager().allocate("unproven " + i, CounterTypes.LINK);
+        }
+        b.agentFibs.publish(new Fib.Builder(IP_B, 24, QueueAgentTest.address(0x20))
+            .link(QueueAgentTest.address(0x10), 0, EP_A, 0x20, 0x10, links).build(2));
+        b.udp.inject(EP_A, sendOne());
+        b.agent.doWork();
+        assertEquals(0, b.tap.drainWritten().size());
+        assertEquals(1, b.drops(DropReason.SPOOFED_SOURCE));
+        assertTrue(b.upTypes().contains(ControlMessages.UP_RESOLVE));
+    }
+
+    @Test
+    void aMemberFloodingTheConductorIsHeldToItsSessionsRate()
+    {
+        final DataPlaneProxy proxy = new DataPlaneProxy(a.agentFibs, a.up, new RingBuffer[] {a.down}, q -> { }, () -> { });
+        final UnsafeBuffer control = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + 8]);
+        WireHeader.writeLinkHeader(control, 0, WireHeader.TYPE_CONTROL, 0x20);
+        int up = 0;
+        for (int round = 0; round < 80; round++)
+        {
+            for (int i = 0; i < (round < 30 ? 100 : 0); i++)
+            {
+                proxy.send(0, EP_B, control, 0, control.capacity());
+            }
+            a.agent.doWork();
+            for (int k = 0; k < 5; k++)
+            {
+                b.agent.doWork();
+            }
+            up += (int)b.upTypes().stream().filter(t -> t == ControlMessages.UP_CONTROL).count();
+        }
+        assertEquals(wow.dataplane.crypto.Keypair.CONTROL_BURST + 1, up);
+        assertTrue(b.drops(DropReason.CONTROL_RATE) > 500);
+        assertEquals(b.counters.udpRxDatagrams.get(), up + b.drops(DropReason.CONTROL_RATE), "each one handed up or counted");
+        nowNs[0] += 100_000_000L; // a tenth of a second later: that much more
+        proxy.send(0, EP_B, control, 0, control.capacity());
+        a.agent.doWork();
+        b.agent.doWork();
+        assertEquals(List.of(ControlMessages.UP_CONTROL), b.upTypes());
+    }
+
+    @Test
     void handshakesGoUpRateLimitedPerSource()
     {
         final byte[] handshake = new byte[64];

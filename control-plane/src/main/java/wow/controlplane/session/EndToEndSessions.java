@@ -65,7 +65,7 @@ public final class EndToEndSessions
 
         /**
          * The peer at {@code address}, certified by {@code certificate} for a pool, says it holds this
-         * lease (its signed operation without the certificate): take it if it proves the address.
+         * lease (its signed operation without the certificate): look the address up before its packets come.
          */
         void peerLease(byte[] address, Certificate certificate, byte[] lease);
     }
@@ -353,7 +353,7 @@ public final class EndToEndSessions
             "certificate " + payload.certificate().name() + " is not for the ring address it speaks for";
     }
 
-    /** Hands on the lease a peer certified for a pool says it holds (it alone may send from that address). */
+    /** Hands on the lease a peer certified for a pool says it holds, so that its address is looked up early. */
     private void leaseOf(final byte[] address, final Payload payload)
     {
         if (payload.lease().length > 0 && payload.certificate().addressKind() == Certificate.ADDRESS_POOL)

@@ -428,6 +428,7 @@ public final class LinkSessions
         final Payload payload)
     {
         keypair.endpoint(peer.endpoint);
+        keypair.inheritControlBudget(peer.current); // a handshake does not refill the peer's control budget
         peer.certificate = payload.certificate();
         registry.bind(keypair.localIndex(), peer);
         if (untilUsed)
@@ -502,8 +503,8 @@ public final class LinkSessions
 
     private void sendList(final long endpoint, final RevocationList list)
     {
-        final byte[] datagram = Revocations.datagram(list);
-        send(endpoint, new UnsafeBuffer(datagram), 0, datagram.length);
+        final UnsafeBuffer datagram = new UnsafeBuffer(Revocations.datagram(list));
+        send(endpoint, datagram, 0, datagram.capacity());
     }
 
     /** Sends what waited for the session, once it has a keypair to seal with. */
@@ -569,10 +570,7 @@ public final class LinkSessions
         counters.sessions.setOrdered(registry.publish(peers.values(), publication));
     }
 
-    /**
-     * A member named the key of the node at {@code address} with its endpoints: a first handshake
-     * toward one of them starts with IK (see {@link KeyHints}).
-     */
+    /** A member named the key of the node at {@code address} for an endpoint: first handshakes there are IK. */
     public void hint(final long endpoint, final byte[] address, final byte[] key)
     {
         hints.offer(endpoint, address, key);

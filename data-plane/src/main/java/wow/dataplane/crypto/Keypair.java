@@ -18,6 +18,11 @@ public final class Keypair
 {
     public static final int KEY_LENGTH = 32;
     public static final int ADDRESS_LENGTH = 20;
+    /** Control messages a session's peer may hand this node's conductor each second, per session. */
+    public static final int CONTROL_PER_SECOND = 2_000;
+    /** ... and at once after a quiet spell. */
+    public static final int CONTROL_BURST = 1_000;
+    private static final long CONTROL_INTERVAL_NS = 1_000_000_000L / CONTROL_PER_SECOND;
 
     private final int localIndex;
     private final int remoteIndex;
@@ -30,6 +35,8 @@ public final class Keypair
     private final AtomicLong sendCounter = new AtomicLong();
     private final ReplayWindow window = new ReplayWindow();
     private final AtomicBoolean received = new AtomicBoolean();
+    /** The control messages' rate limit (GCRA): the theoretical arrival time of the next one. */
+    private final AtomicLong controlTat = new AtomicLong(Long.MIN_VALUE);
     private volatile long endpoint;
 
     /**
@@ -154,6 +161,41 @@ public final class Keypair
     public boolean firstReceived()
     {
         return !received.get() && received.compareAndSet(false, true);
+    }
+
+    /**
+     * Admits one control message of this session's peer to the conductor: at most
+     * {@link #CONTROL_PER_SECOND} a second after a burst of {@link #CONTROL_BURST} (a generic cell
+     * rate algorithm on one atomic, so every queue shares the budget; nothing allocates). A new
+     * keypair of the same peer takes the budget over ({@link #inheritControlBudget}), so a
+     * handshake does not refill it.
+     *
+     * @return false if the peer is over its rate (the caller counts the drop).
+     */
+    public boolean admitControl(final long nowNs)
+    {
+        while (true)
+        {
+            final long tat = controlTat.get();
+            final long next = (tat == Long.MIN_VALUE || tat - nowNs < 0 ? nowNs : tat) + CONTROL_INTERVAL_NS;
+            if (next - nowNs > CONTROL_INTERVAL_NS * (CONTROL_BURST + 1))
+            {
+                return false;
+            }
+            if (controlTat.compareAndSet(tat, next))
+            {
+                return true;
+            }
+        }
+    }
+
+    /** Carries the control budget of the peer's previous keypair over to this one (conductor thread). */
+    public void inheritControlBudget(final Keypair previous)
+    {
+        if (previous != null)
+        {
+            controlTat.set(previous.controlTat.get());
+        }
     }
 
     /** @return true once a datagram sealed with this keypair was received: the peer has it. */

@@ -73,7 +73,9 @@ public enum DropReason
      * Packet to be routed over other nodes to a node with no end-to-end session yet, that could
      * not be held (or was held too long) while the session is set up.
      */
-    END_TO_END_PENDING("end_to_end_pending");
+    END_TO_END_PENDING("end_to_end_pending"),
+    /** Control message of a member over its session's rate (it floods this node's conductor; others are not slowed). */
+    CONTROL_RATE("control_rate");
 
     private final String label;
 

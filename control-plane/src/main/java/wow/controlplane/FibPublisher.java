@@ -1,8 +1,8 @@
 package wow.controlplane;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongUnaryOperator;
@@ -84,9 +84,10 @@ final class FibPublisher implements FibChanges
      * @param resolved     virtual IP &rarr; ring address of nodes this node has no link to.
      * @param dataEndpoint the endpoint the data plane sends to for an overlay endpoint, 0 if none yet.
      * @param certified    true if a connection's virtual IP is the one its peer's certificate fixes (always
-     *                     on an insecure network). Any other IP a link declares (one of a pool, or one named
-     *                     by a relay grant) routes to it and is its expected source only once a lease lookup
-     *                     resolved it to that peer: a pool member cannot claim another's address by linking.
+     *                     on an insecure network). Otherwise (a pool member, or an IP a relay grant named)
+     *                     the link's IP — its route and the only source its DATA may carry — is the one a
+     *                     lease lookup resolved to that peer, whatever it declared: a pool member cannot
+     *                     claim another's address by linking, and one that leased after it linked is known.
      */
     Fib publish(final OverlayNode overlay, final int localIp, final int prefix, final byte[] localAddress,
         final Map<Integer, byte[]> resolved, final LongUnaryOperator dataEndpoint, final Predicate<Connection> certified)
@@ -100,10 +101,13 @@ final class FibPublisher implements FibChanges
         {
             builder.relayGrant(pair[0], pair[1]);
         }
+        // what lease lookups resolved, by the ring address of the node that holds it
+        final Map<String, Integer> resolvedTo = new HashMap<>();
+        resolved.forEach((resolvedIp, owner) -> resolvedTo.put(HexFormat.of().formatHex(owner), resolvedIp));
         for (final Connection c : overlay.connections())
         {
-            final int ip = c.virtualIp() != 0 && (certified.test(c) || Arrays.equals(resolved.get(c.virtualIp()), c.address())) ?
-                c.virtualIp() : 0;
+            final int ip = c.virtualIp() != 0 && certified.test(c) ? c.virtualIp() :
+                resolvedTo.getOrDefault(HexFormat.of().formatHex(c.address()), 0);
             if (c.via() != null && c.relayId() != 0)
             {
                 builder.relayedLink(c.address(), ip, c.via(), c.localId(), c.relayId(), countersFor(c), c.routable());

@@ -63,20 +63,21 @@ class SecureOverlayAttacksTest
         final OverlayConductor conductor;
         final long endpoint;
         final MemoryUdpNetwork.Port port;
+        final MemoryTapPort tap = new MemoryTapPort();
 
         Member(final Bundle bundle, final int udpPort, final long[] seeds)
         {
             this(bundle, bundle.certificate().address(), udpPort, seeds);
         }
 
-        /** @param ip the virtual IP it runs with (one of its certificate's pool, or its fixed one). */
+        /** @param ip the virtual IP it runs with (one of its certificate's pool, its fixed one, or 0: DHCP from its pool). */
         Member(final Bundle bundle, final int ip, final int udpPort, final long[] seeds)
         {
             endpoint = Endpoints.udp(Ipv4.parse("198.51.100.1"), udpPort);
             final SessionPublication tables = new SessionPublication();
             final byte[] address = bundle.certificate().ringAddress();
             this.port = net.bind(endpoint);
-            dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(new MemoryTapPort()), List.of(port),
+            dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(port),
                 Frames.HOST_MAC, 1388, new Fib.Builder(ip, PREFIX, address).build(1), counters, tables);
             final var down = dataPlane.proxy();
             final EventLog events = new EventLog(new PrintStream(log, true));
@@ -84,6 +85,7 @@ class SecureOverlayAttacksTest
                 () -> now[0] * 1_000_000L, () -> System.currentTimeMillis() / 1000, events,
                 new SessionCounters(counters.manager()), new Revocations(bundle.trusted(), list -> { }));
             conductor = new OverlayConductor(new ConductorContext().localIp(ip).localAddress(address).prefix(PREFIX)
+                .dhcpSubnet(ip == 0 ? bundle.certificate().address() : 0)
                 .seeds(seeds).localEndpoints(new long[] {endpoint}).dataPlane(down).counters(counters.manager())
                 .clock(() -> now[0]).log(events).fibListener(FibListener.NONE).overlayConfig(OverlayConfig.defaults())
                 .sessions(sessions));
@@ -265,5 +267,26 @@ class SecureOverlayAttacksTest
         assertFalse(java.util.Arrays.equals(squatter.conductor.status().address(), routedTo),
             "the address does not route to the squatter");
         assertEquals(0, owner.counter("drop spoofed"));
+    }
+
+    @Test
+    void aPoolMemberThatLeasesAfterLinkingIsKnownByTheAddressItsLeaseHolds()
+    {
+        final long nowS = System.currentTimeMillis() / 1000;
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", Ipv4.parse("10.77.0.0"), PREFIX, 1,
+            nowS);
+        final Member a = new Member(bundle(ca, "a", "10.77.0.1"), 7001, new long[0]);
+        final Member dhcp = new Member(ca.sign("dhcp", Certificate.ADDRESS_POOL, Ipv4.parse("10.77.0.0"), PREFIX, List.of(),
+            false, 30, null, nowS), 0, 7002, new long[] {a.endpoint});
+        run(8_000);
+        final int leased = dhcp.conductor.status().virtualIp();
+        assertTrue(leased != 0, dhcp.log.toString());
+        // a sends to the leased address: it is looked up, and the link it already had is the route
+        a.tap.inject(Frames.ethernet(Frames.ipv4(Ipv4.parse("10.77.0.1"), leased, 60, 1)));
+        run(2_000);
+        final Fib fib = a.dataPlane.proxy().current();
+        final int link = fib.linkByAddress(new UnsafeBuffer(dhcp.conductor.status().address()), 0);
+        assertTrue(link != Fib.NONE);
+        assertEquals(leased, fib.linkVirtualIp(link), "its DATA may come from the address it leased: " + a.log);
     }
 }

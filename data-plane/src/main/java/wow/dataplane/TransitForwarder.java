@@ -12,8 +12,10 @@ import wow.dataplane.status.QueueCounters;
  * Forwards routed packets for other nodes, in place: to the destination's own link, else greedily
  * to the routable link closest to the destination (never back to the source of an
  * exclude-source packet); relay-flagged packets only over the link their header names, between a
- * pair this node was granted, within the relay rate (a token bucket). TTL and hop count are
- * kept; every packet it cannot forward is counted. Owned by one queue agent's thread.
+ * pair this node was granted, within the relay rate — a token bucket per relayed member (the link
+ * it came over), so one that floods the relay does not slow the others. TTL and hop count are
+ * kept; every packet it cannot forward is counted. Owned by one queue agent's thread; allocates
+ * only when the FIB changes (the buckets follow their links into the new version).
  */
 final class TransitForwarder
 {
@@ -28,9 +30,11 @@ final class TransitForwarder
     private final ConductorUplink uplink;
     private final RingDistance scratch = new RingDistance();
     private final RingDistance best = new RingDistance();
-    private long relayTokens = Long.MAX_VALUE / 4; // a full bucket at start (clamped at first use)
-    private long relayRefillNs;
-    private boolean refilled;
+    /** The FIB the buckets are indexed for, and per link: tokens (bytes), last refill, in use. */
+    private Fib bucketsOf;
+    private long[] relayTokens = new long[0];
+    private long[] relayRefillNs = new long[0];
+    private boolean[] refilled = new boolean[0];
     private int relayed;
 
     TransitForwarder(final QueueCounters counters, final LinkTally tally, final ConductorUplink uplink)
@@ -105,7 +109,7 @@ final class TransitForwarder
             counters.drop(DropReason.RELAY_DENIED);
             return DROPPED;
         }
-        if (!relayTokens(fib.relayBytesPerSecond(), length, nowNs))
+        if (!relayTokens(fib, in, length, nowNs))
         {
             counters.drop(DropReason.RELAY_RATE);
             return DROPPED;
@@ -123,20 +127,48 @@ final class TransitForwarder
         return FORWARDED;
     }
 
-    /** Token bucket of the relay rate limit (burst: a tenth of a second's worth). */
-    private boolean relayTokens(final long rate, final int bytes, final long nowNs)
+    /** The relay rate limit's token bucket of the member on link {@code in} (burst: a tenth of a second's worth). */
+    private boolean relayTokens(final Fib fib, final int in, final int bytes, final long nowNs)
     {
+        if (fib != bucketsOf)
+        {
+            follow(fib);
+        }
+        final long rate = fib.relayBytesPerSecond();
         final long burst = Math.max(rate / 10, 65_536);
-        final long elapsedNs = refilled ? Math.min(nowNs - relayRefillNs, 1_000_000_000L) : 0;
-        refilled = true;
-        relayTokens = Math.min(burst, relayTokens + elapsedNs * (rate / 1000) / 1_000_000L);
-        relayRefillNs = nowNs;
-        if (relayTokens < bytes)
+        final long elapsedNs = refilled[in] ? Math.min(nowNs - relayRefillNs[in], 1_000_000_000L) : 0;
+        relayTokens[in] = refilled[in] ? Math.min(burst, relayTokens[in] + elapsedNs * (rate / 1000) / 1_000_000L) : burst;
+        refilled[in] = true;
+        relayRefillNs[in] = nowNs;
+        if (relayTokens[in] < bytes)
         {
             return false;
         }
-        relayTokens -= bytes;
+        relayTokens[in] -= bytes;
         return true;
+    }
+
+    /** Re-indexes the buckets for a new FIB version: each link keeps its bucket (a link that came up gets a full one). */
+    private void follow(final Fib fib)
+    {
+        final int n = fib.linkCount();
+        final long[] tokens = new long[n];
+        final long[] refillNs = new long[n];
+        final boolean[] used = new boolean[n];
+        for (int i = 0; bucketsOf != null && i < n; i++)
+        {
+            final int old = bucketsOf.linkByAddress(fib.linkAddresses(), i * WireHeader.ADDRESS_LENGTH);
+            if (old != Fib.NONE && old < refilled.length)
+            {
+                tokens[i] = relayTokens[old];
+                refillNs[i] = relayRefillNs[old];
+                used[i] = refilled[old];
+            }
+        }
+        relayTokens = tokens;
+        relayRefillNs = refillNs;
+        refilled = used;
+        bucketsOf = fib;
     }
 
     /** Counts what this batch forwarded ({@code count} datagrams queued in all). */

@@ -606,6 +606,38 @@ class QueueAgentTest
     }
 
     @Test
+    void aMemberFloodingTheRelayDoesNotSlowTheOthersItRelaysFor()
+    {
+        final MemoryUdpNetwork.Port third = net.bind(THIRD_EP);
+        fibs.publish(relayFib(2, true, 1)); // one byte a second: the burst floor (64 KiB) per member, then dry
+        final byte[] toThird = routed(THIRD_ADDR, 9, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4,
+            Frames.ipv4(PEER_IP, THIRD_IP, 1000, 1));
+        WireHeader.markRelayed(new UnsafeBuffer(toThird), 0, THIRD_LINK_ID);
+        for (int i = 0; i < 1000; i++)
+        {
+            udp.inject(PEER_EP, toThird.clone());
+        }
+        for (int i = 0; i < 40; i++)
+        {
+            agent.doWork();
+        }
+        final int passed = received(third).size();
+        assertTrue(passed < 100 && counters.drops(DropReason.RELAY_RATE) == 1000 - passed, passed + " relayed");
+        fibs.publish(relayFib(3, true, 1)); // a new FIB version: the flooder's bucket stays dry
+        final byte[] toPeer = routed(PEER_ADDR, 9, WireHeader.DELIVERY_EXACT, WireHeader.PAYLOAD_IPV4,
+            Frames.ipv4(THIRD_IP, PEER_IP, 1000, 1));
+        WireHeader.markRelayed(new UnsafeBuffer(toPeer), 0, LOCAL_LINK_ID);
+        for (int i = 0; i < 10; i++)
+        {
+            udp.inject(PEER_EP, toThird.clone());
+            udp.inject(THIRD_EP, toPeer.clone());
+        }
+        agent.doWork();
+        assertEquals(10, received(peer).size(), "the other member's packets pass on its own budget");
+        assertEquals(0, received(third).size(), "the flooder's do not");
+    }
+
+    @Test
     void neverHandsAnExcludeSourcePacketBackToItsSource()
     {
         // a control message from the peer (0x20) toward 0x21, meant for the closest node other than

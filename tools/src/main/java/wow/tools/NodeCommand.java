@@ -24,7 +24,7 @@ final class NodeCommand
         "                         and --peer the node starts a new overlay that others join through it",
         "  --tcp-listen HOST:PORT also accept overlay links over TCP here (advertised as tcp://HOST:PORT),",
         "                         for peers whose UDP is blocked",
-        "  --relay-mbps N         relay for pairs that cannot link directly up to N Mbit/s per queue",
+        "  --relay-mbps N         relay for pairs that cannot link directly up to N Mbit/s per peer and queue",
         "                         (default 5000; 0: never relay)",
         "  --shortcut-pps N       link directly to a destination that gets N packets/s or more over",
         "                         overlay routes (default 100; 0: no shortcuts); at most 16, trimmed",

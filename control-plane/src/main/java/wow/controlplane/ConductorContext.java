@@ -40,6 +40,7 @@ public final class ConductorContext
     private LeaseSigner leaseSigner;
     private LeaseAuthority leaseAuthority = LeaseAuthority.OPEN;
     private int dhcpSubnet;
+    private int dhcpPrefix;
     private ShortcutPolicy shortcuts;
     private long relayBytesPerSecond = 625_000_000L;
     private TcpBridge tcp;
@@ -148,10 +149,21 @@ public final class ConductorContext
         return this;
     }
 
-    /** Leases a free virtual IP from this subnet instead of a configured one. */
+    /** Leases a free virtual IP from this subnet (the node's prefix) instead of a configured one. */
     public ConductorContext dhcpSubnet(final int subnet)
     {
-        this.dhcpSubnet = subnet;
+        return dhcpPool(subnet, 0);
+    }
+
+    /**
+     * Leases a free virtual IP from this pool instead of a configured one.
+     *
+     * @param poolPrefix the pool's prefix length; 0: the virtual subnet's.
+     */
+    public ConductorContext dhcpPool(final int base, final int poolPrefix)
+    {
+        this.dhcpSubnet = base;
+        this.dhcpPrefix = poolPrefix;
         return this;
     }
 
@@ -309,6 +321,12 @@ public final class ConductorContext
     int dhcpSubnet()
     {
         return dhcpSubnet;
+    }
+
+    /** @return the prefix length of the pool DHCP addresses come from (the virtual subnet's unless narrower). */
+    int dhcpPrefix()
+    {
+        return dhcpPrefix == 0 ? prefix : dhcpPrefix;
     }
 
     ShortcutPolicy shortcuts()

@@ -96,8 +96,8 @@ public final class OverlayConductor implements Agent, StatusSource
             (endpoint, datagram, offset, length) -> dataPlane.send(0, endpoint, datagram, offset, length);
         final ControlSender sender = new ControlSender(wire, sessions, tcp, fib::dirty, controlRejected, localAddress);
         this.stack = new OverlayStack(new OverlayStack.Setup(localAddress, ctx.localIp(), prefix, ctx.dhcpSubnet(),
-            ctx.leaseSigner(), ctx.leaseAuthority(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(), ctx.random()),
-            sender, fib, log, clock::time, this::onProbeReply);
+            ctx.dhcpPrefix(), ctx.leaseSigner(), ctx.leaseAuthority(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(),
+            ctx.random()), sender, fib, log, clock::time, this::onProbeReply);
         this.overlay = stack.node();
         this.endToEnd = sessions == null ? null : new EndToEndSessions(sessions, new EndToEndSessions.Host()
         {

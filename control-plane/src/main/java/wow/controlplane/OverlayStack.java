@@ -31,7 +31,7 @@ public final class OverlayStack implements OverlayEvents
 {
     /** How a stack is made: what the node is and where its output goes. */
     public record Setup(
-        byte[] address, int localIp, int prefix, int dhcpSubnet, LeaseSigner signer, LeaseAuthority authority,
+        byte[] address, int localIp, int prefix, int dhcpSubnet, int dhcpPrefix, LeaseSigner signer, LeaseAuthority authority,
         long[] localEndpoints, OverlayConfig config, ShortcutPolicy shortcuts, Random random)
     {
     }
@@ -65,7 +65,7 @@ public final class OverlayStack implements OverlayEvents
             setup.random(), setup.authority());
         this.resolution = new ResolutionCache(node, fib, log);
         this.lease = new VirtualIpLease(node, fib, log, address, setup.localIp(), setup.prefix(), setup.dhcpSubnet(),
-            setup.signer());
+            setup.dhcpPrefix(), setup.signer());
         if (setup.shortcuts() != null)
         {
             node.useShortcuts(setup.shortcuts());

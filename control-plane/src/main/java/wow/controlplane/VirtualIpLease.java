@@ -35,6 +35,7 @@ final class VirtualIpLease
     private final byte[] localAddress;
     private final int prefix;
     private final int dhcpSubnet;
+    private final int dhcpPrefix;
     private final LeaseSigner signer;
     private int localIp;
     private int candidate;
@@ -55,11 +56,12 @@ final class VirtualIpLease
 
     /**
      * @param localIp    the configured virtual IP, 0 with a DHCP subnet or for a router node.
-     * @param dhcpSubnet the subnet to lease a free address from, 0 for none.
+     * @param dhcpSubnet the subnet (or pool) to lease a free address from, 0 for none.
+     * @param dhcpPrefix its prefix length.
      * @param signer     signs the lease operations with this node's record key.
      */
     VirtualIpLease(final OverlayNode overlay, final FibChanges fib, final EventLog log, final byte[] localAddress,
-        final int localIp, final int prefix, final int dhcpSubnet, final LeaseSigner signer)
+        final int localIp, final int prefix, final int dhcpSubnet, final int dhcpPrefix, final LeaseSigner signer)
     {
         this.overlay = overlay;
         this.fib = fib;
@@ -68,6 +70,7 @@ final class VirtualIpLease
         this.localIp = localIp;
         this.prefix = prefix;
         this.dhcpSubnet = dhcpSubnet;
+        this.dhcpPrefix = dhcpPrefix;
         this.signer = signer;
     }
 
@@ -128,7 +131,7 @@ final class VirtualIpLease
     {
         if (localIp == 0 && dhcpSubnet != 0 && candidate == 0)
         {
-            candidate = candidate(dhcpSubnet, prefix, localAddress, candidateIndex);
+            candidate = candidate(dhcpSubnet, dhcpPrefix, localAddress, candidateIndex);
         }
         if (!overlay.isJoined())
         {
@@ -204,7 +207,7 @@ final class VirtualIpLease
         {
             // another node holds this one: try the next candidate at once
             log.event("ip_candidate_taken", "ip=" + Ipv4.toString(candidate) + " owner=" + Ring.shortHex(value));
-            candidate = candidate(dhcpSubnet, prefix, localAddress, ++candidateIndex);
+            candidate = candidate(dhcpSubnet, dhcpPrefix, localAddress, ++candidateIndex);
             nextLeaseMs = 0;
         }
         else if (result == Messages.LEASE_TAKEN && !Arrays.equals(value, localAddress))

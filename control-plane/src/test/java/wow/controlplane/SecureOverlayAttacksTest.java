@@ -85,7 +85,7 @@ class SecureOverlayAttacksTest
                 () -> now[0] * 1_000_000L, () -> System.currentTimeMillis() / 1000, events,
                 new SessionCounters(counters.manager()), new Revocations(bundle.trusted(), list -> { }));
             conductor = new OverlayConductor(new ConductorContext().localIp(ip).localAddress(address).prefix(PREFIX)
-                .dhcpSubnet(ip == 0 ? bundle.certificate().address() : 0)
+                .dhcpPool(ip == 0 ? bundle.certificate().address() : 0, ip == 0 ? bundle.certificate().prefix() : 0)
                 .seeds(seeds).localEndpoints(new long[] {endpoint}).dataPlane(down).counters(counters.manager())
                 .clock(() -> now[0]).log(events).fibListener(FibListener.NONE).overlayConfig(OverlayConfig.defaults())
                 .sessions(sessions));
@@ -276,11 +276,12 @@ class SecureOverlayAttacksTest
         final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", Ipv4.parse("10.77.0.0"), PREFIX, 1,
             nowS);
         final Member a = new Member(bundle(ca, "a", "10.77.0.1"), 7001, new long[0]);
-        final Member dhcp = new Member(ca.sign("dhcp", Certificate.ADDRESS_POOL, Ipv4.parse("10.77.0.0"), PREFIX, List.of(),
-            false, 30, null, nowS), 0, 7002, new long[] {a.endpoint});
+        final Bundle pooled = ca.sign("dhcp", Certificate.ADDRESS_POOL, Ipv4.parse("10.77.0.128"), 25, List.of(), false, 30, null,
+            nowS);
+        final Member dhcp = new Member(pooled, 0, 7002, new long[] {a.endpoint});
         run(8_000);
         final int leased = dhcp.conductor.status().virtualIp();
-        assertTrue(leased != 0, dhcp.log.toString());
+        assertTrue(leased != 0 && pooled.certificate().allows(leased), "leased in its pool: " + Ipv4.toString(leased));
         // a sends to the leased address: it is looked up, and the link it already had is the route
         a.tap.inject(Frames.ethernet(Frames.ipv4(Ipv4.parse("10.77.0.1"), leased, 60, 1)));
         run(2_000);

@@ -196,7 +196,12 @@ public final class Node implements AutoCloseable
             {
                 ctx.leaseSigner(LeaseSigner.ofIdentity(identity));
             }
-            if (config.dhcp())
+            if (config.dhcp() && bundle != null && bundle.certificate().prefix() > config.prefix())
+            {
+                final int pool = bundle.certificate().prefix(); // a pool narrower than the subnet: lease inside it
+                ctx.dhcpPool(bundle.certificate().address() & (int)(0xFFFF_FFFFL << (32 - pool)), pool);
+            }
+            else if (config.dhcp())
             {
                 ctx.dhcpSubnet(config.dhcpSubnet());
             }
@@ -299,18 +304,30 @@ public final class Node implements AutoCloseable
     private Bundle loadBundle()
     {
         final Bundle bundle = Bundle.load(config.cert(), config.key(), System.currentTimeMillis() / 1000);
-        final Certificate cert = bundle.certificate();
+        checkAddresses(config, bundle.certificate());
+        return bundle;
+    }
+
+    /**
+     * Checks that the addresses a node is configured with are its certificate's: {@code --ip} one it
+     * allows; {@code --dhcp} a pool that holds the subnet or lies in it (it leases inside the pool).
+     *
+     * @throws IllegalArgumentException one line naming the option and the problem.
+     */
+    static void checkAddresses(final NodeConfig config, final Certificate cert)
+    {
         if (config.virtualIp() != 0 && !cert.allows(config.virtualIp()))
         {
             throw new IllegalArgumentException("--ip " + Ipv4.toString(config.virtualIp()) + " is not an address certificate " +
                 cert.name() + " allows (" + cert.addressText() + ")");
         }
-        if (config.dhcp() && (cert.addressKind() != Certificate.ADDRESS_POOL || !cert.allows(config.dhcpSubnet())))
+        final int subnetMask = (int)(0xFFFF_FFFFL << (32 - config.prefix()));
+        if (config.dhcp() && (cert.addressKind() != Certificate.ADDRESS_POOL || !cert.allows(config.dhcpSubnet()) &&
+            (cert.address() & subnetMask) != config.dhcpSubnet()))
         {
             throw new IllegalArgumentException("--dhcp needs a certificate for a lease pool in " + Ipv4.toString(
                 config.dhcpSubnet()) + "/" + config.prefix() + "; certificate " + cert.name() + " allows " + cert.addressText());
         }
-        return bundle;
     }
 
     /**

@@ -296,7 +296,7 @@ class MultiDomainSystemTest
 
     @Test
     @Order(5)
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aSecondNodeWithATakenVirtualIpRefusesToRun() throws Exception
     {
         final Testbed.Member owner = host("h2-1");
@@ -312,6 +312,17 @@ class MultiDomainSystemTest
             "): pick another --ip")), r.output());
         assertTrue(Netns.run("ip", "netns", "exec", seed.namespace(), "ip", "link").lines().noneMatch(l -> l.contains("wowdup")),
             "its TAP is gone");
+        // a member certified for another address, started with the owner's: refused before it opens anything
+        final Netns.Result other = Netns.exec("timeout", "40", "ip", "netns", "exec", seed.namespace(), "env",
+            "WOW_JAR=" + System.getProperty("wow.jar"), script.resolveSibling("wow").toString(), "node", "--listen", "198.51.100.1:0",
+            "--ip", owner.virtualIp() + "/16", "--seed", seed.listen(), "--tap", "wowdup", "--state-dir",
+            Files.createTempDirectory(dir, "other").toString(), "--cert", bundle("other", Certificate.ADDRESS_IP, ip("10.128.250.250"), 16));
+        assertEquals(1, other.exit(), other.output());
+        assertTrue(other.output().lines().anyMatch(l -> l.startsWith("wow: --ip " + owner.virtualIp() +
+            " is not an address certificate other allows")), other.output());
+        final String reached = Netns.exec("ip", "netns", "exec", host("h1-1").namespace(), "ping", "-c", "3", "-W", "1",
+            owner.virtualIp()).output();
+        assertTrue(!reached.contains(" 100% packet loss") && reached.contains("packet loss"), "the owner stays reachable: " + reached);
     }
 
     @Test

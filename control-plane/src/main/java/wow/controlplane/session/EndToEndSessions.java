@@ -182,7 +182,9 @@ public final class EndToEndSessions
 
     private void initiate(final EndToEndPeer peer, final long now)
     {
-        final byte[] key = keys.get(peer.id);
+        // a key named for the address, else the one its certificate proved in an earlier session
+        final byte[] key = keys.get(peer.id) != null ? keys.get(peer.id) :
+            peer.certificate != null ? peer.certificate.publicKey() : null;
         if (key == null)
         {
             noKey.increment();
@@ -287,6 +289,7 @@ public final class EndToEndSessions
         free(peer.next);
         peer.next = keypair;
         peer.certificate = payload.certificate();
+        keys.put(peer.id, payload.certificate().publicKey()); // proved: this node may start the next session itself
         byIndex.put(index, peer);
         completed.increment();
         publish(); // opens the initiator's packets from now on

@@ -227,6 +227,24 @@ class EndToEndSessionsTest
     }
 
     @Test
+    void theResponderReachesTheInitiatorLaterWithTheKeyItsCertificateProved()
+    {
+        final Side a = side("a", IP_A);
+        final Side b = side("b", IP_B);
+        a.knows(b); // b was never told a's key: it learns it from a's handshake
+        a.sessions.want(b.address);
+        assertEquals(2, deliver());
+        nanos[0] += LinkSessions.REJECT_AFTER_NS + 1;
+        a.sessions.tick();
+        b.sessions.tick();
+        assertNull(b.sealingTo(a));
+        b.sessions.want(a.address);
+        assertEquals(2, deliver());
+        assertNotNull(b.sealingTo(a));
+        assertEquals(0, b.keysWanted.size());
+    }
+
+    @Test
     void aReplayedFirstMessageIsNotAnswered()
     {
         final Side a = side("a", IP_A);

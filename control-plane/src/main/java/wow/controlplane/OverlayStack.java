@@ -137,9 +137,7 @@ public final class OverlayStack implements OverlayEvents
     public byte[] leaseProof()
     {
         final Messages.LeaseOp op = lease.granted();
-        return op == null ? new byte[0] : Messages.lease(new Messages.LeaseOp(op.op(), op.role(), 0, op.key(),
-            op.ttlSeconds(), op.serial(), op.value(), op.ip(), op.publicKey(), new byte[0], op.signature(),
-            op.remainingSeconds()));
+        return op == null ? new byte[0] : Messages.lease(op.withCertificate(new byte[0]));
     }
 
     /**

@@ -225,9 +225,7 @@ final class ResolutionCache
     void shown(final byte[] owner, final byte[] certificate, final byte[] proof, final long now)
     {
         final Messages.LeaseOp bare = Messages.decodeLease(proof, 0, proof.length);
-        final Messages.LeaseOp lease = bare == null ? null : new Messages.LeaseOp(bare.op(), bare.role(), 0, bare.key(),
-            bare.ttlSeconds(), bare.serial(), bare.value(), bare.ip(), bare.publicKey(), certificate, bare.signature(),
-            bare.remainingSeconds());
+        final Messages.LeaseOp lease = bare == null ? null : bare.withCertificate(certificate);
         final String problem = lease == null ? "malformed" : !Arrays.equals(lease.value(), owner) ? "another node's lease" :
             lease.op() == Messages.LEASE_RELEASE ? "a released lease" : problem(lease, now);
         if (problem != null)

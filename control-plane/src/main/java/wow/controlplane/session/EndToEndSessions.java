@@ -182,9 +182,7 @@ public final class EndToEndSessions
 
     private void initiate(final EndToEndPeer peer, final long now)
     {
-        // a key named for the address, else the one its certificate proved in an earlier session
-        final byte[] key = keys.get(peer.id) != null ? keys.get(peer.id) :
-            peer.certificate != null ? peer.certificate.publicKey() : null;
+        final byte[] key = keys.get(peer.id); // named for the address, or proved by its certificate in a session
         if (key == null)
         {
             noKey.increment();

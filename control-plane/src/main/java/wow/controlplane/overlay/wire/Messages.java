@@ -112,6 +112,13 @@ public final class Messages
                 remaining);
         }
 
+        /** @return the same signed operation carrying another certificate (none: as a handshake shows it). */
+        public LeaseOp withCertificate(final byte[] newCertificate)
+        {
+            return new LeaseOp(op, role, token, key, ttlSeconds, serial, value, ip, publicKey, newCertificate, signature,
+                remainingSeconds);
+        }
+
         /** @return the bytes its owner signs: everything but the role, token, what is left and the certificate. */
         public byte[] signed()
         {

@@ -193,9 +193,9 @@ public final class OverlayStack implements OverlayEvents
     }
 
     @Override
-    public void onDhtReply(final int token, final boolean found, final byte[] value)
+    public void onDhtReply(final int token, final byte[] responder, final boolean found, final byte[] value)
     {
-        resolution.onDhtReply(token, found, value, clock.getAsLong());
+        resolution.onDhtReply(token, responder, found, value, clock.getAsLong());
     }
 
     @Override

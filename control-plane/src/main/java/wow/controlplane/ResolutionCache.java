@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
@@ -22,7 +24,12 @@ import wow.dataplane.protocol.Ipv4;
  * (one in flight per address, asked again after a timeout), answers trusted for a while and
  * refreshed ahead of expiry in the background, addresses pointing at a node that went away looked
  * up again at once, and the routes a restarted node resumed from its journal — each of which goes
- * if its first re-resolution once joined finds no such record. Conductor thread only.
+ * if its first re-resolution once joined finds no such record. A lease from a pool certificate
+ * proves only that its signer may hold some address of the pool, not that the key's holders granted
+ * it this one (another member of the pool may sign a lease for an address it does not hold, and a
+ * lying holder may answer with it), so it is taken only when the holders beside the key do not
+ * contradict it: two answers naming the same owner, or no other answer naming another. Conductor
+ * thread only.
  */
 final class ResolutionCache
 {
@@ -33,8 +40,11 @@ final class ResolutionCache
     /** A virtual-IP lookup not answered within this time may be asked again. */
     static final long TIMEOUT_MS = 3_000;
     private static final int REFRESHES_PER_SECOND = 32;
-    /** Lookups beside a key (one each side) after its primary's answer gave no lease. */
-    static final int BESIDE_LOOKUPS = 2;
+    /**
+     * Lookups beside a key (alternately after and before it) after its primary's answer gave no
+     * lease, or gave a pool member's lease the holders beside the key have not confirmed yet.
+     */
+    static final int BESIDE_LOOKUPS = 3;
 
     private final OverlayNode overlay;
     private final FibChanges fib;
@@ -45,6 +55,8 @@ final class ResolutionCache
     private final Map<Integer, Integer> resolvingByToken = new HashMap<>();
     /** Lookups beside the key made so far for an address whose primary gave no lease. */
     private final Map<Integer, Integer> besides = new HashMap<>();
+    /** Owners named by pool members' leases in the answers to an address's lookups so far. */
+    private final Map<Integer, PoolVotes> votes = new HashMap<>();
     /** Resumed from the journal and not yet confirmed by a lookup. */
     private final Set<Integer> resumed = new HashSet<>();
     private BiConsumer<byte[], byte[]> ownerKeys = (owner, key) -> { };
@@ -66,6 +78,13 @@ final class ResolutionCache
     Map<Integer, byte[]> routes()
     {
         return Collections.unmodifiableMap(resolved);
+    }
+
+    /** @return the token of the lookup in flight for a virtual IP, 0 if none. */
+    int lookingUp(final int virtualIp)
+    {
+        return resolvingByToken.entrySet().stream().filter(e -> e.getValue() == virtualIp).mapToInt(Map.Entry::getKey)
+            .findFirst().orElse(0);
     }
 
     /**
@@ -119,6 +138,7 @@ final class ResolutionCache
     private int lookup(final int virtualIp, final long now)
     {
         besides.remove(virtualIp);
+        votes.remove(virtualIp);
         return lookup(virtualIp, now, 0);
     }
 
@@ -131,8 +151,8 @@ final class ResolutionCache
         return token;
     }
 
-    /** A DHT answer: a lookup of this cache's, or not. */
-    void onDhtReply(final int token, final boolean found, final byte[] value, final long now)
+    /** A DHT answer from the node at {@code responder}: to a lookup of this cache's, or not. */
+    void onDhtReply(final int token, final byte[] responder, final boolean found, final byte[] value, final long now)
     {
         final Integer virtualIp = resolvingByToken.remove(token);
         if (virtualIp == null)
@@ -140,27 +160,58 @@ final class ResolutionCache
             return;
         }
         resolving.remove(virtualIp);
-        final byte[] address = found ? owner(virtualIp, value, now) : null;
-        if (found && address == null)
+        final Messages.LeaseOp lease = found ? lease(virtualIp, value, now) : null;
+        if (found && lease == null)
         {
             overlay.rejectLease(); // a forged, stale or uncertified lease: the route stays as it was
         }
-        if (address == null && besides.getOrDefault(virtualIp, 0) < BESIDE_LOOKUPS)
+        final PoolVotes tally = votes.computeIfAbsent(virtualIp, ip -> new PoolVotes());
+        tally.heard(responder);
+        final boolean pooled = lease != null && overlay.leasePooled(lease);
+        if (pooled)
+        {
+            tally.add(responder, lease);
+        }
+        else if (!found)
+        {
+            tally.deny(responder);
+        }
+        final Messages.LeaseOp taken = lease != null && !pooled ? lease : tally.agreed();
+        final int asked = besides.getOrDefault(virtualIp, 0);
+        if (taken == null && (asked < BESIDE_LOOKUPS || tally.responders() < 2 && asked < 2 * BESIDE_LOOKUPS))
         {
             // the key's primary may lie or withhold: ask the nodes nearest points beside the key,
-            // which hold its replicas, before taking "no lease" for an answer
+            // which hold its replicas, before taking "no lease" or a pool member's word for an answer
+            // (farther out while one node is nearest them all)
             final int beside = besides.getOrDefault(virtualIp, 0) + 1;
             besides.put(virtualIp, beside);
             lookup(virtualIp, now, beside);
             return;
         }
         besides.remove(virtualIp);
-        if (found && address == null)
+        votes.remove(virtualIp);
+        final Messages.LeaseOp settled = taken != null ? taken : tally.settled();
+        decide(virtualIp, settled, found || tally.named(), settled == null && tally.named(), now);
+    }
+
+    /** The lookups of an address are over: it goes to the lease taken, or stays as it was. */
+    private void decide(final int virtualIp, final Messages.LeaseOp taken, final boolean answered, final boolean conflict,
+        final long now)
+    {
+        if (conflict && taken == null)
         {
+            overlay.rejectLease();
+            log.event("resolution_conflict", "ip=" + Ipv4.toString(virtualIp) +
+                " why=\"pool members' leases name different owners and none is confirmed\"");
             return;
         }
-        if (address != null)
+        if (taken != null)
         {
+            if (taken.certificate().length > 0)
+            {
+                ownerKeys.accept(taken.value(), Certificate.decode(taken.certificate()).publicKey());
+            }
+            final byte[] address = taken.value();
             resumed.remove(virtualIp);
             resolvedAt.put(virtualIp, now);
             final byte[] before = resolved.put(virtualIp, address);
@@ -170,7 +221,7 @@ final class ResolutionCache
                 log.event("resolved", "ip=" + Ipv4.toString(virtualIp) + " address=" + Ring.shortHex(address));
             }
         }
-        else if (overlay.isJoined() && resumed.remove(virtualIp))
+        else if (!answered && overlay.isJoined() && resumed.remove(virtualIp))
         {
             // a route the previous run knew, to an address no node holds now (an answer given
             // before this node found its place on the ring proves nothing)
@@ -181,30 +232,29 @@ final class ResolutionCache
         }
     }
 
-    /** @return the ring address a lease answer holds the virtual IP for, or null if it does not prove one. */
-    private byte[] owner(final int virtualIp, final byte[] value, final long now)
+    /** @return the lease an answer holds the virtual IP by, or null if it does not prove one. */
+    private Messages.LeaseOp lease(final int virtualIp, final byte[] value, final long now)
     {
         final Messages.LeaseOp lease = Messages.decodeLease(value, 0, value.length);
-        final String problem = lease == null ? "malformed" : lease.ip() != virtualIp ? "another address's lease" :
+        String problem = lease == null ? "malformed" : lease.ip() != virtualIp ? "another address's lease" :
             problem(lease, now);
+        if (problem == null && lease.certificate().length > 0)
+        {
+            try
+            {
+                Certificate.decode(lease.certificate());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                problem = "malformed certificate";
+            }
+        }
         if (problem != null)
         {
             log.event("resolution_refused", "ip=" + Ipv4.toString(virtualIp) + " why=\"" + problem + "\"");
             return null;
         }
-        if (lease.certificate().length > 0)
-        {
-            try
-            {
-                ownerKeys.accept(lease.value(), Certificate.decode(lease.certificate()).publicKey());
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                log.event("resolution_refused", "ip=" + Ipv4.toString(virtualIp) + " why=\"malformed certificate\"");
-                return null;
-            }
-        }
-        return lease.value();
+        return lease;
     }
 
     /** @return why a lease proves nothing now (stale, or its owner's checks), or null. */
@@ -246,6 +296,16 @@ final class ResolutionCache
         resolving.values().removeIf(started -> now - started > TIMEOUT_MS);
         resolvingByToken.values().removeIf(ip -> !resolving.containsKey(ip));
         besides.keySet().removeIf(ip -> !resolving.containsKey(ip));
+        // a pool member's lease whose confirming lookups went unanswered: settled on what came
+        for (final Integer ip : votes.keySet().stream().filter(ip -> !resolving.containsKey(ip)).toList())
+        {
+            final PoolVotes tally = votes.remove(ip);
+            final Messages.LeaseOp settled = tally.settled();
+            if (tally.named())
+            {
+                decide(ip, settled, true, settled == null, now);
+            }
+        }
         resolvedAt.entrySet().removeIf(e ->
         {
             final boolean stale = now - e.getValue() > TTL_MS;
@@ -267,6 +327,75 @@ final class ResolutionCache
                 refreshes++;
                 lookup(e.getKey(), now);
             }
+        }
+    }
+
+    /**
+     * The answers of one round of lookups of an address: the owners pool members' leases named, who
+     * named each (one vote per holder, however many of the points asked it is nearest), and who
+     * answered that it holds no lease. An owner's word for its own lease (a liar holding the key
+     * answers with a lease of its own) counts only when no other holder names anyone or denies it.
+     */
+    private static final class PoolVotes
+    {
+        private final Map<String, Messages.LeaseOp> leases = new HashMap<>();
+        private final Map<String, Set<String>> voters = new HashMap<>();
+        private final Set<String> deniers = new HashSet<>();
+        private final Set<String> responders = new HashSet<>();
+
+        void heard(final byte[] responder)
+        {
+            responders.add(HexFormat.of().formatHex(responder));
+        }
+
+        /** @return how many nodes answered. */
+        int responders()
+        {
+            return responders.size();
+        }
+
+        void add(final byte[] responder, final Messages.LeaseOp lease)
+        {
+            final String owner = HexFormat.of().formatHex(lease.value());
+            voters.computeIfAbsent(owner, o -> new HashSet<>()).add(HexFormat.of().formatHex(responder));
+            leases.merge(owner, lease, (a, b) -> b.serial() > a.serial() ? b : a);
+        }
+
+        void deny(final byte[] responder)
+        {
+            deniers.add(HexFormat.of().formatHex(responder));
+        }
+
+        /** @return true if some answer named an owner. */
+        boolean named()
+        {
+            return !leases.isEmpty();
+        }
+
+        /** @return the lease of an owner two holders named, one of them another node than the owner, or null. */
+        Messages.LeaseOp agreed()
+        {
+            return voters.entrySet().stream().filter(e -> e.getValue().size() >= 2 && vouched(e.getKey()))
+                .map(e -> leases.get(e.getKey())).findFirst().orElse(null);
+        }
+
+        /**
+         * @return at the end of the round, the lease of the one owner another node named; failing
+         *         any, of the one owner that only named itself, if no other holder denied it; else null.
+         */
+        Messages.LeaseOp settled()
+        {
+            final List<String> vouched = leases.keySet().stream().filter(this::vouched).toList();
+            if (!vouched.isEmpty())
+            {
+                return vouched.size() == 1 ? leases.get(vouched.get(0)) : null;
+            }
+            return leases.size() == 1 && deniers.isEmpty() ? leases.values().iterator().next() : null;
+        }
+
+        private boolean vouched(final String owner)
+        {
+            return voters.get(owner).stream().anyMatch(voter -> !voter.equals(owner));
         }
     }
 }

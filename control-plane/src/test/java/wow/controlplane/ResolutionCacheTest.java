@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +20,7 @@ import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.OverlayTransport;
 import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.lease.Leases;
+import wow.controlplane.overlay.ring.Ring;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.security.Bundle;
 import wow.controlplane.security.Certificate;
@@ -135,14 +140,112 @@ class ResolutionCacheTest
         for (final byte[] lie : lies)
         {
             final int token = cache.resolve(IP, 0, at);
-            cache.onDhtReply(token, true, lie, at);
+            cache.onDhtReply(token, new byte[20], true, lie, at);
             assertNull(cache.routes().get(IP), "resolved from a lie");
             at += ResolutionCache.TIMEOUT_MS + 1; // the lookups it then makes beside the key go unanswered
             cache.maintain(at);
         }
         assertEquals(lies.length, node.malformed(), "every lie counted");
         final int token = cache.resolve(IP, 0, nowMs);
-        cache.onDhtReply(token, true, answer(owner, IP, ownerAddress, nowMs - 60_000), nowMs);
+        cache.onDhtReply(token, new byte[20], true, answer(owner, IP, ownerAddress, nowMs - 60_000), nowMs);
         assertArrayEquals(ownerAddress, cache.routes().get(IP));
+    }
+
+    /** @return a resolver on a node of a /16 pool network, with the certified keys it was told. */
+    ResolutionCache poolCache(final CertificateAuthority ca, final Map<String, byte[]> told)
+    {
+        final Bundle self = ca.sign("self", Certificate.ADDRESS_POOL, SUBNET, 16, List.of(), false, 1, null, nowSeconds);
+        final ResolutionCache cache = cache(ca, self);
+        cache.ownerKeys((owner, key) -> told.put(Ring.shortHex(owner), key));
+        return cache;
+    }
+
+    /** The holder at ring address {@code responder} answers the lookup in flight for {@link #IP} ({@code null}: "no record"). */
+    static void answerLookup(final ResolutionCache cache, final int responder, final byte[] answer, final long at)
+    {
+        final byte[] from = new byte[20];
+        from[0] = (byte)responder;
+        answerLookup(cache, from, answer, at);
+    }
+
+    static void answerLookup(final ResolutionCache cache, final byte[] responder, final byte[] answer, final long at)
+    {
+        final int token = cache.lookingUp(IP);
+        assertNotEquals(0, token, "a lookup is in flight");
+        cache.onDhtReply(token, responder, answer != null, answer == null ? new byte[0] : answer, at);
+    }
+
+    @Test
+    void aPoolMembersLeaseIsTakenOnlyWhenTheHoldersBesideTheKeyDoNotContradictIt()
+    {
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", SUBNET, 16, 1, nowSeconds);
+        final Bundle holder = ca.sign("holder", Certificate.ADDRESS_POOL, SUBNET, 16, List.of(), false, 1, null, nowSeconds);
+        final Bundle liar = ca.sign("liar", Certificate.ADDRESS_POOL, SUBNET, 16, List.of(), false, 1, null, nowSeconds);
+        final byte[] holderAddress = holder.certificate().ringAddress();
+        final byte[] granted = answer(holder, IP, holderAddress, nowMs - 30_000);
+        final byte[] forged = answer(liar, IP, liar.certificate().ringAddress(), nowMs); // signed, in its pool, never granted
+        final Map<String, byte[]> told = new HashMap<>();
+
+        // a lying primary: the holders beside the key name the owner twice, the lie once
+        ResolutionCache cache = poolCache(ca, told);
+        cache.resolve(IP, 0, nowMs);
+        answerLookup(cache, 1, forged, nowMs);
+        assertNull(cache.routes().get(IP), "a pool member's word alone routes nothing");
+        answerLookup(cache, 2, granted, nowMs);
+        assertNull(cache.routes().get(IP), "one against one decides nothing");
+        answerLookup(cache, 3, granted, nowMs);
+        assertArrayEquals(holderAddress, cache.routes().get(IP));
+        assertEquals(Set.of(Ring.shortHex(holderAddress)), told.keySet(), "only the owner's key learnt");
+        assertEquals(0, cache.lookingUp(IP));
+
+        // a lying primary vouching for its own lease, denied by another holder: refused
+        final byte[] liarAddress = liar.certificate().ringAddress();
+        cache = poolCache(ca, told);
+        cache.resolve(IP, 0, nowMs);
+        answerLookup(cache, liarAddress, forged, nowMs);
+        answerLookup(cache, 12, null, nowMs);
+        answerLookup(cache, liarAddress, forged, nowMs);
+        answerLookup(cache, liarAddress, forged, nowMs);
+        assertEquals(0, cache.lookingUp(IP));
+        assertNull(cache.routes().get(IP), "an owner's word for itself against another holder's");
+        // the node nearest every point asked, alone: asked farther out, then taken at its word (as the only holder)
+        cache = poolCache(ca, told);
+        cache.resolve(IP, 0, nowMs);
+        for (int i = 0; i <= 2 * ResolutionCache.BESIDE_LOOKUPS; i++)
+        {
+            answerLookup(cache, liarAddress, forged, nowMs);
+        }
+        assertEquals(0, cache.lookingUp(IP));
+        assertArrayEquals(liarAddress, cache.routes().get(IP));
+
+        // a contradiction nothing settles (two holders vouch for different owners): the route stays as it was, counted
+        told.clear();
+        cache = poolCache(ca, told);
+        cache.resolve(IP, 0, nowMs);
+        answerLookup(cache, 4, forged, nowMs);
+        answerLookup(cache, 5, granted, nowMs);
+        answerLookup(cache, 6, null, nowMs);
+        answerLookup(cache, 7, null, nowMs);
+        assertNull(cache.routes().get(IP));
+        assertEquals(0, cache.lookingUp(IP), "the round is over");
+        assertEquals(1, node.malformed(), "the conflict counted");
+        assertTrue(told.isEmpty());
+
+        // an honest primary: confirmed by the first holder beside the key
+        cache = poolCache(ca, told);
+        cache.resolve(IP, 0, nowMs);
+        answerLookup(cache, 8, granted, nowMs);
+        assertNull(cache.routes().get(IP), "not before a holder beside the key confirms it");
+        answerLookup(cache, 9, granted, nowMs);
+        assertArrayEquals(holderAddress, cache.routes().get(IP));
+
+        // confirmations that never come: taken once they time out, as nothing contradicted it
+        cache = poolCache(ca, told);
+        cache.resolve(IP, 0, nowMs);
+        answerLookup(cache, 10, granted, nowMs);
+        answerLookup(cache, 11, null, nowMs);
+        assertNull(cache.routes().get(IP));
+        cache.maintain(nowMs + ResolutionCache.TIMEOUT_MS + 1);
+        assertArrayEquals(holderAddress, cache.routes().get(IP));
     }
 }

@@ -119,7 +119,7 @@ final class OverlayAdapter
             case Messages.DHT_REPLY ->
             {
                 final OverlayMessage.DhtReply reply = (OverlayMessage.DhtReply)m;
-                node.events.onDhtReply(reply.token(), reply.found(), reply.value());
+                node.events.onDhtReply(reply.token(), source, reply.found(), reply.value());
             }
             // returned over the ring (or through the node this one asked)
             case Messages.CTM_REPLY -> node.near.onCtmReply((OverlayMessage.CtmReply)m, nowMs);

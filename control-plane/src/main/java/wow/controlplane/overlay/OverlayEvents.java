@@ -11,7 +11,8 @@ public interface OverlayEvents
     {
     }
 
-    default void onDhtReply(int token, boolean found, byte[] value)
+    /** @param responder the ring address of the node that answered. */
+    default void onDhtReply(int token, byte[] responder, boolean found, byte[] value)
     {
     }
 

@@ -376,6 +376,12 @@ public final class OverlayNode
         return !authority.signed(lease) ? "a bad signature" : authority.problem(lease);
     }
 
+    /** @return true if a lease's owner may hold any address of a pool ({@link LeaseAuthority#pooled}). */
+    public boolean leasePooled(final Messages.LeaseOp lease)
+    {
+        return authority.pooled(lease);
+    }
+
     /** @return the live lease this node holds for a key, or null (tests, status). */
     public Leases.Lease heldLease(final byte[] key, final long nowMs)
     {

@@ -49,6 +49,13 @@ public final class CertifiedLeases implements LeaseAuthority
     }
 
     @Override
+    public boolean pooled(final Messages.LeaseOp op)
+    {
+        final Certificate c = certificate(op.certificate());
+        return c != null && c.addressKind() == Certificate.ADDRESS_POOL;
+    }
+
+    @Override
     public String problem(final Messages.LeaseOp op)
     {
         final String malformed = LeaseAuthority.wellFormed(op);

@@ -68,6 +68,13 @@ final class SimLeaseAuthority implements LeaseAuthority
     }
 
     @Override
+    public boolean pooled(final Messages.LeaseOp op)
+    {
+        final Binding b = bindings.get(ByteBuffer.wrap(op.publicKey()));
+        return b != null && b.prefix() < 32;
+    }
+
+    @Override
     public boolean supersedes(final Messages.LeaseOp newer, final Messages.LeaseOp held)
     {
         return false;

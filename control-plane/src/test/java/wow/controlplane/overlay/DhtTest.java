@@ -85,7 +85,7 @@ class DhtTest
         final OverlayEvents events = new OverlayEvents()
         {
             @Override
-            public void onDhtReply(final int token, final boolean ok, final byte[] value)
+            public void onDhtReply(final int token, final byte[] responder, final boolean ok, final byte[] value)
             {
                 found.put(token, ok);
                 answers.put(token, value);

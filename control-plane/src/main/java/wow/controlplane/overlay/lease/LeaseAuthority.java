@@ -42,6 +42,15 @@ public interface LeaseAuthority
     /** @return null if the operation's owner may hold the lease it names, else why not (for counters and logs). */
     String problem(Messages.LeaseOp op);
 
+    /**
+     * @return true if the operation's owner may hold any address of a pool, so that only the grant of
+     *         the key's holders makes this one its own (a lease it signed proves it may, not that it does)
+     */
+    default boolean pooled(final Messages.LeaseOp op)
+    {
+        return false;
+    }
+
     /** @return true if {@code newer}'s owner takes the address over from the owner of {@code held}. */
     boolean supersedes(Messages.LeaseOp newer, Messages.LeaseOp held);
 

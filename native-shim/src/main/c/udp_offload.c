@@ -144,6 +144,7 @@ struct wow_gro
     int messages; /* buffers filled by the last recvmmsg */
     int current;  /* the buffer being handed out */
     int offset;   /* where in it */
+    int full; /* the last refill took GRO_MESSAGES datagrams: the socket may hold more */
     int32_t length[GRO_MESSAGES];
     int32_t segment[GRO_MESSAGES];
     int64_t endpoint[GRO_MESSAGES];
@@ -182,6 +183,16 @@ int wow_gro_pending(int64_t stash)
     return g->current < g->messages ? 1 : 0;
 }
 
+/*
+ * Returns 1 if a receive now could hand out more without the socket becoming readable again:
+ * the stash holds datagrams not handed out, or its last refill filled every buffer.
+ */
+int wow_gro_more(int64_t stash)
+{
+    struct wow_gro *g = (struct wow_gro *)(uintptr_t)stash;
+    return g->current < g->messages || g->full ? 1 : 0;
+}
+
 static int refill(struct wow_gro *g, int fd, int64_t *kernel_drops)
 {
     for (int i = 0; i < GRO_MESSAGES; i++) {
@@ -199,6 +210,7 @@ static int refill(struct wow_gro *g, int fd, int64_t *kernel_drops)
     do {
         r = recvmmsg(fd, g->msgs, GRO_MESSAGES, MSG_DONTWAIT, NULL);
     } while (r < 0 && errno == EINTR);
+    g->full = r == GRO_MESSAGES;
     if (r < 0) return errno == EAGAIN ? 0 : -errno;
     for (int i = 0; i < r; i++) {
         struct msghdr *h = &g->msgs[i].msg_hdr;

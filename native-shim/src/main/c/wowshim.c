@@ -302,26 +302,32 @@ int wow_udp_send_batch(int fd, uintptr_t base, const int64_t *offs, const int32_
 }
 
 /*
- * Waits until one of n fds (an off-heap int array) is readable, or eventfd (-1 = none) is
- * signalled, or timeout_ms passes. A signalled eventfd is drained. Returns the number of
- * ready fds, 0 on timeout or signal interruption, or -errno.
+ * Waits until one of n fds (an off-heap int array, at most 256) is readable, or eventfd (-1 =
+ * none) is signalled, or timeout_ms passes. A signalled eventfd is drained. Returns a mask: bit i
+ * for fds[i] readable (or in error, or hung up) and bit n for the eventfd, where i, n < 62, and
+ * bit 62 for any other; 0 on timeout or signal interruption; or -errno.
  */
-int wow_poll(const int32_t *fds, int n, int eventfd_fd, int timeout_ms)
+int64_t wow_poll(const int32_t *fds, int n, int eventfd_fd, int timeout_ms)
 {
-    struct pollfd p[65];
+    struct pollfd p[257];
     int k = 0;
-    for (int i = 0; i < n && k < 64; i++) {
+    if (n > 256) return -EINVAL;
+    for (int i = 0; i < n; i++) {
         p[k].fd = fds[i]; p[k].events = POLLIN; p[k].revents = 0; k++;
     }
     if (eventfd_fd >= 0) { p[k].fd = eventfd_fd; p[k].events = POLLIN; p[k].revents = 0; k++; }
     int r = poll(p, k, timeout_ms);
     if (r < 0) return errno == EINTR ? 0 : -errno;
+    int64_t ready = 0;
+    for (int i = 0; i < k; i++) {
+        if (p[i].revents != 0) ready |= (int64_t)1 << (i < 62 ? i : 62);
+    }
     if (eventfd_fd >= 0 && (p[k - 1].revents & POLLIN)) {
         uint64_t v;
         ssize_t ignored = read(eventfd_fd, &v, sizeof(v));
         (void)ignored;
     }
-    return r;
+    return ready;
 }
 
 /* Waits until fd is writable or timeout_ms passes: 1 writable, 0 not, or -errno. */

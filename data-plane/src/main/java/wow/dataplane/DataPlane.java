@@ -160,27 +160,32 @@ public final class DataPlane implements AutoCloseable
             for (int q = 0; q < agents.length; q++)
             {
                 runners.add(new AgentRunner(
-                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), QUEUE_POLL_TIMEOUT_MS, spinNs), this::onError,
+                    new PollIdleStrategy(agents[q].pollFds(), wakeups[q].fd(), QUEUE_POLL_TIMEOUT_MS, spinNs, agents[q]::ready),
+                    this::onError,
                         errors, agents[q]));
             }
-            runners.add(new AgentRunner(new PollIdleStrategy(new int[0], conductorWakeup.fd(), CONDUCTOR_POLL_TIMEOUT_MS, 0),
+            runners.add(new AgentRunner(new PollIdleStrategy(new int[0], conductorWakeup.fd(), CONDUCTOR_POLL_TIMEOUT_MS, 0,
+                mask -> { }),
                 this::onError, errors, conductor));
         }
         else
         {
             final List<Agent> all = new ArrayList<>(List.of(agents));
             final List<Integer> fds = new ArrayList<>();
-            for (final QueueAgent agent : agents)
+            final int[] firstBit = new int[agents.length];
+            for (int q = 0; q < agents.length; q++)
             {
-                for (final int fd : agent.pollFds())
+                firstBit[q] = fds.size();
+                for (final int fd : agents[q].pollFds())
                 {
                     fds.add(fd);
                 }
             }
             all.add(conductor);
+            final int polled = fds.size();
             runners.add(new AgentRunner(
                 new PollIdleStrategy(fds.stream().mapToInt(Integer::intValue).toArray(), wakeups[0].fd(),
-                    CONDUCTOR_POLL_TIMEOUT_MS, spinNs),
+                    CONDUCTOR_POLL_TIMEOUT_MS, spinNs, mask -> readyShared(mask, firstBit, polled)),
                 this::onError, errors, new CompositeAgent(all)));
         }
         for (int i = 0; i < runners.size(); i++)
@@ -196,6 +201,19 @@ public final class DataPlane implements AutoCloseable
                 }
                 task.run();
             }));
+        }
+    }
+
+    /**
+     * Hands each queue agent its share of the shared thread's poll mask: its own bits where the mask
+     * has one per fd (the first 62), else "any may be ready" on every wake-up.
+     */
+    private void readyShared(final long mask, final int[] firstBit, final int polled)
+    {
+        for (int q = 0; q < agents.length; q++)
+        {
+            final int end = q + 1 < agents.length ? firstBit[q + 1] : polled;
+            agents[q].ready(mask == -1L || end > 62 ? -1L : mask >>> firstBit[q]);
         }
     }
 

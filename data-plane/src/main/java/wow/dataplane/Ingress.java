@@ -48,6 +48,7 @@ final class Ingress
     /** The FIB and the clock of this duty cycle. */
     private Fib fib;
     private long nowNs;
+    private boolean wroteTap;
 
     Ingress(final TapPort tap, final UdpPort udp, final int vnet, final byte[] tapMac, final QueueCounters counters,
         final TransitForwarder transit, final ConductorUplink uplink, final BatchSender sender, final LinkTally tally,
@@ -73,9 +74,16 @@ final class Ingress
         this.nowNs = now;
     }
 
+    /** @return true if the last {@link #poll} wrote frames to the TAP (a local answer may follow at once). */
+    boolean wroteTap()
+    {
+        return wroteTap;
+    }
+
     /** Receives and handles one batch of datagrams. @return datagrams received. */
     int poll()
     {
+        wroteTap = false;
         final int n = udp.receive(udpIn);
         if (n == 0)
         {
@@ -109,7 +117,8 @@ final class Ingress
         {
             deliverEndToEnd(buffer);
         }
-        if (tapOut.count() > 0)
+        wroteTap = tapOut.count() > 0;
+        if (wroteTap)
         {
             if (vnet != 0)
             {

@@ -1,5 +1,6 @@
 package wow.dataplane;
 
+import java.util.function.LongConsumer;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -11,7 +12,10 @@ import wow.shim.Shim;
  * packet it just moved is picked up without a wake-up, which costs tens of microseconds on a
  * virtual machine), then it blocks in {@code poll()} on the thread's TAP and socket fds and its
  * wake-up eventfd, with a timeout so that timers still run. An idle node therefore costs a
- * handful of wake-ups a second; a busy one never sleeps. Owned by the one thread it idles.
+ * handful of wake-ups a second; a busy one never sleeps. It tells the agents it idles which fds
+ * poll found readable (a bit mask in the order of the fds; every bit while it spins instead), so
+ * that they read only those: a packet costs no reads that find nothing. Owned by the one thread
+ * it idles.
  */
 public final class PollIdleStrategy implements IdleStrategy
 {
@@ -22,6 +26,7 @@ public final class PollIdleStrategy implements IdleStrategy
     private final int eventFd;
     private final int timeoutMs;
     private final long spinNs;
+    private final LongConsumer ready;
     private long lastWorkNs;
 
     /**
@@ -29,10 +34,13 @@ public final class PollIdleStrategy implements IdleStrategy
      * @param eventFd   eventfd others signal to wake this thread ({@link Wakeup}), or -1.
      * @param timeoutMs longest block, so that timers run.
      * @param spinNs    how long to keep spinning after the last work before blocking (0: block at once).
+     * @param ready     told the mask of the fds found readable after each poll ({@code -1}: any may be).
      */
-    public PollIdleStrategy(final int[] fds, final int eventFd, final int timeoutMs, final long spinNs)
+    public PollIdleStrategy(final int[] fds, final int eventFd, final int timeoutMs, final long spinNs,
+        final LongConsumer ready)
     {
         this.spinNs = spinNs;
+        this.ready = ready;
         this.fds = new UnsafeBuffer(BufferUtil.allocateDirectAligned(Math.max(4, fds.length * 4), 64));
         for (int i = 0; i < fds.length; i++)
         {
@@ -69,10 +77,15 @@ public final class PollIdleStrategy implements IdleStrategy
             if (now - lastWorkNs < spinNs)
             {
                 Thread.onSpinWait();
+                ready.accept(-1L);
                 return;
             }
         }
-        lib.wow_poll(fds.addressOffset(), fdCount, eventFd, timeoutMs);
+        final long mask = lib.wow_poll(fds.addressOffset(), fdCount, eventFd, timeoutMs);
+        if (mask != 0)
+        {
+            ready.accept(mask < 0 ? -1L : mask);
+        }
         lastWorkNs = 0;
     }
 

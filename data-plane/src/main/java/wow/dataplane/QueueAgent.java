@@ -26,8 +26,11 @@ import wow.dataplane.status.QueueCounters;
  * <li>ingress: a batch from the socket, delivered, forwarded or handed up;</li>
  * <li>what the conductor queued on this queue's down ring.</li>
  * </ol>
- * Nothing here allocates, locks or logs; every discarded packet is counted by reason. Both
- * directions live in one agent so that a flow stays on one core end to end.
+ * Once its idle strategy reports which of its fds poll found readable ({@link #ready}), it reads
+ * only those, until a read finds nothing: a packet costs no reads that come back empty (except
+ * the TAP after frames were written to it, whose answer, an echo reply or an ACK, is often there
+ * at once). Nothing here allocates, locks or logs; every discarded packet is counted by reason.
+ * Both directions live in one agent so that a flow stays on one core end to end.
  */
 public final class QueueAgent implements Agent
 {
@@ -61,6 +64,10 @@ public final class QueueAgent implements Agent
     private Fib appliedFib;
     private SessionTable appliedEndToEnd;
     private long egressPausedUntilNs;
+    /** Poll says which ports to read ({@link #ready} was called): until then, every duty cycle reads both. */
+    private boolean tracked;
+    private boolean tapReady = true;
+    private boolean udpReady = true;
 
     /**
      * @param queue       queue number, for names and counters.
@@ -129,6 +136,23 @@ public final class QueueAgent implements Agent
         return udp.pollFd() < 0 ? new int[] {tap.pollFd()} : new int[] {tap.pollFd(), udp.pollFd()};
     }
 
+    /**
+     * What the idle strategy's poll found readable, as a mask over {@link #pollFds} (bit i for fd i;
+     * {@code -1}: any may be). Agent thread.
+     */
+    public void ready(final long mask)
+    {
+        tracked = true;
+        final boolean tapPolled = tapPolled();
+        tapReady |= tapPolled && (mask & 1L) != 0;
+        udpReady |= (mask & (tapPolled ? 2L : 1L)) != 0;
+    }
+
+    private boolean tapPolled()
+    {
+        return tap != null && tap.pollFd() >= 0;
+    }
+
     @Override
     public int doWork()
     {
@@ -174,14 +198,23 @@ public final class QueueAgent implements Agent
             if (egressPausedUntilNs == 0 || nowNs - egressPausedUntilNs >= 0)
             {
                 egressPausedUntilNs = 0;
-                work += egress.poll();
+                if (tapReady)
+                {
+                    work += egress.poll();
+                    tapReady = !tracked || !tapPolled() || !tap.drained();
+                }
             }
             else
             {
                 work++; // stay awake until the pause ends
             }
         }
-        work += ingress.poll();
+        if (udpReady)
+        {
+            work += ingress.poll();
+            udpReady = !tracked || udp.pollFd() < 0 || !udp.drained();
+            tapReady |= ingress.wroteTap();
+        }
         work += downlink.drain();
         return work;
     }

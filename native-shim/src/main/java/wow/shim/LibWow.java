@@ -43,10 +43,12 @@ public interface LibWow
 
     int wow_gro_pending(long stash);
 
+    int wow_gro_more(long stash);
+
     int wow_udp_recv_gro(long stash, int fd, long buf, int stride, int capacity, long lens, long endpoints, int n,
         long kernelDrops);
 
-    int wow_poll(long fds, int n, int eventFd, int timeoutMs);
+    long wow_poll(long fds, int n, int eventFd, int timeoutMs);
 
     int wow_poll_out(int fd, int timeoutMs);
 

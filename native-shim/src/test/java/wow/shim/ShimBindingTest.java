@@ -64,6 +64,9 @@ class ShimBindingTest
             final Pointer fds = direct(8);
             fds.putInt(0, b.fd());
             assertEquals(1, LIB.wow_poll(address(fds), 1, -1, 1000));
+            fds.putInt(0, a.fd()); // nothing to read on a: poll's mask names only the readable fd (bit 1)
+            fds.putInt(4, b.fd());
+            assertEquals(0b10, LIB.wow_poll(address(fds), 2, -1, 1000));
             assertEquals(3, LIB.wow_read_batch(b.fd(), address(in), 512, 500, address(inLens), 3, address(err)));
             assertEquals(0, err.getInt(0));
             for (int i = 0; i < 3; i++)

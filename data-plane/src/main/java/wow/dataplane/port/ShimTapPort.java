@@ -14,6 +14,7 @@ public final class ShimTapPort implements TapPort
     private final org.agrona.concurrent.UnsafeBuffer error =
         new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
     private long readErrors;
+    private boolean drained;
 
     /**
      * @param fd               a non-blocking queue fd of a {@link wow.shim.TapDevice}.
@@ -41,8 +42,15 @@ public final class ShimTapPort implements TapPort
         {
             readErrors++;
         }
+        drained = n < batch.slots(); // the reads stopped at "nothing to read" (or an error)
         batch.count(n);
         return n;
+    }
+
+    @Override
+    public boolean drained()
+    {
+        return drained;
     }
 
     @Override

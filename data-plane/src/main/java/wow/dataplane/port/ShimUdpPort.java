@@ -12,6 +12,9 @@ import wow.shim.UdpSocket;
  */
 public final class ShimUdpPort implements UdpPort
 {
+    /** Most datagrams the shim's recvmmsg asks for at once ({@code WOW_MAX_BATCH}). */
+    private static final int MAX_BATCH = 1024;
+
     private final LibWow lib = Shim.lib();
     private final UdpSocket socket;
     private final org.agrona.concurrent.UnsafeBuffer refused =
@@ -19,6 +22,8 @@ public final class ShimUdpPort implements UdpPort
 
     private final org.agrona.concurrent.UnsafeBuffer kernelDrops =
         new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
+
+    private boolean drained;
 
     public ShimUdpPort(final UdpSocket socket)
     {
@@ -35,8 +40,16 @@ public final class ShimUdpPort implements UdpPort
             lib.wow_udp_recv_batch(socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
                 batch.lengthsAddress(), batch.endpointsAddress(), batch.slots(), kernelDrops.addressOffset());
         final int count = Math.max(0, n);
+        // recvmmsg took fewer than it asked for: the socket was empty (an error is read again)
+        drained = n >= 0 && (stash != 0 ? lib.wow_gro_more(stash) == 0 : n < Math.min(batch.slots(), MAX_BATCH));
         batch.count(count);
         return count;
+    }
+
+    @Override
+    public boolean drained()
+    {
+        return drained;
     }
 
     @Override

@@ -37,6 +37,15 @@ public interface TapPort
         return 0;
     }
 
+    /**
+     * @return true if the last read found the queue empty, so that only its {@link #pollFd}
+     *         becoming readable can say more came; false where that is not known (read again).
+     */
+    default boolean drained()
+    {
+        return false;
+    }
+
     /** @return an fd to poll for readability when idle, or -1 if there is none. */
     default int pollFd()
     {

@@ -76,17 +76,13 @@ static void message(int m, int first, int count, int segment)
     s_first[m] = first;
 }
 
-/* wowshim.c: one message per datagram (a segmented message the kernel refused is sent so). */
-int wow_udp_send_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, const int64_t *endpoints, int n,
-                       int32_t *refused);
-
 /*
- * Like wow_udp_send_batch (datagram i at base + offs[i], lens[i] bytes, to endpoints[i]; refused
- * ones skipped and counted in *refused; EAGAIN stops), with runs coalesced as described above.
+ * Like wow_send_each (datagram i at base + offs[i], lens[i] bytes, to endpoints[i]; refused ones
+ * skipped and counted in *refused; EAGAIN stops), with runs coalesced as described above.
  * Returns the number of datagrams consumed (sent or refused).
  */
-int wow_udp_send_gso(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, const int64_t *endpoints, int n,
-                     int32_t *refused)
+static int send_gso(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, const int64_t *endpoints, int n,
+                    int32_t *refused)
 {
     if (n > SEND_MAX) n = SEND_MAX;
     *refused = 0;
@@ -120,7 +116,7 @@ int wow_udp_send_gso(int fd, uintptr_t base, const int64_t *offs, const int32_t 
                 /* refused as a whole (EIO: no checksum offload; EINVAL: above the path MTU): one by one */
                 const int first = s_first[sent];
                 int32_t skipped = 0;
-                int done = wow_udp_send_batch(fd, base, offs + first, lens + first, endpoints + first, s_count[sent], &skipped);
+                int done = wow_send_each(fd, base, offs + first, lens + first, endpoints + first, s_count[sent], &skipped);
                 *refused += skipped;
                 consumed += done;
                 if (done < s_count[sent]) return consumed;
@@ -135,6 +131,16 @@ int wow_udp_send_gso(int fd, uintptr_t base, const int64_t *offs, const int32_t 
         sent += r;
     }
     return consumed;
+}
+
+/* send_gso of the datagrams from..from+n of a list; returns pack_sent(consumed, refused). */
+int64_t wow_udp_send_gso(int fd, const struct wow_list *list, int from, int n)
+{
+    int32_t refused = 0;
+    int done = send_gso(fd, (uintptr_t)list->base, (const int64_t *)(uintptr_t)list->offs + from,
+                        (const int32_t *)(uintptr_t)list->lens + from, (const int64_t *)(uintptr_t)list->endpoints + from,
+                        n, &refused);
+    return pack_sent(done, refused);
 }
 
 /* A socket's received, not yet handed out datagrams: GRO_MESSAGES buffers of GRO_BYTES. */
@@ -241,9 +247,12 @@ static int refill(struct wow_gro *g, int fd, int64_t *kernel_drops)
  * socket (one recvmmsg) when the stash is empty. Returns the count, 0 when nothing is waiting,
  * or -errno.
  */
-int wow_udp_recv_gro(int64_t stash, int fd, uint8_t *buf, int stride, int capacity, int32_t *lens, int64_t *endpoints,
-                     int n, int64_t *kernel_drops)
+int wow_udp_recv_gro(int64_t stash, int fd, const struct wow_slots *slots, int n, int64_t *kernel_drops)
 {
+    uint8_t *buf = (uint8_t *)(uintptr_t)slots->buf;
+    int32_t *lens = (int32_t *)(uintptr_t)slots->lens;
+    int64_t *endpoints = (int64_t *)(uintptr_t)slots->endpoints;
+    const int stride = slots->stride, capacity = slots->capacity;
     struct wow_gro *g = (struct wow_gro *)(uintptr_t)stash;
     int k = 0;
     if (g->current >= g->messages) {

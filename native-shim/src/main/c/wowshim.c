@@ -137,26 +137,25 @@ int wow_if_get_mac(const char *name, uint8_t *mac_out)
 
 /*
  * Reads up to n frames from a non-blocking fd: frame i lands at buf + i*stride (at most
- * 'capacity' bytes) and its length in lens[i]. Stops at the first EAGAIN. A failure other
- * than EAGAIN ends the batch and leaves -errno in *error (else 0).
- * Returns the number of frames read.
- * (Seven parameters on purpose: JNR-FFI 2.2.17 garbles the sixth argument of six-argument
- * functions on x86-64, see LibWow.)
+ * 'capacity' bytes; shape = stride << 32 | capacity) and its length in lens[i]. Stops at the
+ * first EAGAIN. Returns the number of frames read, and in bits 32..63 the -errno of a failure
+ * other than EAGAIN that ended the batch (else 0).
  */
-int wow_read_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *lens, int n, int32_t *error)
+int64_t wow_read_batch(int fd, uint8_t *buf, int64_t shape, int32_t *lens, int n)
 {
+    const int stride = (int)(shape >> 32), capacity = (int)(shape & 0x7fffffff);
     int i = 0;
-    *error = 0;
+    int32_t error = 0;
     while (i < n) {
         ssize_t r = read(fd, buf + (size_t)i * stride, capacity);
         if (r < 0) {
             if (errno == EINTR) continue;
-            if (errno != EAGAIN) *error = -errno;
+            if (errno != EAGAIN) error = -errno;
             break;
         }
         lens[i++] = (int32_t)r;
     }
-    return i;
+    return (int64_t)(uint32_t)i | ((int64_t)error << 32);
 }
 
 /*
@@ -227,9 +226,12 @@ static __thread uint64_t t_cmsg[WOW_MAX_BATCH][4]; /* room for one SO_RXQ_OVFL c
  * datagrams the kernel dropped (full receive buffer) as last reported, or is left alone.
  * Returns the count, 0 when nothing is waiting, or -errno.
  */
-int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *lens, int64_t *endpoints, int n,
-                       int64_t *kernel_drops)
+int wow_udp_recv_batch(int fd, const struct wow_slots *slots, int n, int64_t *kernel_drops)
 {
+    uint8_t *buf = (uint8_t *)(uintptr_t)slots->buf;
+    int32_t *lens = (int32_t *)(uintptr_t)slots->lens;
+    int64_t *endpoints = (int64_t *)(uintptr_t)slots->endpoints;
+    const int stride = slots->stride, capacity = slots->capacity;
     if (n > WOW_MAX_BATCH) n = WOW_MAX_BATCH;
     for (int i = 0; i < n; i++) {
         t_iov[i].iov_base = buf + (size_t)i * stride;
@@ -271,7 +273,8 @@ int wow_udp_recv_batch(int fd, uint8_t *buf, int stride, int capacity, int32_t *
  * A datagram the kernel refuses outright (no route, bad address) is skipped and counted
  * in *refused; EAGAIN stops the batch. Returns the number consumed (sent or refused).
  */
-int wow_udp_send_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, const int64_t *endpoints, int n, int32_t *refused)
+int wow_send_each(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, const int64_t *endpoints, int n,
+                  int32_t *refused)
 {
     if (n > WOW_MAX_BATCH) n = WOW_MAX_BATCH;
     for (int i = 0; i < n; i++) {
@@ -299,6 +302,16 @@ int wow_udp_send_batch(int fd, uintptr_t base, const int64_t *offs, const int32_
         done += r;
     }
     return done;
+}
+
+/* wow_send_each of the datagrams from..from+n of a list; returns pack_sent(consumed, refused). */
+int64_t wow_udp_send_batch(int fd, const struct wow_list *list, int from, int n)
+{
+    int32_t refused = 0;
+    int done = wow_send_each(fd, (uintptr_t)list->base, (const int64_t *)(uintptr_t)list->offs + from,
+                             (const int32_t *)(uintptr_t)list->lens + from, (const int64_t *)(uintptr_t)list->endpoints + from,
+                             n, &refused);
+    return pack_sent(done, refused);
 }
 
 /*

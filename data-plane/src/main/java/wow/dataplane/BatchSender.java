@@ -3,6 +3,7 @@ package wow.dataplane;
 import wow.dataplane.port.OutList;
 import wow.dataplane.port.TapPort;
 import wow.dataplane.port.UdpPort;
+import wow.dataplane.status.PacketTrace;
 import wow.dataplane.status.DropReason;
 import wow.dataplane.status.QueueCounters;
 
@@ -35,6 +36,10 @@ final class BatchSender
     void writeTap(final OutList frames)
     {
         final int written = tap.write(frames);
+        if (PacketTrace.ON)
+        {
+            PacketTrace.event(PacketTrace.TAP_WRITTEN, written);
+        }
         counters.tapTxFrames.getAndAddRelease(written);
         if (written < frames.count())
         {
@@ -51,6 +56,10 @@ final class BatchSender
         if (sealer != null)
         {
             sealer.seal(list);
+            if (PacketTrace.ON)
+            {
+                PacketTrace.event(PacketTrace.SEALED, list.count());
+            }
         }
         int from = 0;
         int waitedMs = 0;
@@ -76,5 +85,9 @@ final class BatchSender
             counters.drop(DropReason.UDP_SEND_REFUSED, refused);
         }
         counters.udpTxDatagrams.getAndAddRelease(from - refused);
+        if (PacketTrace.ON)
+        {
+            PacketTrace.event(PacketTrace.SENT, from - refused);
+        }
     }
 }

@@ -12,6 +12,7 @@ import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.VirtioNetHeader;
 import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.PacketTrace;
 import wow.dataplane.status.DropReason;
 import wow.dataplane.status.QueueCounters;
 
@@ -87,6 +88,10 @@ final class Egress
         if (n == 0)
         {
             return 0;
+        }
+        if (PacketTrace.ON)
+        {
+            PacketTrace.event(PacketTrace.TAP_READ, n);
         }
         counters.tapRxFrames.getAndAddRelease(n);
         final UnsafeBuffer buffer = tapIn.buffer();

@@ -11,6 +11,7 @@ import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.VirtioNetHeader;
 import wow.dataplane.protocol.WireHeader;
+import wow.dataplane.status.PacketTrace;
 import wow.dataplane.status.DropReason;
 import wow.dataplane.status.QueueCounters;
 
@@ -89,6 +90,10 @@ final class Ingress
         {
             return 0;
         }
+        if (PacketTrace.ON)
+        {
+            PacketTrace.event(PacketTrace.UDP_READ, n);
+        }
         counters.udpRxDatagrams.getAndAddRelease(n);
         final long kernelDrops = udp.kernelDrops();
         if (kernelDrops != counters.udpRxKernelDrops.getPlain())
@@ -101,6 +106,10 @@ final class Ingress
         if (opener != null)
         {
             opener.open(udpIn, n, nowNs);
+            if (PacketTrace.ON)
+            {
+                PacketTrace.event(PacketTrace.OPENED, n);
+            }
             for (int i = 0; i < n; i++)
             {
                 onSecureDatagram(buffer, i);

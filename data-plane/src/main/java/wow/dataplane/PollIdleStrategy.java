@@ -4,6 +4,7 @@ import java.util.function.LongConsumer;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import wow.dataplane.status.PacketTrace;
 import wow.shim.LibWow;
 import wow.shim.Shim;
 
@@ -81,7 +82,15 @@ public final class PollIdleStrategy implements IdleStrategy
                 return;
             }
         }
+        if (PacketTrace.ON)
+        {
+            PacketTrace.event(PacketTrace.SLEEP, 0);
+        }
         final long mask = lib.wow_poll(fds.addressOffset(), fdCount, eventFd, timeoutMs);
+        if (PacketTrace.ON)
+        {
+            PacketTrace.event(PacketTrace.WAKE, (int)mask);
+        }
         if (mask != 0)
         {
             ready.accept(mask < 0 ? -1L : mask);

@@ -8,6 +8,12 @@ package wow.shim;
  *
  * <p>No function here has exactly six parameters: JNR-FFI 2.2.17 passes a garbage sixth
  * argument to six-parameter functions on x86-64 (found here; {@code ShimBindingTest} guards it).
+ * None on the packet path has more than five either: beyond six, JNR-FFI leaves its fast path
+ * and marshals every call's arguments into a new heap array (72 bytes and about 300 ns a call,
+ * measured here). Batches and lists therefore cross as the address of a small off-heap
+ * descriptor ({@code struct wow_slots}: buf, lens, endpoints as addresses, then stride and capacity
+ * as ints; {@code struct wow_list}: base, offs, lens, endpoints), and a count with an error or a
+ * refusal count as one long.
  */
 public interface LibWow
 {
@@ -21,7 +27,8 @@ public interface LibWow
 
     int wow_if_get_mac(String name, byte[] macOut);
 
-    int wow_read_batch(int fd, long buf, int stride, int capacity, long lens, int n, long errorOut);
+    /** @return frames read, and in bits 32..63 the -errno that ended the batch (else 0); shape = stride << 32 | capacity. */
+    long wow_read_batch(int fd, long buf, long shape, long lens, int n);
 
     int wow_write_batch(int fd, long base, long offs, long lens, int n);
 
@@ -29,13 +36,15 @@ public interface LibWow
 
     int wow_udp_local_port(int fd);
 
-    int wow_udp_recv_batch(int fd, long buf, int stride, int capacity, long lens, long endpoints, int n, long kernelDrops);
+    int wow_udp_recv_batch(int fd, long slots, int n, long kernelDrops);
 
-    int wow_udp_send_batch(int fd, long base, long offs, long lens, long endpoints, int n, long refusedOut);
+    /** @return datagrams consumed, and in bits 32..63 how many of them the kernel refused. */
+    long wow_udp_send_batch(int fd, long list, int from, int n);
 
     int wow_udp_enable_gro(int fd);
 
-    int wow_udp_send_gso(int fd, long base, long offs, long lens, long endpoints, int n, long refusedOut);
+    /** @return as {@link #wow_udp_send_batch}. */
+    long wow_udp_send_gso(int fd, long list, int from, int n);
 
     long wow_gro_new();
 
@@ -45,8 +54,7 @@ public interface LibWow
 
     int wow_gro_more(long stash);
 
-    int wow_udp_recv_gro(long stash, int fd, long buf, int stride, int capacity, long lens, long endpoints, int n,
-        long kernelDrops);
+    int wow_udp_recv_gro(long stash, int fd, long slots, int n, long kernelDrops);
 
     long wow_poll(long fds, int n, int eventFd, int timeoutMs);
 

@@ -35,8 +35,9 @@ class UdpOffloadTest
             }
         }
         final Pointer refused = ShimBindingTest.direct(8);
-        final int sent = LIB.wow_udp_send_gso(from.fd(), ShimBindingTest.address(data), ShimBindingTest.address(offs),
-            ShimBindingTest.address(lens), ShimBindingTest.address(eps), n, ShimBindingTest.address(refused));
+        final int sent = ShimBindingTest.sendGso(from.fd(), ShimBindingTest.address(data),
+            ShimBindingTest.address(offs), ShimBindingTest.address(lens), ShimBindingTest.address(eps), n,
+                ShimBindingTest.address(refused));
         assertEquals(0, refused.getInt(0));
         return sent;
     }
@@ -87,8 +88,10 @@ class UdpOffloadTest
             {
                 LIB.wow_poll(ShimBindingTest.address(fds), 1, -1, 1000);
             }
-            return LIB.wow_udp_recv_gro(socket.groStash(), socket.fd(), ShimBindingTest.address(data), STRIDE, STRIDE - 64,
-                ShimBindingTest.address(lens), ShimBindingTest.address(eps), slots, ShimBindingTest.address(ShimBindingTest.direct(8)));
+            return LIB.wow_udp_recv_gro(socket.groStash(), socket.fd(),
+                ShimBindingTest.slots(ShimBindingTest.address(data), ShimBindingTest.address(lens),
+                    ShimBindingTest.address(eps), STRIDE, STRIDE - 64), slots,
+                        ShimBindingTest.address(ShimBindingTest.direct(8)));
         }
     }
 
@@ -146,9 +149,10 @@ class UdpOffloadTest
                 assertEquals(100, batch.lens.getInt(k * 4L));
                 assertEquals((byte)(41 + k), batch.data.getByte((long)k * STRIDE));
             }
-            assertEquals(0, LIB.wow_udp_recv_gro(b.groStash(), b.fd(), ShimBindingTest.address(batch.data), STRIDE, STRIDE - 64,
-                ShimBindingTest.address(batch.lens), ShimBindingTest.address(batch.eps), 16,
-                ShimBindingTest.address(ShimBindingTest.direct(8))), "nothing left: 0, not an error");
+            assertEquals(0, LIB.wow_udp_recv_gro(b.groStash(), b.fd(),
+                ShimBindingTest.slots(ShimBindingTest.address(batch.data), ShimBindingTest.address(batch.lens),
+                    ShimBindingTest.address(batch.eps), STRIDE, STRIDE - 64), 16,
+                        ShimBindingTest.address(ShimBindingTest.direct(8))), "nothing left: 0, not an error");
         }
     }
 

@@ -11,8 +11,6 @@ public final class ShimTapPort implements TapPort
     private final LibWow lib = Shim.lib();
     private final int fd;
     private final int vnetHeaderLength;
-    private final org.agrona.concurrent.UnsafeBuffer error =
-        new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
     private long readErrors;
     private boolean drained;
 
@@ -29,8 +27,9 @@ public final class ShimTapPort implements TapPort
     @Override
     public int read(final FrameBatch batch)
     {
-        final int n = lib.wow_read_batch(fd, batch.dataAddress() - vnetHeaderLength, batch.stride(),
-            batch.capacity() + vnetHeaderLength, batch.lengthsAddress(), batch.slots(), error.addressOffset());
+        final long result = lib.wow_read_batch(fd, batch.dataAddress() - vnetHeaderLength,
+            (long)batch.stride() << 32 | (batch.capacity() + vnetHeaderLength), batch.lengthsAddress(), batch.slots());
+        final int n = (int)result;
         if (vnetHeaderLength != 0)
         {
             for (int i = 0; i < n; i++)
@@ -38,7 +37,7 @@ public final class ShimTapPort implements TapPort
                 batch.length(i, batch.length(i) - vnetHeaderLength);
             }
         }
-        if (error.getInt(0) != 0)
+        if (result >> 32 != 0)
         {
             readErrors++;
         }

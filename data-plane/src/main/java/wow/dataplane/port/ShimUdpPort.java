@@ -17,12 +17,13 @@ public final class ShimUdpPort implements UdpPort
 
     private final LibWow lib = Shim.lib();
     private final UdpSocket socket;
-    private final org.agrona.concurrent.UnsafeBuffer refused =
-        new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
 
     private final org.agrona.concurrent.UnsafeBuffer kernelDrops =
         new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
 
+    /** A {@code struct wow_slots} and a {@code struct wow_list} (see LibWow), written before each call. */
+    private final org.agrona.concurrent.UnsafeBuffer descriptor =
+        new org.agrona.concurrent.UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(64, 64));
     private boolean drained;
 
     public ShimUdpPort(final UdpSocket socket)
@@ -34,11 +35,14 @@ public final class ShimUdpPort implements UdpPort
     public int receive(final FrameBatch batch)
     {
         final long stash = socket.groStash();
+        descriptor.putLong(0, batch.dataAddress());
+        descriptor.putLong(8, batch.lengthsAddress());
+        descriptor.putLong(16, batch.endpointsAddress());
+        descriptor.putInt(24, batch.stride());
+        descriptor.putInt(28, batch.capacity());
         final int n = stash != 0 ?
-            lib.wow_udp_recv_gro(stash, socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
-                batch.lengthsAddress(), batch.endpointsAddress(), batch.slots(), kernelDrops.addressOffset()) :
-            lib.wow_udp_recv_batch(socket.fd(), batch.dataAddress(), batch.stride(), batch.capacity(),
-                batch.lengthsAddress(), batch.endpointsAddress(), batch.slots(), kernelDrops.addressOffset());
+            lib.wow_udp_recv_gro(stash, socket.fd(), descriptor.addressOffset(), batch.slots(), kernelDrops.addressOffset()) :
+            lib.wow_udp_recv_batch(socket.fd(), descriptor.addressOffset(), batch.slots(), kernelDrops.addressOffset());
         final int count = Math.max(0, n);
         // recvmmsg took fewer than it asked for: the socket was empty (an error is read again)
         drained = n >= 0 && (stash != 0 ? lib.wow_gro_more(stash) == 0 : n < Math.min(batch.slots(), MAX_BATCH));
@@ -61,13 +65,15 @@ public final class ShimUdpPort implements UdpPort
             result.refused = 0;
             return 0;
         }
-        final int done = socket.segmentation() ?
-            lib.wow_udp_send_gso(socket.fd(), 0, datagrams.addressesAddress() + from * 8L,
-                datagrams.lengthsAddress() + from * 4L, datagrams.endpointsAddress() + from * 8L, n, refused.addressOffset()) :
-            lib.wow_udp_send_batch(socket.fd(), 0, datagrams.addressesAddress() + from * 8L,
-                datagrams.lengthsAddress() + from * 4L, datagrams.endpointsAddress() + from * 8L, n, refused.addressOffset());
-        result.refused = refused.getInt(0);
-        return Math.max(0, done);
+        descriptor.putLong(32, 0);
+        descriptor.putLong(40, datagrams.addressesAddress());
+        descriptor.putLong(48, datagrams.lengthsAddress());
+        descriptor.putLong(56, datagrams.endpointsAddress());
+        final long list = descriptor.addressOffset() + 32;
+        final long sent = socket.segmentation() ? lib.wow_udp_send_gso(socket.fd(), list, from, n) :
+            lib.wow_udp_send_batch(socket.fd(), list, from, n);
+        result.refused = (int)(sent >> 32);
+        return Math.max(0, (int)sent);
     }
 
     @Override

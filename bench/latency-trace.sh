@@ -68,6 +68,7 @@ awk -F, '
     n = split("a:sealed a:sent b:wake b:udp_read b:opened b:tap_written b:tap_read b:sealed b:sent a:wake a:udp_read a:opened a:tap_written", want, " ")
     optional["a:sealed"] = optional["b:sealed"] = optional["a:opened"] = optional["b:opened"] = 1  # not on --insecure nodes
     optional["a:wake"] = optional["b:wake"] = 1                                                    # a thread still awake
+    optional["a:sent"] = optional["b:sent"] = 1  # the peer woke and logged first, inside the sender'"'"'s sendmmsg
   }
   {
     key = $1 ":" $3; t = $2
@@ -95,7 +96,7 @@ awk -F, '
   END {
     if (c[14] == 0) { print "latency-trace: no round trip followed through both traces" > "/dev/stderr"; exit 1 }
     printf "%d pings every %s s: ping RTT avg %s ms; %d followed through both nodes\n\n", count, interval, rtt, c[14]
-    print "| stage | median us | p90 us |"; print "|---|---|---|"
+    print "| stage | median us | p90 us | p99 us |"; print "|---|---|---|---|"
     for (i = 0; i <= 14; i++) if (c[i] > 0)
-      printf "| %s | %.1f | %.1f |\n", label[i + 1], v[i, int((c[i] - 1) * 0.5) + 1], v[i, int((c[i] - 1) * 0.9) + 1]
+      printf "| %s | %.1f | %.1f | %.1f |\n", label[i + 1], v[i, int((c[i] - 1) * 0.5) + 1], v[i, int((c[i] - 1) * 0.9) + 1], v[i, int((c[i] - 1) * 0.99) + 1]
   }'

@@ -178,6 +178,22 @@ int wow_write_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *
 }
 
 /* Opens a non-blocking UDP socket bound to addr:port (SO_REUSEPORT if asked). */
+/*
+ * Sets a socket's receive and send buffers to bytes each, best effort: SO_*BUFFORCE needs
+ * CAP_NET_ADMIN, the plain options are capped by net.core.[rw]mem_max. Returns the receive
+ * buffer the kernel now gives the socket (twice what was asked, for its bookkeeping), or -errno.
+ */
+int wow_sock_buffers(int fd, int bytes)
+{
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+    int got = 0;
+    socklen_t len = sizeof(got);
+    return getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) < 0 ? -errno : got;
+}
+
 int wow_udp_open(int addr_be, int port, int reuseport, int bufsize)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -186,13 +202,7 @@ int wow_udp_open(int addr_be, int port, int reuseport, int bufsize)
     if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) goto fail;
     /* Report the socket's drop counter with received datagrams, so kernel drops are counted too. */
     if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) < 0) goto fail;
-    if (bufsize > 0) {
-        /* Best effort: FORCE needs CAP_NET_ADMIN, the plain option is capped by rmem_max. */
-        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
-        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsize, sizeof(bufsize)) < 0)
-            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
-    }
+    if (bufsize > 0) wow_sock_buffers(fd, bufsize);
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;

@@ -36,6 +36,9 @@ public interface LibWow
 
     int wow_udp_local_port(int fd);
 
+    /** @return the receive buffer the socket now has (bytes, as the kernel counts them), or -errno. */
+    int wow_sock_buffers(int fd, int bytes);
+
     int wow_udp_recv_batch(int fd, long slots, int n, long kernelDrops);
 
     /** @return datagrams consumed, and in bits 32..63 how many of them the kernel refused. */

@@ -20,6 +20,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import wow.shim.Shim;
 import wow.shim.UdpSocket;
 
 import java.net.InetAddress;
@@ -38,9 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * frames read from TCP leave the bridge socket toward the node's UDP socket, and datagrams the
  * node sends to the bridge are written to TCP. The conductor maps a peer's TCP endpoint to its
  * bridge endpoint through the {@link Listener}. Bounded: {@link #MAX_CONNECTIONS} connections, a
- * connection idle for {@link #IDLE_MS} is closed, and a datagram that finds its TCP connection
- * unwritable is a counted drop. Public methods are thread-safe; listener calls come on
- * {@code wow-tcp}.
+ * connection idle for {@link #IDLE_MS} is closed. A TCP connection that cannot take more (its
+ * queue above the high water mark) stops the reading of its bridge socket until it drains, so
+ * datagrams wait in that socket's large buffer ({@link #BRIDGE_BUFFER_BYTES}) instead of being
+ * dropped; only a datagram the kernel finds no room for is lost. Public methods are
+ * thread-safe; listener calls come on {@code wow-tcp}.
  */
 public final class TcpBridge implements AutoCloseable
 {
@@ -49,8 +52,10 @@ public final class TcpBridge implements AutoCloseable
     /** A connection with no traffic either way for this long is closed. */
     public static final long IDLE_MS = 60_000;
     private static final int MAX_FRAME = 65_535;
-    /** Bytes queued on a TCP connection before datagrams for it are dropped (and counted). */
+    /** Bytes queued on a TCP connection above which its bridge socket is not read (below the low mark: read again). */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
+    /** Receive and send buffer of a bridge socket: the datagrams that wait while TCP is slower than the data plane. */
+    static final int BRIDGE_BUFFER_BYTES = 8 << 20;
 
     /** Told when a TCP peer becomes reachable through a bridge endpoint, and when it stops being. */
     public interface Listener
@@ -161,7 +166,7 @@ public final class TcpBridge implements AutoCloseable
             });
     }
 
-    /** @return datagrams dropped (unwritable connection, too many connections). */
+    /** @return datagrams dropped (too long, not from the node, for a closed connection; connections over the limit). */
     public long dropped()
     {
         return dropped.get();
@@ -192,11 +197,15 @@ public final class TcpBridge implements AutoCloseable
                 {
                     final DatagramPacket p = (DatagramPacket)msg;
                     final ByteBuf content = p.content();
-                    if (!tcp.isWritable() || content.readableBytes() > MAX_FRAME || !p.sender().equals(node))
+                    if (content.readableBytes() > MAX_FRAME || !p.sender().equals(node) || !tcp.isActive())
                     {
                         dropped.incrementAndGet();
                         p.release();
                         return;
+                    }
+                    if (!tcp.isWritable())
+                    {
+                        ctx.channel().config().setAutoRead(false); // back-pressure: resumed when TCP drains
                     }
                     lastActive[0] = System.nanoTime();
                     final ByteBuf frame = tcp.alloc().buffer(2 + content.readableBytes());
@@ -221,8 +230,21 @@ public final class TcpBridge implements AutoCloseable
                     return;
                 }
                 final Channel bridge = f.channel();
+                Shim.lib().wow_sock_buffers(((EpollDatagramChannel)bridge).fd().intValue(), BRIDGE_BUFFER_BYTES);
                 final long bridgeEndpoint = UdpSocket.endpoint(toInt(bindAddress),
                     ((InetSocketAddress)bridge.localAddress()).getPort());
+                tcp.pipeline().addLast(new ChannelInboundHandlerAdapter()
+                {
+                    @Override
+                    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+                    {
+                        if (ctx.channel().isWritable())
+                        {
+                            bridge.config().setAutoRead(true);
+                        }
+                        ctx.fireChannelWritabilityChanged();
+                    }
+                });
                 tcp.pipeline().addLast(new TcpDeframer(new TcpDeframer.Sink()
                 {
                     @Override

@@ -152,4 +152,55 @@ class TcpBridgeTest
             }
         }
     }
+
+    @Test
+    void aBurstFasterThanTcpWaitsInItsBridgeInsteadOfBeingDropped() throws Exception
+    {
+        try (UdpSocket probe = UdpSocket.open((java.net.Inet4Address)java.net.InetAddress.getByName("127.0.0.1"), 0, false))
+        {
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                wow.shim.Shim.lib().wow_sock_buffers(probe.fd(), TcpBridge.BRIDGE_BUFFER_BYTES) >= TcpBridge.BRIDGE_BUFFER_BYTES,
+                "large socket buffers need CAP_NET_ADMIN (run as root)");
+        }
+        final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        final int datagrams = 5_000;
+        final int size = 1_000;
+        try (DatagramChannel node = socket(); TcpBridge a = new TcpBridge(endpoint(node), recorder(events));
+            Socket peer = new Socket())
+        {
+            final long listening = a.listen(Endpoints.tcp(LOOPBACK, 0));
+            peer.setReceiveBufferSize(64 * 1024); // a slow far side: a small window, and nothing read yet
+            peer.connect(inet(listening));
+            final Event opened = events.poll(5, TimeUnit.SECONDS);
+            assertNotNull(opened);
+            final ByteBuffer datagram = ByteBuffer.allocate(size);
+            for (int i = 0; i < datagrams; i++) // 5 MB at once: far more than a socket's default buffer holds
+            {
+                datagram.clear();
+                datagram.putInt(0, i);
+                node.send(datagram, inet(opened.bridge()));
+                if (i % 200 == 199)
+                {
+                    Thread.sleep(1);
+                }
+            }
+            final java.io.DataInputStream in = new java.io.DataInputStream(peer.getInputStream());
+            peer.setSoTimeout(10_000);
+            for (int i = 0; i < datagrams; i++)
+            {
+                final byte[] frame = new byte[size];
+                try
+                {
+                    assertEquals(size, in.readUnsignedShort(), "frame " + i);
+                    in.readFully(frame);
+                }
+                catch (final java.net.SocketTimeoutException ex)
+                {
+                    throw new AssertionError("only " + i + " of " + datagrams + " datagrams came; dropped " + a.dropped(), ex);
+                }
+                assertEquals(i, ByteBuffer.wrap(frame).getInt(0), "every datagram, in order");
+            }
+            assertEquals(0, a.dropped());
+        }
+    }
 }

@@ -22,9 +22,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || die "needs root to create network namespaces, NAT routers and TAP devices: run 'sudo tools/wow demo'"
 [ -c /dev/net/tun ] || die "no /dev/net/tun: load the tun module (modprobe tun)"
-command -v ip >/dev/null || die "needs iproute2 (apt-get install iproute2)"
-command -v nft >/dev/null || die "needs nftables for the NAT routers (apt-get install nftables)"
-command -v ping >/dev/null || die "needs ping (apt-get install iputils-ping)"
+# iproute2, nftables (the NAT routers), ping, conntrack, and gcc for the first build: installed
+# with apt-get where missing, in one line saying what; else one line with the command that would
+bash "$HERE/deps.sh" demo || exit 1
 
 # Build first so that the nodes start fast (the launcher builds on first use).
 "$WOW" --help >/dev/null 2>&1 || { "$WOW" --help >/dev/null; die "build failed"; }

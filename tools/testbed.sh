@@ -31,7 +31,8 @@
 # running `tools/wow node` with a real TAP and virtual IP 10.128.d.i/16, joining by the seed only
 # (UDP-blocked hosts use --seed tcp://). Every namespace and process is recorded in DIR/manifest
 # and removed by `down`, on Ctrl-C and on failure of `up`; `up` first removes what an earlier
-# killed run (whose recorded owner is dead) left behind. Needs root, iproute2 and nftables.
+# killed run (whose recorded owner is dead) left behind. Needs root; installs iproute2, nftables,
+# ping and conntrack where they are missing (tools/deps.sh).
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 WOW="$HERE/wow"
@@ -273,7 +274,7 @@ up() {
   [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1024 ] && [ "$port" -le 64000 ] || die "--port must be 1024..64000"
   [ "$(id -u)" = 0 ] || die "needs root (network namespaces, TAP devices, nftables)"
   [ -c /dev/net/tun ] || die "no /dev/net/tun: load the tun module (modprobe tun)"
-  command -v nft >/dev/null || die "needs nftables (apt-get install nftables)"
+  bash "$HERE/deps.sh" demo || exit 1 # iproute2, nftables, ping, conntrack: installed where missing
   IFS=, read -r -a TYPES <<< "$domains"
   [ ${#TYPES[@]} -ge 1 ] && [ ${#TYPES[@]} -le 20 ] || die "--domains takes 1..20 types"
 

@@ -20,10 +20,32 @@ import java.util.Locale;
  * @param udpBlocked true once the node found that UDP gets nowhere and uses TCP and relays only.
  * @param relaying  pairs of other nodes this node relays for.
  * @param self      what this node's own certificate says; null on an insecure node.
+ * @param routes    the virtual IPs this node resolved, and how it reaches each now ({@code wow path}).
  */
 public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<PeerStatus> connections, long timeMs,
-    boolean udpBlocked, int relaying, Member self)
+    boolean udpBlocked, int relaying, Member self, List<RouteStatus> routes)
 {
+    /** A status without routes (static tunnels, a node not joined yet). */
+    public NodeStatus(final byte[] address, final int virtualIp, final List<Long> endpoints, final List<PeerStatus> connections,
+        final long timeMs, final boolean udpBlocked, final int relaying, final Member self)
+    {
+        this(address, virtualIp, endpoints, connections, timeMs, udpBlocked, relaying, self, List.of());
+    }
+
+    /**
+     * A virtual IP this node resolved, and the overlay node it goes to now when it is not linked to
+     * the owner (the greedy first hop on the ring).
+     *
+     * @param virtualIp        the address.
+     * @param owner            the ring address its lease names.
+     * @param nextHop          the ring address of the connection packets for it leave by, when no
+     *                         connection goes to the owner itself; null when one does, or none is known.
+     * @param nextHopVirtualIp that connection's virtual IP (0: none).
+     */
+    public record RouteStatus(int virtualIp, byte[] owner, byte[] nextHop, int nextHopVirtualIp)
+    {
+    }
+
     /** A status with no relaying and UDP working (static tunnels). */
     public NodeStatus(final byte[] address, final int virtualIp, final List<Long> endpoints, final List<PeerStatus> connections,
         final long timeMs, final Member self)
@@ -123,6 +145,15 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
                 .append(c.via() == null ? "null" : "\"" + HexFormat.of().formatHex(c.via()) + "\"").append(",\"via_virtual_ip\":")
                 .append(ip(c.viaVirtualIp())).append(",\"member\":").append(c.member() == null ? "null" : c.member().toJson())
                 .append('}');
+        }
+        sb.append("],\"routes\":[");
+        for (int i = 0; i < routes.size(); i++)
+        {
+            final RouteStatus r = routes.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"virtual_ip\":").append(ip(r.virtualIp())).append(",\"owner\":\"")
+                .append(HexFormat.of().formatHex(r.owner())).append("\",\"next_hop\":")
+                .append(r.nextHop() == null ? "null" : "\"" + HexFormat.of().formatHex(r.nextHop()) + "\"")
+                .append(",\"next_hop_virtual_ip\":").append(ip(r.nextHopVirtualIp())).append('}');
         }
         return sb.append("],\"time\":\"").append(java.time.Instant.ofEpochMilli(timeMs)).append("\"}").toString();
     }

@@ -62,7 +62,10 @@ public final class OverlayConductor implements Agent, StatusSource
     private final LinkTraffic linkTraffic;
     private final LinkSessions sessions;
     private final EndToEndSessions endToEnd;
+    /** Probes asked for through the proxy, by token: answered, or false after {@link #PROBE_TIMEOUT_MS}. */
     private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
+    private final Map<Integer, Long> probesSentMs = new HashMap<>();
+    static final long PROBE_TIMEOUT_MS = 5_000;
     private volatile NodeStatus status;
     private boolean started;
     private boolean left;
@@ -250,6 +253,15 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private void onTick(final long now)
     {
+        probesSentMs.entrySet().removeIf(e ->
+        {
+            final boolean expired = now - e.getValue() > PROBE_TIMEOUT_MS;
+            if (expired)
+            {
+                probes.remove(e.getKey()).complete(false); // unanswered: the asker hears so, the table stays bounded
+            }
+            return expired;
+        });
         stack.tick(now, linkTraffic);
         silence.tick(now);
         if (sessions != null)
@@ -285,6 +297,7 @@ public final class OverlayConductor implements Agent, StatusSource
     private void onProbeReply(final int token)
     {
         final CompletableFuture<Boolean> f = probes.remove(token);
+        probesSentMs.remove(token);
         if (f != null)
         {
             f.complete(true);
@@ -295,7 +308,9 @@ public final class OverlayConductor implements Agent, StatusSource
     {
         if (command instanceof OverlayConductorProxy.ProbeCommand p)
         {
-            probes.put(overlay.probe(p.address()), p.result());
+            final int token = overlay.probe(p.address());
+            probes.put(token, p.result());
+            probesSentMs.put(token, now);
         }
         else if (command instanceof OverlayConductorProxy.EndpointsChanged e)
         {
@@ -344,8 +359,16 @@ public final class OverlayConductor implements Agent, StatusSource
                 relay == null ? 0 : relay.virtualIp(), sessions == null || c.endpoint() == 0 ? null :
                 NodeStatus.Member.of(sessions.certificate(tcp.dataEndpoint(c.endpoint())))));
         }
+        final List<NodeStatus.RouteStatus> routes = new ArrayList<>();
+        for (final Map.Entry<Integer, byte[]> r : stack.resolved().entrySet())
+        {
+            final java.math.BigInteger owner = Ring.value(r.getValue());
+            final Connection hop = overlay.connection(owner) != null ? null : overlay.nextHop(owner, null);
+            routes.add(new NodeStatus.RouteStatus(r.getKey(), r.getValue(), hop == null ? null : hop.address(),
+                hop == null ? 0 : hop.virtualIp()));
+        }
         return new NodeStatus(localAddress, stack.localIp(), List.copyOf(endpoints), List.copyOf(connections), now,
-            overlay.udpBlocked(), overlay.relayGrants().size(), self());
+            overlay.udpBlocked(), overlay.relayGrants().size(), self(), List.copyOf(routes));
     }
 
     private NodeStatus.Member self()

@@ -17,6 +17,8 @@ public final class Main
         "        [--peer VIRTUAL_IP=HOST:PORT]... [--tap NAME] [--queues N] [--no-tap] [--state-dir DIR] ...",
         "  counters [--state-dir DIR] [--all] [--json] [--watch]   a running node's live counters (rates with --watch)",
         "  status [--state-dir DIR] [--json]   identity, endpoints and connections of a running node",
+        "  path VIRTUAL_IP [--state-dir DIR] [--json]   how a running node reaches that address now: direct, relayed, routed",
+        "  ping VIRTUAL_IP [--count N] [--state-dir DIR] [--json]   overlay pings from a running node: RTT and path of each",
         "  fib dump [--state-dir DIR] [--json] [--version N | --at TIME] [--follow]   the journaled forwarding table",
         "  sim   --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T] [--json]",
         "        the overlay's control-plane code on a simulated network (deterministic per seed)",
@@ -71,6 +73,10 @@ public final class Main
                     return FibCommand.run(rest);
                 case "status":
                     return StatusCommand.run(rest);
+                case "path":
+                    return PathCommand.run(rest);
+                case "ping":
+                    return PingCommand.run(rest);
                 case "matrix":
                     return MatrixCommand.run(rest);
                 case "ca":

@@ -259,6 +259,13 @@ public final class Node implements AutoCloseable
             statusWriter.scheduleWithFixedDelay(() -> revocationFiles.collect(revocations), 1, 1,
                 java.util.concurrent.TimeUnit.SECONDS);
         }
+        if (overlay != null)
+        {
+            final OverlayConductor pinger = overlay;
+            final PingRequests pings = new PingRequests(config.stateDir(), pinger::status, a -> pinger.proxy().probe(a),
+                statusWriter);
+            statusWriter.scheduleWithFixedDelay(pings::poll, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         if (overlay != null && config.listenAddress() == 0)
         {
             // listening on every address: follow the host's addresses (it may move to another network)

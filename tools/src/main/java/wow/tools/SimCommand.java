@@ -12,7 +12,8 @@ final class SimCommand
 {
     static final String HELP = String.join("\n",
         "usage: wow sim --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T]",
-        "               [--leases] [--flows N] [--partition PCT:START_S:DURATION_S] [--liars PCT] [--json]",
+        "               [--leases] [--flows N] [--partition PCT:START_S:DURATION_S] [--liars PCT] [--join-rate PER_S]",
+        "               [--json]",
         "  --nodes N            nodes in the overlay",
         "  --seed S             random seed: the same seed gives the same output (default 1)",
         "  --latency-ms L       one-way latency between any two nodes (default 50, plus up to 10 % jitter)",
@@ -20,6 +21,8 @@ final class SimCommand
         "  --churn PCT_PER_MIN  nodes leaving (half gracefully, half crashing) and as many joining per minute,",
         "                       as a percentage of N, from the end of the joins until 30 s before the end (default 0)",
         "  --duration-s T       simulated seconds (default 120); nodes join during the first 40 %",
+        "  --join-rate PER_S    nodes join at this rate from the start instead (all before the end); converge_s",
+        "                       is then the time from the last join until every node's near neighbours are right",
         "  --leases             nodes lease free virtual IPs from a subnet, as --dhcp nodes do, instead of leasing",
         "                       fixed ones (every node leases its address: signed, decided in quorum rounds)",
         "  --flows N            N pairs of nodes not linked to each other send 400 packets/s from half-time on,",
@@ -44,7 +47,7 @@ final class SimCommand
             return 0;
         }
         final Args args = new Args(argv, Set.of("--nodes", "--seed", "--latency-ms", "--loss", "--churn", "--duration-s",
-            "--flows", "--partition", "--liars"), Set.of(), Set.of("--json", "--leases"));
+            "--join-rate", "--flows", "--partition", "--liars"), Set.of(), Set.of("--json", "--leases"));
         if (!args.has("--nodes"))
         {
             throw new UsageException("--nodes N is required");
@@ -58,12 +61,18 @@ final class SimCommand
         final int flows = args.getInt("--flows", 0, 0, 100_000);
         final double liars = parseDouble(args.get("--liars", "0"), "--liars", 0, 99);
         final Simulator.Partition partition = args.has("--partition") ? partition(args.get("--partition", null)) : null;
+        final double joinRate = parseDouble(args.get("--join-rate", "0"), "--join-rate", 0, 1_000_000);
+        if (joinRate > 0 && (nodes - 1) / joinRate >= duration)
+        {
+            throw new UsageException(String.format(java.util.Locale.ROOT, "--join-rate %s: the joins would take %.0f s, "
+                + "longer than --duration-s %s", args.get("--join-rate", null), (nodes - 1) / joinRate, duration));
+        }
         if (partition != null && partition.startS() + partition.durationS() > duration)
         {
             throw new UsageException("--partition must heal before the end of the run (--duration-s " + duration + ")");
         }
         final Simulator.Result r = new Simulator(new Simulator.Options(nodes, seed, latency, loss, churn, duration,
-            args.has("--leases"), flows, partition, liars)).run();
+            args.has("--leases"), flows, partition, liars, joinRate)).run();
         if (args.has("--json"))
         {
             System.out.println(r.toJson());
@@ -82,13 +91,15 @@ final class SimCommand
                 "shortcut_fraction        %s   (flows whose ends got linked; --flows)%n" +
                 "shortcut_ms p50          %s   (flow start until linked; --flows)%n" +
                 "heal_ms                  %s   (the cut healed until every node's near neighbours were right; --partition)%n" +
+                "converge_s               %s   (the last join until every node's near neighbours were right)%n" +
                 "liars                    %s   (lying nodes alive at the end; --liars: the figures above are the others')%n" +
                 "hijacked                 %s   (sampled lookups of an honest node's address that resolved elsewhere; --liars)%n" +
                 "messages_per_node_per_s  %.2f%n" +
                 "wall_s                   %.1f%n", r.nodes(), r.routableFraction(), r.ringCorrectFraction(), r.hopsMean(),
                 r.hopsP99(), r.joinMsP50(), r.joinMsP99(), r.resolvedFraction(), text(r.leasedFraction(), "%.4f"),
                 text(r.duplicateAddresses(), "%.0f"), text(r.leaseConflicts(), "%.0f"), text(r.shortcutFraction(), "%.4f"),
-                text(r.shortcutMsP50(), "%.0f"), text(r.healMs(), "%.0f"), text(r.liars(), "%.0f"), text(r.hijacked(), "%.0f"),
+                text(r.shortcutMsP50(), "%.0f"), text(r.healMs(), "%.0f"), text(r.convergeS(), "%.1f"),
+                text(r.liars(), "%.0f"), text(r.hijacked(), "%.0f"),
                 r.messagesPerNodePerS(), r.wallS());
         }
         return 0;

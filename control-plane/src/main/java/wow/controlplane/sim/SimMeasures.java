@@ -243,8 +243,8 @@ final class SimMeasures
     // ------------------------------------------------------------------ the result
 
     Simulator.Result result(final List<SimNode> alive, final Probes probes, final List<Long> joinTimes, final boolean leases,
-        final int conflicts, final boolean withFlows, final double healMs, final double liars, final double messagesPerNodePerS,
-        final double wallS)
+        final int conflicts, final boolean withFlows, final double healMs, final double convergeS, final double liars,
+        final double messagesPerNodePerS, final double wallS)
     {
         final double[] hops = probeHops.stream().mapToDouble(Integer::doubleValue).sorted().toArray();
         final double[] joins = joinTimes.stream().mapToDouble(Long::doubleValue).sorted().toArray();
@@ -300,8 +300,8 @@ final class SimMeasures
         return new Simulator.Result(alive.size(), probes.sent() == 0 ? 1.0 : (double)probesAnswered / probes.sent(),
             ringCorrect(alive), hops.length == 0 ? 0 : Arrays.stream(hops).average().orElse(0), percentile(hops, 0.99),
             percentile(joins, 0.5), percentile(joins, 0.99), resolvable == 0 ? 1.0 : (double)resolved / resolvable, leased,
-            duplicates, stopped, shortcutFraction, shortcutMs, healMs, liars, Double.isNaN(liars) ? Double.NaN : hijacked,
-            messagesPerNodePerS, wallS);
+            duplicates, stopped, shortcutFraction, shortcutMs, healMs, convergeS, liars,
+            Double.isNaN(liars) ? Double.NaN : hijacked, messagesPerNodePerS, wallS);
     }
 
     private static double percentile(final double[] sorted, final double p)

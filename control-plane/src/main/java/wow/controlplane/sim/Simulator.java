@@ -39,18 +39,26 @@ public final class Simulator
      *               which should earn them shortcut links.
      * @param partition a share of the nodes cut off from the rest for a while, or null.
      * @param liarsPct  the share of the nodes that lie ({@link SimLiar}), 0 for none.
+     * @param joinRate  nodes joining per second from the start; 0: spread evenly over 40 % of the run.
      */
     public record Options(int nodes, long seed, double latencyMs, double loss, double churnPctPerMin, double durationS,
-        boolean leases, int flows, Partition partition, double liarsPct)
+        boolean leases, int flows, Partition partition, double liarsPct, double joinRate)
     {
         public Options
         {
             if (nodes < 1 || latencyMs < 0 || loss < 0 || loss >= 1 || churnPctPerMin < 0 || durationS <= 0 || flows < 0 ||
-                liarsPct < 0 || liarsPct >= 100)
+                liarsPct < 0 || liarsPct >= 100 || joinRate < 0 || joinRate > 0 && (nodes - 1) / joinRate >= durationS)
             {
                 throw new IllegalArgumentException("bad simulation options: nodes >= 1, latency >= 0, 0 <= loss < 1, " +
-                    "churn >= 0, duration > 0, flows >= 0, 0 <= liars < 100");
+                    "churn >= 0, duration > 0, flows >= 0, 0 <= liars < 100, join rate >= 0 and every join before the end");
             }
+        }
+
+        /** Joins spread over 40 % of the run. */
+        public Options(final int nodes, final long seed, final double latencyMs, final double loss, final double churnPctPerMin,
+            final double durationS, final boolean leases, final int flows, final Partition partition, final double liarsPct)
+        {
+            this(nodes, seed, latencyMs, loss, churnPctPerMin, durationS, leases, flows, partition, liarsPct, 0);
         }
 
         /** No liars. */
@@ -103,6 +111,7 @@ public final class Simulator
         double shortcutFraction,
         double shortcutMsP50,
         double healMs,
+        double convergeS,
         double liars,
         double hijacked,
         double messagesPerNodePerS,
@@ -114,11 +123,13 @@ public final class Simulator
             return String.format(Locale.ROOT, "{\"nodes\":%d,\"routable_fraction\":%.4f,\"ring_correct_fraction\":%.4f," +
                 "\"hops_mean\":%.3f,\"hops_p99\":%.1f,\"join_ms_p50\":%.1f,\"join_ms_p99\":%.1f,\"resolved_fraction\":%s," +
                 "\"leased_fraction\":%s,\"duplicate_addresses\":%s,\"lease_conflicts\":%s,\"shortcut_fraction\":%s," +
-                "\"shortcut_ms_p50\":%s,\"heal_ms\":%s,\"liars\":%s,\"hijacked\":%s,\"messages_per_node_per_s\":%.3f," +
+                "\"shortcut_ms_p50\":%s,\"heal_ms\":%s,\"converge_s\":%s,\"liars\":%s,\"hijacked\":%s," +
+                "\"messages_per_node_per_s\":%.3f," +
                 "\"wall_s\":%.2f}", nodes, routableFraction, ringCorrectFraction, hopsMean, hopsP99, joinMsP50, joinMsP99,
                 json(resolvedFraction, "%.4f"),
                 json(leasedFraction, "%.4f"), json(duplicateAddresses, "%.0f"), json(leaseConflicts, "%.0f"),
-                json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), json(healMs, "%.0f"), json(liars, "%.0f"),
+                json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), json(healMs, "%.0f"), json(convergeS, "%.1f"),
+                json(liars, "%.0f"),
                 json(hijacked, "%.0f"), messagesPerNodePerS, wallS);
         }
 
@@ -166,6 +177,7 @@ public final class Simulator
     private boolean partitioned;
     /** After a partition: how long until every node's near neighbours were the true ones again (-1: not by the end). */
     private long healMs = -1;
+    private long convergeMs = -1;
 
     private abstract static class Event
     {
@@ -445,8 +457,10 @@ public final class Simulator
     {
         final long wallStart = System.nanoTime();
         final long duration = Math.round(options.durationS() * 1000);
-        // everyone joins within the first 40 % of the run, each through a random node already in
-        final long joinWindow = duration * 2 / 5;
+        // everyone joins within the first 40 % of the run (or at the rate asked), each through a random node already in
+        final long joinWindow = options.joinRate() > 0 ? Math.round((options.nodes() - 1) / options.joinRate() * 1000) :
+            duration * 2 / 5;
+        schedule(joinWindow, () -> watchRing(joinWindow, ms -> convergeMs = ms));
         startNode(true);
         for (int i = 1; i < options.nodes(); i++)
         {
@@ -478,7 +492,7 @@ public final class Simulator
             schedule(healedAt, () ->
             {
                 partitioned = false;
-                watchHeal(healedAt);
+                watchRing(healedAt, ms -> healMs = ms);
             });
         }
         runUntil(duration);
@@ -493,14 +507,17 @@ public final class Simulator
             }
         }
         return measures.result(alive, probes, joinTimes, options.leases(), leaseConflicts, options.flows() > 0,
-            options.partition() == null ? Double.NaN : healMs,
+            options.partition() == null ? Double.NaN : healMs, convergeMs < 0 ? Double.NaN : convergeMs / 1000.0,
             options.liarsPct() == 0 ? Double.NaN : alive.stream().filter(n -> n.liar).count(),
             (double)transmissions / Math.max(1, all.size()) / ((duration + SimMeasures.PROBE_WINDOW_MS) / 1000.0),
             (System.nanoTime() - wallStart) / 1e9);
     }
 
-    /** Checks once a second after the cut healed whether the ring is whole again. */
-    private void watchHeal(final long healedAt)
+    /**
+     * Checks once a second from {@code since} (the cut healed, the last join) whether every node's
+     * near neighbours are right; tells {@code done} how long that took.
+     */
+    private void watchRing(final long since, final java.util.function.LongConsumer done)
     {
         final List<SimNode> alive = new ArrayList<>();
         for (final SimNode n : all)
@@ -512,10 +529,10 @@ public final class Simulator
         }
         if (measures.ringCorrect(alive) == 1.0)
         {
-            healMs = now - healedAt;
+            done.accept(now - since);
             return;
         }
-        schedule(now + 1_000, () -> watchHeal(healedAt));
+        schedule(now + 1_000, () -> watchRing(since, done));
     }
 
     private void runUntil(final long time)

@@ -223,20 +223,25 @@ final class CaCommand
         {
             throw new IllegalStateException("the node did not pick the list up in 5 s: is it running with --cert?");
         }
-        Thread.sleep(300); // the conductor takes it within one tick
+        // the conductor takes it within a tick or two, and the node keeps it under its issuer's name;
+        // a busy host may take longer, so wait for that file rather than for a fixed time
         final Path kept = dir.resolve(RevocationStore.fileName(list));
-        try
+        for (int i = 0; i < 50; i++)
         {
-            if (Files.exists(kept) && RevocationStore.parse(kept, Files.readString(kept)).version() >= list.version())
+            try
             {
-                System.out.println("wow: the node holds revocation list version " + list.version() +
-                    "; it cuts off the revoked and passes the list on to every member");
-                return 0;
+                if (Files.exists(kept) && RevocationStore.parse(kept, Files.readString(kept)).version() >= list.version())
+                {
+                    System.out.println("wow: the node holds revocation list version " + list.version() +
+                        "; it cuts off the revoked and passes the list on to every member");
+                    return 0;
+                }
             }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(kept + ": " + ex.getMessage(), ex);
+            catch (final IOException | IllegalArgumentException ex)
+            {
+                // being written: read it again
+            }
+            Thread.sleep(100);
         }
         throw new IllegalStateException("the node did not take " + file + ": not signed by a CA it trusts, or not newer " +
             "than the list it holds");

@@ -63,9 +63,12 @@ public final class OverlayConductor implements Agent, StatusSource
     private final LinkSessions sessions;
     private final EndToEndSessions endToEnd;
     /** Probes asked for through the proxy, by token: answered, or false after {@link #PROBE_TIMEOUT_MS}. */
-    private final Map<Integer, CompletableFuture<Boolean>> probes = new HashMap<>();
-    private final Map<Integer, Long> probesSentMs = new HashMap<>();
+    private final Map<Integer, PendingProbe> probes = new HashMap<>();
     static final long PROBE_TIMEOUT_MS = 5_000;
+
+    private record PendingProbe(CompletableFuture<Boolean> result, long sentMs)
+    {
+    }
     private volatile NodeStatus status;
     private boolean started;
     private boolean left;
@@ -253,12 +256,12 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private void onTick(final long now)
     {
-        probesSentMs.entrySet().removeIf(e ->
+        probes.values().removeIf(p ->
         {
-            final boolean expired = now - e.getValue() > PROBE_TIMEOUT_MS;
+            final boolean expired = now - p.sentMs() > PROBE_TIMEOUT_MS;
             if (expired)
             {
-                probes.remove(e.getKey()).complete(false); // unanswered: the asker hears so, the table stays bounded
+                p.result().complete(false); // unanswered: the asker hears so, the table stays bounded
             }
             return expired;
         });
@@ -296,11 +299,10 @@ public final class OverlayConductor implements Agent, StatusSource
 
     private void onProbeReply(final int token)
     {
-        final CompletableFuture<Boolean> f = probes.remove(token);
-        probesSentMs.remove(token);
-        if (f != null)
+        final PendingProbe p = probes.remove(token);
+        if (p != null)
         {
-            f.complete(true);
+            p.result().complete(true);
         }
     }
 
@@ -308,9 +310,7 @@ public final class OverlayConductor implements Agent, StatusSource
     {
         if (command instanceof OverlayConductorProxy.ProbeCommand p)
         {
-            final int token = overlay.probe(p.address());
-            probes.put(token, p.result());
-            probesSentMs.put(token, now);
+            probes.put(overlay.probe(p.address()), new PendingProbe(p.result(), now));
         }
         else if (command instanceof OverlayConductorProxy.EndpointsChanged e)
         {

@@ -355,4 +355,22 @@ class OverlayConductorTest
     {
         return Ipv4.parse("10.77.0.9");
     }
+
+    @Test
+    void aProbeThroughTheProxyIsAnsweredOrGivenUpAfterItsTimeout() throws Exception
+    {
+        final Member a = new Member(Identity.generate(), 5000, new long[0], false, Ipv4.parse("10.77.0.1"), ctx -> { });
+        final Member b = new Member(Identity.generate(), 5001, new long[] {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)},
+            false, Ipv4.parse("10.77.0.2"), ctx -> { });
+        run(5_000);
+        final java.util.concurrent.CompletableFuture<Boolean> answered = a.conductor.proxy().probe(b.conductor.status().address());
+        final byte[] nobody = b.conductor.status().address();
+        nobody[19] ^= 1; // an address no node holds: exact delivery finds no one
+        final java.util.concurrent.CompletableFuture<Boolean> lost = a.conductor.proxy().probe(nobody);
+        run(1_000);
+        assertTrue(answered.getNow(false), "the peer answered");
+        assertFalse(lost.isDone(), "not given up before its timeout");
+        run(OverlayConductor.PROBE_TIMEOUT_MS + 1_000);
+        assertEquals(Boolean.FALSE, lost.getNow(null), "given up: the asker hears false and the conductor forgets it");
+    }
 }

@@ -148,6 +148,12 @@ class SecureOverlayAttacksTest
             System.currentTimeMillis() / 1000);
     }
 
+    /** @return a new network CA for 10.77.0.0/PREFIX in the test's directory. */
+    CertificateAuthority lab(final long nowS)
+    {
+        return CertificateAuthority.init(dir.resolve("ca"), "lab", Ipv4.parse("10.77.0.0"), PREFIX, 1, nowS);
+    }
+
     static byte[] control(final int linkId, final byte[] message)
     {
         final UnsafeBuffer d = new UnsafeBuffer(new byte[WireHeader.CONTROL_LENGTH + message.length]);
@@ -160,8 +166,7 @@ class SecureOverlayAttacksTest
     void nothingAStrangerSendsChangesAnythingOrIsAnswered()
     {
         final long nowS = System.currentTimeMillis() / 1000;
-        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", Ipv4.parse("10.77.0.0"), PREFIX, 1,
-            nowS);
+        final CertificateAuthority ca = lab(nowS);
         final Member a = new Member(bundle(ca, "a", "10.77.0.1"), 7001, new long[0]);
         final Member b = new Member(bundle(ca, "b", "10.77.0.2"), 7002, new long[] {a.endpoint});
         run(5_000);
@@ -242,8 +247,7 @@ class SecureOverlayAttacksTest
     void aPoolMemberDeclaringAnotherMembersAddressOnItsLinksGetsNeitherItsTrafficNorItsSource()
     {
         final long nowS = System.currentTimeMillis() / 1000;
-        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", Ipv4.parse("10.77.0.0"), PREFIX, 1,
-            nowS);
+        final CertificateAuthority ca = lab(nowS);
         final int taken = Ipv4.parse("10.77.0.130");
         final Member a = new Member(bundle(ca, "a", "10.77.0.1"), 7001, new long[0]);
         final Member owner = new Member(ca.sign("owner", Certificate.ADDRESS_POOL, Ipv4.parse("10.77.0.128"), 25, List.of(),
@@ -273,8 +277,7 @@ class SecureOverlayAttacksTest
     void aPoolMemberThatLeasesAfterLinkingIsKnownByTheAddressItsLeaseHolds()
     {
         final long nowS = System.currentTimeMillis() / 1000;
-        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", Ipv4.parse("10.77.0.0"), PREFIX, 1,
-            nowS);
+        final CertificateAuthority ca = lab(nowS);
         final Member a = new Member(bundle(ca, "a", "10.77.0.1"), 7001, new long[0]);
         final Bundle pooled = ca.sign("dhcp", Certificate.ADDRESS_POOL, Ipv4.parse("10.77.0.128"), 25, List.of(), false, 30, null,
             nowS);

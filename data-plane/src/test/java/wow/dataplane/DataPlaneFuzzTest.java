@@ -41,6 +41,12 @@ class DataPlaneFuzzTest
 
         Harness()
         {
+            this(null, 1420);
+        }
+
+        /** @param sessions a secure agent's sessions (null: an insecure one); @param innerMtu its largest IPv4 packet. */
+        Harness(final wow.dataplane.crypto.SessionPublication sessions, final int innerMtu)
+        {
             final int[] links = new int[4];
             for (int i = 0; i < 4; i++)
             {
@@ -53,8 +59,8 @@ class DataPlaneFuzzTest
                 .route(QueueAgentTest.FAR_IP, QueueAgentTest.FAR_ADDR)
                 .build(1);
             agent = new QueueAgent(0, tap, udp, new FibPublication(fib, () -> { }),
-                new QueueCounters(counters.manager(), counters.values(), 0), QueueAgentTest.TAP_MAC, 1420, up, down,
-                () -> { }, System::nanoTime, null);
+                new QueueCounters(counters.manager(), counters.values(), 0), QueueAgentTest.TAP_MAC, innerMtu, up, down,
+                () -> { }, System::nanoTime, sessions);
         }
 
         void step()

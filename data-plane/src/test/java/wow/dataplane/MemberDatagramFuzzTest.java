@@ -37,22 +37,14 @@ class MemberDatagramFuzzTest
     static final int LINK_INDEX = 0x1001;
     static final int END_TO_END_INDEX = 0x2002;
 
-    /** One secure agent for the whole run, and the keys its peers seal with. */
+    /** One secure agent for the whole run (DataPlaneFuzzTest's harness with sessions), and the keys its peers seal with. */
     static final class Harness
     {
-        final MemoryTapPort tap = new MemoryTapPort(10);
-        final MemoryUdpNetwork net = new MemoryUdpNetwork();
-        final MemoryUdpNetwork.Port udp = net.bind(QueueAgentTest.LOCAL_EP);
-        final MemoryUdpNetwork.Port peer = net.bind(PEER_EP);
-        final CountersFile counters = CountersFile.inMemory(256);
-        final RingBuffer up = new ManyToOneRingBuffer(QueueAgentTest.ring());
-        final RingBuffer down = new OneToOneRingBuffer(QueueAgentTest.ring());
-        final FrameBatch drain = new FrameBatch(64, 2048);
         final UnsafeBuffer scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(4096, 64));
         final AeadBatch seal = AeadBatch.jdk(true, 1);
         final Keypair linkSealer;
         final Keypair endToEndSealer;
-        final QueueAgent agent;
+        final DataPlaneFuzzTest.Harness node;
         long counter;
 
         Harness()
@@ -61,17 +53,6 @@ class MemberDatagramFuzzTest
             final byte[] k2 = key(2);
             final byte[] k3 = key(3);
             final byte[] k4 = key(4);
-            final int[] links = new int[4];
-            for (int i = 0; i < 4; i++)
-            {
-                links[i] = counters.manager().allocate("link " + i, wow.dataplane.status.CounterTypes.LINK);
-            }
-            final Fib fib = new Fib.Builder(QueueAgentTest.LOCAL_IP, 24, QueueAgentTest.LOCAL_ADDR)
-                .link(QueueAgentTest.PEER_ADDR, QueueAgentTest.PEER_IP, PEER_EP, QueueAgentTest.LOCAL_LINK_ID,
-                    QueueAgentTest.PEER_LINK_ID, links)
-                .route(QueueAgentTest.PEER_IP, QueueAgentTest.PEER_ADDR)
-                .route(QueueAgentTest.FAR_IP, QueueAgentTest.FAR_ADDR)
-                .build(1);
             final SessionPublication sessions = new SessionPublication();
             final Keypair link = new Keypair(LINK_INDEX, 0x3003, 0, k1, k2, 0);
             link.endpoint(PEER_EP);
@@ -89,9 +70,7 @@ class MemberDatagramFuzzTest
             sessions.publishEndToEnd(new SessionTable(e2eByIndex, e2eByAddress));
             linkSealer = new Keypair(1, 1, 0, k2, k2, 0);
             endToEndSealer = new Keypair(2, 2, 0, k4, k4, 0);
-            agent = new QueueAgent(0, tap, udp, new FibPublication(fib, () -> { }),
-                new QueueCounters(counters.manager(), counters.values(), 0), QueueAgentTest.TAP_MAC, 1356, up, down,
-                () -> { }, System::nanoTime, sessions);
+            node = new DataPlaneFuzzTest.Harness(sessions, 1356);
         }
 
         static byte[] key(final int seed)
@@ -114,14 +93,8 @@ class MemberDatagramFuzzTest
         {
             final byte[] datagram = new byte[length];
             scratch.getBytes(0, datagram);
-            udp.inject(PEER_EP, datagram);
-            agent.doWork();
-            tap.drainWritten();
-            while (peer.receive(drain) > 0)
-            {
-                drain.count(0);
-            }
-            up.read((type, buffer, index, l) -> { }, 1024);
+            node.udp.inject(PEER_EP, datagram);
+            node.step();
         }
     }
 

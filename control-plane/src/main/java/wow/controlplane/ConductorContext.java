@@ -39,6 +39,7 @@ public final class ConductorContext
     private OverlayConfig overlayConfig = OverlayConfig.defaults();
     private LeaseSigner leaseSigner;
     private LeaseAuthority leaseAuthority = LeaseAuthority.OPEN;
+    private String name;
     private int dhcpSubnet;
     private int dhcpPrefix;
     private ShortcutPolicy shortcuts;
@@ -139,6 +140,16 @@ public final class ConductorContext
     public ConductorContext leaseSigner(final LeaseSigner signer)
     {
         this.leaseSigner = signer;
+        return this;
+    }
+
+    /**
+     * This node's host name (its certificate's, or an insecure lab node's {@code --name}), published
+     * in the DHT once its IP is leased; null (the default): none.
+     */
+    public ConductorContext name(final String hostName)
+    {
+        this.name = hostName == null ? null : hostName.toLowerCase(java.util.Locale.ROOT);
         return this;
     }
 
@@ -311,6 +322,11 @@ public final class ConductorContext
             leaseSigner = LeaseSigner.ofPrivateKey(Keys.newSigningKey(), new byte[0]);
         }
         return leaseSigner;
+    }
+
+    String name()
+    {
+        return name;
     }
 
     LeaseAuthority leaseAuthority()

@@ -103,7 +103,7 @@ public final class OverlayConductor implements Agent, StatusSource
         final ControlSender sender = new ControlSender(wire, sessions, tcp, fib::dirty, controlRejected, localAddress);
         this.stack = new OverlayStack(new OverlayStack.Setup(localAddress, ctx.localIp(), prefix, ctx.dhcpSubnet(),
             ctx.dhcpPrefix(), ctx.leaseSigner(), ctx.leaseAuthority(), ctx.localEndpoints(), ctx.overlayConfig(), ctx.shortcuts(),
-            ctx.random()), sender, fib, log, clock::time, this::onProbeReply);
+            ctx.random(), ctx.name()), sender, fib, log, clock::time, this::onProbeReply);
         this.overlay = stack.node();
         this.endToEnd = sessions == null ? null : new EndToEndSessions(sessions, new EndToEndSessions.Host()
         {
@@ -311,6 +311,10 @@ public final class OverlayConductor implements Agent, StatusSource
         if (command instanceof OverlayConductorProxy.ProbeCommand p)
         {
             probes.put(overlay.probe(p.address()), new PendingProbe(p.result(), now));
+        }
+        else if (command instanceof OverlayConductorProxy.ResolveName r)
+        {
+            stack.resolveName(r.name(), now, r.result()::complete);
         }
         else if (command instanceof OverlayConductorProxy.EndpointsChanged e)
         {

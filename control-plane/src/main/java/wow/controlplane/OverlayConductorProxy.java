@@ -20,6 +20,11 @@ public final class OverlayConductorProxy
     {
     }
 
+    /** Resolve a host name (lower case); complete the future with the answer. */
+    record ResolveName(String name, CompletableFuture<NameResolver.Answer> result) implements Command
+    {
+    }
+
     /** This host's listen endpoints changed. */
     record EndpointsChanged(long[] endpoints) implements Command
     {
@@ -51,6 +56,17 @@ public final class OverlayConductorProxy
     {
         final CompletableFuture<Boolean> result = new CompletableFuture<>();
         offer(new ProbeCommand(address.clone(), result));
+        return result;
+    }
+
+    /**
+     * Resolves a host name of the overlay (without the DNS domain) through the DHT; the future
+     * completes on the conductor thread when the lookup ends (within a few seconds).
+     */
+    public CompletableFuture<NameResolver.Answer> resolveName(final String name)
+    {
+        final CompletableFuture<NameResolver.Answer> result = new CompletableFuture<>();
+        offer(new ResolveName(name.toLowerCase(java.util.Locale.ROOT), result));
         return result;
     }
 

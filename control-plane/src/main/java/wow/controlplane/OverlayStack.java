@@ -22,7 +22,8 @@ import wow.dataplane.transport.Endpoints;
 /**
  * One node's control logic that needs no data plane: the {@link OverlayNode}, the
  * {@link ResolutionCache} of the virtual IPs it resolves and its {@link VirtualIpLease} (lease,
- * DHCP candidates), joined by the overlay's events — answers go to the part that
+ * DHCP candidates), its host name's {@link NameRecord} and the {@link NameResolver} of others',
+ * joined by the overlay's events — answers go to the part that
  * asked, link events to the log and to the forwarding's reasons. The {@link OverlayConductor}
  * drives one on the conductor thread; the simulator drives one per simulated node, so resolution,
  * leases and shortcuts run the same code there. One thread.
@@ -32,13 +33,15 @@ public final class OverlayStack implements OverlayEvents
     /** How a stack is made: what the node is and where its output goes. */
     public record Setup(
         byte[] address, int localIp, int prefix, int dhcpSubnet, int dhcpPrefix, LeaseSigner signer, LeaseAuthority authority,
-        long[] localEndpoints, OverlayConfig config, ShortcutPolicy shortcuts, Random random)
+        long[] localEndpoints, OverlayConfig config, ShortcutPolicy shortcuts, Random random, String name)
     {
     }
 
     private final OverlayNode node;
     private final ResolutionCache resolution;
     private final VirtualIpLease lease;
+    private final NameRecord nameRecord;
+    private final NameResolver names;
     private final FibChanges fib;
     private final EventLog log;
     private final LongSupplier clock;
@@ -66,6 +69,8 @@ public final class OverlayStack implements OverlayEvents
         this.resolution = new ResolutionCache(node, fib, log);
         this.lease = new VirtualIpLease(node, fib, log, address, setup.localIp(), setup.prefix(), setup.dhcpSubnet(),
             setup.dhcpPrefix(), setup.signer());
+        this.nameRecord = new NameRecord(node, log, setup.name(), address, setup.signer());
+        this.names = new NameResolver(node, setup.name(), () -> lease.leased() ? lease.localIp() : 0);
         if (setup.shortcuts() != null)
         {
             node.useShortcuts(setup.shortcuts());
@@ -155,6 +160,18 @@ public final class OverlayStack implements OverlayEvents
         resolution.resume(addresses, lease.localIp(), nowMs);
     }
 
+    /** @return this node's host name (lower case), or null. */
+    public String name()
+    {
+        return nameRecord.name();
+    }
+
+    /** Resolves a host name (lower case) through the DHT; {@code answer} is told once, now or when the lookup ends. */
+    public void resolveName(final String name, final long nowMs, final java.util.function.Consumer<NameResolver.Answer> answer)
+    {
+        names.resolve(name, nowMs, answer);
+    }
+
     /** Joins through the seeds' endpoints (none: this node starts a new ring). */
     public void start(final long[] seeds, final long nowMs)
     {
@@ -166,6 +183,8 @@ public final class OverlayStack implements OverlayEvents
     {
         node.tick(nowMs);
         lease.tick(nowMs);
+        nameRecord.tick(lease.leased() ? lease.localIp() : 0, nowMs);
+        names.tick(nowMs);
         node.maintainShortcuts(nowMs, traffic);
     }
 
@@ -179,6 +198,7 @@ public final class OverlayStack implements OverlayEvents
     public void leave(final long nowMs)
     {
         lease.release(nowMs);
+        nameRecord.release(nowMs);
         node.deliverQueued(nowMs); // this node may be its lease's primary: decide the release before the links close
         node.leave();
     }
@@ -195,13 +215,19 @@ public final class OverlayStack implements OverlayEvents
     @Override
     public void onDhtReply(final int token, final byte[] responder, final boolean found, final byte[] value)
     {
-        resolution.onDhtReply(token, responder, found, value, clock.getAsLong());
+        if (!names.onDhtReply(token, found, value, clock.getAsLong()))
+        {
+            resolution.onDhtReply(token, responder, found, value, clock.getAsLong());
+        }
     }
 
     @Override
     public void onLeaseReply(final int token, final byte[] key, final int result, final byte[] value)
     {
-        lease.onLeaseReply(token, result, value, clock.getAsLong());
+        if (!nameRecord.onLeaseReply(token, result, value, clock.getAsLong()))
+        {
+            lease.onLeaseReply(token, result, value, clock.getAsLong());
+        }
     }
 
     @Override

@@ -373,4 +373,38 @@ class OverlayConductorTest
         run(OverlayConductor.PROBE_TIMEOUT_MS + 1_000);
         assertEquals(Boolean.FALSE, lost.getNow(null), "given up: the asker hears false and the conductor forgets it");
     }
+
+    @Test
+    void namesResolveOverTheDhtToTheOwnersAddressAndAnUnknownNameIsNoSuchName() throws Exception
+    {
+        final long[] seeds = {Endpoints.udp(Ipv4.parse("198.51.100.1"), 5000)};
+        final Member seed = new Member(Identity.generate(), 5000, new long[0], false, Ipv4.parse("10.77.0.1"),
+            ctx -> ctx.name("seed"));
+        new Member(Identity.generate(), 5001, seeds, false, Ipv4.parse("10.77.0.2"), ctx -> ctx.name("Web"));
+        final Member c = new Member(Identity.generate(), 5002, seeds, true, 0, ctx -> ctx.name("db"));
+        new Member(Identity.generate(), 5003, seeds, false, Ipv4.parse("10.77.0.4"), ctx -> { });
+        run(15_000);
+        assertTrue(c.log.toString().contains("name_published name=db ip=" + Ipv4.toString(c.ip())), c.log.toString());
+
+        final var web = seed.conductor.proxy().resolveName("WEB");
+        final var db = seed.conductor.proxy().resolveName("db");
+        final var own = seed.conductor.proxy().resolveName("seed");
+        final var unknown = seed.conductor.proxy().resolveName("nobody");
+        run(4_000);
+        assertEquals(new NameResolver.Answer(NameResolver.Status.FOUND, Ipv4.parse("10.77.0.2"), 30), web.getNow(null),
+            "names are case-insensitive; the answer is trusted for the cache's time at most");
+        assertEquals(NameResolver.Status.FOUND, db.getNow(null).status());
+        assertEquals(c.ip(), db.getNow(null).ip(), "a DHCP node's name names the address it leased");
+        assertEquals(Ipv4.parse("10.77.0.1"), own.getNow(null).ip(), "its own name from its lease");
+        assertEquals(NameResolver.Answer.NO_SUCH_NAME, unknown.getNow(null), "every holder asked had none");
+
+        c.conductor.proxy().requestLeave();
+        run(1_000);
+        members.remove(c);
+        c.close();
+        run(NameResolver.CACHE_MS);
+        final var gone = seed.conductor.proxy().resolveName("db");
+        run(4_000);
+        assertEquals(NameResolver.Answer.NO_SUCH_NAME, gone.getNow(null), "a leaving node's record goes with it");
+    }
 }

@@ -146,6 +146,22 @@ public final class DataPlane implements AutoCloseable
     }
 
     /**
+     * DHCP replies to the TAP host name its own virtual IP as the DNS server and this domain (the
+     * node answers DNS there); call before {@link #start}.
+     */
+    public void announceDns(final String domain)
+    {
+        if (domain.length() > wow.dataplane.protocol.Dhcp.MAX_DOMAIN)
+        {
+            throw new IllegalArgumentException("a DNS domain of at most " + wow.dataplane.protocol.Dhcp.MAX_DOMAIN + " bytes");
+        }
+        for (final QueueAgent agent : agents)
+        {
+            agent.dnsDomain(domain.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    /**
      * Starts the threads: in DEDICATED mode {@code wow-queue-N} per queue and {@code wow-conductor};
      * in SHARED mode one {@code wow-shared} thread for all.
      *

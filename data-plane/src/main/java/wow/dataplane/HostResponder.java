@@ -12,7 +12,8 @@ import wow.dataplane.status.QueueCounters;
 
 /**
  * Answers the TAP host in place, as the LAN it thinks it is on would: ARP for every other address
- * of the virtual subnet with the virtual MAC, and DHCP with this node's leased virtual IP. The
+ * of the virtual subnet with the virtual MAC, and DHCP with this node's leased virtual IP (and,
+ * where the node answers DNS, that address as the DNS server and the overlay's domain). The
  * replies join the batch's TAP write list; requests it does not answer are counted. Owned by one
  * queue agent's thread.
  */
@@ -26,6 +27,7 @@ final class HostResponder
     private final int innerMtu;
     private final int vnet;
     private int arpInBatch;
+    private byte[] dnsDomain = new byte[0];
 
     HostResponder(final QueueCounters counters, final byte[] tapMac, final int innerMtu, final int vnet)
     {
@@ -33,6 +35,15 @@ final class HostResponder
         this.tapMac = tapMac.clone();
         this.innerMtu = innerMtu;
         this.vnet = vnet;
+    }
+
+    /**
+     * DHCP replies name the host's own virtual IP as its DNS server (the node answers there) and
+     * this domain; call before the agent's thread starts.
+     */
+    void dnsDomain(final byte[] domain)
+    {
+        this.dnsDomain = domain.clone();
     }
 
     /** Answers an ARP request for another subnet address in place, into {@code replies}. */
@@ -70,7 +81,7 @@ final class HostResponder
         }
         final int subnet = fib.localIp() & (int)(0xFFFF_FFFFL << (32 - fib.prefix()));
         final int reply = Dhcp.reply(buffer, frame, length, tapMac, fib.localIp(), fib.prefix(), subnet + 1, innerMtu,
-            DHCP_LEASE_SECONDS);
+            DHCP_LEASE_SECONDS, dnsDomain.length > 0 ? fib.localIp() : 0, dnsDomain);
         if (reply < 0)
         {
             counters.drop(DropReason.DHCP_IGNORED);

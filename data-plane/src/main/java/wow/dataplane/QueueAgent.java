@@ -54,6 +54,7 @@ public final class QueueAgent implements Agent
     private final LinkTally tally = new LinkTally();
     private final ResolutionHold hold;
     private final Egress egress;
+    private final HostResponder hostResponder;
     private final Ingress ingress;
     private final ControlDownlink downlink;
     private final LinkSealer sealer;
@@ -112,12 +113,19 @@ public final class QueueAgent implements Agent
         this.endToEndOpener = sessions == null ? null : new EndToEndOpener(sessions, counters, uplink, BATCH);
         final BatchSender sender = new BatchSender(tap, udp, counters, sealer);
         this.hold = new ResolutionHold(counters, MAX_FRAME);
-        this.egress = new Egress(tap, vnet, innerMtu, counters, new HostResponder(counters, tapMac, innerMtu, vnet),
+        this.hostResponder = new HostResponder(counters, tapMac, innerMtu, vnet);
+        this.egress = new Egress(tap, vnet, innerMtu, counters, hostResponder,
             new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally,
             endToEndSealer);
         this.ingress = new Ingress(tap, udp, vnet, tapMac, counters, new TransitForwarder(counters, tally, uplink), uplink,
             sender, tally, opener, endToEndOpener);
         this.downlink = new ControlDownlink(controlDown, counters, sender);
+    }
+
+    /** DHCP replies name the host's own address as its DNS server and this domain (ASCII); before the thread starts. */
+    void dnsDomain(final byte[] domain)
+    {
+        hostResponder.dnsDomain(domain);
     }
 
     @Override

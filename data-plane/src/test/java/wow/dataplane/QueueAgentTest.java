@@ -32,6 +32,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Steps one {@link QueueAgent}'s duty cycle against in-memory ports. */
@@ -439,6 +440,7 @@ class QueueAgentTest
         assertArrayEquals(new byte[] {-1, -1, -1, 0}, dhcpOption(offer, 1), "the subnet mask");
         assertEquals(1420, ByteBuffer.wrap(dhcpOption(offer, 26)).getShort(), "the MTU");
         assertArrayEquals(new byte[] {24, 10, 1, 0, 0, 0, 0, 0}, dhcpOption(offer, 121), "a route to the virtual subnet, on link");
+        assertNull(dhcpOption(offer, 6), "no DNS server unless the node answers DNS");
         assertEquals(1, counters.dhcpReplies.get());
         assertEquals(0, counters.arpReplies.get());
 
@@ -459,6 +461,26 @@ class QueueAgentTest
         assertEquals(0, tap.drainWritten().size());
         assertEquals(3, counters.drops(DropReason.DHCP_IGNORED));
         assertEquals(1, counters.drops(DropReason.BAD_IPV4));
+    }
+
+    @Test
+    void aDhcpReplyNamesTheHostsOwnAddressAsItsDnsServerAndTheOverlaysDomain()
+    {
+        agent.dnsDomain("lab.example".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        tap.inject(dhcpRequest(TAP_MAC, 1, 0));
+        agent.doWork();
+        final byte[] offer = tap.drainWritten().get(0);
+        assertEquals(LOCAL_IP, ByteBuffer.wrap(dhcpOption(offer, 6)).getInt(), "the DNS server: where the node answers");
+        assertEquals("lab.example", new String(dhcpOption(offer, 15), java.nio.charset.StandardCharsets.US_ASCII));
+        assertArrayEquals(new byte[] {24, 10, 1, 0, 0, 0, 0, 0}, dhcpOption(offer, 121), "the options before still there");
+        final char[] longest = new char[wow.dataplane.protocol.Dhcp.MAX_DOMAIN];
+        Arrays.fill(longest, 'a');
+        agent.dnsDomain(new String(longest).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        tap.inject(dhcpRequest(TAP_MAC, 3, LOCAL_IP));
+        agent.doWork();
+        final byte[] ack = tap.drainWritten().get(0);
+        assertEquals(longest.length, dhcpOption(ack, 15).length, "the longest domain fits");
+        assertEquals(ack.length - 14 - 28, ByteBuffer.wrap(ack).getShort(14 + 24) - 8, "the UDP length covers the options");
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import wow.controlplane.overlay.lease.LeaseAuthority;
+import wow.controlplane.overlay.lease.Leases;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.security.Certificate;
 import wow.controlplane.security.Keys;
@@ -14,7 +15,8 @@ import wow.controlplane.security.Keys;
  * A secure network's {@link LeaseAuthority}: a lease operation counts only with its owner's node
  * certificate, issued by a CA this node trusts, valid now and not revoked, naming the record key
  * that signed the operation and the ring address it holds the IP for, and allowing that IP (its
- * fixed IP, or an address of its pool). A certificate for one fixed IP issued after the one whose
+ * fixed IP, or an address of its pool); an operation on a host name's record only if the
+ * certificate bears that name. A certificate for one fixed IP issued after the one whose
  * lease holds the address takes it over. Certificates whose CA signature checked out are cached
  * ({@link #CACHE}, least recently used out), so a renewal costs one Ed25519 check (its own
  * signature), not two. Owned by the conductor thread.
@@ -58,7 +60,7 @@ public final class CertifiedLeases implements LeaseAuthority
     @Override
     public String problem(final Messages.LeaseOp op)
     {
-        final String malformed = LeaseAuthority.wellFormed(op);
+        final String malformed = LeaseAuthority.signedShape(op);
         if (malformed != null)
         {
             return malformed;
@@ -67,6 +69,10 @@ public final class CertifiedLeases implements LeaseAuthority
         if (c == null)
         {
             return "no certificate from a trusted CA";
+        }
+        if (!LeaseAuthority.onIpLease(op) && !Keys.constantTimeEquals(op.key(), Leases.nameKey(c.name())))
+        {
+            return "the key is neither the lease key of its IP nor the name key of certificate " + c.name();
         }
         final long now = epochSeconds.getAsLong();
         if (now < c.notBefore() || now > c.notAfter())
@@ -84,14 +90,20 @@ public final class CertifiedLeases implements LeaseAuthority
         return c.allows(op.ip()) ? null : "certificate " + c.name() + " does not allow the address";
     }
 
+    /**
+     * A newer certificate takes over: for an IP's lease, one for that fixed IP; for a name's record,
+     * any certificate bearing the name (a host reinstalled with a new bundle keeps its name).
+     */
     @Override
     public boolean supersedes(final Messages.LeaseOp newer, final Messages.LeaseOp held)
     {
         final Certificate n = certificate(newer.certificate());
         final Certificate h = certificate(held.certificate());
-        return n != null && n.addressKind() == Certificate.ADDRESS_IP && n.allows(newer.ip()) &&
-            (h == null || n.notBefore() > h.notBefore() || n.notBefore() == h.notBefore() && n.serial() > h.serial() &&
-                java.util.Arrays.equals(n.issuer(), h.issuer()));
+        final boolean mayTake = n != null && (LeaseAuthority.onIpLease(newer) ?
+            n.addressKind() == Certificate.ADDRESS_IP && n.allows(newer.ip()) :
+            Keys.constantTimeEquals(newer.key(), Leases.nameKey(n.name())));
+        return mayTake && (h == null || n.notBefore() > h.notBefore() || n.notBefore() == h.notBefore() &&
+            n.serial() > h.serial() && java.util.Arrays.equals(n.issuer(), h.issuer()));
     }
 
     /** @return the node certificate if a trusted CA issued it (cached), else null. */

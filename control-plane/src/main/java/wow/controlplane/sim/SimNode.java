@@ -57,7 +57,7 @@ final class SimNode implements OverlayTransport
         this.signer = signer;
         this.endpoint = ((0x0A000000L + index) << 16) | 4000;
         this.stack = new OverlayStack(new OverlayStack.Setup(address, virtualIp, prefix, subnet, prefix, signer,
-            sim.leaseAuthority(), new long[] {endpoint}, config, shortcuts, random), this, FibChanges.NONE, EventLog.NONE,
+            sim.leaseAuthority(), new long[] {endpoint}, config, shortcuts, random, null), this, FibChanges.NONE, EventLog.NONE,
             sim::now, token -> sim.probeAnswered(this, token));
         this.node = stack.node();
     }

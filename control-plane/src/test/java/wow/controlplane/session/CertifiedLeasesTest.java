@@ -95,4 +95,34 @@ class CertifiedLeasesTest
         assertEquals(Messages.LEASE_TAKEN, leases.apply(signer(first).sign(Messages.LEASE_RENEW, IP, 120, 2,
             first.certificate().ringAddress()), 2_000), "the old bundle's renewals no longer count");
     }
+
+    @Test
+    void aNameRecordCountsOnlyForTheCertificateThatBearsTheNameAndALaterOneOfThatNameTakesItOver()
+    {
+        final CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), "lab", SUBNET, 16, 1, now);
+        final Bundle web = ca.sign("web", Certificate.ADDRESS_IP, IP, 16, List.of(), false, 1, null, now);
+        final Bundle other = ca.sign("db", Certificate.ADDRESS_IP, IP + 1, 16, List.of(), false, 1, null, now);
+        final Bundle pool = ca.sign("web.eu", Certificate.ADDRESS_POOL, SUBNET, 24, List.of(), false, 1, null, now);
+        final CertifiedLeases authority = new CertifiedLeases(List.of(ca.certificate()), null, () -> now);
+        final byte[] ring = web.certificate().ringAddress();
+
+        assertNull(authority.problem(signer(web).signName(Messages.LEASE_CLAIM, "web", IP, 120, 1, ring)));
+        assertNull(authority.problem(signer(web).signName(Messages.LEASE_CLAIM, "WEB", IP, 120, 1, ring)), "any case");
+        assertNull(authority.problem(signer(pool).signName(Messages.LEASE_CLAIM, "web.eu", SUBNET + 9, 120, 1,
+            pool.certificate().ringAddress())), "a pool member's name, for an address of its pool");
+        assertTrue(authority.problem(signer(other).signName(Messages.LEASE_CLAIM, "web", IP + 1, 120, 1,
+            other.certificate().ringAddress())).contains("name key"), "another member's name");
+        assertTrue(authority.problem(signer(web).signName(Messages.LEASE_CLAIM, "web", IP + 1, 120, 1, ring))
+            .contains("does not allow"), "its name for an address it may not hold");
+
+        final Bundle reinstalled = ca.sign("web", Certificate.ADDRESS_IP, IP, 16, List.of(), false, 1, null, now + 60);
+        final Messages.LeaseOp held = signer(web).signName(Messages.LEASE_CLAIM, "web", IP, 120, 1, ring);
+        assertTrue(authority.supersedes(signer(reinstalled).signName(Messages.LEASE_CLAIM, "web", IP, 120, 2,
+            reinstalled.certificate().ringAddress()), held), "a later certificate of the name takes it over");
+        assertFalse(authority.supersedes(held, signer(reinstalled).signName(Messages.LEASE_CLAIM, "web", IP, 120, 2,
+            reinstalled.certificate().ringAddress())), "an earlier one does not");
+        assertFalse(authority.supersedes(signer(pool).signName(Messages.LEASE_CLAIM, "web", SUBNET + 9, 120, 2,
+            pool.certificate().ringAddress()), held), "nor one of another name");
+        assertArrayEquals(Leases.nameKey("web"), held.key());
+    }
 }

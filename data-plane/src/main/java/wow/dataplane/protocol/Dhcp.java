@@ -8,7 +8,8 @@ import java.nio.ByteOrder;
  * The DHCP server on the TAP (RFC 2131, the parts a host needs): a DISCOVER gets an OFFER and a
  * REQUEST an ACK (or a NAK if it asks for another address), with the node's leased virtual IP,
  * the subnet mask, the interface MTU, a classless static route to the virtual subnet (option
- * 121), the lease time and the server identifier. The reply is written in place over the request
+ * 121), the lease time, the server identifier and, where the node answers DNS, the DNS server
+ * (option 6) and the domain (option 15). The reply is written in place over the request
  * frame (Ethernet + IPv4 + UDP + BOOTP, broadcast, UDP checksum 0). Requests from another
  * hardware address than the TAP's host, malformed ones and other message types are refused
  * (the caller counts them). Static; allocation-free; the queue agent's thread.
@@ -17,8 +18,10 @@ public final class Dhcp
 {
     public static final int SERVER_PORT = 67;
     public static final int CLIENT_PORT = 68;
+    /** The longest domain a reply carries. */
+    public static final int MAX_DOMAIN = 63;
     /** The reply needs this much room from the frame's start. */
-    public static final int MAX_REPLY = Ethernet.HEADER_LENGTH + 20 + 8 + 300;
+    public static final int MAX_REPLY = Ethernet.HEADER_LENGTH + 20 + 8 + 300 + 8 + MAX_DOMAIN;
     /** Refusals (negative results of {@link #reply}). */
     public static final int MALFORMED = -1;
     public static final int OTHER_HOST = -2;
@@ -52,11 +55,13 @@ public final class Dhcp
      * @param offered  the virtual IP to hand out (host order).
      * @param prefix   the virtual subnet's prefix length.
      * @param serverIp the server identifier (host order).
+     * @param dns      the DNS server to name (host order), 0 for none.
+     * @param domain   the DNS domain to name (ASCII, at most {@link #MAX_DOMAIN} bytes; empty: none).
      * @return the reply frame's length, or {@link #MALFORMED}, {@link #OTHER_HOST},
      *         {@link #NOT_ANSWERED} (a message type a server does not answer).
      */
     public static int reply(final UnsafeBuffer buffer, final int frame, final int length, final byte[] hostMac, final int offered,
-        final int prefix, final int serverIp, final int mtu, final int leaseSeconds)
+        final int prefix, final int serverIp, final int mtu, final int leaseSeconds, final int dns, final byte[] domain)
     {
         final int ip = frame + Ethernet.HEADER_LENGTH;
         final int ipLength = length - Ethernet.HEADER_LENGTH;
@@ -129,7 +134,7 @@ public final class Dhcp
         // the reply, from the frame's start
         final int rip = frame + Ethernet.HEADER_LENGTH;
         final int rb = rip + BOOTP;
-        buffer.setMemory(rb, 300, (byte)0);
+        buffer.setMemory(rb, 300 + 8 + MAX_DOMAIN, (byte)0);
         buffer.putByte(rb, (byte)2);
         buffer.putByte(rb + 1, (byte)1);
         buffer.putByte(rb + 2, (byte)6);
@@ -162,9 +167,20 @@ public final class Dhcp
             }
             buffer.putInt(o + 3 + significant, 0);
             o += 3 + significant + 4;
+            if (dns != 0)
+            {
+                o = option(buffer, o, 6, 4, dns);
+            }
+            if (domain.length > 0 && domain.length <= MAX_DOMAIN)
+            {
+                buffer.putByte(o, (byte)15);
+                buffer.putByte(o + 1, (byte)domain.length);
+                buffer.putBytes(o + 2, domain);
+                o += 2 + domain.length;
+            }
         }
         buffer.putByte(o, (byte)255);
-        final int bootpReply = 300; // padded to BOOTP's minimum
+        final int bootpReply = Math.max(300, o + 1 - rb); // padded to BOOTP's minimum
 
         final int udp = rip + 20;
         buffer.putShort(udp, (short)SERVER_PORT, ByteOrder.BIG_ENDIAN);

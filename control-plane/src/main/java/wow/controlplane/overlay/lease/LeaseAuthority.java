@@ -14,13 +14,17 @@ import wow.controlplane.security.Keys;
  */
 public interface LeaseAuthority
 {
-    /** An insecure network's: the operation must name the key of its IP and carry a 32-byte key; nothing more. */
+    /**
+     * An insecure network's: the operation must carry an Ed25519 key and signature; nothing more. Its
+     * key is its IP's lease key or, for a host name's record, a key no insecure node can tie to the
+     * name (anyone may claim any name there, first come first served).
+     */
     LeaseAuthority OPEN = new LeaseAuthority()
     {
         @Override
         public String problem(final Messages.LeaseOp op)
         {
-            return wellFormed(op);
+            return signedShape(op);
         }
 
         @Override
@@ -54,13 +58,16 @@ public interface LeaseAuthority
     /** @return true if {@code newer}'s owner takes the address over from the owner of {@code held}. */
     boolean supersedes(Messages.LeaseOp newer, Messages.LeaseOp held);
 
-    /** @return null if the operation names its IP's lease key and carries an Ed25519 key, else why not. */
-    static String wellFormed(final Messages.LeaseOp op)
+    /** @return null if the operation carries an Ed25519 key and signature, else why not. */
+    static String signedShape(final Messages.LeaseOp op)
     {
-        if (op.publicKey().length != Keys.KEY_LENGTH || op.signature().length != Keys.SIGNATURE_LENGTH)
-        {
-            return "not an Ed25519 key and signature";
-        }
-        return Arrays.equals(op.key(), Leases.key(op.ip())) ? null : "the key is not the lease key of its IP";
+        return op.publicKey().length != Keys.KEY_LENGTH || op.signature().length != Keys.SIGNATURE_LENGTH ?
+            "not an Ed25519 key and signature" : null;
+    }
+
+    /** @return true if the operation is on its IP's lease (not on a host name's record). */
+    static boolean onIpLease(final Messages.LeaseOp op)
+    {
+        return Arrays.equals(op.key(), Leases.key(op.ip()));
     }
 }

@@ -59,7 +59,19 @@ public final class LeaseSigner
      */
     public Messages.LeaseOp sign(final int op, final int ip, final int ttlSeconds, final long serial, final byte[] owner)
     {
-        final byte[] key = Leases.key(ip);
+        return sign(op, Leases.key(ip), ip, ttlSeconds, serial, owner);
+    }
+
+    /** @return a signed operation on the record of a host name ({@link Leases#nameKey}) naming the owner's IP. */
+    public Messages.LeaseOp signName(final int op, final String name, final int ip, final int ttlSeconds, final long serial,
+        final byte[] owner)
+    {
+        return sign(op, Leases.nameKey(name), ip, ttlSeconds, serial, owner);
+    }
+
+    private Messages.LeaseOp sign(final int op, final byte[] key, final int ip, final int ttlSeconds, final long serial,
+        final byte[] owner)
+    {
         final byte[] signature = sign.apply(Messages.leaseSigned(op, key, ttlSeconds, serial, owner, ip));
         return new Messages.LeaseOp(op, Messages.LEASE_REQUEST, 0, key, ttlSeconds, serial, Arrays.copyOf(owner, owner.length),
             ip, publicKey, certificate, signature, ttlSeconds);

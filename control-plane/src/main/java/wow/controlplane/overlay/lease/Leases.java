@@ -71,9 +71,24 @@ public final class Leases
     /** @return the DHT key of the lease on a virtual IP: SHA-1 of "lease:" and its dotted form. */
     public static byte[] key(final int ip)
     {
+        return sha1("lease:" + Ipv4.toString(ip));
+    }
+
+    /**
+     * @return the DHT key of a host name's record (the name &rarr; its owner's virtual IP): SHA-1 of
+     *         "name:" and the name in lower case. The record is a lease like an IP's, signed by its
+     *         owner; on a secure network only the node whose certificate bears the name may hold it.
+     */
+    public static byte[] nameKey(final String name)
+    {
+        return sha1("name:" + name.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private static byte[] sha1(final String text)
+    {
         try
         {
-            return MessageDigest.getInstance("SHA-1").digest(("lease:" + Ipv4.toString(ip)).getBytes(StandardCharsets.US_ASCII));
+            return MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
         }
         catch (final NoSuchAlgorithmException ex)
         {

@@ -34,8 +34,8 @@ public final class NameResolver
     /** What a name resolved to: its virtual IP and how many more seconds it may be trusted. */
     public record Answer(Status status, int ip, int ttlSeconds)
     {
-        static final Answer NO_SUCH_NAME = new Answer(Status.NO_SUCH_NAME, 0, 0);
-        static final Answer UNAVAILABLE = new Answer(Status.UNAVAILABLE, 0, 0);
+        public static final Answer NO_SUCH_NAME = new Answer(Status.NO_SUCH_NAME, 0, 0);
+        public static final Answer UNAVAILABLE = new Answer(Status.UNAVAILABLE, 0, 0);
     }
 
     static final long CACHE_MS = 30_000;

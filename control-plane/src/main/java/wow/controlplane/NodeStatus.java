@@ -21,15 +21,33 @@ import java.util.Locale;
  * @param relaying  pairs of other nodes this node relays for.
  * @param self      what this node's own certificate says; null on an insecure node.
  * @param routes    the virtual IPs this node resolved, and how it reaches each now ({@code wow path}).
+ * @param names     its host name and the DNS it answers; null for none.
  */
 public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, List<PeerStatus> connections, long timeMs,
-    boolean udpBlocked, int relaying, Member self, List<RouteStatus> routes)
+    boolean udpBlocked, int relaying, Member self, List<RouteStatus> routes, Names names)
 {
     /** A status without routes (static tunnels, a node not joined yet). */
     public NodeStatus(final byte[] address, final int virtualIp, final List<Long> endpoints, final List<PeerStatus> connections,
         final long timeMs, final boolean udpBlocked, final int relaying, final Member self)
     {
-        this(address, virtualIp, endpoints, connections, timeMs, udpBlocked, relaying, self, List.of());
+        this(address, virtualIp, endpoints, connections, timeMs, udpBlocked, relaying, self, List.of(), null);
+    }
+
+    /**
+     * The node's host name and its DNS.
+     *
+     * @param name      its host name (null: none).
+     * @param dnsServer where it answers DNS (0: nowhere yet, or no DNS).
+     * @param domain    the DNS domain it answers for (null: no DNS).
+     */
+    public record Names(String name, int dnsServer, String domain)
+    {
+    }
+
+    /** @return this status with the node's name and DNS. */
+    public NodeStatus withNames(final Names newNames)
+    {
+        return new NodeStatus(address, virtualIp, endpoints, connections, timeMs, udpBlocked, relaying, self, routes, newNames);
     }
 
     /**
@@ -130,6 +148,9 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
             sb.append(i == 0 ? "" : ",").append('"').append(endpoint(endpoints.get(i))).append('"');
         }
         sb.append("],\"member\":").append(self == null ? "null" : self.toJson());
+        sb.append(",\"name\":").append(names == null || names.name() == null ? "null" : "\"" + names.name() + "\"");
+        sb.append(",\"dns\":").append(names == null || names.domain() == null ? "null" : "{\"server\":" +
+            ip(names.dnsServer()) + ",\"domain\":\"" + names.domain() + "\"}");
         sb.append(",\"udp_blocked\":").append(udpBlocked).append(",\"relaying\":").append(relaying)
             .append(",\"connections\":[");
         for (int i = 0; i < connections.size(); i++)
@@ -167,6 +188,15 @@ public record NodeStatus(byte[] address, int virtualIp, List<Long> endpoints, Li
         sb.append("member     ").append(self == null ? "none (--insecure)" : self.name() + " (groups " +
             (self.groups().isEmpty() ? "-" : String.join(",", self.groups())) + ", expires " +
             java.time.Instant.ofEpochSecond(self.expiresS()) + ")").append('\n');
+        if (names != null && names.name() != null)
+        {
+            sb.append("name       ").append(names.name()).append(names.domain() == null ? "" : "." + names.domain()).append('\n');
+        }
+        if (names != null && names.domain() != null)
+        {
+            sb.append("dns        ").append(names.dnsServer() == 0 ? "not serving yet" : Ipv4.toString(names.dnsServer()) +
+                ":53").append(" for *.").append(names.domain()).append('\n');
+        }
         sb.append("endpoints ");
         for (final long e : endpoints)
         {

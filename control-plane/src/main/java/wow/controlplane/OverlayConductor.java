@@ -372,7 +372,7 @@ public final class OverlayConductor implements Agent, StatusSource
                 hop == null ? 0 : hop.virtualIp()));
         }
         return new NodeStatus(localAddress, stack.localIp(), List.copyOf(endpoints), List.copyOf(connections), now,
-            overlay.udpBlocked(), overlay.relayGrants().size(), self(), List.copyOf(routes));
+            overlay.udpBlocked(), overlay.relayGrants().size(), self(), List.copyOf(routes), null);
     }
 
     private NodeStatus.Member self()

@@ -66,6 +66,7 @@ public final class Node implements AutoCloseable
     private TcpBridge tcp;
     private FibJournal journal;
     private java.util.concurrent.ScheduledExecutorService statusWriter;
+    private NodeDns dns;
     private MetricsServer metrics;
 
     /** Name of the status file {@code wow status} reads, rewritten every second. */
@@ -185,7 +186,7 @@ public final class Node implements AutoCloseable
                 .dataPlane(dataPlane.proxy()).counters(counters.manager()).clock(new SystemEpochClock()).log(log)
                 .tapKernelDrops(() -> tapTxDropped(config.tapName())).fibListener(this::journal)
                 .overlayConfig(OverlayConfig.defaults().withKeepalive(config.keepaliveMs()))
-                .relayBytesPerSecond(relayMbps(bundle) * 125_000L).sessions(sessions);
+                .relayBytesPerSecond(relayMbps(bundle) * 125_000L).sessions(sessions).name(hostName(bundle));
             if (bundle != null)
             {
                 // leases signed with the certified record key, and taken only with a certificate that allows them
@@ -244,6 +245,12 @@ public final class Node implements AutoCloseable
                 dataPlane.proxy(), counters.manager(), new SystemNanoClock(), config.keepaliveMs(), log,
                 () -> tapTxDropped(config.tapName()), this::journal, sessions);
         }
+        if (overlay != null && config.dnsDomain() != null)
+        {
+            dataPlane.announceDns(config.dnsDomain()); // DHCP names the host's own address as its DNS server
+            dns = new NodeDns(config.tapName(), config.dnsDomain(), overlay.proxy()::resolveName, counters.manager(), log,
+                NodeDns.system(), NodeDns.PORT);
+        }
         dataPlane.start(conductor, config.spinUs() * 1000L, config.cpus());
         final StatusSource source = (StatusSource)conductor;
         statusWriter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r ->
@@ -252,7 +259,15 @@ public final class Node implements AutoCloseable
             t.setDaemon(true);
             return t;
         });
-        statusWriter.scheduleWithFixedDelay(() -> writeStatus(source), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        final NodeStatus.Names names = new NodeStatus.Names(hostName(bundle), 0, config.dnsDomain());
+        statusWriter.scheduleWithFixedDelay(() ->
+        {
+            if (dns != null)
+            {
+                dns.follow(() -> source.status() == null ? 0 : source.status().virtualIp());
+            }
+            writeStatus(source, new NodeStatus.Names(names.name(), dns == null ? 0 : dns.serving(), names.domain()));
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         if (revocations != null)
         {
             // lists `wow revoke` hands this node: to the conductor, which takes and spreads a newer one
@@ -290,6 +305,12 @@ public final class Node implements AutoCloseable
         log.event("node_started", "address=" + java.util.HexFormat.of().formatHex(ringAddress) + " " + described +
             (bundle == null ? "" : " name=" + bundle.certificate().name() + " network=" + bundle.certificate().network() +
                 " aead=" + AeadBatch.implementation()));
+    }
+
+    /** @return the node's host name: its certificate's, or an insecure node's --name (null: none). */
+    private String hostName(final Bundle bundle)
+    {
+        return bundle != null ? bundle.certificate().name().toLowerCase(java.util.Locale.ROOT) : config.name();
     }
 
     /** @return what the node relays, Mbit/s per queue: nothing if its certificate does not let it relay. */
@@ -385,13 +406,14 @@ public final class Node implements AutoCloseable
     }
 
     /** Writes the conductor's latest status to {@code STATE_DIR/status.json}, atomically (the wow-status thread). */
-    private void writeStatus(final StatusSource source)
+    private void writeStatus(final StatusSource source, final NodeStatus.Names names)
     {
-        final NodeStatus status = source.status();
-        if (status == null)
+        final NodeStatus known = source.status();
+        if (known == null)
         {
             return;
         }
+        final NodeStatus status = known.withNames(names);
         try
         {
             for (final String[] file : new String[][] {{STATUS_FILE, status.toJson() + "\n"}, {STATUS_TEXT, status.toTable()}})
@@ -508,6 +530,14 @@ public final class Node implements AutoCloseable
             statusWriter.shutdownNow();
             try
             {
+                statusWriter.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            try
+            {
                 Files.deleteIfExists(config.stateDir().resolve(STATUS_FILE));
                 Files.deleteIfExists(config.stateDir().resolve(STATUS_TEXT));
             }
@@ -516,6 +546,7 @@ public final class Node implements AutoCloseable
                 // a stale status file is reported as stale by wow status
             }
         }
+        CloseHelper.quietClose(dns); // split DNS reverted before the TAP goes
         if (overlay != null && dataPlane != null)
         {
             // leave gracefully: peers repair at once instead of waiting for a timeout

@@ -34,6 +34,11 @@ final class NodeCommand
         "  --key FILE             the private key's own file, when the CA signed a public key (wow key)",
         "  --insecure             no certificates and no cryptography: a lab or benchmark only (warned at",
         "                         every start; cannot talk to secure nodes)",
+        "  --name NAME            an --insecure node's host name (a secure node's is its certificate's)",
+        "  --dns-domain DOMAIN    answer DNS for NAME.DOMAIN of every member at this node's virtual IP, port 53,",
+        "                         for this host only (default wow); split DNS through systemd-resolved where",
+        "                         it runs; DHCP hands the server and domain out",
+        "  --no-dns               no DNS",
         "  --listen HOST:PORT     underlay UDP address to bind (HOST an IPv4 address, 0.0.0.0 for all)",
         "  --ip A.B.C.D/P         this host's virtual IP and the virtual subnet's prefix length",
         "  --dhcp --subnet A.B.C.D/P  lease a free virtual IP from this subnet in the DHT instead, and",
@@ -63,9 +68,9 @@ final class NodeCommand
         "--threading",
                 "--keepalive-ms", "--spin-us", "--offload", "--cpus", "--seed", "--journal-retention-hours", "--metrics",
                     "--config",
-                "--tcp-listen", "--relay-mbps", "--shortcut-pps", "--subnet", "--cert", "--key");
+                "--tcp-listen", "--relay-mbps", "--shortcut-pps", "--subnet", "--cert", "--key", "--name", "--dns-domain");
     static final Set<String> REPEATED = Set.of("--peer", "--seed");
-    static final Set<String> FLAGS = Set.of("--no-tap", "--print-config", "--dhcp", "--insecure");
+    static final Set<String> FLAGS = Set.of("--no-tap", "--print-config", "--dhcp", "--insecure", "--no-dns");
 
     private NodeCommand()
     {
@@ -162,6 +167,18 @@ final class NodeCommand
         else
         {
             sb.append("insecure: true\n");
+            if (c.name() != null)
+            {
+                sb.append("name: ").append(c.name()).append('\n');
+            }
+        }
+        if (c.dnsDomain() == null)
+        {
+            sb.append("no-dns: true\n");
+        }
+        else
+        {
+            sb.append("dns-domain: ").append(c.dnsDomain()).append('\n');
         }
         if (c.cpus().length > 0)
         {
@@ -376,12 +393,33 @@ final class NodeCommand
         }
         final Path cert = args.has("--cert") ? Path.of(args.get("--cert", null)) : null;
         final Path key = args.has("--key") ? Path.of(args.get("--key", null)) : null;
+        final String name = args.get("--name", null);
+        if (name != null && args.has("--cert"))
+        {
+            throw new UsageException("--name is for an --insecure node: a secure node's name is its certificate's " +
+                "(wow ca sign --name)");
+        }
+        if (name != null && !wow.controlplane.dns.DnsResponder.validDomain(name))
+        {
+            throw new UsageException("bad --name '" + name + "': DNS labels (letters, digits, inner dashes) joined by dots");
+        }
+        final String dnsDomain = args.get("--dns-domain", NodeConfig.DEFAULT_DNS_DOMAIN).toLowerCase(java.util.Locale.ROOT);
+        if (!wow.controlplane.dns.DnsResponder.validDomain(dnsDomain))
+        {
+            throw new UsageException("bad --dns-domain '" + dnsDomain + "': DNS labels joined by dots, at most 63 bytes");
+        }
+        if (args.has("--dns-domain") && (args.has("--no-dns") || tap == null || !peers.isEmpty()))
+        {
+            throw new UsageException("--dns-domain needs DNS: not with --no-dns, --no-tap or static --peer tunnels");
+        }
+        final boolean dns = !args.has("--no-dns") && tap != null && peers.isEmpty();
         final Path stateDir = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
             defaultStateDir(tap == null ? "router-" + listenPort : tap);
         return new NodeConfig(listenAddress, listenPort, virtualIp, prefix, List.copyOf(peers), tap, queues, stateDir, mtu,
             threading, keepalive, spinUs, offloadText.equals("on"),
             parseCpus(args.get("--cpus", "")), seeds, args.getInt("--journal-retention-hours", 24, 1, 24 * 365),
-            metricsHost, metricsPort, tcpListen, relayMbps, shortcutPps, dhcpSubnet, cert, key);
+            metricsHost, metricsPort, tcpListen, relayMbps, shortcutPps, dhcpSubnet, cert, key,
+            name == null ? null : name.toLowerCase(java.util.Locale.ROOT), dns ? dnsDomain : null);
     }
 
     /** @return {address, prefix length} of an option's {@code A.B.C.D/P} value (prefix 1 to 30). */

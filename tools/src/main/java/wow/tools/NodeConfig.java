@@ -38,6 +38,10 @@ import java.util.List;
  *                      {@code prefix}), from which the node leases an address; 0 otherwise.
  * @param cert          the node's certificate bundle; null for an insecure node (--insecure).
  * @param key           the private key's own file when the bundle holds none, else null.
+ * @param name          an insecure node's host name (--name), null for none; a secure node's is its
+ *                      certificate's.
+ * @param dnsDomain     the DNS domain the node answers names of members in on the TAP side, null for
+ *                      no DNS (--no-dns, no TAP, static tunnels).
  */
 public record NodeConfig(
     int listenAddress,
@@ -63,7 +67,9 @@ public record NodeConfig(
     int shortcutPps,
     int dhcpSubnet,
     Path cert,
-    Path key)
+    Path key,
+    String name,
+    String dnsDomain)
 {
     /** @return true if the node runs with certificates and sealed links (not --insecure). */
     public boolean secure()
@@ -78,6 +84,7 @@ public record NodeConfig(
     }
 
     public static final String DEFAULT_TAP = "wow0";
+    public static final String DEFAULT_DNS_DOMAIN = "wow";
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
     public static final long DEFAULT_KEEPALIVE_MS = 5_000;
     /** Overlay keepalive when none is given: well below common NAT UDP mapping timeouts (30 s+). */
@@ -119,6 +126,7 @@ public record NodeConfig(
                 threading.name().toLowerCase() + " offload=" + (offload ? "on" : "off") +
             " cpus=" + (cpus.length == 0 ? "any" : java.util.Arrays.toString(cpus).replace(" ", "")) + " peers=" + peers.size() +
             (tcpListen == 0 ? "" : " tcp_listen=" + wow.dataplane.transport.Endpoints.toString(tcpListen)) + " state_dir=" +
-                stateDir + " security=" + (secure() ? "certificates" : "insecure");
+                stateDir + " security=" + (secure() ? "certificates" : "insecure") + " dns=" +
+                (dnsDomain == null ? "off" : dnsDomain);
     }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code wow path IP}: how a running node's traffic to a virtual IP goes right now — over a direct
+ * {@code wow path NAME|IP}: how a running node's traffic to a member (by name, {@link NameLookup})
+ * or a virtual IP goes right now — over a direct
  * link (its endpoint and round trip), through a relay (which one), or routed over the ring (by
  * which first hop), or not at all yet (never resolved) — and why, from the status file the node
  * rewrites every second; read from another process, never disturbing the node. Main thread.
@@ -25,15 +26,11 @@ final class PathCommand
     {
         if (argv.length == 0 || argv[0].startsWith("--"))
         {
-            throw new UsageException("usage: wow path VIRTUAL_IP [--state-dir DIR | --tap NAME] [--json]");
+            throw new UsageException("usage: wow path NAME|VIRTUAL_IP [--state-dir DIR | --tap NAME] [--json]");
         }
-        final String ip = argv[0];
+        final String target = argv[0];
         final Args args = new Args(java.util.Arrays.copyOfRange(argv, 1, argv.length), Set.of("--state-dir", "--tap"), Set.of(),
             Set.of("--json"));
-        if (!ip.matches("\\d{1,3}(\\.\\d{1,3}){3}"))
-        {
-            throw new UsageException("'" + ip + "' is not a virtual IP (A.B.C.D)");
-        }
         final Path dir = args.has("--state-dir") ? Path.of(args.get("--state-dir", null)) :
             NodeCommand.defaultStateDir(args.get("--tap", NodeConfig.DEFAULT_TAP));
         final Path file = dir.resolve(Node.STATUS_FILE);
@@ -46,14 +43,19 @@ final class PathCommand
         {
             throw new IllegalStateException("no status at " + file + ": is a node running with this state directory?");
         }
-        final Map<String, Object> path = describe(status, ip);
+        final String ip = NameLookup.resolve(target, status);
+        final Map<String, Object> path = new java.util.LinkedHashMap<>(describe(status, ip));
+        if (!NameLookup.isAddress(target))
+        {
+            path.put("name", target);
+        }
         if (args.has("--json"))
         {
             System.out.println(toJson(path));
         }
         else
         {
-            System.out.println(path.get("text"));
+            System.out.println((NameLookup.isAddress(target) ? "" : target + ": ") + path.get("text"));
         }
         return "none".equals(path.get("path")) ? 1 : 0;
     }
@@ -120,7 +122,7 @@ final class PathCommand
     private static String toJson(final Map<String, Object> path)
     {
         final StringBuilder sb = new StringBuilder("{");
-        for (final String key : List.of("virtual_ip", "path", "peer_address", "endpoint", "via", "next_hop", "text"))
+        for (final String key : List.of("name", "virtual_ip", "path", "peer_address", "endpoint", "via", "next_hop", "text"))
         {
             if (path.containsKey(key))
             {

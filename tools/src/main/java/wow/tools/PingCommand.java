@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code wow ping VIRTUAL_IP}: overlay-level pings from a running node to the owner of an address,
+ * {@code wow ping NAME|VIRTUAL_IP}: overlay-level pings from a running node to the owner of an address,
  * like {@code tailscale ping}: each answer's round trip and the path it took (direct, relayed via
  * whom, routed via which first hop). Hands the request to the node through its state directory
  * ({@link PingRequests}) and prints the answers as they come. Main thread.
@@ -25,13 +25,10 @@ final class PingCommand
     {
         if (argv.length == 0 || argv[0].startsWith("--"))
         {
-            throw new UsageException("usage: wow ping VIRTUAL_IP [--count N] [--state-dir DIR | --tap NAME] [--json]");
+            throw new UsageException("usage: wow ping NAME|VIRTUAL_IP [--count N] [--state-dir DIR | --tap NAME] " +
+                "[--json]");
         }
-        final String ip = argv[0];
-        if (!ip.matches("\\d{1,3}(\\.\\d{1,3}){3}"))
-        {
-            throw new UsageException("'" + ip + "' is not a virtual IP (A.B.C.D)");
-        }
+        final String target = argv[0];
         final Args args = new Args(java.util.Arrays.copyOfRange(argv, 1, argv.length), Set.of("--state-dir", "--tap", "--count"),
             Set.of(), Set.of("--json"));
         final int count = args.getInt("--count", 4, 1, PingRequests.MAX_COUNT);
@@ -40,6 +37,16 @@ final class PingCommand
         if (!Files.isRegularFile(state.resolve(Node.STATUS_FILE)))
         {
             throw new IllegalStateException("no node running with state directory " + state + " (give its --state-dir or --tap)");
+        }
+        final String ip;
+        try
+        {
+            final String status = Files.readString(state.resolve(Node.STATUS_FILE), StandardCharsets.UTF_8);
+            ip = NameLookup.resolve(target, Json.object(status));
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot read the node's status in " + state + ": " + ex.getMessage());
         }
         final Path dir = state.resolve(PingRequests.DIR);
         final String id = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));

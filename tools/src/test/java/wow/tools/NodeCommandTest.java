@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,29 @@ class NodeCommandTest
     static String error(final String... argv)
     {
         return assertThrows(UsageException.class, () -> NodeCommand.parse(argv)).getMessage();
+    }
+
+    @Test
+    void namesAndDns()
+    {
+        final NodeConfig lab = NodeCommand.parse(new String[] {"--insecure", "--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24",
+            "--name", "Web.EU", "--dns-domain", "Lab"});
+        assertEquals("web.eu", lab.name());
+        assertEquals("lab", lab.dnsDomain());
+        assertTrue(NodeCommand.printConfig(lab).contains("name: web.eu\ndns-domain: lab\n"));
+        final String[] plain = {"--insecure", "--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24"};
+        assertEquals("wow", NodeCommand.parse(plain).dnsDomain(), "DNS by default");
+        assertNull(NodeCommand.parse(new String[] {"--insecure", "--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24", "--no-dns"})
+            .dnsDomain());
+        assertNull(NodeCommand.parse(new String[] {"--insecure", "--listen", "0.0.0.0:0", "--no-tap"}).dnsDomain(),
+            "no TAP: no host to answer");
+        assertTrue(error("--cert", "b.pem", "--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24", "--name", "x")
+            .startsWith("--name is for an --insecure node"));
+        assertTrue(error("--insecure", "--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24", "--name", "a_b").startsWith("bad --name"));
+        assertTrue(error("--insecure", "--listen", "0.0.0.0:0", "--ip", "10.7.0.1/24", "--dns-domain", "a..b")
+            .startsWith("bad --dns-domain"));
+        assertTrue(error("--insecure", "--listen", "0.0.0.0:0", "--no-tap", "--dns-domain", "lab")
+            .startsWith("--dns-domain needs DNS"));
     }
 
     @Test

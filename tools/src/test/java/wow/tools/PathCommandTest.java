@@ -33,7 +33,7 @@ class PathCommandTest
             new NodeStatus.RouteStatus(0x0A800002, address(0x20), null, 0),
             new NodeStatus.RouteStatus(0x0A800009, address(0x90), address(0x30), 0x0A800003),
             new NodeStatus.RouteStatus(0x0A80000A, address(0xA0), null, 0));
-        final NodeStatus s = new NodeStatus(address(0x10), SELF, List.of(), connections, 1_000, udpBlocked, 0, null, routes);
+        final NodeStatus s = new NodeStatus(address(0x10), SELF, List.of(), connections, 1_000, udpBlocked, 0, null, routes, null);
         return Json.object(s.toJson());
     }
 

@@ -32,7 +32,7 @@ class PingRequestsTest
             List.of(new NodeStatus.PeerStatus("far", PathCommandTest.address(0x30), 0x0A800003, 0, -1, 0, 0,
                 PathCommandTest.address(0x20), 0x0A800002, null)),
             0, false, 0, null, List.of(new NodeStatus.RouteStatus(0x0A800009, PathCommandTest.address(0x90),
-                PathCommandTest.address(0x30), 0x0A800003)));
+                PathCommandTest.address(0x30), 0x0A800003)), null);
         return new PingRequests(state, () -> status, a ->
         {
             probed.add(a);

@@ -1,0 +1,2 @@
+/** The overlay's DNS: names of members answered on the TAP host's side (RFC 1035, the part a stub resolver needs). */
+package wow.controlplane.dns;

@@ -106,6 +106,46 @@ class MultiDomainSystemTest
 
     @Test
     @Order(2)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void unmodifiedProgramsReachMembersByName() throws Exception
+    {
+        final Testbed.Member from = host("h1-1");
+        final Testbed.Member to = host("h4-1");
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, Object> status = (java.util.Map<String, Object>)Json.parse(Files.readString(
+            from.stateDir().resolve(Node.STATUS_FILE)));
+        assertEquals("h1-1", status.get("name"), "the certificate's name");
+        assertEquals(java.util.Map.of("server", from.virtualIp(), "domain", "wow"), status.get("dns"));
+        // the host's resolver pointed at the node (ip netns exec binds /etc/netns/NS/resolv.conf over /etc/resolv.conf)
+        final Path etc = Path.of("/etc/netns", from.namespace());
+        Files.createDirectories(etc);
+        try
+        {
+            Files.writeString(etc.resolve("resolv.conf"), "nameserver " + from.virtualIp() + "\n");
+            String pinged = "";
+            for (int i = 0; i < 10 && !pinged.contains(" 0% packet loss"); i++)
+            {
+                pinged = Netns.exec("ip", "netns", "exec", from.namespace(), "ping", "-c", "1", "-W", "2", "h4-1.wow").output();
+            }
+            assertTrue(pinged.contains("(" + to.virtualIp() + ")") && pinged.contains(" 0% packet loss"), pinged);
+            final Netns.Result unknown = Netns.exec("ip", "netns", "exec", from.namespace(), "getent", "hosts", "nobody.wow");
+            assertEquals(2, unknown.exit(), "no such member: " + unknown.output());
+            final Netns.Result path = Netns.exec("ip", "netns", "exec", from.namespace(), "env", "WOW_JAR=" +
+                System.getProperty("wow.jar"), script.resolveSibling("wow").toString(), "path", "H4-1", "--state-dir",
+                from.stateDir().toString());
+            assertTrue(path.output().startsWith("H4-1: " + to.virtualIp() + " ("), path.output());
+            System.out.printf("by name: %s%s", pinged.lines().filter(l -> l.startsWith("PING")).findFirst().orElse(""),
+                System.lineSeparator());
+        }
+        finally
+        {
+            Files.deleteIfExists(etc.resolve("resolv.conf"));
+            Files.deleteIfExists(etc);
+        }
+    }
+
+    @Test
+    @Order(2)
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void tcpTransfersArriveIntactAcrossTheHardestPairs() throws Exception
     {
@@ -336,7 +376,8 @@ class MultiDomainSystemTest
         final Path state = Files.createTempDirectory(dir, "dhcp");
         final Path script = dir.resolve("udhcpc.sh");
         final Path env = dir.resolve("udhcpc.env");
-        Files.writeString(script, "#!/bin/sh\necho \"$1 ip=$ip subnet=$subnet mtu=$mtu routes=$staticroutes\" >> " + env + "\n" +
+        Files.writeString(script, "#!/bin/sh\necho \"$1 ip=$ip subnet=$subnet mtu=$mtu routes=$staticroutes dns=$dns " +
+            "domain=$domain\" >> " + env + "\n" +
             "[ \"$1\" = bound ] && ip addr add \"$ip/$subnet\" dev \"$interface\"\nexit 0\n");
         Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         final ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", home.namespace(), MultiDomainSystemTest.script.resolveSibling("wow")
@@ -362,7 +403,8 @@ class MultiDomainSystemTest
             final String got = Files.readString(env);
             System.out.printf("dhcp node leased %s; udhcpc: %s%n", leased, got.lines().filter(l -> l.startsWith("bound")).findFirst()
                 .orElse(got));
-            assertTrue(got.contains("bound ip=" + leased + " subnet=255.255.0.0 mtu=1356 routes=10.128.0.0/16 0.0.0.0"), got);
+            assertTrue(got.contains("bound ip=" + leased + " subnet=255.255.0.0 mtu=1356 routes=10.128.0.0/16 0.0.0.0 dns=" +
+                leased + " domain=wow"), got);
             final String from = host("h1-1").namespace();
             String reached = "";
             for (int i = 0; i < 10 && !reached.contains(" 0% packet loss"); i++)

@@ -78,15 +78,24 @@ echo
 echo "== FIB of $first"
 "$WOW" fib dump --state-dir "$WORK/nodes/$first"
 
+# names: every host's resolver is its own node's DNS (the testbed's /etc/netns/NS/resolv.conf)
+firstns=$(sed -n 2p "$WORK/nodes.tsv" | cut -f2)
+last=$(tail -1 "$WORK/nodes.tsv" | cut -f1)
+echo
+echo "== by name, from $first: ping $last.wow (unmodified ping; $first's node answers DNS for .wow)"
+ip netns exec "$firstns" ping -c 2 -W 2 "$last.wow" | sed -n '1p;/packet loss/p' || true
+ip netns exec "$firstns" "$WOW" path "$last" --state-dir "$WORK/nodes/$first" || true
+
 if [ $wait = 1 ]; then
   ns=$(sed -n 2p "$WORK/nodes.tsv" | cut -f2)
-  other=$(tail -1 "$WORK/nodes.tsv" | cut -f5)
+  other=$(tail -1 "$WORK/nodes.tsv" | cut -f1).wow
   cat <<EOF
 
 == the overlay is running. In another shell, try:
    sudo tools/wow status --state-dir $WORK/nodes/$first
    sudo tools/wow counters --state-dir $WORK/nodes/seed --watch
    sudo ip netns exec $ns ping $other
+   sudo ip netns exec $ns tools/wow ping ${other%.wow} --state-dir $WORK/nodes/$first
    sudo tools/wow matrix $WORK
 == Ctrl-C removes it all.
 EOF

@@ -61,6 +61,8 @@ down() {
       for pid in $(ip netns pids "$value" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
       ip netns del "$value" 2>/dev/null
     fi
+    # a namespace's own resolv.conf (ip netns exec binds /etc/netns/NS/* over /etc)
+    [ "$kind" = etc ] && case "$value" in /etc/netns/*) rm -rf "$value" ;; esac
   done
   rm -f "$dir/manifest" "$REGISTRY/$(basename "$dir").$(cksum <<<"$dir" | cut -d' ' -f1)"
 }
@@ -89,6 +91,13 @@ mkns() {
   record ns "$1"
   ip -n "$1" link set lo up
   ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+}
+
+# resolver NS [IP]: programs in host namespace NS ask its node's DNS (NAME.wow) at IP (a --dhcp
+# host's client writes it once it has the address)
+resolver() {
+  mkdir -p "/etc/netns/$1" && record etc "/etc/netns/$1" || die "cannot make /etc/netns/$1"
+  echo "${2:+nameserver $2}" > "/etc/netns/$1/resolv.conf"
 }
 
 # plug NS IFNAME into the bridge BR living in namespace BRNS
@@ -160,6 +169,7 @@ dhcp_client() {
 ip addr flush dev "$interface"
 ip addr add "$ip/$subnet" dev "$interface"
 [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
+[ -n "$dns" ] && echo "nameserver $dns" > /etc/resolv.conf
 exit 0
 SCRIPT
     chmod 700 "$DIR/udhcpc.sh"
@@ -359,6 +369,7 @@ up() {
           if [ -n "$dhcp" ]; then sec=(--cert "$(bundle "h$d-$i" --pool "$dhcp")")
           else sec=(--cert "$(bundle "h$d-$i" --ip "10.128.$d.$i/16")"); fi
         fi
+        if [ -n "$dhcp" ]; then resolver "$h"; else resolver "$h" "10.128.$d.$i"; fi
         # shellcheck disable=SC2086 # --node-args is a list of words
         start_node "h$d-$i" "$h" --listen "$listen" --seed "$seedarg" "${address[@]}" "${sec[@]}" --queues "$queues" $nodeargs
         [ -n "$dhcp" ] && dhcp_client "h$d-$i" "$h"

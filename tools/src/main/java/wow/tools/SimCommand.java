@@ -94,13 +94,14 @@ final class SimCommand
                 "converge_s               %s   (the last join until every node's near neighbours were right)%n" +
                 "liars                    %s   (lying nodes alive at the end; --liars: the figures above are the others')%n" +
                 "hijacked                 %s   (sampled lookups of an honest node's address that resolved elsewhere; --liars)%n" +
+                "lease_records mean / max %.1f / %.0f   (lease records a node holds for the DHT at the end)%n" +
                 "messages_per_node_per_s  %.2f%n" +
                 "wall_s                   %.1f%n", r.nodes(), r.routableFraction(), r.ringCorrectFraction(), r.hopsMean(),
                 r.hopsP99(), r.joinMsP50(), r.joinMsP99(), r.resolvedFraction(), text(r.leasedFraction(), "%.4f"),
                 text(r.duplicateAddresses(), "%.0f"), text(r.leaseConflicts(), "%.0f"), text(r.shortcutFraction(), "%.4f"),
                 text(r.shortcutMsP50(), "%.0f"), text(r.healMs(), "%.0f"), text(r.convergeS(), "%.1f"),
                 text(r.liars(), "%.0f"), text(r.hijacked(), "%.0f"),
-                r.messagesPerNodePerS(), r.wallS());
+                r.leaseRecordsMean(), r.leaseRecordsMax(), r.messagesPerNodePerS(), r.wallS());
         }
         return 0;
     }

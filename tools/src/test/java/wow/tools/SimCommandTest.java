@@ -16,7 +16,8 @@ class SimCommandTest
         final Map<String, Object> result = Json.object(FibDumpTest.run("sim", "--nodes", "40", "--duration-s", "30", "--json"));
         assertEquals(Set.of("nodes", "routable_fraction", "ring_correct_fraction", "hops_mean", "hops_p99", "join_ms_p50",
             "join_ms_p99", "resolved_fraction", "leased_fraction", "duplicate_addresses", "lease_conflicts", "shortcut_fraction",
-            "shortcut_ms_p50", "heal_ms", "converge_s", "liars", "hijacked", "messages_per_node_per_s", "wall_s"), result.keySet());
+            "shortcut_ms_p50", "heal_ms", "converge_s", "liars", "hijacked", "lease_records_mean",
+            "lease_records_max", "messages_per_node_per_s", "wall_s"), result.keySet());
         assertEquals(40.0, result.get("nodes"));
         assertEquals(1.0, result.get("ring_correct_fraction"));
         assertEquals(1.0, result.get("resolved_fraction"));

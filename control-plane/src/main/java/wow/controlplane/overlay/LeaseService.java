@@ -83,6 +83,11 @@ final class LeaseService
         return leases.get(key, nowMs);
     }
 
+    int records(final long nowMs)
+    {
+        return leases.live(nowMs).size() + leases.releases(nowMs).size();
+    }
+
     long noQuorum()
     {
         return quorum.noQuorum();
@@ -94,25 +99,74 @@ final class LeaseService
     }
 
     /**
-     * Hands every live lease and every remembered release, with what is left of it, to the r near
-     * neighbours closest to its key: whichever of them is (or becomes) the key's primary or a
-     * replica learns it, and no lease travels to the whole near set every interval.
+     * Hands every live lease and every remembered release, with what is left of it, to the key's
+     * other holders as this node sees them (the r nodes closest to the key among its near
+     * neighbours and itself, the key within the arc its near neighbours span): whichever of them is
+     * (or becomes) the key's primary or a replica learns it. A node that is not one of them (a
+     * primary of the wrong place while the ring was in flux, a holder the key's new neighbours
+     * pushed out) sends one copy on toward the key and keeps none. Before, every node handed every
+     * record to its r near neighbours closest to the key and kept it: records spread along the ring
+     * one hop per hand-on while near sets kept changing, and after a flash crowd of 3,000 nodes each
+     * held 290 of them on average (and sent them all every hand-on) instead of about r.
      */
     void handOn(final long nowMs)
     {
         final List<Leases.Lease> all = leases.live(nowMs);
         all.addAll(leases.releases(nowMs));
         final List<Connection> near = new ArrayList<>(node.table.nearNeighbours());
+        final int replicas = node.config.dhtReplicas();
         for (final Leases.Lease lease : all)
         {
             final BigInteger key = Ring.value(lease.lastOp().key());
             near.sort((a, b) -> Ring.distance(a.value, key).compareTo(Ring.distance(b.value, key)));
-            final byte[] message = Messages.lease(lease.handOn(nowMs));
-            for (int i = 0; i < Math.min(near.size(), node.config.dhtReplicas()); i++)
+            final BigInteger mine = Ring.distance(node.self, key);
+            int closer = 0;
+            while (closer < near.size() && Ring.distance(near.get(closer).value, key).compareTo(mine) < 0)
             {
-                node.sender.send(near.get(i), message);
+                closer++;
+            }
+            final boolean holder = closer < replicas && !beyondNear(key);
+            final byte[] message = Messages.lease(lease.handOn(nowMs));
+            if (holder)
+            {
+                for (int i = 0; i < Math.min(near.size(), replicas - 1); i++)
+                {
+                    node.sender.send(near.get(i), message); // to the key's other holders
+                }
+            }
+            else
+            {
+                // not one of its holders: one copy on toward the key, over the link that gets closest to
+                // it (a far link where the key is far), and none kept — a record never spreads along the
+                // ring or circles among nodes handing it to each other
+                final Connection toward = node.nextHop(key, null);
+                if (toward != null)
+                {
+                    node.sender.send(toward, message);
+                }
+                leases.forget(lease.lastOp().key());
             }
         }
+    }
+
+    /**
+     * @return true if a key lies beyond this node's outermost near neighbour on its side of the ring
+     *         (that side full): those neighbours are closer to it, and nodes it does not know may be
+     *         too, so it is no holder of the key — counting only the near neighbours closer than
+     *         itself would make every node a holder of every key on the far side of the ring.
+     */
+    private boolean beyondNear(final BigInteger key)
+    {
+        final boolean right = Ring.clockwise(node.self, key).compareTo(Ring.HALF) <= 0;
+        final List<Connection> side = node.table.side(right);
+        if (side.size() < node.config.nearPerSide())
+        {
+            return false;
+        }
+        final BigInteger outer = side.get(side.size() - 1).value;
+        final BigInteger reach = right ? Ring.clockwise(node.self, outer) : Ring.clockwise(outer, node.self);
+        final BigInteger toKey = right ? Ring.clockwise(node.self, key) : Ring.clockwise(key, node.self);
+        return toKey.compareTo(reach) > 0;
     }
 
     /** A request routed to this node as the key's primary: decided in quorum rounds with the key's replicas. */

@@ -388,6 +388,12 @@ public final class OverlayNode
         return leases.held(key, nowMs);
     }
 
+    /** @return the lease records (live leases and remembered releases) this node holds for the DHT now. */
+    public int leaseRecords(final long nowMs)
+    {
+        return leases.records(nowMs);
+    }
+
     /** @return lease requests answered refused for want of a quorum of the key's replicas. */
     public long leaseNoQuorum()
     {

@@ -280,6 +280,7 @@ final class SimMeasures
             duplicates = holders.values().stream().filter(c -> c > 1).count();
             stopped = conflicts;
         }
+        final double[] records = alive.stream().mapToDouble(n -> n.node.leaseRecords(sim.now())).sorted().toArray();
         double shortcutFraction = Double.NaN;
         double shortcutMs = Double.NaN;
         if (withFlows)
@@ -301,7 +302,8 @@ final class SimMeasures
             ringCorrect(alive), hops.length == 0 ? 0 : Arrays.stream(hops).average().orElse(0), percentile(hops, 0.99),
             percentile(joins, 0.5), percentile(joins, 0.99), resolvable == 0 ? 1.0 : (double)resolved / resolvable, leased,
             duplicates, stopped, shortcutFraction, shortcutMs, healMs, convergeS, liars,
-            Double.isNaN(liars) ? Double.NaN : hijacked, messagesPerNodePerS, wallS);
+            Double.isNaN(liars) ? Double.NaN : hijacked, records.length == 0 ? 0 : Arrays.stream(records).average().orElse(0),
+            records.length == 0 ? 0 : records[records.length - 1], messagesPerNodePerS, wallS);
     }
 
     private static double percentile(final double[] sorted, final double p)

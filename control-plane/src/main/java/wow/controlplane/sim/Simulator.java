@@ -114,6 +114,8 @@ public final class Simulator
         double convergeS,
         double liars,
         double hijacked,
+        double leaseRecordsMean,
+        double leaseRecordsMax,
         double messagesPerNodePerS,
         double wallS)
     {
@@ -124,13 +126,13 @@ public final class Simulator
                 "\"hops_mean\":%.3f,\"hops_p99\":%.1f,\"join_ms_p50\":%.1f,\"join_ms_p99\":%.1f,\"resolved_fraction\":%s," +
                 "\"leased_fraction\":%s,\"duplicate_addresses\":%s,\"lease_conflicts\":%s,\"shortcut_fraction\":%s," +
                 "\"shortcut_ms_p50\":%s,\"heal_ms\":%s,\"converge_s\":%s,\"liars\":%s,\"hijacked\":%s," +
-                "\"messages_per_node_per_s\":%.3f," +
+                "\"lease_records_mean\":%.1f,\"lease_records_max\":%.0f,\"messages_per_node_per_s\":%.3f," +
                 "\"wall_s\":%.2f}", nodes, routableFraction, ringCorrectFraction, hopsMean, hopsP99, joinMsP50, joinMsP99,
                 json(resolvedFraction, "%.4f"),
                 json(leasedFraction, "%.4f"), json(duplicateAddresses, "%.0f"), json(leaseConflicts, "%.0f"),
                 json(shortcutFraction, "%.4f"), json(shortcutMsP50, "%.1f"), json(healMs, "%.0f"), json(convergeS, "%.1f"),
                 json(liars, "%.0f"),
-                json(hijacked, "%.0f"), messagesPerNodePerS, wallS);
+                json(hijacked, "%.0f"), leaseRecordsMean, leaseRecordsMax, messagesPerNodePerS, wallS);
         }
 
         private static String json(final double value, final String format)

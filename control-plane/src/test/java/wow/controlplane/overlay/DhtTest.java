@@ -292,6 +292,39 @@ class DhtTest
     }
 
     @Test
+    void aCopyFarFromItsKeyGoesTowardTheKeyAndStaysOnlyWithTheKeysHolders()
+    {
+        final List<OverlayNode> nodes = ring(24, new Random(41));
+        final LeaseSigner owner = keys();
+        final int keyIp = 0x0A800A0A;
+        final byte[] key = Leases.key(keyIp);
+        final String claimed = lease(nodes.get(3), owner, Messages.LEASE_CLAIM, keyIp, 120, 1);
+        run(nodes, 500);
+        assertEquals(Messages.LEASE_GRANTED, leaseResults.get(claimed));
+        final List<OverlayNode> byDistance = new ArrayList<>(nodes);
+        byDistance.sort(Comparator.comparing(n -> Ring.distance(n.value(), Ring.value(key))));
+        // a copy lands on the node farthest from the key (a primary of the wrong place while the ring was in flux)
+        final OverlayNode far = byDistance.get(byDistance.size() - 1);
+        final Connection link = far.connections().iterator().next();
+        final byte[] copy = Messages.lease(owner.sign(Messages.LEASE_CLAIM, keyIp, 120, 1, nodes.get(3).address())
+            .as(Messages.LEASE_COPY, 0, 100));
+        far.onDirect(link.endpoint(), copy, 0, copy.length, now);
+        assertNotNull(far.heldLease(key, now), "taken as a copy");
+        run(nodes, OverlayConfig.defaults().dhtRepublishMs() * 2 + 1_000);
+        assertNull(far.heldLease(key, now), "not a holder: handed on toward the key, not kept");
+        int holders = 0;
+        for (final OverlayNode n : nodes)
+        {
+            holders += n.heldLease(key, now) != null ? 1 : 0;
+        }
+        for (final OverlayNode n : byDistance.subList(0, 3))
+        {
+            assertNotNull(n.heldLease(key, now), "the three nodes closest to the key hold it");
+        }
+        assertTrue(holders <= 4, holders + " nodes hold it: the key's holders, at most one more at the edge of their view");
+    }
+
+    @Test
     void aNodeThatJoinsAsAKeysPrimaryLearnsItsLeaseAndGrantsNoSecondOwner()
     {
         final List<OverlayNode> nodes = ring(10, new Random(31));

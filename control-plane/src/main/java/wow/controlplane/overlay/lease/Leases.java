@@ -172,6 +172,14 @@ public final class Leases
         return n;
     }
 
+    /** Forgets a key's lease and release record (this node is no longer one of the key's holders). */
+    public void forget(final byte[] key)
+    {
+        final BigInteger k = Ring.value(key);
+        store.remove(k);
+        released.remove(k);
+    }
+
     /** @return the live lease of a key, or null. */
     public Lease get(final byte[] key, final long nowMs)
     {

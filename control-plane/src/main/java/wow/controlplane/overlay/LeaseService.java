@@ -99,15 +99,16 @@ final class LeaseService
     }
 
     /**
-     * Hands every live lease and every remembered release, with what is left of it, to the key's
-     * other holders as this node sees them (the r nodes closest to the key among its near
-     * neighbours and itself, the key within the arc its near neighbours span): whichever of them is
-     * (or becomes) the key's primary or a replica learns it. A node that is not one of them (a
-     * primary of the wrong place while the ring was in flux, a holder the key's new neighbours
-     * pushed out) sends one copy on toward the key and keeps none. Before, every node handed every
-     * record to its r near neighbours closest to the key and kept it: records spread along the ring
-     * one hop per hand-on while near sets kept changing, and after a flash crowd of 3,000 nodes each
-     * held 290 of them on average (and sent them all every hand-on) instead of about r.
+     * Hands every live lease and every remembered release, with what is left of it, to the r near
+     * neighbours closest to its key, where this node is near the key (within twice the reach of
+     * its near neighbours on that side): whichever of them is (or becomes) the key's primary or a
+     * replica learns it. A node far from the key (a primary of the wrong place while the ring was
+     * in flux, a holder that many newcomers pushed away) sends one copy on toward the key over its
+     * link closest to it and keeps none. Before, every node handed every record on and kept it
+     * wherever it was: records spread along the ring one hop per hand-on while near sets kept
+     * changing, and after a flash crowd of 3,000 nodes each node held 291 of them on average (and
+     * sent them all every hand-on). Only the r closest keeping a record cost lookups now and then:
+     * a pool lease's resolver asks the holders beside the key too.
      */
     void handOn(final long nowMs)
     {
@@ -119,26 +120,18 @@ final class LeaseService
         {
             final BigInteger key = Ring.value(lease.lastOp().key());
             near.sort((a, b) -> Ring.distance(a.value, key).compareTo(Ring.distance(b.value, key)));
-            final BigInteger mine = Ring.distance(node.self, key);
-            int closer = 0;
-            while (closer < near.size() && Ring.distance(near.get(closer).value, key).compareTo(mine) < 0)
-            {
-                closer++;
-            }
-            final boolean holder = closer < replicas && !beyondNear(key);
             final byte[] message = Messages.lease(lease.handOn(nowMs));
-            if (holder)
+            if (!beyondNear(key))
             {
-                for (int i = 0; i < Math.min(near.size(), replicas - 1); i++)
+                for (int i = 0; i < Math.min(near.size(), replicas); i++)
                 {
-                    node.sender.send(near.get(i), message); // to the key's other holders
+                    node.sender.send(near.get(i), message); // to the near neighbours closest to the key
                 }
             }
             else
             {
-                // not one of its holders: one copy on toward the key, over the link that gets closest to
-                // it (a far link where the key is far), and none kept — a record never spreads along the
-                // ring or circles among nodes handing it to each other
+                // far from the key: one copy on toward it, over the link that gets closest to it (a far
+                // link where the key is far), and none kept — a record never spreads along the ring
                 final Connection toward = node.nextHop(key, null);
                 if (toward != null)
                 {
@@ -150,10 +143,9 @@ final class LeaseService
     }
 
     /**
-     * @return true if a key lies beyond this node's outermost near neighbour on its side of the ring
-     *         (that side full): those neighbours are closer to it, and nodes it does not know may be
-     *         too, so it is no holder of the key — counting only the near neighbours closer than
-     *         itself would make every node a holder of every key on the far side of the ring.
+     * @return true if a key lies more than twice as far as this node's outermost near neighbour on
+     *         its side of the ring (that side full): those neighbours are closer to it, and nodes it
+     *         does not know surely are too, so it is not near the key.
      */
     private boolean beyondNear(final BigInteger key)
     {
@@ -166,7 +158,7 @@ final class LeaseService
         final BigInteger outer = side.get(side.size() - 1).value;
         final BigInteger reach = right ? Ring.clockwise(node.self, outer) : Ring.clockwise(outer, node.self);
         final BigInteger toKey = right ? Ring.clockwise(node.self, key) : Ring.clockwise(key, node.self);
-        return toKey.compareTo(reach) > 0;
+        return toKey.compareTo(reach.shiftLeft(1)) > 0;
     }
 
     /** A request routed to this node as the key's primary: decided in quorum rounds with the key's replicas. */

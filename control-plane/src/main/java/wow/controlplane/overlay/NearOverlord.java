@@ -20,6 +20,8 @@ import wow.dataplane.transport.Endpoints;
 final class NearOverlord
 {
     private static final long SELF_CHECK_MS = 10_000;
+    /** A self-check comes this soon (plus up to as much again) after the near set changed. */
+    static final long FLUX_CHECK_MS = 2_000;
     private int selfChecks;
 
     private final OverlayNode node;
@@ -74,6 +76,14 @@ final class NearOverlord
         if (!joined || node.table.side(true).isEmpty())
         {
             joinStep(nowMs);
+        }
+        if (nearChanged && joined)
+        {
+            // the ring moves around this node: check its neighbours soon, not in 10-20 s (each check
+            // that finds a closer node changes the near set again, so the checks go on while the
+            // ring forms and stop when it stands); 3,000 nodes joining at 500/s: converged 42-50 s
+            // after the last join instead of 52-53, join p99 19-25 s instead of 29-32
+            nextSelfCheckMs = Math.min(nextSelfCheckMs, nowMs + FLUX_CHECK_MS + node.random.nextInt((int)FLUX_CHECK_MS));
         }
         if (nowMs >= nextNeighboursMs || nearChanged)
         {

@@ -96,6 +96,26 @@ class OverlordsTest
     }
 
     @Test
+    void aNodeWhoseNearSetChangedChecksItsNeighboursWithinSecondsNotTheUsualTenToTwenty()
+    {
+        link(node, 0x14, 14);
+        link(node, 0x0C, 112);
+        final byte[] reply = Messages.ctmReply(OverlayNode.NEAR, 1, new Messages.Peer(addr(0x14), 0, new long[] {14}), List.of());
+        node.onDirect(14, reply, 0, reply.length, 0);
+        node.tick(250);
+        assertTrue(node.isJoined());
+        final int first = routed(OverlayMessage.CtmRequest.class, Messages.CTM_REQUEST).size();
+        assertTrue(first >= 1, "the first self-check once joined; the next regular one is 10-20 s away");
+        link(node, 0x12, 12); // a closer node: the ring moved around this one
+        for (long t = 500; t <= 500 + 2 * NearOverlord.FLUX_CHECK_MS; t += 250)
+        {
+            node.tick(t);
+        }
+        assertTrue(routed(OverlayMessage.CtmRequest.class, Messages.CTM_REQUEST).size() > first,
+            "checked again within " + 2 * NearOverlord.FLUX_CHECK_MS + " ms of the change");
+    }
+
+    @Test
     void farAsksForLongLinksAtHarmonicDistancesOnceTheRingIsLargeEnough()
     {
         node.join(new long[0], 0);

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -68,14 +67,7 @@ public final class NameResolver
     private final OverlayNode overlay;
     private final String ownName;
     private final IntSupplier ownIp;
-    private final Map<String, Cached> cache = new LinkedHashMap<>(64, 0.75f, true)
-    {
-        @Override
-        protected boolean removeEldestEntry(final Map.Entry<String, Cached> eldest)
-        {
-            return size() > CACHE_ENTRIES;
-        }
-    };
+    private final Map<String, Cached> cache = new LruMap<>(CACHE_ENTRIES);
     private final Map<String, Pending> pending = new HashMap<>();
     private final Map<Integer, Pending> byToken = new HashMap<>();
 

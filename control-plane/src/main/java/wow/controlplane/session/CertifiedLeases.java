@@ -1,10 +1,10 @@
 package wow.controlplane.session;
 
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import wow.controlplane.LruMap;
 import wow.controlplane.overlay.lease.LeaseAuthority;
 import wow.controlplane.overlay.lease.Leases;
 import wow.controlplane.overlay.wire.Messages;
@@ -29,14 +29,7 @@ public final class CertifiedLeases implements LeaseAuthority
     private final List<Certificate> trusted;
     private final Revocations revocations;
     private final LongSupplier epochSeconds;
-    private final Map<ByteBuffer, Certificate> issued = new LinkedHashMap<>(64, 0.75f, true)
-    {
-        @Override
-        protected boolean removeEldestEntry(final Map.Entry<ByteBuffer, Certificate> eldest)
-        {
-            return size() > CACHE;
-        }
-    };
+    private final Map<ByteBuffer, Certificate> issued = new LruMap<>(CACHE);
 
     /**
      * @param trusted      the CA certificates this node trusts.

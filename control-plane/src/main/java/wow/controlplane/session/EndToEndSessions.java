@@ -1,5 +1,6 @@
 package wow.controlplane.session;
 
+import wow.controlplane.LruMap;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -7,7 +8,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -564,15 +564,6 @@ public final class EndToEndSessions
 
     private static <V> Map<String, V> lru(final int max)
     {
-        return new LinkedHashMap<>(64, 0.75f, true)
-        {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(final Map.Entry<String, V> eldest)
-            {
-                return size() > max;
-            }
-        };
+        return new LruMap<>(max);
     }
 }

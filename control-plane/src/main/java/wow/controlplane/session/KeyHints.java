@@ -1,7 +1,7 @@
 package wow.controlplane.session;
 
+import wow.controlplane.LruMap;
 import java.security.MessageDigest;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import wow.controlplane.security.Certificate;
 
@@ -18,16 +18,7 @@ final class KeyHints
     static final int MAX_HINTS = 1024;
     private static final int KEY_LENGTH = 32;
 
-    private final Map<Long, byte[]> byEndpoint = new LinkedHashMap<>(64, 0.75f, true)
-    {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(final Map.Entry<Long, byte[]> eldest)
-        {
-            return size() > MAX_HINTS;
-        }
-    };
+    private final Map<Long, byte[]> byEndpoint = new LruMap<>(MAX_HINTS);
 
     /**
      * @return true if the hint was taken: a key of the right length that the ring address is bound to.

@@ -1,5 +1,6 @@
 package wow.controlplane.session;
 
+import wow.controlplane.LruMap;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -39,14 +40,7 @@ final class Responder
     private final Host host;
     private final Map<Integer, SessionPeer.Response> responses = new LinkedHashMap<>();
     /** The newest IK timestamp taken from each initiator's key, the least recently used forgotten first. */
-    private final Map<String, Long> timestamps = new LinkedHashMap<>(16, 0.75f, true)
-    {
-        @Override
-        protected boolean removeEldestEntry(final Map.Entry<String, Long> eldest)
-        {
-            return size() > MAX_TIMESTAMPS;
-        }
-    };
+    private final Map<String, Long> timestamps = new LruMap<>(MAX_TIMESTAMPS);
 
     Responder(final Membership membership, final KeypairRegistry registry, final SessionCounters counters, final EventLog log,
         final Host host)

@@ -1,9 +1,9 @@
 package wow.controlplane.sim;
 
+import wow.controlplane.LruMap;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import wow.controlplane.overlay.lease.LeaseAuthority;
 import wow.controlplane.overlay.lease.Leases;
@@ -22,14 +22,7 @@ final class SimLeaseAuthority implements LeaseAuthority
 {
     private static final int REMEMBERED = 200_000;
 
-    private final Map<ByteBuffer, Boolean> verified = new LinkedHashMap<>(1024, 0.75f, true)
-    {
-        @Override
-        protected boolean removeEldestEntry(final Map.Entry<ByteBuffer, Boolean> eldest)
-        {
-            return size() > REMEMBERED;
-        }
-    };
+    private final Map<ByteBuffer, Boolean> verified = new LruMap<>(REMEMBERED);
 
     @Override
     public boolean signed(final Messages.LeaseOp op)

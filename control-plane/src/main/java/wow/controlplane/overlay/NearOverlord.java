@@ -94,13 +94,18 @@ final class NearOverlord
             // ask the node nearest our address again now and then: a node whose view went wrong
             // while the ring changed around it learns its true neighbours from the right place
             nextSelfCheckMs = nowMs + SELF_CHECK_MS + node.random.nextInt((int)SELF_CHECK_MS);
-            if (selfChecks++ % 2 == 0)
+            final int kind = selfChecks++ % 3;
+            if (kind == 0)
             {
                 sendCtm();
             }
-            else
+            else if (kind == 1)
             {
                 sendCtmBeside();
+            }
+            else
+            {
+                sendCtmFromElsewhere();
             }
         }
     }
@@ -195,6 +200,22 @@ final class NearOverlord
         {
             sendCtmThrough(hop);
         }
+    }
+
+    /**
+     * Sends a Connect-To-Me toward this node's own address through a random connection, so that it
+     * enters the ring somewhere else: where the joins of a crowd left two interleaved chains that
+     * each look consistent to their members, a route that starts in the other chain ends at the
+     * true neighbour this node does not know.
+     */
+    private void sendCtmFromElsewhere()
+    {
+        final List<Connection> all = new ArrayList<>(node.table.all());
+        if (all.isEmpty())
+        {
+            return;
+        }
+        sendCtmThrough(all.get(node.random.nextInt(all.size())));
     }
 
     /**

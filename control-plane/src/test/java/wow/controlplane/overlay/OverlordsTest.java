@@ -116,6 +116,44 @@ class OverlordsTest
     }
 
     @Test
+    void someSelfChecksEnterTheRingThroughAnotherConnectionThanTheClosest()
+    {
+        final int[][] peers = {{0x13, 13}, {0x0C, 112}, {0x80, 80}, {0x90, 90}};
+        for (final int[] p : peers)
+        {
+            link(node, p[0], p[1]);
+        }
+        final byte[] reply = Messages.ctmReply(OverlayNode.NEAR, 1, new Messages.Peer(addr(0x13), 0, new long[] {13}), List.of());
+        node.onDirect(13, reply, 0, reply.length, 0);
+        final java.util.Set<Long> firstHops = new java.util.HashSet<>();
+        for (long t = 250; t <= 200_000; t += 250)
+        {
+            if (t % 1_000 == 0)
+            {
+                for (final int[] p : peers)
+                {
+                    // each peer is heard from (its neighbour list names only itself): the links stay up
+                    final byte[] list = Messages.neighbours(List.of(new Messages.Peer(addr(p[0]), 0, new long[] {p[1]})));
+                    node.onDirect(p[1], list, 0, list.length, t);
+                }
+            }
+            node.tick(t);
+        }
+        for (int i = 0; i < r.messages.size(); i++)
+        {
+            final OverlayMessage m = Messages.decode(r.messages.get(i), 0, r.messages.get(i).length);
+            if (m != null && m.type() == Messages.CTM_REQUEST && r.direct.get(i)[1] == -1)
+            {
+                firstHops.add(r.direct.get(i)[0]);
+            }
+        }
+        assertTrue(node.isJoined());
+        // toward its own address or a point beside it a check leaves by a near neighbour (13, 112);
+        // where a crowd left interleaved chains, one that enters elsewhere (80, 90) finds the other chain
+        assertTrue(firstHops.contains(80L) || firstHops.contains(90L), "first hops of the self-checks: " + firstHops);
+    }
+
+    @Test
     void farAsksForLongLinksAtHarmonicDistancesOnceTheRingIsLargeEnough()
     {
         node.join(new long[0], 0);

@@ -42,18 +42,6 @@ final class NameRecord
         this.signer = signer;
     }
 
-    /** @return the name, or null. */
-    String name()
-    {
-        return name;
-    }
-
-    /** @return the virtual IP the record names now, 0 while it is not held. */
-    int publishedIp()
-    {
-        return grantedIp;
-    }
-
     /** Claims or renews the record for the node's leased IP ({@code 0}: none yet). */
     void tick(final int leasedIp, final long now)
     {

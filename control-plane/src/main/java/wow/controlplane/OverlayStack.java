@@ -160,12 +160,6 @@ public final class OverlayStack implements OverlayEvents
         resolution.resume(addresses, lease.localIp(), nowMs);
     }
 
-    /** @return this node's host name (lower case), or null. */
-    public String name()
-    {
-        return nameRecord.name();
-    }
-
     /** Resolves a host name (lower case) through the DHT; {@code answer} is told once, now or when the lookup ends. */
     public void resolveName(final String name, final long nowMs, final java.util.function.Consumer<NameResolver.Answer> answer)
     {

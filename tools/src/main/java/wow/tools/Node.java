@@ -259,14 +259,14 @@ public final class Node implements AutoCloseable
             t.setDaemon(true);
             return t;
         });
-        final NodeStatus.Names names = new NodeStatus.Names(hostName(bundle), 0, config.dnsDomain());
+        final String name = hostName(bundle);
         statusWriter.scheduleWithFixedDelay(() ->
         {
             if (dns != null)
             {
                 dns.follow(() -> source.status() == null ? 0 : source.status().virtualIp());
             }
-            writeStatus(source, new NodeStatus.Names(names.name(), dns == null ? 0 : dns.serving(), names.domain()));
+            writeStatus(source, new NodeStatus.Names(name, dns == null ? 0 : dns.serving(), config.dnsDomain()));
         }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         if (revocations != null)
         {

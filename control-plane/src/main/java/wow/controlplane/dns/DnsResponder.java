@@ -41,12 +41,6 @@ public final class DnsResponder
         return domain.length() <= 63 && HOST.matcher(domain.toLowerCase(Locale.ROOT)).matches();
     }
 
-    /** @return the domain, lower case. */
-    public String domain()
-    {
-        return domain;
-    }
-
     /** @return the response to a query, or a future of it; null if the datagram is not a query (dropped). */
     public CompletableFuture<byte[]> respond(final byte[] datagram, final int length)
     {

@@ -4,7 +4,12 @@ import wow.shim.LibWow;
 import wow.shim.Shim;
 
 /**
- * A real TAP queue: one native call reads or writes a whole batch. Called by the queue's agent.
+ * A real TAP queue: one native call reads or writes a whole batch. The kernel hands over one frame
+ * per read, so only a read that finds nothing says the queue is empty; after the queue was found
+ * empty, the next read takes one frame and returns, so that a lone packet (a ping, a request) is
+ * sent before the read that finds the queue empty again rather than after it — that read leaves
+ * the packet's path, the number of reads stays the same, and a busy queue is read in whole
+ * batches. Called by the queue's agent.
  */
 public final class ShimTapPort implements TapPort
 {
@@ -12,7 +17,7 @@ public final class ShimTapPort implements TapPort
     private final int fd;
     private final int vnetHeaderLength;
     private long readErrors;
-    private boolean drained;
+    private boolean drained = true;
 
     /**
      * @param fd               a non-blocking queue fd of a {@link wow.shim.TapDevice}.
@@ -27,8 +32,9 @@ public final class ShimTapPort implements TapPort
     @Override
     public int read(final FrameBatch batch)
     {
+        final int want = drained ? 1 : batch.slots();
         final long result = lib.wow_read_batch(fd, batch.dataAddress() - vnetHeaderLength,
-            (long)batch.stride() << 32 | (batch.capacity() + vnetHeaderLength), batch.lengthsAddress(), batch.slots());
+            (long)batch.stride() << 32 | (batch.capacity() + vnetHeaderLength), batch.lengthsAddress(), want);
         final int n = (int)result;
         if (vnetHeaderLength != 0)
         {
@@ -41,7 +47,7 @@ public final class ShimTapPort implements TapPort
         {
             readErrors++;
         }
-        drained = n < batch.slots(); // the reads stopped at "nothing to read" (or an error)
+        drained = n < want; // the reads stopped at "nothing to read" (or an error)
         batch.count(n);
         return n;
     }

@@ -222,25 +222,55 @@ final class ConnectionTable
 
     /**
      * @return the routable connection closest to {@code destination} other than {@code exclude},
-     * strictly closer than {@code bound} if it is not null.
+     * strictly closer than {@code bound} if it is not null; of two as close, the lower address.
+     * The closest on the ring is the first eligible connection clockwise from the destination or
+     * the first counter-clockwise from it, so only those two are measured (the table is sorted by
+     * address): routing costs a walk to the nearest eligible entries, not a distance per connection.
      */
     Connection closest(final BigInteger destination, final BigInteger exclude, final BigInteger bound)
     {
-        BigInteger best = bound;
-        Connection hop = null;
-        for (final Connection c : connections.values())
+        final Connection after = firstEligible(connections.tailMap(destination, true).values(),
+            connections.headMap(destination, false).values(), exclude);
+        if (after == null)
+        {
+            return null; // none eligible at all
+        }
+        final Connection before = firstEligible(connections.headMap(destination, false).descendingMap().values(),
+            connections.tailMap(destination, true).descendingMap().values(), exclude);
+        Connection hop = after;
+        BigInteger best = Ring.distance(after.value, destination);
+        if (before != after)
+        {
+            final BigInteger d = Ring.distance(before.value, destination);
+            final int order = d.compareTo(best);
+            if (order < 0 || (order == 0 && before.value.compareTo(after.value) < 0))
+            {
+                hop = before;
+                best = d;
+            }
+        }
+        return bound == null || best.compareTo(bound) < 0 ? hop : null;
+    }
+
+    /** @return the first routable connection other than {@code exclude} in {@code first}, then in {@code then}. */
+    private static Connection firstEligible(final Collection<Connection> first, final Collection<Connection> then,
+        final BigInteger exclude)
+    {
+        for (final Connection c : first)
         {
             if (c.routable() && !c.value.equals(exclude))
             {
-                final BigInteger d = Ring.distance(c.value, destination);
-                if (best == null || d.compareTo(best) < 0)
-                {
-                    best = d;
-                    hop = c;
-                }
+                return c;
             }
         }
-        return hop;
+        for (final Connection c : then)
+        {
+            if (c.routable() && !c.value.equals(exclude))
+            {
+                return c;
+            }
+        }
+        return null;
     }
 
     boolean hasRoutable()

@@ -2,12 +2,10 @@ package wow.controlplane.sim;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Random;
 import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.Connection;
@@ -162,16 +160,16 @@ public final class Simulator
     private final Options options;
     private final Random random;
     private final OverlayConfig config = OverlayConfig.defaults();
-    private final PriorityQueue<Event> events = new PriorityQueue<>(
-        Comparator.comparingLong((Event e) -> e.time).thenComparingLong(e -> e.sequence));
+    private final SimEventQueue events = new SimEventQueue();
     private final Map<Long, SimNode> byEndpoint = new HashMap<>();
     private final List<SimNode> all = new ArrayList<>();
+    /** The nodes started and not yet found routable, in the order they started (a subsequence of all). */
+    private final List<SimNode> joining = new ArrayList<>();
     private final SimLeaseAuthority leaseAuthority = new SimLeaseAuthority();
     private SimLiar liars;
     private final List<Long> joinTimes = new ArrayList<>();
     private final SimMeasures measures;
     private final int leasePrefix;
-    private long sequence;
     private long now;
     private long transmissions;
     private int nextIndex;
@@ -180,14 +178,6 @@ public final class Simulator
     /** After a partition: how long until every node's near neighbours were the true ones again (-1: not by the end). */
     private long healMs = -1;
     private long convergeMs = -1;
-
-    private abstract static class Event
-    {
-        long time;
-        long sequence;
-
-        abstract void run();
-    }
 
     /** @return what the liars say. */
     SimLiar liars()
@@ -236,17 +226,14 @@ public final class Simulator
 
     void schedule(final long time, final Runnable action)
     {
-        final Event e = new Event()
+        events.add(new SimEventQueue.Event()
         {
             @Override
             void run()
             {
                 action.run();
             }
-        };
-        e.time = time;
-        e.sequence = sequence++;
-        events.add(e);
+        }, time);
     }
 
     void transmit(final long from, final long to, final Object payload)
@@ -405,6 +392,7 @@ public final class Simulator
         leaseAuthority.bind(n.signer.publicKey(), address, leases ? LEASE_SUBNET : 0x0A800000 + index, leases ? leasePrefix : 32);
         all.add(n);
         byEndpoint.put(n.endpoint, n);
+        joining.add(n);
         n.joinStartMs = now;
         n.stack.start(seeds.stream().mapToLong(s -> s.endpoint).toArray(), now);
         n.routable = seeds.isEmpty();
@@ -438,7 +426,7 @@ public final class Simulator
 
     private void checkJoins()
     {
-        for (final SimNode n : all)
+        for (final SimNode n : joining)
         {
             if (n.alive && !n.routable)
             {
@@ -451,6 +439,7 @@ public final class Simulator
                 }
             }
         }
+        joining.removeIf(n -> n.routable || !n.alive); // scanning every node 10 times a second cost more than the joins
         schedule(now + 100, this::checkJoins);
     }
 
@@ -539,9 +528,8 @@ public final class Simulator
 
     private void runUntil(final long time)
     {
-        while (!events.isEmpty() && events.peek().time <= time)
+        for (SimEventQueue.Event e = events.poll(time); e != null; e = events.poll(time))
         {
-            final Event e = events.poll();
             now = e.time;
             e.run();
         }

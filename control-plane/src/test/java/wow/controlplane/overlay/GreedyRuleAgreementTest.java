@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The greedy next-hop rule exists twice: in the overlay (control messages it routes) and in the
  * FIB (what the data plane forwards in transit). On random rings — random addresses, routable and
  * bootstrap-only links, random destinations, with and without an excluded source — both choose
- * the same next hop, or both none.
+ * the same next hop, or both none. And the table's walk to the closest connection (the nearest
+ * eligible entry on either side of the destination) finds what measuring every connection finds.
  */
 class GreedyRuleAgreementTest
 {
@@ -61,6 +62,47 @@ class GreedyRuleAgreementTest
             }
             final BigInteger chosen = hop == Fib.NONE ? null : Ring.value(address);
             assertEquals(expected == null ? null : expected.value(), chosen, "seed " + seed + ", destination " + k);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+    void theClosestConnectionIsTheOneEveryDistanceSays(final long seed)
+    {
+        final Random random = new Random(seed);
+        final OverlayNodeTest.Recorder r = new OverlayNodeTest.Recorder();
+        final OverlayNode node = new OverlayNode(randomAddress(random), 0, new long[] {1}, OverlayConfig.defaults(), r, r,
+            new Random(seed), LeaseAuthority.OPEN);
+        final int links = 1 + random.nextInt(60);
+        for (int i = 0; i < links; i++)
+        {
+            final int types = random.nextInt(3) == 0 ? OverlayNode.LEAF : OverlayNode.NEAR;
+            final byte[] request = Messages.link(Messages.LINK_REQUEST, types, 1 + i, 0, randomAddress(random), 1,
+                new long[] {1000 + i});
+            node.onDirect(1000 + i, request, 0, request.length, 0);
+        }
+        for (int k = 0; k < 500; k++)
+        {
+            // destinations anywhere, and exactly on a connection's address
+            final BigInteger destination = random.nextInt(4) == 0 ?
+                node.connections().stream().skip(random.nextInt(node.connections().size())).findFirst().orElseThrow().value() :
+                Ring.value(randomAddress(random));
+            final BigInteger exclude = random.nextBoolean() ? null :
+                node.connections().stream().skip(random.nextInt(node.connections().size())).findFirst().orElseThrow().value();
+            final BigInteger bound = random.nextBoolean() ? null : Ring.value(randomAddress(random)).shiftRight(random.nextInt(8));
+            Connection expected = null;
+            BigInteger best = bound;
+            for (final Connection c : node.connections())
+            {
+                final BigInteger d = Ring.distance(c.value(), destination);
+                if (c.routable() && !c.value().equals(exclude) && (best == null || d.compareTo(best) < 0 ||
+                    (d.equals(best) && expected != null && c.value().compareTo(expected.value()) < 0)))
+                {
+                    best = d;
+                    expected = c;
+                }
+            }
+            assertEquals(expected, node.table.closest(destination, exclude, bound), "seed " + seed + ", case " + k);
         }
     }
 

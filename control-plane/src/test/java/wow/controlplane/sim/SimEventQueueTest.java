@@ -1,0 +1,107 @@
+package wow.controlplane.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The wheel of events gives them back in exactly the order of a heap keyed by (time, order of
+ * scheduling): events at one time, events far beyond the wheel's span that move into it later,
+ * events scheduled while others are taken, limits that stop between them.
+ */
+class SimEventQueueTest
+{
+    private static final class Marked extends SimEventQueue.Event
+    {
+        final int id;
+
+        Marked(final int id)
+        {
+            this.id = id;
+        }
+
+        @Override
+        void run()
+        {
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void eventsComeOutInTimeThenSchedulingOrder(final long seed)
+    {
+        final Random random = new Random(seed);
+        final SimEventQueue queue = new SimEventQueue();
+        final PriorityQueue<Marked> reference = new PriorityQueue<>();
+        long now = 0;
+        long referenceSequence = 0;
+        int id = 0;
+        final List<Integer> got = new ArrayList<>();
+        final List<Integer> want = new ArrayList<>();
+        for (int round = 0; round < 2_000; round++)
+        {
+            final int adds = random.nextInt(20);
+            for (int i = 0; i < adds; i++)
+            {
+                final long delay = switch (random.nextInt(4))
+                {
+                    case 0 -> 0;
+                    case 1 -> random.nextInt(60);
+                    case 2 -> random.nextInt(3 * SimEventQueue.WHEEL_MS);
+                    default -> random.nextInt(300);
+                };
+                final Marked e = new Marked(id++);
+                queue.add(e, now + delay);
+                final Marked r = new Marked(e.id);
+                r.time = now + delay;
+                r.sequence = referenceSequence++;
+                reference.add(r);
+            }
+            final long limit = now + random.nextInt(random.nextBoolean() ? 50 : 2 * SimEventQueue.WHEEL_MS);
+            for (SimEventQueue.Event e = queue.poll(limit); e != null; e = queue.poll(limit))
+            {
+                got.add(((Marked)e).id);
+                now = e.time;
+                if (random.nextInt(10) == 0) // an event that schedules another, at once or soon
+                {
+                    final Marked more = new Marked(id++);
+                    final long at = now + random.nextInt(3);
+                    queue.add(more, at);
+                    final Marked r = new Marked(more.id);
+                    r.time = at;
+                    r.sequence = referenceSequence++;
+                    reference.add(r);
+                }
+                while (!reference.isEmpty() && reference.peek().time <= now && want.size() < got.size())
+                {
+                    want.add(reference.poll().id);
+                }
+            }
+            while (!reference.isEmpty() && reference.peek().time <= limit)
+            {
+                want.add(reference.poll().id);
+            }
+            now = limit;
+            assertEquals(want, got, "seed " + seed + ", round " + round);
+            assertEquals(reference.size(), queue.size());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 5})
+    void anEventInThePastIsRefused(final int gap)
+    {
+        final SimEventQueue queue = new SimEventQueue();
+        queue.add(new Marked(1), 100);
+        assertEquals(100, queue.poll(1_000).time);
+        assertNull(queue.poll(1_000));
+        assertThrows(IllegalArgumentException.class, () -> queue.add(new Marked(2), 99 - gap)); // before the last event taken
+    }
+}

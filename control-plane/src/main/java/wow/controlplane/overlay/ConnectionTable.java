@@ -25,6 +25,10 @@ final class ConnectionTable
     private final Random random;
     private final TreeMap<BigInteger, Connection> connections = new TreeMap<>();
     private final Set<Integer> localIds = new HashSet<>();
+    /** The near sides and neighbours as of the last change of the table's addresses (null: to be worked out). */
+    private List<Connection> right;
+    private List<Connection> left;
+    private List<Connection> near;
 
     ConnectionTable(final OverlayNode node, final Random random)
     {
@@ -83,6 +87,7 @@ final class ConnectionTable
     {
         localIds.add(c.localId);
         connections.put(c.value, c);
+        addressesChanged();
         node.near.markChanged();
     }
 
@@ -90,6 +95,7 @@ final class ConnectionTable
     void removeAt(final Iterator<Connection> it, final Connection c, final String reason)
     {
         it.remove();
+        addressesChanged();
         removed(c, reason);
     }
 
@@ -99,6 +105,7 @@ final class ConnectionTable
         final Connection c = connections.remove(address);
         if (c != null)
         {
+            addressesChanged();
             removed(c, reason);
         }
         return c;
@@ -117,6 +124,15 @@ final class ConnectionTable
     void clear()
     {
         connections.clear();
+        addressesChanged();
+    }
+
+    /** The sides depend on the addresses only: worked out again when next asked for. */
+    private void addressesChanged()
+    {
+        right = null;
+        left = null;
+        near = null;
     }
 
     /** @return a fresh random local link id, not 0 and not in use, reserved until released. */
@@ -159,18 +175,25 @@ final class ConnectionTable
         return null;
     }
 
-    /** @return the near neighbours, {@code nearPerSide} clockwise then as many counter-clockwise. */
+    /**
+     * @return the near neighbours, {@code nearPerSide} clockwise then as many counter-clockwise
+     * (unmodifiable; the same list until the table's addresses change).
+     */
     List<Connection> nearNeighbours()
     {
-        final List<Connection> out = new ArrayList<>(side(true));
-        for (final Connection c : side(false))
+        if (near == null)
         {
-            if (!out.contains(c))
+            final List<Connection> out = new ArrayList<>(side(true));
+            for (final Connection c : side(false))
             {
-                out.add(c);
+                if (!out.contains(c))
+                {
+                    out.add(c);
+                }
             }
+            near = List.copyOf(out);
         }
-        return out;
+        return near;
     }
 
     /** @return the near neighbours' ring addresses. */
@@ -184,8 +207,28 @@ final class ConnectionTable
         return out;
     }
 
-    /** @return the closest connections on one side (clockwise if {@code right}), nearest first. */
+    /**
+     * @return the closest connections on one side (clockwise if {@code right}), nearest first
+     * (unmodifiable; the same list until the table's addresses change).
+     */
     List<Connection> side(final boolean right)
+    {
+        if (right)
+        {
+            if (this.right == null)
+            {
+                this.right = List.copyOf(workOutSide(true));
+            }
+            return this.right;
+        }
+        if (left == null)
+        {
+            left = List.copyOf(workOutSide(false));
+        }
+        return left;
+    }
+
+    private List<Connection> workOutSide(final boolean right)
     {
         final int wanted = node.config.nearPerSide();
         final List<Connection> out = new ArrayList<>(wanted);

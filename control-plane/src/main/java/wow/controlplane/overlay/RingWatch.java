@@ -100,8 +100,14 @@ final class RingWatch
     void tick(final long nowMs)
     {
         this.nowMs = nowMs;
-        lost.values().removeIf(l -> nowMs - l.sinceMs() > MEMORY_MS);
-        checking.values().removeIf(started -> nowMs - started > MEMORY_MS);
+        if (!lost.isEmpty()) // almost always empty: removeIf would make an iterator every tick
+        {
+            lost.values().removeIf(l -> nowMs - l.sinceMs() > MEMORY_MS);
+        }
+        if (!checking.isEmpty())
+        {
+            checking.values().removeIf(started -> nowMs - started > MEMORY_MS);
+        }
         if (lost.isEmpty() || nowMs < nextCheckMs)
         {
             return;

@@ -35,7 +35,14 @@ public final class Ring
     /** @return the clockwise distance from a to b: (b - a) mod 2^160. */
     public static BigInteger clockwise(final BigInteger a, final BigInteger b)
     {
-        return b.subtract(a).mod(SIZE);
+        // addresses lie in [0, 2^160): one addition wraps the difference, no division needed
+        final BigInteger d = b.subtract(a);
+        if (d.signum() >= 0)
+        {
+            return d.compareTo(SIZE) < 0 ? d : d.mod(SIZE);
+        }
+        final BigInteger wrapped = d.add(SIZE);
+        return wrapped.signum() >= 0 ? wrapped : d.mod(SIZE);
     }
 
     /** @return the ring distance, the shorter way round. */

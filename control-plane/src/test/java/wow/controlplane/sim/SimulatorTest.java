@@ -19,6 +19,18 @@ class SimulatorTest
     }
 
     @Test
+    void aFlashCrowdIsRoutableWithinSecondsAndTheRingStandsSoonAfter()
+    {
+        // 1,000 nodes in 2 s: joiners form chains that look consistent to their members, and a
+        // node's first self-check enters the ring elsewhere (before it did: join p99 8.2 s)
+        final Simulator.Result r = new Simulator(new Simulator.Options(1000, 1, 50, 0, 0, 60, false, 0, null, 0, 500)).run();
+        assertEquals(1.0, r.ringCorrectFraction(), r.toJson());
+        assertEquals(1.0, r.routableFraction(), r.toJson());
+        assertTrue(r.joinMsP99() <= 6_000, r.toJson());
+        assertTrue(r.convergeS() <= 10, r.toJson());
+    }
+
+    @Test
     void messageLossIsSurvived()
     {
         final Simulator.Result r = new Simulator(new Simulator.Options(300, 3, 50, 0.02, 0, 120)).run();

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -272,14 +273,14 @@ final class ConnectionTable
      */
     Connection closest(final BigInteger destination, final BigInteger exclude, final BigInteger bound)
     {
-        final Connection after = firstEligible(connections.tailMap(destination, true).values(),
-            connections.headMap(destination, false).values(), exclude);
+        final NavigableMap<BigInteger, Connection> from = connections.tailMap(destination, true);
+        final NavigableMap<BigInteger, Connection> below = connections.headMap(destination, false);
+        final Connection after = firstEligible(from.values(), below.values(), exclude);
         if (after == null)
         {
             return null; // none eligible at all
         }
-        final Connection before = firstEligible(connections.headMap(destination, false).descendingMap().values(),
-            connections.tailMap(destination, true).descendingMap().values(), exclude);
+        final Connection before = firstEligible(below.descendingMap().values(), from.descendingMap().values(), exclude);
         Connection hop = after;
         BigInteger best = Ring.distance(after.value, destination);
         if (before != after)

@@ -18,12 +18,16 @@ final class SimEventQueue
     private static final int MASK = WHEEL_MS - 1;
 
     /** Something that happens at a simulated time. */
-    abstract static class Event implements Comparable<Event>
+    static final class Event implements Comparable<Event>
     {
+        final Runnable action;
         long time;
         long sequence;
 
-        abstract void run();
+        Event(final Runnable action)
+        {
+            this.action = action;
+        }
 
         @Override
         public int compareTo(final Event other)
@@ -50,13 +54,14 @@ final class SimEventQueue
         }
     }
 
-    /** Schedules {@code e} at {@code time}, which must not be before the last event taken. */
-    void add(final Event e, final long time)
+    /** Schedules {@code action} at {@code time}, which must not be before the last event taken. */
+    void add(final Runnable action, final long time)
     {
         if (time < cursor)
         {
             throw new IllegalArgumentException("an event scheduled in the past: " + time + " < " + cursor);
         }
+        final Event e = new Event(action);
         e.time = time;
         e.sequence = sequence++;
         if (time - cursor < WHEEL_MS)

@@ -226,14 +226,7 @@ public final class Simulator
 
     void schedule(final long time, final Runnable action)
     {
-        events.add(new SimEventQueue.Event()
-        {
-            @Override
-            void run()
-            {
-                action.run();
-            }
-        }, time);
+        events.add(action, time);
     }
 
     void transmit(final long from, final long to, final Object payload)
@@ -531,7 +524,7 @@ public final class Simulator
         for (SimEventQueue.Event e = events.poll(time); e != null; e = events.poll(time))
         {
             now = e.time;
-            e.run();
+            e.action.run();
         }
         now = time;
     }

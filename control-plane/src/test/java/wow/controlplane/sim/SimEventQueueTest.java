@@ -18,18 +18,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SimEventQueueTest
 {
-    private static final class Marked extends SimEventQueue.Event
+    /** What the reference heap holds: an event's time, scheduling order and id. */
+    private record Scheduled(long time, long sequence, int id) implements Comparable<Scheduled>
     {
-        final int id;
-
-        Marked(final int id)
-        {
-            this.id = id;
-        }
-
         @Override
-        void run()
+        public int compareTo(final Scheduled o)
         {
+            return time != o.time ? Long.compare(time, o.time) : Long.compare(sequence, o.sequence);
         }
     }
 
@@ -39,54 +34,48 @@ class SimEventQueueTest
     {
         final Random random = new Random(seed);
         final SimEventQueue queue = new SimEventQueue();
-        final PriorityQueue<Marked> reference = new PriorityQueue<>();
-        long now = 0;
-        long referenceSequence = 0;
-        int id = 0;
+        final PriorityQueue<Scheduled> reference = new PriorityQueue<>();
         final List<Integer> got = new ArrayList<>();
         final List<Integer> want = new ArrayList<>();
+        long now = 0;
+        long sequence = 0;
+        int id = 0;
         for (int round = 0; round < 2_000; round++)
         {
             final int adds = random.nextInt(20);
             for (int i = 0; i < adds; i++)
             {
-                final long delay = switch (random.nextInt(4))
+                final long at = now + switch (random.nextInt(4))
                 {
                     case 0 -> 0;
                     case 1 -> random.nextInt(60);
                     case 2 -> random.nextInt(3 * SimEventQueue.WHEEL_MS);
                     default -> random.nextInt(300);
                 };
-                final Marked e = new Marked(id++);
-                queue.add(e, now + delay);
-                final Marked r = new Marked(e.id);
-                r.time = now + delay;
-                r.sequence = referenceSequence++;
-                reference.add(r);
+                final int mine = id++;
+                queue.add(() -> got.add(mine), at);
+                reference.add(new Scheduled(at, sequence++, mine));
             }
             final long limit = now + random.nextInt(random.nextBoolean() ? 50 : 2 * SimEventQueue.WHEEL_MS);
             for (SimEventQueue.Event e = queue.poll(limit); e != null; e = queue.poll(limit))
             {
-                got.add(((Marked)e).id);
+                e.action.run();
                 now = e.time;
                 if (random.nextInt(10) == 0) // an event that schedules another, at once or soon
                 {
-                    final Marked more = new Marked(id++);
+                    final int mine = id++;
                     final long at = now + random.nextInt(3);
-                    queue.add(more, at);
-                    final Marked r = new Marked(more.id);
-                    r.time = at;
-                    r.sequence = referenceSequence++;
-                    reference.add(r);
+                    queue.add(() -> got.add(mine), at);
+                    reference.add(new Scheduled(at, sequence++, mine));
                 }
-                while (!reference.isEmpty() && reference.peek().time <= now && want.size() < got.size())
+                while (!reference.isEmpty() && reference.peek().time() <= now && want.size() < got.size())
                 {
-                    want.add(reference.poll().id);
+                    want.add(reference.poll().id());
                 }
             }
-            while (!reference.isEmpty() && reference.peek().time <= limit)
+            while (!reference.isEmpty() && reference.peek().time() <= limit)
             {
-                want.add(reference.poll().id);
+                want.add(reference.poll().id());
             }
             now = limit;
             assertEquals(want, got, "seed " + seed + ", round " + round);
@@ -99,9 +88,9 @@ class SimEventQueueTest
     void anEventInThePastIsRefused(final int gap)
     {
         final SimEventQueue queue = new SimEventQueue();
-        queue.add(new Marked(1), 100);
+        queue.add(() -> { }, 100);
         assertEquals(100, queue.poll(1_000).time);
         assertNull(queue.poll(1_000));
-        assertThrows(IllegalArgumentException.class, () -> queue.add(new Marked(2), 99 - gap)); // before the last event taken
+        assertThrows(IllegalArgumentException.class, () -> queue.add(() -> { }, 99 - gap)); // before the last event taken
     }
 }

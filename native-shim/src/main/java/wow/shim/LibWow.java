@@ -75,9 +75,9 @@ public interface LibWow
 
     int wow_aead_init();
 
-    long wow_aead_ctx_new(byte[] key, int encrypt);
+    long wow_aead_ctx_new(byte[] key, int encrypt, int backend);
 
-    int wow_aead_ctx_key(long ctx, byte[] key, int encrypt);
+    int wow_aead_ctx_key(long ctx, byte[] key);
 
     void wow_aead_ctx_free(long ctx);
 

@@ -52,16 +52,24 @@ class DepsScriptTest
             "[ \"$1\" = install ] || exit 0",
             "[ " + exit + " = 0 ] || exit " + exit,
             "for p in \"$@\"; do case $p in",
-            "  iproute2) c=ip;; nftables) c=nft;; iputils-ping) c=ping;; conntrack) c=conntrack;; gcc) c=gcc;; *) continue;;",
+            "  iproute2) c=ip;; nftables) c=nft;; iputils-ping) c=ping;; conntrack) c=conntrack;; gcc) c=gcc;;",
+            "  libfast-dev) : > " + bin.resolve("fast.h") + "; continue;; *) continue;;",
             "esac; printf '#!/bin/bash\\nexit 0\\n' > " + bin + "/$c; /bin/chmod +x " + bin + "/$c; done"));
     }
 
     Run run(final String task) throws Exception
     {
+        return run(task, "");
+    }
+
+    /** @param optional the optional PATH:package pairs (the real list names files on this host). */
+    Run run(final String task, final String optional) throws Exception
+    {
         final Path script = Path.of(System.getProperty("user.dir")).resolve("deps.sh");
         final ProcessBuilder pb = new ProcessBuilder("/bin/bash", script.toString(), task);
         pb.environment().clear();
         pb.environment().put("PATH", bin.toString());
+        pb.environment().put("WOW_DEPS_OPTIONAL", optional);
         final Process p = pb.start();
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
         return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim(),
@@ -108,5 +116,37 @@ class DepsScriptTest
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("install them with your package manager"), r.err());
         assertEquals(1, r.err().lines().count(), "one line");
+    }
+
+    @Test
+    void anOptionalLibraryIsInstalledWhereItCanBeAndNeverStopsTheTask() throws Exception
+    {
+        final String optional = bin.resolve("fast.h") + ":libfast-dev";
+        tools("ip", "nft", "ping", "conntrack", "gcc");
+        stub("id", "echo 1000");
+        aptGet(0);
+        Run r = run("demo", optional);
+        assertEquals(0, r.exit(), "not root: goes on without it");
+        assertTrue(r.err().startsWith("wow demo: optional libfast-dev not installed"), r.err());
+        assertEquals(1, r.err().lines().count(), "one line");
+
+        stub("id", "echo 0");
+        aptGet(100);
+        r = run("demo", optional);
+        assertEquals(0, r.exit(), "apt-get failing: goes on without it");
+        assertEquals("wow demo: could not install optional libfast-dev; going on without it", r.err());
+
+        aptGet(0);
+        r = run("demo", optional);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("wow demo: installing libfast-dev (apt-get, optional)", r.out());
+        assertTrue(Files.exists(bin.resolve("fast.h")));
+        assertEquals("update -q", Files.readString(bin.resolve("apt.log")).lines().filter(l -> l.startsWith("update"))
+            .findFirst().orElse(""), "the package lists are read first");
+
+        Files.delete(bin.resolve("apt.log"));
+        r = run("demo", optional);
+        assertEquals("", r.out() + r.err(), "there: silent");
+        assertFalse(Files.exists(bin.resolve("apt.log")));
     }
 }

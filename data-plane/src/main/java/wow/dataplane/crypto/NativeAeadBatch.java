@@ -6,17 +6,21 @@ import wow.shim.LibWow;
 import wow.shim.Shim;
 
 /**
- * {@link AeadBatch} over the system's libcrypto: an array of operations in off-heap memory handed
- * to the shim in one call; an EVP context per keypair slot, keyed once when a new keypair takes
- * the slot. Owned by one queue thread.
+ * {@link AeadBatch} through the shim, over Intel's ipsec-mb or the system's libcrypto: an array of
+ * operations in off-heap memory handed to the shim in one call; a native context per keypair
+ * slot, keyed once when a new keypair takes the slot. Owned by one queue thread.
  */
 final class NativeAeadBatch extends AeadBatch
 {
     private static final int OP = 24;
     private static final int RESULT = 20;
-    private static final boolean AVAILABLE = loadNative();
+    /** Backends, as the shim numbers them. */
+    static final int LIBCRYPTO = 1;
+    static final int IPSEC_MB = 2;
+    private static final int BACKENDS = loadNative();
 
     private final boolean seal;
+    private final int backend;
     private final int capacity;
     private final LibWow lib = Shim.lib();
     private final UnsafeBuffer ops;
@@ -24,16 +28,17 @@ final class NativeAeadBatch extends AeadBatch
     private final Keypair[] owners = new Keypair[SessionTable.MAX_KEYPAIRS];
     private int count;
 
-    NativeAeadBatch(final boolean seal, final int capacity)
+    NativeAeadBatch(final boolean seal, final int capacity, final int backend)
     {
         this.seal = seal;
+        this.backend = backend;
         this.capacity = capacity;
         this.ops = new UnsafeBuffer(BufferUtil.allocateDirectAligned(capacity * OP, 64));
     }
 
-    static boolean available()
+    static boolean available(final int backend)
     {
-        return AVAILABLE;
+        return (BACKENDS & backend) != 0;
     }
 
     @Override
@@ -60,15 +65,15 @@ final class NativeAeadBatch extends AeadBatch
             final byte[] key = seal ? keypair.sendKey() : keypair.receiveKey();
             if (contexts[slot] == 0)
             {
-                contexts[slot] = lib.wow_aead_ctx_new(key, seal ? 1 : 0);
+                contexts[slot] = lib.wow_aead_ctx_new(key, seal ? 1 : 0, backend);
                 if (contexts[slot] == 0)
                 {
-                    throw new IllegalStateException("libcrypto could not make an AES-256-GCM context");
+                    throw new IllegalStateException("the shim could not make an AES-256-GCM context");
                 }
             }
-            else if (lib.wow_aead_ctx_key(contexts[slot], key, seal ? 1 : 0) != 0)
+            else if (lib.wow_aead_ctx_key(contexts[slot], key) != 0)
             {
-                throw new IllegalStateException("libcrypto could not key an AES-256-GCM context");
+                throw new IllegalStateException("the shim could not key an AES-256-GCM context");
             }
             owners[slot] = keypair;
         }

@@ -10,6 +10,8 @@ import java.util.Random;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import wow.dataplane.protocol.WireHeader;
 
 class AeadBatchTest
@@ -56,19 +58,30 @@ class AeadBatchTest
         return plain;
     }
 
-    @Test
-    void nativeAndJdkSealTheSameBytesAndOpenEachOther()
+    /** Skips where the host lacks a native backend; in CI (which installs both) a missing one fails. */
+    private static void assumeAvailable(final String implementation)
     {
-        assumeTrue(AeadBatch.implementation().equals("libcrypto"), "no libcrypto on this host: only the JDK's is used");
+        if ("true".equals(System.getenv("CI")))
+        {
+            assertTrue(AeadBatch.available(implementation), implementation + ": CI installs it (tools/deps.sh test)");
+        }
+        assumeTrue(AeadBatch.available(implementation), "no " + implementation + " on this host: not tested here");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ipsec-mb", "libcrypto"})
+    void nativeAndJdkSealTheSameBytesAndOpenEachOther(final String implementation)
+    {
+        assumeAvailable(implementation);
         final byte[] k1 = key();
         final byte[] k2 = key();
         final Keypair a = keypair(k1, k2, 0);
         final Keypair b = keypair(k2, k1, 1);
-        final AeadBatch nativeSeal = AeadBatch.create(true, 8);
+        final AeadBatch nativeSeal = AeadBatch.create(true, 8, implementation);
         final AeadBatch jdkSeal = AeadBatch.jdk(true, 8);
-        final AeadBatch nativeOpen = AeadBatch.create(false, 8);
+        final AeadBatch nativeOpen = AeadBatch.create(false, 8, implementation);
         final AeadBatch jdkOpen = AeadBatch.jdk(false, 8);
-        for (final int length : new int[] {0, 1, 15, 16, 17, 1400, 2000})
+        for (final int length : new int[] {0, 1, 15, 16, 17, 255, 256, 257, 1400, 2000})
         {
             final byte[] plain = new byte[length];
             random.nextBytes(plain);
@@ -78,15 +91,52 @@ class AeadBatchTest
             assertArrayEquals(plain, openOne(jdkOpen, b, viaNative));
             assertArrayEquals(plain, openOne(nativeOpen, b, viaJdk));
         }
+        nativeSeal.close();
+        nativeOpen.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ipsec-mb", "libcrypto"})
+    void aNewKeypairInASlotRekeysItsContext(final String implementation)
+    {
+        assumeAvailable(implementation);
+        final AeadBatch nativeSeal = AeadBatch.create(true, 4, implementation);
+        final AeadBatch nativeOpen = AeadBatch.create(false, 4, implementation);
+        final AeadBatch jdkSeal = AeadBatch.jdk(true, 4);
+        final byte[] plain = new byte[300];
+        random.nextBytes(plain);
+        for (int generation = 0; generation < 3; generation++)
+        {
+            final byte[] k1 = key();
+            final byte[] k2 = key();
+            final Keypair a = keypair(k1, k2, 5);
+            final Keypair b = keypair(k2, k1, 6);
+            final byte[] sealed = sealOne(nativeSeal, a, plain, generation);
+            assertArrayEquals(sealOne(jdkSeal, a, plain, generation), sealed, "generation " + generation);
+            assertArrayEquals(plain, openOne(nativeOpen, b, sealed), "generation " + generation);
+        }
+        nativeSeal.close();
+        nativeOpen.close();
     }
 
     @Test
-    void anyChangedByteFailsAuthentication()
+    void theHostsFastestImplementationIsTheOneInUse()
     {
+        final String best = AeadBatch.available("ipsec-mb") ? "ipsec-mb" : AeadBatch.available("libcrypto") ? "libcrypto" : "jdk";
+        assertEquals(best, AeadBatch.implementation());
+        assertFalse(AeadBatch.available("rot13"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> AeadBatch.create(true, 1, "rot13"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ipsec-mb", "libcrypto", "jdk"})
+    void anyChangedByteFailsAuthentication(final String implementation)
+    {
+        assumeTrue(AeadBatch.available(implementation), "no " + implementation + " on this host");
         final Keypair a = keypair(key(), key(), 2);
         final Keypair b = keypair(new byte[32], a.sendKey(), 3);
-        final AeadBatch sealer = AeadBatch.create(true, 4);
-        final AeadBatch opener = AeadBatch.create(false, 4);
+        final AeadBatch sealer = AeadBatch.create(true, 4, implementation);
+        final AeadBatch opener = AeadBatch.create(false, 4, implementation);
         final byte[] plain = new byte[100];
         random.nextBytes(plain);
         final byte[] sealed = sealOne(sealer, a, plain, 9);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Throughput over paths that are not direct links, measured in the multi-domain testbed
-# (tools/testbed.sh), every node with shortcuts off (--shortcut-pps 0):
+# Throughput over paths that are not direct links, against direct ones, measured in the
+# multi-domain testbed (tools/testbed.sh), every node with shortcuts off (--shortcut-pps 0):
+#  - iperf3 TCP over directly linked pairs (hosts in different NAT domains, hole-punched);
 #  - iperf3 TCP over relayed pairs (a symmetric-NAT host and its peers, linked through the seed);
 #  - iperf3 TCP over routed pairs whose packets take 3 or more overlay hops (found by pinging
 #    pairs without a link and reading the receiver's routed_rx_hops_* counters).
@@ -66,14 +67,22 @@ iperf() { # Mbit/s received from $1 to $2
   SERVER=""
   echo "${r:-failed}"
 }
-relayed=0 routed=0
+domain() { field "$1" 3; }
+relayed=0 routed=0 direct=0 results=()
 for a in $hosts_all; do
   for b in $hosts_all; do
     [ "$a" = "$b" ] && continue
     kind=$(link "$a" "$b")
-    if [ "$kind" = relayed ] && [ $relayed -lt "$pairs" ]; then
+    if [ "$kind" = direct ] && [ $direct -lt "$pairs" ] && [ "$(domain "$a")" != "$(domain "$b")" ]; then
+      direct=$((direct + 1))
+      r=$(iperf "$a" "$b")
+      results+=("direct:$r")
+      echo "$label direct $a -> $b: $r Mbit/s"
+    elif [ "$kind" = relayed ] && [ $relayed -lt "$pairs" ]; then
       relayed=$((relayed + 1))
-      echo "$label relayed $a -> $b: $(iperf "$a" "$b") Mbit/s"
+      r=$(iperf "$a" "$b")
+      results+=("relayed:$r")
+      echo "$label relayed $a -> $b: $r Mbit/s"
     elif [ "$kind" = none ] && [ $routed -lt "$pairs" ]; then
       before=$(hops "$b")
       ip netns exec "$(ns "$a")" ping -c 10 -i 0.05 -q "$(vip "$b")" >/dev/null 2>&1
@@ -84,10 +93,28 @@ d = [int(y) - int(x) for x, y in zip(sys.argv[1].split(), sys.argv[2].split())]
 print(max(range(4), key=lambda i: d[i]) + 1 if sum(d) else 0)' "$before" "$after")
       if [ "$h" -ge 3 ]; then
         routed=$((routed + 1))
-        echo "$label routed $([ "$h" = 4 ] && echo "4+" || echo "$h") hops $a -> $b: $(iperf "$a" "$b") Mbit/s"
+        r=$(iperf "$a" "$b")
+        results+=("routed:$r")
+        echo "$label routed $([ "$h" = 4 ] && echo "4+" || echo "$h") hops $a -> $b: $r Mbit/s"
       fi
     fi
   done
 done
 [ $relayed -gt 0 ] || echo "$label: no relayed pair in this testbed"
 [ $routed -gt 0 ] || echo "$label: no pair 3 or more hops apart in this testbed"
+[ $direct -gt 0 ] || echo "$label: no direct pair across domains in this testbed"
+# medians per kind, and relayed and routed as a share of direct
+python3 - "$label" "${results[@]}" <<'PY'
+import statistics, sys
+label, kinds = sys.argv[1], {}
+for item in sys.argv[2:]:
+    kind, value = item.split(":", 1)
+    try:
+        kinds.setdefault(kind, []).append(float(value))
+    except ValueError:
+        pass
+med = {k: statistics.median(v) for k, v in kinds.items()}
+parts = [f"{k} median {med[k]:.0f} Mbit/s" + (f" ({med[k] / med['direct']:.2f} of direct)" if k != "direct" and med.get("direct") else "")
+         for k in ("direct", "relayed", "routed") if k in med]
+print(f"{label} summary: " + ", ".join(parts))
+PY

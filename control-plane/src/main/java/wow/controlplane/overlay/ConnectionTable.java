@@ -3,9 +3,9 @@ package wow.controlplane.overlay;
 import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -26,7 +26,11 @@ final class ConnectionTable
     private final Random random;
     private final TreeMap<BigInteger, Connection> connections = new TreeMap<>();
     private final Set<Integer> localIds = new HashSet<>();
-    /** The near sides and neighbours as of the last change of the table's addresses (null: to be worked out). */
+    /**
+     * The connections in ring order, the near sides and neighbours, as of the last change of the
+     * table's addresses (null: to be worked out). Walking an array costs less than walking the tree.
+     */
+    private List<Connection> ordered;
     private List<Connection> right;
     private List<Connection> left;
     private List<Connection> near;
@@ -37,9 +41,17 @@ final class ConnectionTable
         this.random = random;
     }
 
-    Collection<Connection> all()
+    /**
+     * @return every connection in ring order (unmodifiable; the same list until the table's
+     * addresses change, so a caller may add or remove connections while walking it).
+     */
+    List<Connection> all()
     {
-        return connections.values();
+        if (ordered == null)
+        {
+            ordered = List.copyOf(connections.values());
+        }
+        return ordered;
     }
 
     int size()
@@ -73,7 +85,7 @@ final class ConnectionTable
     /** @return the connection with this local link id, or null. */
     Connection byLocalId(final int localId)
     {
-        for (final Connection c : connections.values())
+        for (final Connection c : all())
         {
             if (c.localId == localId)
             {
@@ -90,14 +102,6 @@ final class ConnectionTable
         connections.put(c.value, c);
         addressesChanged();
         node.near.markChanged();
-    }
-
-    /** Removes a connection the caller's iterator is positioned on, then cleans up after it. */
-    void removeAt(final Iterator<Connection> it, final Connection c, final String reason)
-    {
-        it.remove();
-        addressesChanged();
-        removed(c, reason);
     }
 
     /** Removes the connection to this address, if any, and cleans up after it. */
@@ -131,6 +135,7 @@ final class ConnectionTable
     /** The sides depend on the addresses only: worked out again when next asked for. */
     private void addressesChanged()
     {
+        ordered = null;
         right = null;
         left = null;
         near = null;
@@ -164,8 +169,10 @@ final class ConnectionTable
      */
     Connection heard(final long from, final long nowMs)
     {
-        for (final Connection c : connections.values())
+        final List<Connection> all = all();
+        for (int i = 0; i < all.size(); i++)
         {
+            final Connection c = all.get(i);
             if (c.endpoint == from)
             {
                 c.lastHeardMs = nowMs;
@@ -319,7 +326,7 @@ final class ConnectionTable
 
     boolean hasRoutable()
     {
-        for (final Connection c : connections.values())
+        for (final Connection c : all())
         {
             if (c.routable())
             {
@@ -333,7 +340,7 @@ final class ConnectionTable
     Connection leaf()
     {
         Connection any = null;
-        for (final Connection c : connections.values())
+        for (final Connection c : all())
         {
             if (c.via == null && c.doomed == null)
             {
@@ -350,9 +357,9 @@ final class ConnectionTable
     /** @return true if some relayed peer reaches this node through {@code relay}. */
     boolean carriesRelayedPeers(final Connection relay)
     {
-        for (final Connection d : connections.values())
+        for (final Connection d : all())
         {
-            if (d.via != null && Ring.value(d.via).equals(relay.value))
+            if (d.via != null && Arrays.equals(d.via, relay.address))
             {
                 return true;
             }

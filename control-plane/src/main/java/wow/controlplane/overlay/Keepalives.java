@@ -3,7 +3,6 @@ package wow.controlplane.overlay;
 import wow.controlplane.overlay.wire.OverlayMessage;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
-import java.util.Iterator;
 
 /**
  * Liveness of every connection: keepalives (PING/PONG, which also measure the RTT and carry what
@@ -29,12 +28,11 @@ final class Keepalives
     {
         final OverlayConfig config = node.config;
         boolean changed = false;
-        for (final Iterator<Connection> it = node.table.all().iterator(); it.hasNext();)
+        for (final Connection c : node.table.all())
         {
-            final Connection c = it.next();
             if (c.doomed != null || nowMs - c.lastHeardMs > config.deadMs())
             {
-                node.table.removeAt(it, c, c.doomed != null ? c.doomed : "timeout");
+                node.table.remove(c.value, c.doomed != null ? c.doomed : "timeout");
                 changed = true;
                 if ((c.types & OverlayNode.NEAR) != 0)
                 {

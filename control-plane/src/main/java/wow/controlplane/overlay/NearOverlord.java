@@ -6,7 +6,6 @@ import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import wow.dataplane.transport.Endpoints;
 
@@ -136,9 +135,8 @@ final class NearOverlord
         final List<Connection> near = table.nearNeighbours();
         boolean changed = false;
         final boolean ringFormed = !table.side(true).isEmpty() && !table.side(false).isEmpty();
-        for (final Iterator<Connection> it = table.all().iterator(); it.hasNext();)
+        for (final Connection c : table.all())
         {
-            final Connection c = it.next();
             final int before = c.types;
             if (near.contains(c))
             {
@@ -161,7 +159,7 @@ final class NearOverlord
             if (c.types == 0 && c.peerTypes == 0 && nowMs - c.upSinceMs > config.linkRetryMs() * 4 && !relayLeg)
             {
                 node.sender.send(c, Messages.close(node.address));
-                table.removeAt(it, c, "not_needed");
+                table.remove(c.value, "not_needed");
                 changed = true;
             }
             else if (c.types != before)

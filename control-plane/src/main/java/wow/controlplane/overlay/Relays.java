@@ -468,7 +468,7 @@ final class Relays
         }
         for (final Connection d : node.table.all())
         {
-            if (d.via != null && Ring.value(d.via).equals(c.value))
+            if (d.via != null && Arrays.equals(d.via, c.address))
             {
                 d.doomed = "relay_lost";
             }

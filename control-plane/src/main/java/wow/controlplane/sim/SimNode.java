@@ -29,6 +29,7 @@ final class SimNode implements OverlayTransport
     private static final int TTL = 30;
 
     final int index;
+    private static final int PORT = 4000;
     final long endpoint;
     final OverlayStack stack;
     final OverlayNode node;
@@ -55,7 +56,7 @@ final class SimNode implements OverlayTransport
         this.sim = sim;
         this.index = index;
         this.signer = signer;
-        this.endpoint = ((0x0A000000L + index) << 16) | 4000;
+        this.endpoint = endpointOf(index);
         this.stack = new OverlayStack(new OverlayStack.Setup(address, virtualIp, prefix, subnet, prefix, signer,
             sim.leaseAuthority(), new long[] {endpoint}, config, shortcuts, random, null), this, FibChanges.NONE, EventLog.NONE,
             sim::now, token -> sim.probeAnswered(this, token));
@@ -126,5 +127,18 @@ final class SimNode implements OverlayTransport
                 node.trafficSampled(Ring.address(destination), nowMs);
             }
         }
+    }
+
+    /** @return the simulated endpoint of the node started {@code index}-th (10.0.0.0 + index, port 4000). */
+    static long endpointOf(final int index)
+    {
+        return ((0x0A000000L + index) << 16) | PORT;
+    }
+
+    /** @return the index of the node whose endpoint this is, or -1 if it is no simulated node's. */
+    static int indexOf(final long endpoint)
+    {
+        final long index = (endpoint >>> 16) - 0x0A000000L;
+        return (endpoint & 0xFFFF) == PORT && index >= 0 && index < Integer.MAX_VALUE ? (int)index : -1;
     }
 }

@@ -2,10 +2,8 @@ package wow.controlplane.sim;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import wow.controlplane.overlay.lease.LeaseSigner;
 import wow.controlplane.overlay.Connection;
@@ -161,7 +159,7 @@ public final class Simulator
     private final Random random;
     private final OverlayConfig config = OverlayConfig.defaults();
     private final SimEventQueue events = new SimEventQueue();
-    private final Map<Long, SimNode> byEndpoint = new HashMap<>();
+    /** Every node started, in order: the i-th has the endpoint {@link SimNode#endpointOf}(i). */
     private final List<SimNode> all = new ArrayList<>();
     /** The nodes started and not yet found routable, in the order they started (a subsequence of all). */
     private final List<SimNode> joining = new ArrayList<>();
@@ -252,18 +250,19 @@ public final class Simulator
 
     private boolean side(final long endpoint)
     {
-        final SimNode n = byEndpoint.get(endpoint);
+        final SimNode n = byEndpoint(endpoint);
         return n != null && n.cutOff;
     }
 
     SimNode byEndpoint(final long endpoint)
     {
-        return byEndpoint.get(endpoint);
+        final int index = SimNode.indexOf(endpoint);
+        return index >= 0 && index < all.size() ? all.get(index) : null;
     }
 
     private void arrive(final long to, final Object payload)
     {
-        final SimNode target = byEndpoint.get(to);
+        final SimNode target = byEndpoint(to);
         if (target == null || !target.alive)
         {
             return;
@@ -384,7 +383,6 @@ public final class Simulator
         // what its certificate would say: its record key holds its ring address and its address (or the pool)
         leaseAuthority.bind(n.signer.publicKey(), address, leases ? LEASE_SUBNET : 0x0A800000 + index, leases ? leasePrefix : 32);
         all.add(n);
-        byEndpoint.put(n.endpoint, n);
         joining.add(n);
         n.joinStartMs = now;
         n.stack.start(seeds.stream().mapToLong(s -> s.endpoint).toArray(), now);

@@ -17,7 +17,11 @@ import wow.dataplane.protocol.Ipv4;
  * lease holds the configured address, its owner is probed over the overlay: a live owner means
  * the node must stop ({@link #fatal}); a silent one (a host that went away or was reinstalled
  * without releasing it) means a stale lease, waited out with claims every few seconds and said
- * once in the log. Conductor thread, except {@link #fatal}.
+ * once in the log. A renewal that gets no answer (the request or the answer lost on the way, a
+ * hop that just crashed) is sent again after {@link #ANSWER_WAIT_MS}; a lease whose TTL ran out
+ * without one granted is no longer held (as a DHCP client's): the node claims the address again,
+ * and a node that took it meanwhile is found by the claim's answer. Conductor thread, except
+ * {@link #fatal}.
  */
 final class VirtualIpLease
 {
@@ -28,6 +32,8 @@ final class VirtualIpLease
     static final long OWNER_PROBE_MS = 5_000;
     /** Claims while a stale lease holds the address come this often. */
     static final long HELD_RETRY_MS = 5_000;
+    /** A renewal not answered within this is sent again (a quorum round takes up to 2 s, routing both ways ~1). */
+    static final long ANSWER_WAIT_MS = 5_000;
 
     private final OverlayNode overlay;
     private final FibChanges fib;
@@ -43,6 +49,9 @@ final class VirtualIpLease
     private boolean leased;
     private long nextLeaseMs;
     private int leaseToken;
+    private long sentMs;
+    /** When the lease last granted runs out unless renewed. */
+    private long grantedUntilMs;
     /** The operation last sent, and the last one the lease's primary granted (the node's proof of its address). */
     private Messages.LeaseOp sent;
     private Messages.LeaseOp granted;
@@ -144,12 +153,21 @@ final class VirtualIpLease
         }
         // the first claim waits a little after joining: the ring's holders hand the live leases to
         // a newly joined node (which may now be a key's primary) within a couple of seconds
+        if (leased && now >= grantedUntilMs)
+        {
+            // every renewal in the TTL went unanswered: the replicas let the lease go, so another node
+            // may lease the address now; claiming it again finds out
+            leased = false;
+            nextLeaseMs = 0;
+            log.event("ip_lease_expired", "ip=" + Ipv4.toString(localIp) +
+                " note=\"no renewal was answered: claiming it again\"");
+        }
         if (leaseIp() == 0 || fatal != null || now < nextLeaseMs ||
             (!leased && now - joinedSinceMs < CLAIM_AFTER_JOIN_MS))
         {
             return;
         }
-        nextLeaseMs = now + (leased ? LEASE_TTL_S * 1000L / 3 : 3_000);
+        nextLeaseMs = now + (leased ? ANSWER_WAIT_MS : 3_000); // until answered
         send(leased ? Messages.LEASE_RENEW : Messages.LEASE_CLAIM, now);
     }
 
@@ -171,6 +189,7 @@ final class VirtualIpLease
     private void send(final int op, final long now)
     {
         sent = signer.sign(op, leaseIp(), LEASE_TTL_S, now, localAddress);
+        sentMs = now;
         leaseToken = overlay.lease(sent);
     }
 
@@ -184,6 +203,8 @@ final class VirtualIpLease
         if (result == Messages.LEASE_GRANTED)
         {
             granted = sent.op() == Messages.LEASE_RELEASE ? null : sent;
+            grantedUntilMs = sentMs + LEASE_TTL_S * 1000L;
+            nextLeaseMs = sentMs + LEASE_TTL_S * 1000L / 3;
             if (!leased)
             {
                 if (localIp == 0)

@@ -50,6 +50,7 @@ class OverlayConductorTest
         final ByteArrayOutputStream log = new ByteArrayOutputStream();
         final MemoryTapPort tap = new MemoryTapPort();
         final CountersFile counters = CountersFile.inMemory(512);
+        final MemoryUdpNetwork.Port port;
         final DataPlane dataPlane;
         final OverlayConductor conductor;
 
@@ -62,7 +63,8 @@ class OverlayConductorTest
             final java.util.function.Consumer<ConductorContext> more)
         {
             final long endpoint = Endpoints.udp(Ipv4.parse("198.51.100.1"), port);
-            dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(net.bind(endpoint)), Frames.HOST_MAC,
+            this.port = net.bind(endpoint);
+            dataPlane = new DataPlane(ThreadingMode.SHARED, List.of(tap), List.of(this.port), Frames.HOST_MAC,
                 1420, new Fib.Builder(dhcp ? SUBNET : ip, PREFIX, identity.address()).build(1), counters, null);
             final ConductorContext ctx = new ConductorContext().localIp(ip).localAddress(identity.address()).prefix(PREFIX)
                 .seeds(seeds).localEndpoints(new long[] {endpoint}).dataPlane(dataPlane.proxy()).counters(counters.manager())
@@ -240,6 +242,42 @@ class OverlayConductorTest
         run(VirtualIpLease.LEASE_TTL_S * 1000L);
         assertNull(b.conductor.fatal(), b.log.toString());
         assertTrue(b.log.toString().contains("ip_leased ip=10.77.0.9"), b.log.toString());
+    }
+
+    @Test
+    void renewalsThatGoUnansweredAreSentAgainAndALeaseThatRanOutIsClaimedAgain()
+    {
+        final int ip = Ipv4.parse("10.77.0.9");
+        final Member a = ownerOf(ip, Identity.generate());
+        final byte[] key = wow.controlplane.overlay.lease.Leases.key(ip);
+        final int[] lost = new int[1];
+        a.port.dropOutgoing(bytes ->
+        {
+            final boolean aboutTheLease = indexOf(bytes, key) >= 0;
+            lost[0] += aboutTheLease ? 1 : 0;
+            return aboutTheLease; // everything a says about its lease is lost on the way
+        });
+        run(VirtualIpLease.LEASE_TTL_S * 1000L - 10_000);
+        assertFalse(a.log.toString().contains("ip_lease_expired"), a.log.toString());
+        assertTrue(lost[0] >= 15, "renewals sent again every few seconds, not once a third of the TTL: " + lost[0]);
+        run(15_000);
+        assertTrue(a.log.toString().contains("ip_lease_expired ip=10.77.0.9"), a.log.toString());
+        a.port.dropOutgoing(bytes -> false);
+        run(10_000);
+        assertEquals(2, a.log.toString().split("ip_leased ip=10.77.0.9", -1).length - 1, "claimed again: " + a.log);
+        assertNull(a.conductor.fatal(), a.log.toString());
+    }
+
+    private static int indexOf(final byte[] haystack, final byte[] needle)
+    {
+        for (int i = 0; i + needle.length <= haystack.length; i++)
+        {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test

@@ -37,6 +37,7 @@ public final class MemoryUdpNetwork
         private final long endpoint;
         private final Queue<Datagram> inbox = new ConcurrentLinkedQueue<>();
         private volatile int sendLimit = Integer.MAX_VALUE;
+        private volatile java.util.function.Predicate<byte[]> dropOutgoing = bytes -> false;
 
         private Port(final long endpoint)
         {
@@ -58,6 +59,12 @@ public final class MemoryUdpNetwork
         public void sendLimit(final int n)
         {
             sendLimit = n;
+        }
+
+        /** Drops (as the underlay would lose them) the datagrams this port sends that match, from now on. */
+        public void dropOutgoing(final java.util.function.Predicate<byte[]> drop)
+        {
+            dropOutgoing = drop;
         }
 
         /** @return the number of datagrams waiting to be received. */
@@ -104,7 +111,10 @@ public final class MemoryUdpNetwork
                 }
                 final byte[] bytes = new byte[datagrams.length(i)];
                 datagrams.view(i).getBytes(0, bytes);
-                to.inbox.add(new Datagram(endpoint, bytes));
+                if (!dropOutgoing.test(bytes))
+                {
+                    to.inbox.add(new Datagram(endpoint, bytes));
+                }
             }
             return Math.max(0, n);
         }

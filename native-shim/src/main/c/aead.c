@@ -226,70 +226,65 @@ static int open_evp(void *ctx, uint8_t *h, uint8_t *data, int len, const uint8_t
         crypto.decrypt_final(ctx, data + len, &out) == 1;
 }
 
+/* Seals one datagram in place. Returns 1, or 0 if the library failed (none should). */
+static int seal_one(const struct wow_aead_ctx *c, uint8_t *h, uint8_t *data, int len, const uint8_t *nonce)
+{
 #ifdef WOW_HAVE_IPSEC_MB
-/* Opens in place and compares the tag in constant time. */
-static int open_ipsec_mb(const struct wow_aead_ctx *c, uint8_t *h, uint8_t *data, int len, const uint8_t *nonce)
-{
-    struct gcm_context_data cd;
-    uint8_t tag[WOW_TAG];
-    IMB_AES256_GCM_DEC(mgr, &c->keys, &cd, data, data, (uint64_t)len, nonce, h, WOW_SEALED_HEADER, tag, WOW_TAG);
-    uint8_t diff = 0;
-    for (int i = 0; i < WOW_TAG; i++) diff |= (uint8_t)(tag[i] ^ data[len + i]);
-    return diff == 0;
-}
-#endif
-
-/* Seals n datagrams in place. Returns n, or -EINVAL at the first that failed (none should). */
-int wow_aead_seal_batch(struct wow_aead_op *ops, int n)
-{
-    uint8_t nonce[12];
-    for (int i = 0; i < n; i++)
+    if (c->backend == WOW_AEAD_IPSEC_MB)
     {
-        struct wow_aead_ctx *c = (struct wow_aead_ctx *)(uintptr_t)ops[i].ctx;
-        uint8_t *h = (uint8_t *)(uintptr_t)ops[i].header;
-        uint8_t *data = h + WOW_SEALED_HEADER;
-        int len = ops[i].length;
-        nonce_of(h, nonce);
-#ifdef WOW_HAVE_IPSEC_MB
-        if (c->backend == WOW_AEAD_IPSEC_MB)
-        {
-            struct gcm_context_data cd;
-            IMB_AES256_GCM_ENC(mgr, &c->keys, &cd, data, data, (uint64_t)len, nonce, h, WOW_SEALED_HEADER,
-                               data + len, WOW_TAG);
-            ops[i].result = 0;
-            continue;
-        }
-#endif
-        if (!seal_evp(c->evp, h, data, len, nonce))
-        {
-            ops[i].result = -EINVAL;
-            return -EINVAL;
-        }
-        ops[i].result = 0;
+        struct gcm_context_data cd;
+        IMB_AES256_GCM_ENC(mgr, &c->keys, &cd, data, data, (uint64_t)len, nonce, h, WOW_SEALED_HEADER, data + len,
+                           WOW_TAG);
+        return 1;
     }
-    return n;
+#endif
+    return seal_evp(c->evp, h, data, len, nonce);
 }
 
-/* Opens n datagrams in place; each op's result says whether it was authentic. Returns how many were. */
-int wow_aead_open_batch(struct wow_aead_op *ops, int n)
+/* Opens one datagram in place. Returns 1 if it was authentic (ipsec-mb: the tag compared in constant time). */
+static int open_one(const struct wow_aead_ctx *c, uint8_t *h, uint8_t *data, int len, const uint8_t *nonce)
+{
+#ifdef WOW_HAVE_IPSEC_MB
+    if (c->backend == WOW_AEAD_IPSEC_MB)
+    {
+        struct gcm_context_data cd;
+        uint8_t tag[WOW_TAG];
+        IMB_AES256_GCM_DEC(mgr, &c->keys, &cd, data, data, (uint64_t)len, nonce, h, WOW_SEALED_HEADER, tag, WOW_TAG);
+        uint8_t diff = 0;
+        for (int i = 0; i < WOW_TAG; i++) diff |= (uint8_t)(tag[i] ^ data[len + i]);
+        return diff == 0;
+    }
+#endif
+    return open_evp(c->evp, h, data, len, nonce);
+}
+
+/* Seals (or opens) n datagrams in place; each op's result says how it went. */
+static int run_batch(struct wow_aead_op *ops, int n, int seal)
 {
     uint8_t nonce[12];
     int good = 0;
     for (int i = 0; i < n; i++)
     {
-        struct wow_aead_ctx *c = (struct wow_aead_ctx *)(uintptr_t)ops[i].ctx;
+        const struct wow_aead_ctx *c = (const struct wow_aead_ctx *)(uintptr_t)ops[i].ctx;
         uint8_t *h = (uint8_t *)(uintptr_t)ops[i].header;
         uint8_t *data = h + WOW_SEALED_HEADER;
-        int len = ops[i].length;
         nonce_of(h, nonce);
-#ifdef WOW_HAVE_IPSEC_MB
-        int ok = c->backend == WOW_AEAD_IPSEC_MB ? open_ipsec_mb(c, h, data, len, nonce)
-                                                 : open_evp(c->evp, h, data, len, nonce);
-#else
-        int ok = open_evp(c->evp, h, data, len, nonce);
-#endif
-        ops[i].result = ok ? 0 : -EBADMSG;
+        int ok = seal ? seal_one(c, h, data, ops[i].length, nonce) : open_one(c, h, data, ops[i].length, nonce);
+        ops[i].result = ok ? 0 : seal ? -EINVAL : -EBADMSG;
+        if (seal && !ok) return -EINVAL;
         good += ok;
     }
     return good;
+}
+
+/* Seals n datagrams in place. Returns n, or -EINVAL at the first that failed (none should). */
+int wow_aead_seal_batch(struct wow_aead_op *ops, int n)
+{
+    return run_batch(ops, n, 1);
+}
+
+/* Opens n datagrams in place; each op's result says whether it was authentic. Returns how many were. */
+int wow_aead_open_batch(struct wow_aead_op *ops, int n)
+{
+    return run_batch(ops, n, 0);
 }

@@ -14,7 +14,9 @@ final class MatrixCommand
         "usage: wow matrix DIR [--count N]",
         "  the all-pairs ping matrix and the direct/relayed link matrix of the testbed in DIR",
         "  (made by tools/testbed.sh; run as root)",
-        "  --count N   pings per pair (default 3)");
+        "  every pair is pinged at once to find which answer; once all do, the round trips are measured",
+        "  one pair at a time (the median of N pings 50 ms apart), so no measurement waits for another",
+        "  --count N   pings per pair (default 3; 5 for the round trips)");
 
     private MatrixCommand()
     {
@@ -34,10 +36,25 @@ final class MatrixCommand
         final Args args = new Args(java.util.Arrays.copyOfRange(argv, 1, argv.length), Set.of("--count"), Set.of(), Set.of());
         final int count = args.getInt("--count", 3, 1, 100);
         final Testbed testbed = Testbed.read(Path.of(argv[0]));
-        final double[][] rtt = testbed.pingMatrix(count);
-        System.out.print(testbed.formatPings(rtt));
+        double[][] rtt = testbed.pingMatrix(count);
+        final boolean all = unreachable(rtt) == 0;
+        if (all)
+        {
+            rtt = testbed.rttMatrix(args.has("--count") ? count : 5);
+        }
+        System.out.print(all ? testbed.formatPings(rtt, "ping RTT ms, median, one pair at a time (row pings column)") :
+            testbed.formatPings(rtt));
         System.out.println();
         System.out.print(testbed.formatPaths(testbed.pathMatrix()));
+        final int failed = unreachable(rtt);
+        final int pairs = rtt.length * (rtt.length - 1);
+        System.out.printf("%nreachable pairs: %d of %d%n", pairs - failed, pairs);
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** @return the pairs that got no answer. */
+    private static int unreachable(final double[][] rtt)
+    {
         int failed = 0;
         for (int i = 0; i < rtt.length; i++)
         {
@@ -46,8 +63,6 @@ final class MatrixCommand
                 failed += i != j && rtt[i][j] < 0 ? 1 : 0;
             }
         }
-        final int pairs = rtt.length * (rtt.length - 1);
-        System.out.printf("%nreachable pairs: %d of %d%n", pairs - failed, pairs);
-        return failed == 0 ? 0 : 1;
+        return failed;
     }
 }

@@ -41,6 +41,7 @@ final class Testbed
 
     private static final Pattern RTT = Pattern.compile("= [0-9.]+/([0-9.]+)/");
     private static final Pattern RECEIVED = Pattern.compile("(\\d+) received");
+    private static final Pattern REPLY_TIME = Pattern.compile("time=([0-9.]+) ms");
 
     private final List<Member> nodes;
 
@@ -134,6 +135,56 @@ final class Testbed
             pool.awaitTermination(5, TimeUnit.SECONDS);
         }
         return rtt;
+    }
+
+    /**
+     * Measures every pair's round trip one pair at a time (so that no measurement waits for
+     * another's: every host and node of a testbed shares this machine's CPUs): the median of
+     * {@code count} pings 50 ms apart, -1 where none answered; the diagonal is 0. Needs root
+     * (ping's interval below 200 ms).
+     */
+    double[][] rttMatrix(final int count)
+    {
+        final List<Member> hosts = hosts();
+        final double[][] rtt = new double[hosts.size()][hosts.size()];
+        for (int i = 0; i < hosts.size(); i++)
+        {
+            for (int j = 0; j < hosts.size(); j++)
+            {
+                rtt[i][j] = i == j ? 0 : medianPing(hosts.get(i), hosts.get(j).virtualIp(), count);
+            }
+        }
+        return rtt;
+    }
+
+    /** @return the median RTT in ms of the replies to {@code count} pings 50 ms apart (1 s wait), -1 if none. */
+    static double medianPing(final Member from, final String ip, final int count)
+    {
+        try
+        {
+            final Process p = new ProcessBuilder("ip", "netns", "exec", from.namespace(), "ping", "-n", "-c",
+                Integer.toString(count), "-i", "0.05", "-W", "1", ip).redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            p.destroyForcibly();
+            final double[] times = REPLY_TIME.matcher(out).results().mapToDouble(m -> Double.parseDouble(m.group(1)))
+                .sorted().toArray();
+            if (times.length == 0)
+            {
+                return -1;
+            }
+            final int mid = times.length / 2;
+            return times.length % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot run ping in " + from.namespace() + ": " + ex.getMessage());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     /** @return average RTT in ms of {@code count} pings (200 ms apart, 1 s wait), -1 if none answered. */
@@ -239,8 +290,13 @@ final class Testbed
     /** @return the ping matrix as text: RTT in ms per pair, FAIL where no reply came. */
     String formatPings(final double[][] rtt)
     {
-        return matrix("ping RTT ms (row pings column)", (i, j) -> rtt[i][j] < 0 ? "FAIL" :
-            String.format(Locale.ROOT, "%.2f", rtt[i][j]));
+        return formatPings(rtt, "ping RTT ms (row pings column)");
+    }
+
+    /** @return the ping matrix as text under a title saying how it was measured. */
+    String formatPings(final double[][] rtt, final String title)
+    {
+        return matrix(title, (i, j) -> rtt[i][j] < 0 ? "FAIL" : String.format(Locale.ROOT, "%.2f", rtt[i][j]));
     }
 
     /** @return the path matrix as text: D direct, R:relay relayed via relay, . no link. */

@@ -37,6 +37,7 @@ class DemoSystemTest
             last = m.group(1) + "/" + m.group(2);
         }
         assertEquals("30/30", last, "the matrix printed last has every pair reachable");
+        assertTrue(r.output().contains("ping RTT ms, median, one pair at a time"), "round trips measured alone once all answer");
         assertTrue(r.output().contains("links (D direct"), r.output());
         assertTrue(r.output().contains("FIB version"), r.output());
         assertTrue(r.output().contains("removed everything it made"), r.output());

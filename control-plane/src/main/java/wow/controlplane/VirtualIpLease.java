@@ -138,6 +138,16 @@ final class VirtualIpLease
 
     private void leaseStep(final long now)
     {
+        if (leased && now >= grantedUntilMs)
+        {
+            // every renewal in the TTL went unanswered (or the node was cut off from the ring): the
+            // replicas let the lease go, so another node may lease the address now; claiming it
+            // again, once joined, finds out
+            leased = false;
+            nextLeaseMs = 0;
+            log.event("ip_lease_expired", "ip=" + Ipv4.toString(localIp) +
+                " note=\"no renewal was answered: claiming it again\"");
+        }
         if (localIp == 0 && dhcpSubnet != 0 && candidate == 0)
         {
             candidate = candidate(dhcpSubnet, dhcpPrefix, localAddress, candidateIndex);
@@ -153,15 +163,6 @@ final class VirtualIpLease
         }
         // the first claim waits a little after joining: the ring's holders hand the live leases to
         // a newly joined node (which may now be a key's primary) within a couple of seconds
-        if (leased && now >= grantedUntilMs)
-        {
-            // every renewal in the TTL went unanswered: the replicas let the lease go, so another node
-            // may lease the address now; claiming it again finds out
-            leased = false;
-            nextLeaseMs = 0;
-            log.event("ip_lease_expired", "ip=" + Ipv4.toString(localIp) +
-                " note=\"no renewal was answered: claiming it again\"");
-        }
         if (leaseIp() == 0 || fatal != null || now < nextLeaseMs ||
             (!leased && now - joinedSinceMs < CLAIM_AFTER_JOIN_MS))
         {

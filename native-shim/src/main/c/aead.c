@@ -55,9 +55,11 @@ struct wow_aead_ctx
     int encrypt;
 };
 
+/* The mask of backends that loaded (WOW_AEAD_*), -1 until wow_aead_init first ran. */
+static int backends = -1;
+
 static struct
 {
-    int loaded;
     void *(*ctx_new)(void);
     void (*ctx_free)(void *);
     const void *(*aes_256_gcm)(void);
@@ -136,15 +138,15 @@ static int load_ipsec_mb(void)
 /* Loads the backends once. Returns the mask of those there (WOW_AEAD_*), 0 if none. */
 int wow_aead_init(void)
 {
-    if (!crypto.loaded)
+    if (backends < 0)
     {
         int mask = load_libcrypto() ? WOW_AEAD_LIBCRYPTO : 0;
 #ifdef WOW_HAVE_IPSEC_MB
         if (load_ipsec_mb()) mask |= WOW_AEAD_IPSEC_MB;
 #endif
-        crypto.loaded = mask | 0x100;
+        backends = mask;
     }
-    return crypto.loaded & 0xff;
+    return backends;
 }
 
 static int key_evp(struct wow_aead_ctx *c, const uint8_t *key, const void *cipher)

@@ -23,8 +23,8 @@ import wow.dataplane.protocol.WireHeader;
 /**
  * (d) AES-256-GCM seal and open of one datagram, per packet of a 64-datagram batch: Intel's
  * ipsec-mb and the system's libcrypto through the shim (one native call per batch) against the
- * JDK's provider (an init per packet). Each invocation seals the batch with fresh counters and opens it again, checking every
- * tag.
+ * JDK's provider (an init per packet). Each invocation seals the batch with fresh counters and
+ * opens it again, checking every tag.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

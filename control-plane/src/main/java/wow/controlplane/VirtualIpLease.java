@@ -49,7 +49,6 @@ final class VirtualIpLease
     private boolean leased;
     private long nextLeaseMs;
     private int leaseToken;
-    private long sentMs;
     /** When the lease last granted runs out unless renewed. */
     private long grantedUntilMs;
     /** The operation last sent, and the last one the lease's primary granted (the node's proof of its address). */
@@ -190,7 +189,6 @@ final class VirtualIpLease
     private void send(final int op, final long now)
     {
         sent = signer.sign(op, leaseIp(), LEASE_TTL_S, now, localAddress);
-        sentMs = now;
         leaseToken = overlay.lease(sent);
     }
 
@@ -204,8 +202,9 @@ final class VirtualIpLease
         if (result == Messages.LEASE_GRANTED)
         {
             granted = sent.op() == Messages.LEASE_RELEASE ? null : sent;
-            grantedUntilMs = sentMs + LEASE_TTL_S * 1000L;
-            nextLeaseMs = sentMs + LEASE_TTL_S * 1000L / 3;
+            // an operation's serial is the time it was signed and sent
+            grantedUntilMs = sent.serial() + LEASE_TTL_S * 1000L;
+            nextLeaseMs = sent.serial() + LEASE_TTL_S * 1000L / 3;
             if (!leased)
             {
                 if (localIp == 0)

@@ -213,7 +213,7 @@ class EndToEndQueueAgentTest
     /** @return what a link seal holds (null if it does not open), as the receiving node reads it after opening. */
     byte[] openLink(final byte[] datagram, final byte[] key)
     {
-        final AeadBatch open = AeadBatch.jdk(false, 1);
+        final AeadBatch open = AeadBatch.create(false, 1, "jdk");
         batches.add(open);
         scratch.putBytes(0, datagram);
         open.add(new Keypair(1, 1, 0, key, key, 0), scratch.addressOffset(), datagram.length - WireHeader.SEALED_OVERHEAD);
@@ -231,7 +231,7 @@ class EndToEndQueueAgentTest
     /** @return a datagram from R to B sealed with their link's key, holding {@code inner}. */
     byte[] sealLink(final byte[] inner, final long counter)
     {
-        final AeadBatch seal = AeadBatch.jdk(true, 1);
+        final AeadBatch seal = AeadBatch.create(true, 1, "jdk");
         batches.add(seal);
         WireHeader.writeSealed(scratch, 0, 0x200, counter);
         scratch.putBytes(WireHeader.SEALED_LENGTH, inner);

@@ -41,7 +41,7 @@ class MemberDatagramFuzzTest
     static final class Harness
     {
         final UnsafeBuffer scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(4096, 64));
-        final AeadBatch seal = AeadBatch.jdk(true, 1);
+        final AeadBatch seal = AeadBatch.create(true, 1, "jdk");
         final Keypair linkSealer;
         final Keypair endToEndSealer;
         final DataPlaneFuzzTest.Harness node;

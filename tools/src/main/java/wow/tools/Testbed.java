@@ -160,51 +160,43 @@ final class Testbed
     /** @return the median RTT in ms of the replies to {@code count} pings 50 ms apart (1 s wait), -1 if none. */
     static double medianPing(final Member from, final String ip, final int count)
     {
-        try
+        final String out = runPing(from, ip, "-n", "-c", Integer.toString(count), "-i", "0.05", "-W", "1");
+        final double[] times = out == null ? new double[0] :
+            REPLY_TIME.matcher(out).results().mapToDouble(m -> Double.parseDouble(m.group(1))).sorted().toArray();
+        if (times.length == 0)
         {
-            final Process p = new ProcessBuilder("ip", "netns", "exec", from.namespace(), "ping", "-n", "-c",
-                Integer.toString(count), "-i", "0.05", "-W", "1", ip).redirectErrorStream(true).start();
-            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(30, TimeUnit.SECONDS);
-            p.destroyForcibly();
-            final double[] times = REPLY_TIME.matcher(out).results().mapToDouble(m -> Double.parseDouble(m.group(1)))
-                .sorted().toArray();
-            if (times.length == 0)
-            {
-                return -1;
-            }
-            final int mid = times.length / 2;
-            return times.length % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("cannot run ping in " + from.namespace() + ": " + ex.getMessage());
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
             return -1;
         }
+        final int mid = times.length / 2;
+        return times.length % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
     }
 
     /** @return average RTT in ms of {@code count} pings (200 ms apart, 1 s wait), -1 if none answered. */
     static double ping(final Member from, final String ip, final int count)
     {
+        final String out = runPing(from, ip, "-q", "-c", Integer.toString(count), "-i", "0.2", "-W", "1");
+        final Matcher received = out == null ? null : RECEIVED.matcher(out);
+        if (received == null || !received.find() || Integer.parseInt(received.group(1)) == 0)
+        {
+            return -1;
+        }
+        final Matcher m = RTT.matcher(out);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    /** @return what ping printed, run in the host's namespace with these options, or null if interrupted. */
+    private static String runPing(final Member from, final String ip, final String... options)
+    {
+        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", from.namespace(), "ping"));
+        command.addAll(List.of(options));
+        command.add(ip);
         try
         {
-            final Process p = new ProcessBuilder("ip", "netns", "exec", from.namespace(), "ping", "-q", "-c",
-                Integer.toString(count),
-                "-i", "0.2", "-W", "1", ip).redirectErrorStream(true).start();
+            final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(30, TimeUnit.SECONDS);
             p.destroyForcibly();
-            final Matcher received = RECEIVED.matcher(out);
-            if (!received.find() || Integer.parseInt(received.group(1)) == 0)
-            {
-                return -1;
-            }
-            final Matcher m = RTT.matcher(out);
-            return m.find() ? Double.parseDouble(m.group(1)) : -1;
+            return out;
         }
         catch (final IOException ex)
         {
@@ -213,7 +205,7 @@ final class Testbed
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            return -1;
+            return null;
         }
     }
 

@@ -27,9 +27,9 @@ final class SimNode implements OverlayTransport
     static final int FLOW_PPS = 400;
     static final int SAMPLE_PACKETS = 64;
     private static final int TTL = 30;
+    private static final int PORT = 4000;
 
     final int index;
-    private static final int PORT = 4000;
     final long endpoint;
     final OverlayStack stack;
     final OverlayNode node;

@@ -36,12 +36,19 @@ public abstract class AeadBatch implements AutoCloseable
     /** @return true if this host has the implementation: "ipsec-mb", "libcrypto" or "jdk". */
     public static boolean available(final String implementation)
     {
+        final int backend = backend(implementation);
+        return backend == 0 || backend > 0 && NativeAeadBatch.available(backend);
+    }
+
+    /** @return the shim's number for a native implementation, 0 for the JDK's, -1 for an unknown name. */
+    private static int backend(final String implementation)
+    {
         return switch (implementation)
         {
-            case "ipsec-mb" -> NativeAeadBatch.available(NativeAeadBatch.IPSEC_MB);
-            case "libcrypto" -> NativeAeadBatch.available(NativeAeadBatch.LIBCRYPTO);
-            case "jdk" -> true;
-            default -> false;
+            case "ipsec-mb" -> NativeAeadBatch.IPSEC_MB;
+            case "libcrypto" -> NativeAeadBatch.LIBCRYPTO;
+            case "jdk" -> 0;
+            default -> -1;
         };
     }
 
@@ -64,18 +71,8 @@ public abstract class AeadBatch implements AutoCloseable
         {
             throw new IllegalArgumentException("AES-GCM implementation '" + implementation + "' is not available on this host");
         }
-        return switch (implementation)
-        {
-            case "ipsec-mb" -> new NativeAeadBatch(seal, capacity, NativeAeadBatch.IPSEC_MB);
-            case "libcrypto" -> new NativeAeadBatch(seal, capacity, NativeAeadBatch.LIBCRYPTO);
-            default -> new JdkAeadBatch(seal, capacity);
-        };
-    }
-
-    /** @return the JDK's implementation (tests use it as the reference). */
-    public static AeadBatch jdk(final boolean seal, final int capacity)
-    {
-        return new JdkAeadBatch(seal, capacity);
+        final int backend = backend(implementation);
+        return backend == 0 ? new JdkAeadBatch(seal, capacity) : new NativeAeadBatch(seal, capacity, backend);
     }
 
     /** Shim loading for {@link NativeAeadBatch}: the mask of native backends there, 0 if none. */

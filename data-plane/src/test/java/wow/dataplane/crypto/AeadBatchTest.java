@@ -78,9 +78,9 @@ class AeadBatchTest
         final Keypair a = keypair(k1, k2, 0);
         final Keypair b = keypair(k2, k1, 1);
         final AeadBatch nativeSeal = AeadBatch.create(true, 8, implementation);
-        final AeadBatch jdkSeal = AeadBatch.jdk(true, 8);
+        final AeadBatch jdkSeal = AeadBatch.create(true, 8, "jdk");
         final AeadBatch nativeOpen = AeadBatch.create(false, 8, implementation);
-        final AeadBatch jdkOpen = AeadBatch.jdk(false, 8);
+        final AeadBatch jdkOpen = AeadBatch.create(false, 8, "jdk");
         for (final int length : new int[] {0, 1, 15, 16, 17, 255, 256, 257, 1400, 2000})
         {
             final byte[] plain = new byte[length];
@@ -102,7 +102,7 @@ class AeadBatchTest
         assumeAvailable(implementation);
         final AeadBatch nativeSeal = AeadBatch.create(true, 4, implementation);
         final AeadBatch nativeOpen = AeadBatch.create(false, 4, implementation);
-        final AeadBatch jdkSeal = AeadBatch.jdk(true, 4);
+        final AeadBatch jdkSeal = AeadBatch.create(true, 4, "jdk");
         final byte[] plain = new byte[300];
         random.nextBytes(plain);
         for (int generation = 0; generation < 3; generation++)

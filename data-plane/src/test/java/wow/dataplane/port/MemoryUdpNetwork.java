@@ -4,6 +4,7 @@ import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
 
 /**
  * An in-memory underlay for tests: ports bound to packed endpoints exchange datagrams through
@@ -37,7 +38,7 @@ public final class MemoryUdpNetwork
         private final long endpoint;
         private final Queue<Datagram> inbox = new ConcurrentLinkedQueue<>();
         private volatile int sendLimit = Integer.MAX_VALUE;
-        private volatile java.util.function.Predicate<byte[]> dropOutgoing = bytes -> false;
+        private volatile Predicate<byte[]> dropOutgoing = bytes -> false;
 
         private Port(final long endpoint)
         {
@@ -62,7 +63,7 @@ public final class MemoryUdpNetwork
         }
 
         /** Drops (as the underlay would lose them) the datagrams this port sends that match, from now on. */
-        public void dropOutgoing(final java.util.function.Predicate<byte[]> drop)
+        public void dropOutgoing(final Predicate<byte[]> drop)
         {
             dropOutgoing = drop;
         }

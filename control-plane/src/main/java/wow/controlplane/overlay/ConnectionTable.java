@@ -34,6 +34,9 @@ final class ConnectionTable
     private List<Connection> right;
     private List<Connection> left;
     private List<Connection> near;
+    /** How far the near sides reach (clockwise to the farthest on the right, from it on the left), as of the same change. */
+    private BigInteger rightReach;
+    private BigInteger leftReach;
 
     ConnectionTable(final OverlayNode node, final Random random)
     {
@@ -102,6 +105,14 @@ final class ConnectionTable
         connections.put(c.value, c);
         addressesChanged();
         node.near.markChanged();
+        node.keepalives.recheck();
+    }
+
+    /** Marks a connection to be removed at the next keepalive tick, for this reason. */
+    void doom(final Connection c, final String reason)
+    {
+        c.doomed = reason;
+        node.keepalives.recheck();
     }
 
     /** Removes the connection to this address, if any, and cleans up after it. */
@@ -139,6 +150,8 @@ final class ConnectionTable
         right = null;
         left = null;
         near = null;
+        rightReach = null;
+        leftReach = null;
     }
 
     /** @return a fresh random local link id, not 0 and not in use, reserved until released. */
@@ -234,6 +247,33 @@ final class ConnectionTable
             left = List.copyOf(workOutSide(false));
         }
         return left;
+    }
+
+    /**
+     * @return how far one near side reaches: the clockwise distance from this node to the farthest
+     * of its right side's {@code nearPerSide}, or from the farthest of its left side to it; null if
+     * that side has fewer (then any peer on it would be near).
+     */
+    BigInteger reach(final boolean right)
+    {
+        final List<Connection> side = side(right);
+        if (side.size() < node.config.nearPerSide())
+        {
+            return null;
+        }
+        if (right)
+        {
+            if (rightReach == null)
+            {
+                rightReach = Ring.clockwise(node.self, side.get(side.size() - 1).value);
+            }
+            return rightReach;
+        }
+        if (leftReach == null)
+        {
+            leftReach = Ring.clockwise(side.get(side.size() - 1).value, node.self);
+        }
+        return leftReach;
     }
 
     private List<Connection> workOutSide(final boolean right)

@@ -17,20 +17,33 @@ final class Keepalives
     static final long DIRECT_RETRY_MS = 15_000;
 
     private final OverlayNode node;
+    /** No connection needs the tick's walk before this time. */
+    private long nextDueMs;
 
     Keepalives(final OverlayNode node)
     {
         this.node = node;
     }
 
-    /** Drops connections that went silent or must go, pings those due, retries direct paths of relayed ones. */
+    /**
+     * Drops connections that went silent or must go, pings those due, retries direct paths of
+     * relayed ones. The walk runs only once the earliest of those is due (or after {@link #recheck}):
+     * most ticks of a quiet node find nothing to do and touch no connection.
+     */
     void tick(final long nowMs)
     {
+        if (nowMs < nextDueMs)
+        {
+            return;
+        }
         final OverlayConfig config = node.config;
         boolean changed = false;
+        long due = Long.MAX_VALUE;
+        nextDueMs = Long.MAX_VALUE; // a recheck asked for during the walk stays asked for
         for (final Connection c : node.table.all())
         {
-            if (c.doomed != null || nowMs - c.lastHeardMs > config.deadMs())
+            final boolean gone = c.doomed != null || nowMs - c.lastHeardMs > config.deadMs();
+            if (gone)
             {
                 node.table.remove(c.value, c.doomed != null ? c.doomed : "timeout");
                 changed = true;
@@ -50,11 +63,39 @@ final class Keepalives
                 c.nextDirectTryMs = nowMs + DIRECT_RETRY_MS + node.random.nextInt((int)DIRECT_RETRY_MS);
                 node.linker.tryDirect(c, nowMs);
             }
+            if (!gone)
+            {
+                due = Math.min(due, dueMs(c, config));
+            }
         }
+        nextDueMs = Math.min(nextDueMs, due);
         if (changed)
         {
             node.sender.connectionsChanged();
         }
+    }
+
+    /** @return the earliest time at which {@link #tick} has something to do for this connection (unless it is doomed). */
+    private static long dueMs(final Connection c, final OverlayConfig config)
+    {
+        long due = Math.min(c.lastHeardMs + config.deadMs() + 1,
+            Math.min(Math.max(c.lastHeardMs + config.keepaliveMs(), c.lastSentMs + config.keepaliveMs() / 2),
+                c.pingSentMs + RTT_PROBE_MS));
+        if (c.via != null)
+        {
+            due = Math.min(due, c.nextDirectTryMs);
+        }
+        return due;
+    }
+
+    /**
+     * Makes the next tick walk every connection: a connection came, was doomed, or now goes
+     * through a relay (what only brings a due time closer; hearing from or sending to a peer only
+     * pushes it out).
+     */
+    void recheck()
+    {
+        nextDueMs = 0;
     }
 
     /** A keepalive: the peer answers with a PONG, which also measures the link's RTT. */
@@ -183,6 +224,7 @@ final class Keepalives
                 c.nextDirectTryMs = nowMs; // the new network may allow what the old did not
             }
         }
+        recheck();
         node.near.checkSelfAt(nowMs);
     }
 }

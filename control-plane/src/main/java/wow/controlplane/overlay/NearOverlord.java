@@ -382,12 +382,12 @@ final class NearOverlord
     {
         for (final Messages.Peer p : peers)
         {
-            if (Arrays.equals(p.address(), node.address) || node.table.contains(Ring.value(p.address())) ||
-                p.endpoints().length == 0)
+            if (Arrays.equals(p.address(), node.address) || p.endpoints().length == 0)
             {
                 continue;
             }
-            if (wouldBeNear(Ring.value(p.address())))
+            final BigInteger value = Ring.value(p.address());
+            if (!node.table.contains(value) && wouldBeNear(value))
             {
                 node.linker.connect(p.endpoints(), p.address(), OverlayNode.NEAR, nowMs);
             }
@@ -396,15 +396,9 @@ final class NearOverlord
 
     private boolean wouldBeNear(final BigInteger candidate)
     {
-        final List<Connection> right = node.table.side(true);
-        final List<Connection> left = node.table.side(false);
-        final int wanted = node.config.nearPerSide();
-        final BigInteger cw = Ring.clockwise(node.self, candidate);
-        final BigInteger ccw = Ring.clockwise(candidate, node.self);
-        final boolean nearRight = right.size() < wanted ||
-            cw.compareTo(Ring.clockwise(node.self, right.get(right.size() - 1).value)) < 0;
-        final boolean nearLeft = left.size() < wanted ||
-            ccw.compareTo(Ring.clockwise(left.get(left.size() - 1).value, node.self)) < 0;
-        return nearRight || nearLeft;
+        final BigInteger right = node.table.reach(true);
+        final BigInteger left = node.table.reach(false);
+        return right == null || left == null || Ring.clockwise(node.self, candidate).compareTo(right) < 0 ||
+            Ring.clockwise(candidate, node.self).compareTo(left) < 0;
     }
 }

@@ -26,7 +26,7 @@ public record OverlayConfig(
     int dhtReplicas,
     long dhtRepublishMs)
 {
-    /** The defaults: 2 near links per side, keepalive 5 s, dead after 20 s, r = 3. */
+    /** The defaults: 2 near links per side, keepalive 3 s, dead after 10 s, r = 3. */
     public static OverlayConfig defaults()
     {
         return new OverlayConfig(2, 3_000, 10_000, 500, 6, 1_000, 5_000, 2_000, 3, 30_000);

@@ -300,6 +300,7 @@ final class Relays
             // the direct link went quiet and the peer chose a relay: follow it
             node.events.onLinkPathChanged(c);
             c.via = relay.address.clone();
+            node.keepalives.recheck(); // relayed now: its direct path is tried again
             c.relayId = m.token();
             c.endpoint = 0;
             c.peerTypes |= m.connectionTypes() & OverlayNode.WANTED;
@@ -394,7 +395,7 @@ final class Relays
         final Connection c = node.table.get(other);
         if (c != null && c.via != null && Ring.value(c.via).equals(sender.value))
         {
-            c.doomed = "relay_ended";
+            node.table.doom(c, "relay_ended");
         }
     }
 
@@ -470,7 +471,7 @@ final class Relays
         {
             if (d.via != null && Arrays.equals(d.via, c.address))
             {
-                d.doomed = "relay_lost";
+                node.table.doom(d, "relay_lost");
             }
         }
         if (c.via != null)

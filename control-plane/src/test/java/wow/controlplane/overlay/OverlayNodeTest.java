@@ -268,13 +268,7 @@ class OverlayNodeTest
         assertNull(connection(node, 0x40), "a grant it never asked for makes no connection");
         assertEquals(1, sent(r, Messages.RELAY_END, 10).size(), "and the relay is told to drop it");
 
-        // the node wants 0x40 as a near neighbour; its direct attempts fail; it asks for a relay
-        final byte[] list = Messages.neighbours(List.of(new Messages.Peer(addr(0x40), 0x0A000004, new long[] {40})));
-        node.onDirect(10, list, 0, list.length, 0);
-        for (long t = 0; t <= 4_000; t += 250)
-        {
-            node.tick(t);
-        }
+        wantNearPeerBehindNat(node, 10, 0x40, 40);
         assertFalse(sent(r, Messages.RELAY_REQUEST, 10).isEmpty(), "asked its linked node to relay");
         link(node, 0x30, 30); // linked after the request went out: a member it did not ask
         node.onDirect(30, grant, 0, grant.length, 4_000);
@@ -304,6 +298,59 @@ class OverlayNodeTest
         assertNull(connection(node, 0x40).via());
         assertEquals(40, connection(node, 0x40).endpoint());
         assertFalse(sent(r, Messages.RELAY_END, 10).isEmpty(), "the relay is released");
+    }
+
+    /** Tells the node (from a linked peer) of a near peer its direct attempts then fail to reach, ticking it to 4 s. */
+    private static void wantNearPeerBehindNat(final OverlayNode node, final long from, final int top, final long endpoint)
+    {
+        final byte[] list = Messages.neighbours(List.of(new Messages.Peer(addr(top), 0x0A000004, new long[] {endpoint})));
+        node.onDirect(from, list, 0, list.length, 0);
+        for (long t = 0; t <= 4_000; t += 250)
+        {
+            node.tick(t);
+        }
+    }
+
+    @Test
+    void aDoomedLinkGoesAtTheNextTickAndANewLinkIsKeptAliveOrDropped()
+    {
+        final Recorder r = new Recorder();
+        final OverlayNode node = node(r, 0x20, 2);
+        link(node, 0x10, 10); // the relay
+        wantNearPeerBehindNat(node, 10, 0x40, 40);
+        final byte[] grant = Messages.aboutPeer(Messages.RELAY_GRANT, OverlayNode.NEAR, 77,
+            new Messages.Peer(addr(0x40), 0x0A000004, new long[] {40}));
+        node.onDirect(10, grant, 0, grant.length, 4_000);
+        assertNotNull(connection(node, 0x40), "relayed through 0x10");
+        final byte[] ping = Messages.ping(Messages.PING, OverlayNode.NEAR, addr(0x10), 2);
+        for (long t = 4_250; t <= 5_000; t += 250)
+        {
+            node.onDirect(10, ping, 0, ping.length, t); // the relay is heard from: no keepalive due to it
+            node.tick(t);
+        }
+
+        // the relay goes: the peer behind it is doomed and must go at the very next tick, though no
+        // keepalive or timeout of any link is due then
+        final byte[] close = Messages.close(addr(0x10));
+        node.onDirect(10, close, 0, close.length, 5_000);
+        assertNull(connection(node, 0x10));
+        assertNotNull(node.table.get(Ring.value(addr(0x40))), "doomed: no longer used, removed at the next tick");
+        node.tick(5_250);
+        assertNull(node.table.get(Ring.value(addr(0x40))), "the connection through the relay that went is removed at the next tick");
+
+        // a link made now to a peer last heard at 0 and silent since: pinged, then dropped after 10 s
+        r.messages.clear();
+        r.direct.clear();
+        r.relayLinks.clear();
+        link(node, 0x30, 30);
+        for (long t = 5_500; t <= 10_000; t += 250)
+        {
+            node.tick(t);
+        }
+        assertFalse(sent(r, Messages.PING, 30).isEmpty(), "a link silent for the keepalive interval is pinged");
+        assertNotNull(connection(node, 0x30), "silent for 10 s: not yet dead");
+        node.tick(10_250);
+        assertNull(connection(node, 0x30), "silent for more than 10 s: removed at the first tick after");
     }
 
     @Test

@@ -5,13 +5,13 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntHashSet;
 
 /**
  * The connection table (Brunet's {@code ConnectionTable}): every up connection, direct or relayed,
@@ -25,7 +25,10 @@ final class ConnectionTable
     private final OverlayNode node;
     private final Random random;
     private final TreeMap<BigInteger, Connection> connections = new TreeMap<>();
-    private final Set<Integer> localIds = new HashSet<>();
+    /** Local link ids in use, by connections and links being set up. */
+    private final IntHashSet localIds = new IntHashSet();
+    /** The connections by local link id (each has its own). */
+    private final Int2ObjectHashMap<Connection> byLocalId = new Int2ObjectHashMap<>();
     /**
      * The connections in ring order, the near sides and neighbours, as of the last change of the
      * table's addresses (null: to be worked out). Walking an array costs less than walking the tree.
@@ -88,21 +91,19 @@ final class ConnectionTable
     /** @return the connection with this local link id, or null. */
     Connection byLocalId(final int localId)
     {
-        for (final Connection c : all())
-        {
-            if (c.localId == localId)
-            {
-                return c;
-            }
-        }
-        return null;
+        return byLocalId.get(localId);
     }
 
     /** Adds a new connection (its owner raises the link-up event once its fields are set). */
     void add(final Connection c)
     {
         localIds.add(c.localId);
-        connections.put(c.value, c);
+        final Connection replaced = connections.put(c.value, c);
+        if (replaced != null)
+        {
+            byLocalId.remove(replaced.localId, replaced);
+        }
+        byLocalId.put(c.localId, c);
         addressesChanged();
         node.near.markChanged();
         node.keepalives.recheck();
@@ -121,6 +122,7 @@ final class ConnectionTable
         final Connection c = connections.remove(address);
         if (c != null)
         {
+            byLocalId.remove(c.localId, c);
             addressesChanged();
             removed(c, reason);
         }
@@ -140,6 +142,7 @@ final class ConnectionTable
     void clear()
     {
         connections.clear();
+        byLocalId.clear();
         addressesChanged();
     }
 

@@ -3,6 +3,7 @@ package wow.controlplane.overlay;
 import wow.controlplane.overlay.wire.OverlayMessage;
 import wow.controlplane.overlay.wire.Messages;
 import wow.controlplane.overlay.ring.Ring;
+import java.util.Arrays;
 
 /**
  * Liveness of every connection: keepalives (PING/PONG, which also measure the RTT and carry what
@@ -120,7 +121,7 @@ final class Keepalives
      */
     void onPing(final long from, final int linkId, final OverlayMessage.Ping m, final long nowMs)
     {
-        final Connection c = node.table.get(Ring.value(m.address()));
+        final Connection c = linked(linkId, m.address());
         if (c == null)
         {
             // the peer thinks we are linked and we are not: tell it, so it stops using the link
@@ -154,6 +155,16 @@ final class Keepalives
         {
             node.sender.sendDirect(from, c.remoteId, Messages.ping(Messages.PONG, c.types, node.address, from));
         }
+    }
+
+    /**
+     * @return the connection to this address: found by the link id the datagram carried when that
+     * is the peer's (one lookup instead of a walk down the ring-ordered table), else by address.
+     */
+    private Connection linked(final int linkId, final byte[] address)
+    {
+        final Connection c = linkId == 0 ? null : node.table.byLocalId(linkId);
+        return c != null && Arrays.equals(c.address, address) ? c : node.table.get(Ring.value(address));
     }
 
     /** A PING or PONG that came through a relay, from a peer this node has a connection to. */

@@ -50,6 +50,7 @@ final class LinkOpener
         final SessionTable table = sessions.current();
         aead.reset();
         final UnsafeBuffer buffer = batch.buffer();
+        Keypair last = null;
         for (int i = 0; i < n; i++)
         {
             keypairs[i] = null;
@@ -60,7 +61,9 @@ final class LinkOpener
             {
                 continue;
             }
-            final Keypair keypair = table.byIndex(WireHeader.session(buffer, offset));
+            final int session = WireHeader.session(buffer, offset);
+            final Keypair keypair = last != null && last.localIndex() == session ? last : table.byIndex(session);
+            last = keypair;
             final long counter = WireHeader.counter(buffer, offset);
             if (keypair == null)
             {
@@ -83,6 +86,8 @@ final class LinkOpener
             return;
         }
         aead.run();
+        Keypair advancing = null;
+        long highest = 0;
         for (int k = 0; k < queued; k++)
         {
             final int i = slotOf[k];
@@ -92,13 +97,24 @@ final class LinkOpener
                 keypairs[i] = null;
                 drop(i, DropReason.AUTH_FAILED);
             }
-            else if (!keypair.window().accept(counterOf[i]))
+            else if (!keypair.window().claim(counterOf[i]))
             {
                 keypairs[i] = null;
                 drop(i, DropReason.REPLAYED);
             }
             else
             {
+                // the window moves once per run of one keypair's datagrams, to the highest claimed
+                if (keypair != advancing)
+                {
+                    if (advancing != null)
+                    {
+                        advancing.window().advanceTo(highest);
+                    }
+                    advancing = keypair;
+                    highest = counterOf[i];
+                }
+                highest = Math.max(highest, counterOf[i]);
                 final long endpoint = batch.endpoint(i);
                 if (keypair.firstReceived())
                 {
@@ -109,6 +125,10 @@ final class LinkOpener
                     uplink.sessionMoved(keypair.localIndex(), endpoint, nowNs);
                 }
             }
+        }
+        if (advancing != null)
+        {
+            advancing.window().advanceTo(highest);
         }
     }
 

@@ -43,6 +43,10 @@ final class LinkSealer
         final SessionTable table = sessions.current();
         aead.reset();
         int kept = 0;
+        Keypair keypair = null;
+        long keypairEndpoint = 0;
+        long counter = 0;
+        long reserved = 0;
         for (int i = 0; i < list.count(); i++)
         {
             final long address = list.address(i);
@@ -55,24 +59,45 @@ final class LinkSealer
                 list.set(kept++, address, length, endpoint);
                 continue;
             }
-            final Keypair keypair = table.forEndpoint(endpoint);
-            if (keypair == null)
+            if (keypair == null || endpoint != keypairEndpoint)
             {
-                counters.drop(DropReason.NO_SESSION);
-                continue;
+                keypair = table.forEndpoint(endpoint); // the same for a run of datagrams to one endpoint
+                keypairEndpoint = endpoint;
+                counter = reserved;
+                if (keypair == null)
+                {
+                    counters.drop(DropReason.NO_SESSION);
+                    continue;
+                }
             }
-            final long counter = keypair.nextCounter();
+            if (counter == reserved)
+            {
+                final int run = runLength(list, i, endpoint);
+                counter = keypair.nextCounters(run);
+                reserved = counter + run;
+            }
             if (counter >= ReplayWindow.REJECT_AFTER_MESSAGES)
             {
                 counters.drop(DropReason.NO_SESSION); // exhausted: the conductor rekeys long before
                 continue;
             }
-            WireHeader.writeSealed(view, 0, keypair.remoteIndex(), counter);
+            WireHeader.writeSealed(view, 0, keypair.remoteIndex(), counter++);
             aead.add(keypair, address - WireHeader.SEALED_LENGTH, length);
             list.set(kept++, address - WireHeader.SEALED_LENGTH, length + WireHeader.SEALED_OVERHEAD, endpoint);
         }
         list.truncate(kept);
         aead.run();
+    }
+
+    /** @return how many datagrams from {@code from} on go to this endpoint, one after another. */
+    private static int runLength(final OutList list, final int from, final long endpoint)
+    {
+        int to = from + 1;
+        while (to < list.count() && list.endpoint(to) == endpoint)
+        {
+            to++;
+        }
+        return to - from;
     }
 
     void close()

@@ -205,6 +205,48 @@ class SecureQueueAgentTest
     }
 
     @Test
+    void aBatchIsSealedWithDistinctCountersAndAReplayInsideOneReceivedBatchIsDeliveredOnce()
+    {
+        final int n = 12;
+        for (int i = 0; i < n; i++)
+        {
+            a.tap.inject(Frames.ethernet(packetAtoB()));
+        }
+        a.agent.doWork();
+        final List<byte[]> wire = take(b.udp);
+        assertEquals(n, wire.size(), "one batch, one datagram each");
+        final List<Long> seen = new ArrayList<>();
+        for (final byte[] d : wire)
+        {
+            seen.add(WireHeader.counter(new UnsafeBuffer(d), 0));
+        }
+        assertEquals(n, seen.stream().distinct().count(), "no counter used twice: " + seen);
+        final byte[] next = sendOne();
+        assertTrue(WireHeader.counter(new UnsafeBuffer(next), 0) > seen.stream().mapToLong(Long::longValue).max().getAsLong(),
+            "the next batch's counters come after");
+
+        // one received batch: every datagram, a replay of three of them in between, and the next one
+        for (int i = 0; i < n; i++)
+        {
+            b.udp.inject(EP_A, wire.get(i));
+            if (i % 4 == 3)
+            {
+                b.udp.inject(EP_A, wire.get(i - 1));
+            }
+        }
+        b.udp.inject(EP_A, next);
+        b.agent.doWork();
+        assertEquals(n + 1, b.tap.drainWritten().size());
+        assertEquals(3, b.drops(DropReason.REPLAYED));
+        assertEquals(WireHeader.counter(new UnsafeBuffer(next), 0), b.sessions.current().byIndex(b.localIndex).window().highest(),
+            "the window moved to the highest counter received");
+        b.udp.inject(EP_A, wire.get(0)); // a later batch replays one: refused
+        b.agent.doWork();
+        assertEquals(0, b.tap.drainWritten().size());
+        assertEquals(4, b.drops(DropReason.REPLAYED));
+    }
+
+    @Test
     void forgedTamperedAndPlainDatagramsAreDroppedSilently()
     {
         final byte[] good = sendOne();

@@ -146,6 +146,17 @@ public final class Keypair
         return sendCounter.getAndIncrement();
     }
 
+    /**
+     * Reserves consecutive nonce counters for a run of datagrams (any queue thread): one atomic
+     * add for the run; counters reserved and left unused only leave a gap the receiver tolerates.
+     *
+     * @return the first of the {@code n}.
+     */
+    public long nextCounters(final int n)
+    {
+        return sendCounter.getAndAdd(n);
+    }
+
     /** @return how many datagrams were sealed with this keypair. */
     public long sent()
     {

@@ -36,6 +36,23 @@ public final class ReplayWindow
      */
     public boolean accept(final long counter)
     {
+        if (!claim(counter))
+        {
+            return false;
+        }
+        advanceTo(counter);
+        return true;
+    }
+
+    /**
+     * Accepts an authenticated counter once without moving the window ({@link #advanceTo} must
+     * follow, e.g. once per batch with the highest counter claimed): its slot's compare-and-set alone
+     * makes it accepted at most once, as a slot only ever moves to later counters.
+     *
+     * @return true the first time this counter is claimed, false for a replay or a counter too old.
+     */
+    public boolean claim(final long counter)
+    {
         if (counter < 0 || counter >= REJECT_AFTER_MESSAGES || counter <= highest.get() - SIZE)
         {
             return false;
@@ -51,15 +68,19 @@ public final class ReplayWindow
             }
             if (slots.compareAndSet(i, seen, mark))
             {
-                break;
+                return true;
             }
         }
+    }
+
+    /** Moves the window up to a claimed counter, if it is above the highest so far. */
+    public void advanceTo(final long counter)
+    {
         long high = highest.get();
         while (counter > high && !highest.compareAndSet(high, counter))
         {
             high = highest.get();
         }
-        return true;
     }
 
     /** @return the highest counter accepted, -1 before the first. */

@@ -29,6 +29,23 @@ class ReplayWindowTest
     }
 
     @Test
+    void claimsAcceptOnceBeforeTheWindowMovesAndAdvancingRefusesWhatFellBehind()
+    {
+        final ReplayWindow w = new ReplayWindow();
+        assertTrue(w.claim(7));
+        assertFalse(w.claim(7), "claimed once, even before the window moved");
+        assertTrue(w.claim(7 + ReplayWindow.SIZE)); // shares 7's slot, later
+        assertFalse(w.claim(7), "its slot moved on");
+        assertEquals(-1, w.highest(), "claims alone do not move the window");
+        w.advanceTo(7 + ReplayWindow.SIZE);
+        w.advanceTo(3); // never backwards
+        assertEquals(7 + ReplayWindow.SIZE, w.highest());
+        assertFalse(w.claim(6), "a counter more than SIZE behind the highest is too old, though its slot is free");
+        assertTrue(w.claim(8), "SIZE - 1 behind and never seen: inside");
+        assertFalse(w.accept(8));
+    }
+
+    @Test
     void countersNearExhaustionAreRefused()
     {
         final ReplayWindow w = new ReplayWindow();

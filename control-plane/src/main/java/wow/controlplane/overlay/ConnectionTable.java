@@ -4,10 +4,8 @@ import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Random;
 import java.util.TreeMap;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -34,6 +32,9 @@ final class ConnectionTable
      * table's addresses (null: to be worked out). Walking an array costs less than walking the tree.
      */
     private List<Connection> ordered;
+    /** The same connections, and the first 64 bits of each one's address, for binary searches. */
+    private Connection[] sorted;
+    private long[] prefixes;
     private List<Connection> right;
     private List<Connection> left;
     private List<Connection> near;
@@ -56,6 +57,12 @@ final class ConnectionTable
         if (ordered == null)
         {
             ordered = List.copyOf(connections.values());
+            sorted = ordered.toArray(new Connection[0]);
+            prefixes = new long[sorted.length];
+            for (int i = 0; i < sorted.length; i++)
+            {
+                prefixes[i] = prefix(sorted[i].address);
+            }
         }
         return ordered;
     }
@@ -72,20 +79,60 @@ final class ConnectionTable
 
     boolean contains(final BigInteger address)
     {
-        return connections.containsKey(address);
+        return get(address) != null;
     }
 
     /** @return the connection to this address, even one that must go at the next check, or null. */
     Connection get(final BigInteger address)
     {
-        return connections.get(address);
+        final int i = from(address);
+        return i < sorted.length && sorted[i].value.equals(address) ? sorted[i] : null;
     }
 
     /** @return the connection to exactly this address (direct or relayed) unless it must go, or null. */
     Connection live(final BigInteger address)
     {
-        final Connection c = connections.get(address);
+        final Connection c = get(address);
         return c == null || c.doomed != null ? null : c;
+    }
+
+    /**
+     * @return the ring-order index of the first connection at or after {@code value} (the count if
+     * none): a binary search over the first 64 bits of each address, in one array, that looks at an
+     * address itself only where those bits are the value's (a walk down the tree loaded a node, a
+     * key and its digits at every level).
+     */
+    private int from(final BigInteger value)
+    {
+        all();
+        final long prefix = value.shiftRight(Ring.ADDRESS_LENGTH * 8 - 64).longValue();
+        int low = 0;
+        int high = sorted.length;
+        while (low < high)
+        {
+            final int mid = (low + high) >>> 1;
+            final int order = Long.compareUnsigned(prefixes[mid], prefix);
+            if (order < 0 || order == 0 && sorted[mid].value.compareTo(value) < 0)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+        return low;
+    }
+
+    /** @return the first 64 bits of an address, as an unsigned number. */
+    private static long prefix(final byte[] address)
+    {
+        long p = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            p = p << 8 | (address[i] & 0xFF);
+        }
+        return p;
     }
 
     /** @return the connection with this local link id, or null. */
@@ -323,14 +370,22 @@ final class ConnectionTable
      */
     Connection closest(final BigInteger destination, final BigInteger exclude, final BigInteger bound)
     {
-        final NavigableMap<BigInteger, Connection> from = connections.tailMap(destination, true);
-        final NavigableMap<BigInteger, Connection> below = connections.headMap(destination, false);
-        final Connection after = firstEligible(from.values(), below.values(), exclude);
+        final int n = size();
+        final int at = from(destination);
+        Connection after = null;
+        for (int k = 0; k < n && after == null; k++)
+        {
+            after = eligible(sorted[(at + k) % n], exclude); // clockwise from the destination, on round the ring
+        }
         if (after == null)
         {
             return null; // none eligible at all
         }
-        final Connection before = firstEligible(below.descendingMap().values(), from.descendingMap().values(), exclude);
+        Connection before = null;
+        for (int k = 1; k <= n && before == null; k++)
+        {
+            before = eligible(sorted[(at - k + n) % n], exclude); // counter-clockwise from just below it
+        }
         Connection hop = after;
         BigInteger best = Ring.distance(after.value, destination);
         if (before != after)
@@ -346,25 +401,10 @@ final class ConnectionTable
         return bound == null || best.compareTo(bound) < 0 ? hop : null;
     }
 
-    /** @return the first routable connection other than {@code exclude} in {@code first}, then in {@code then}. */
-    private static Connection firstEligible(final Collection<Connection> first, final Collection<Connection> then,
-        final BigInteger exclude)
+    /** @return the connection if it is routable and not to {@code exclude}, else null. */
+    private static Connection eligible(final Connection c, final BigInteger exclude)
     {
-        for (final Connection c : first)
-        {
-            if (c.routable() && !c.value.equals(exclude))
-            {
-                return c;
-            }
-        }
-        for (final Connection c : then)
-        {
-            if (c.routable() && !c.value.equals(exclude))
-            {
-                return c;
-            }
-        }
-        return null;
+        return c.routable() && !c.value.equals(exclude) ? c : null;
     }
 
     boolean hasRoutable()

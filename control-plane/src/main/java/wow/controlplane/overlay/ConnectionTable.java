@@ -32,7 +32,7 @@ final class ConnectionTable
      * table's addresses (null: to be worked out). Walking an array costs less than walking the tree.
      */
     private List<Connection> ordered;
-    /** The same connections, and the first 64 bits of each one's address, for binary searches. */
+    /** The same connections in an array, and the first 64 bits of each one's address, for binary searches. */
     private Connection[] sorted;
     private long[] prefixes;
     private List<Connection> right;
@@ -85,7 +85,7 @@ final class ConnectionTable
     /** @return the connection to this address, even one that must go at the next check, or null. */
     Connection get(final BigInteger address)
     {
-        final int i = from(address);
+        final int i = atOrAfter(address);
         return i < sorted.length && sorted[i].value.equals(address) ? sorted[i] : null;
     }
 
@@ -102,7 +102,7 @@ final class ConnectionTable
      * address itself only where those bits are the value's (a walk down the tree loaded a node, a
      * key and its digits at every level).
      */
-    private int from(final BigInteger value)
+    private int atOrAfter(final BigInteger value)
     {
         all();
         final long prefix = value.shiftRight(Ring.ADDRESS_LENGTH * 8 - 64).longValue();
@@ -371,7 +371,7 @@ final class ConnectionTable
     Connection closest(final BigInteger destination, final BigInteger exclude, final BigInteger bound)
     {
         final int n = size();
-        final int at = from(destination);
+        final int at = atOrAfter(destination);
         Connection after = null;
         for (int k = 0; k < n && after == null; k++)
         {

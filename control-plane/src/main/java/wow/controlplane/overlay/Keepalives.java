@@ -90,9 +90,9 @@ final class Keepalives
     }
 
     /**
-     * Makes the next tick walk every connection: a connection came, was doomed, or now goes
-     * through a relay (what only brings a due time closer; hearing from or sending to a peer only
-     * pushes it out).
+     * Makes the next tick walk every connection. Called for what can bring a due time closer: a
+     * connection added, doomed, or newly reached through a relay (hearing from or sending to a
+     * peer only pushes its due time out).
      */
     void recheck()
     {

@@ -63,7 +63,7 @@ final class LinkSealer
             {
                 keypair = table.forEndpoint(endpoint); // the same for a run of datagrams to one endpoint
                 keypairEndpoint = endpoint;
-                counter = reserved;
+                counter = reserved; // none reserved for this keypair yet
                 if (keypair == null)
                 {
                     counters.drop(DropReason.NO_SESSION);

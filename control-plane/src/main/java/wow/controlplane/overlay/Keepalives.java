@@ -39,8 +39,7 @@ final class Keepalives
         }
         final OverlayConfig config = node.config;
         boolean changed = false;
-        long due = Long.MAX_VALUE;
-        nextDueMs = Long.MAX_VALUE; // a recheck asked for during the walk stays asked for
+        nextDueMs = Long.MAX_VALUE; // lowered by every connection kept, and by a recheck asked for during the walk
         for (final Connection c : node.table.all())
         {
             final boolean gone = c.doomed != null || nowMs - c.lastHeardMs > config.deadMs();
@@ -66,10 +65,9 @@ final class Keepalives
             }
             if (!gone)
             {
-                due = Math.min(due, dueMs(c, config));
+                nextDueMs = Math.min(nextDueMs, dueMs(c, config));
             }
         }
-        nextDueMs = Math.min(nextDueMs, due);
         if (changed)
         {
             node.sender.connectionsChanged();

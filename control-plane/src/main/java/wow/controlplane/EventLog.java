@@ -26,27 +26,30 @@ public final class EventLog
     }
 
     /** Logs one event with its fields already formatted as {@code key=value} pairs. */
-    public synchronized void event(final String event, final String fields)
+    public void event(final String event, final String fields)
     {
         if (out == null)
         {
-            return;
+            return; // the discarding log takes no lock: the simulator's workers share it
         }
-        final long second = System.currentTimeMillis() / 1000;
-        final long[] window = windows.computeIfAbsent(event, e -> new long[3]); // second, count, suppressed
-        if (window[0] != second)
+        synchronized (this)
         {
-            window[0] = second;
-            window[1] = 0;
+            final long second = System.currentTimeMillis() / 1000;
+            final long[] window = windows.computeIfAbsent(event, e -> new long[3]); // second, count, suppressed
+            if (window[0] != second)
+            {
+                window[0] = second;
+                window[1] = 0;
+            }
+            if (++window[1] > PER_SECOND)
+            {
+                window[2]++;
+                return;
+            }
+            final String suppressed = window[2] > 0 ? " suppressed=" + window[2] : "";
+            window[2] = 0;
+            out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + event + (fields.isEmpty() ? "" : " " + fields) +
+                suppressed);
         }
-        if (++window[1] > PER_SECOND)
-        {
-            window[2]++;
-            return;
-        }
-        final String suppressed = window[2] > 0 ? " suppressed=" + window[2] : "";
-        window[2] = 0;
-        out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + event + (fields.isEmpty() ? "" : " " + fields) +
-            suppressed);
     }
 }

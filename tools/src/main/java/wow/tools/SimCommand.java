@@ -13,7 +13,7 @@ final class SimCommand
     static final String HELP = String.join("\n",
         "usage: wow sim --nodes N [--seed S] [--latency-ms L] [--loss P] [--churn PCT_PER_MIN] [--duration-s T]",
         "               [--leases] [--flows N] [--partition PCT:START_S:DURATION_S] [--liars PCT] [--join-rate PER_S]",
-        "               [--json]",
+        "               [--workers N] [--json]",
         "  --nodes N            nodes in the overlay",
         "  --seed S             random seed: the same seed gives the same output (default 1)",
         "  --latency-ms L       one-way latency between any two nodes (default 50, plus up to 10 % jitter)",
@@ -33,6 +33,8 @@ final class SimCommand
         "  --liars PCT          PCT % of the nodes lie: false neighbour lists, Connect-To-Me answers with wrong",
         "                       endpoints, forged leases in the lookups they answer, claims on honest nodes'",
         "                       addresses every 10 s; the figures are then the honest nodes' (0 <= PCT < 100)",
+        "  --workers N          threads that run the nodes (default: one per core, up to 8); the output is the",
+        "                       same with any number",
         "  --json               print one JSON object");
 
     private SimCommand()
@@ -47,7 +49,7 @@ final class SimCommand
             return 0;
         }
         final Args args = new Args(argv, Set.of("--nodes", "--seed", "--latency-ms", "--loss", "--churn", "--duration-s",
-            "--join-rate", "--flows", "--partition", "--liars"), Set.of(), Set.of("--json", "--leases"));
+            "--join-rate", "--flows", "--partition", "--liars", "--workers"), Set.of(), Set.of("--json", "--leases"));
         if (!args.has("--nodes"))
         {
             throw new UsageException("--nodes N is required");
@@ -62,6 +64,7 @@ final class SimCommand
         final double liars = parseDouble(args.get("--liars", "0"), "--liars", 0, 99);
         final Simulator.Partition partition = args.has("--partition") ? partition(args.get("--partition", null)) : null;
         final double joinRate = parseDouble(args.get("--join-rate", "0"), "--join-rate", 0, 1_000_000);
+        final int workers = args.getInt("--workers", Math.min(8, Runtime.getRuntime().availableProcessors()), 1, 256);
         if (joinRate > 0 && (nodes - 1) / joinRate >= duration)
         {
             throw new UsageException(String.format(java.util.Locale.ROOT, "--join-rate %s: the joins would take %.0f s, "
@@ -72,7 +75,7 @@ final class SimCommand
             throw new UsageException("--partition must heal before the end of the run (--duration-s " + duration + ")");
         }
         final Simulator.Result r = new Simulator(new Simulator.Options(nodes, seed, latency, loss, churn, duration,
-            args.has("--leases"), flows, partition, liars, joinRate)).run();
+            args.has("--leases"), flows, partition, liars, joinRate), workers).run();
         if (args.has("--json"))
         {
             System.out.println(r.toJson());

@@ -43,5 +43,10 @@ class SimCommandTest
         first.remove("wall_s");
         again.remove("wall_s");
         assertEquals(first, again, "the same seed, the same figures");
+        final Map<String, Object> threeWorkers = new java.util.HashMap<>(Json.object(FibDumpTest.run("sim", "--nodes", "100",
+            "--join-rate", "20", "--duration-s", "30", "--workers", "3", "--json")));
+        threeWorkers.remove("wall_s");
+        assertEquals(first, threeWorkers, "the same seed, the same figures, with any number of workers");
+        assertEquals(2, Main.run(new String[] {"sim", "--nodes", "10", "--workers", "0"}), "--workers 0 is refused");
     }
 }

@@ -1,73 +1,103 @@
 package wow.controlplane.sim;
 
-import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.PriorityQueue;
 
 /**
- * The simulator's pending events, taken in the order of their time and, at one time, of their
- * scheduling. Almost every event falls within seconds of now (messages, ticks, timers), so they
- * wait in a wheel of one slot per millisecond (a FIFO each: adding and taking cost O(1), where a
- * heap of a few hundred thousand events cost a climb of 18 levels each way); the few beyond the
- * wheel's span wait in a heap and move into the wheel, in order, as its window reaches them.
- * Owned by the simulator's one thread.
+ * One simulator worker's pending events, taken in the order of their key: (time, the time it was
+ * scheduled at, origin, the origin's sequence number) — at one time, what was sent first comes
+ * first. The origin is the node whose code scheduled the event (or -1 for the simulator itself),
+ * so the order in which one node's events are taken does not depend on which
+ * other nodes share the queue, nor on the order in which events from other workers were merged
+ * into it: the same seed gives the same run with any number of workers. Almost every event falls
+ * within seconds of now (messages, ticks, timers), so they wait in a wheel of one slot per
+ * millisecond (an array each, sorted once when the wheel's cursor reaches it, where a heap of a
+ * few hundred thousand events cost a climb of 18 levels each way); the few beyond the wheel's span
+ * wait in a heap and move into the wheel as its window reaches them. Owned by one worker's thread
+ * (the coordinator adds to it only while the workers wait at a barrier).
  */
 final class SimEventQueue
 {
     /** Milliseconds the wheel spans (a power of two). */
     static final int WHEEL_MS = 1 << 13;
     private static final int MASK = WHEEL_MS - 1;
+    static final Comparator<Event> ORDER = Comparator.<Event>comparingLong(e -> e.time).thenComparingLong(e -> e.scheduledAt)
+        .thenComparingInt(e -> e.origin).thenComparingLong(e -> e.sequence);
 
     /** Something that happens at a simulated time. */
-    static final class Event implements Comparable<Event>
+    static final class Event
     {
         final Runnable action;
-        long time;
-        long sequence;
+        final long time;
+        final long scheduledAt;
+        final int origin;
+        final long sequence;
 
-        Event(final Runnable action)
+        Event(final Runnable action, final long time, final long scheduledAt, final int origin, final long sequence)
         {
             this.action = action;
-        }
-
-        @Override
-        public int compareTo(final Event other)
-        {
-            final int byTime = Long.compare(time, other.time);
-            return byTime != 0 ? byTime : Long.compare(sequence, other.sequence);
+            this.time = time;
+            this.scheduledAt = scheduledAt;
+            this.origin = origin;
+            this.sequence = sequence;
         }
     }
 
-    private final ArrayDeque<Event>[] slots;
-    private final PriorityQueue<Event> later = new PriorityQueue<>();
+    /** The events of one millisecond; the cursor's slot is taken from {@code head} on. */
+    private static final class Slot
+    {
+        Event[] events = new Event[4];
+        int size;
+
+        void add(final Event e)
+        {
+            if (size == events.length)
+            {
+                events = Arrays.copyOf(events, size * 2);
+            }
+            events[size++] = e;
+        }
+    }
+
+    private final Slot[] slots = new Slot[WHEEL_MS];
+    private final PriorityQueue<Event> later = new PriorityQueue<>(ORDER);
     private long sequence;
     /** The slot taken from next: every event before it was taken; the wheel holds [cursor, cursor + WHEEL_MS). */
     private long cursor;
+    /** The next event of the cursor's slot to take. */
+    private int head;
+    /** The cursor's slot may hold events out of order from {@code head} on (new slot, or events added to it). */
+    private boolean unsorted = true;
     private int inWheel;
 
-    @SuppressWarnings("unchecked")
     SimEventQueue()
     {
-        slots = new ArrayDeque[WHEEL_MS];
         for (int i = 0; i < WHEEL_MS; i++)
         {
-            slots[i] = new ArrayDeque<>();
+            slots[i] = new Slot();
         }
     }
 
-    /** Schedules {@code action} at {@code time}, which must not be before the last event taken. */
+    /** Schedules {@code action} at {@code time} as the simulator's own (origin -1, in the order of these calls). */
     void add(final Runnable action, final long time)
     {
+        add(new Event(action, time, 0, -1, sequence++));
+    }
+
+    /** Schedules {@code e}, whose time must not be before the last event taken. */
+    void add(final Event e)
+    {
+        final long time = e.time;
         if (time < cursor)
         {
             throw new IllegalArgumentException("an event scheduled in the past: " + time + " < " + cursor);
         }
-        final Event e = new Event(action);
-        e.time = time;
-        e.sequence = sequence++;
         if (time - cursor < WHEEL_MS)
         {
-            slots[(int)time & MASK].addLast(e);
+            slots[(int)time & MASK].add(e);
             inWheel++;
+            unsorted |= time == cursor;
         }
         else
         {
@@ -82,17 +112,23 @@ final class SimEventQueue
         {
             if (inWheel == 0)
             {
-                final Event head = later.peek();
-                if (head == null || head.time > limit)
+                final Event first = later.peek();
+                if (first == null || first.time > limit)
                 {
                     return null;
                 }
-                cursor = head.time; // nothing in between
-                migrate();
+                moveTo(first.time); // nothing in between
             }
-            final Event e = slots[(int)cursor & MASK].pollFirst(); // the slot holds only events at cursor
-            if (e != null)
+            final Slot slot = slots[(int)cursor & MASK];
+            if (head < slot.size)
             {
+                if (unsorted)
+                {
+                    Arrays.sort(slot.events, head, slot.size, ORDER);
+                    unsorted = false;
+                }
+                final Event e = slot.events[head];
+                slot.events[head++] = null;
                 inWheel--;
                 return e;
             }
@@ -100,8 +136,7 @@ final class SimEventQueue
             {
                 return null;
             }
-            cursor++;
-            migrate();
+            moveTo(cursor + 1);
         }
         return null;
     }
@@ -112,13 +147,16 @@ final class SimEventQueue
         return inWheel + later.size();
     }
 
-    /** Moves the heap's events that the wheel's window now covers into their slots, earliest first. */
-    private void migrate()
+    /** Leaves the cursor's slot (taken entirely) for {@code time}'s and moves the heap's events the window now covers. */
+    private void moveTo(final long time)
     {
+        slots[(int)cursor & MASK].size = 0;
+        head = 0;
+        unsorted = true;
+        cursor = time;
         while (!later.isEmpty() && later.peek().time - cursor < WHEEL_MS)
         {
-            final Event e = later.poll();
-            slots[(int)e.time & MASK].addLast(e);
+            slots[(int)later.peek().time & MASK].add(later.poll());
             inWheel++;
         }
     }

@@ -15,14 +15,32 @@ import wow.controlplane.overlay.wire.Messages;
  * address and to its virtual IP or lease pool, and an operation counts only for those — with one
  * memory of the signatures verified shared by every simulated node. A node checks each operation
  * as a real one does; the simulator only spares itself verifying the same bytes again for the
- * next node (the answer cannot differ), which is most of its CPU with thousands of nodes. Owned by
- * the simulator's thread.
+ * next node (the answer cannot differ), which is most of its CPU with thousands of nodes. Each
+ * worker has its own (its own memory of signatures, checked by its thread); the bindings are one
+ * map, which the coordinator writes only between windows.
  */
 final class SimLeaseAuthority implements LeaseAuthority
 {
     private static final int REMEMBERED = 200_000;
 
     private final Map<ByteBuffer, Boolean> verified = new LruMap<>(REMEMBERED);
+    private final Map<ByteBuffer, Binding> bindings;
+
+    SimLeaseAuthority()
+    {
+        this(new HashMap<>());
+    }
+
+    private SimLeaseAuthority(final Map<ByteBuffer, Binding> bindings)
+    {
+        this.bindings = bindings;
+    }
+
+    /** @return an authority with the same bindings and a memory of its own (for another worker). */
+    SimLeaseAuthority sharingBindings()
+    {
+        return new SimLeaseAuthority(bindings);
+    }
 
     @Override
     public boolean signed(final Messages.LeaseOp op)
@@ -37,8 +55,6 @@ final class SimLeaseAuthority implements LeaseAuthority
     private record Binding(byte[] address, int ip, int prefix)
     {
     }
-
-    private final Map<ByteBuffer, Binding> bindings = new HashMap<>();
 
     /** Binds a node's record key to its ring address and to {@code ip/prefix} (a fixed IP: /32). */
     void bind(final byte[] recordKey, final byte[] address, final int ip, final int prefix)

@@ -15,7 +15,8 @@ import wow.controlplane.overlay.OverlayNode;
 /**
  * What the simulator measures: exact-delivery probes between random pairs (answered, hops), the
  * same pairs' virtual-IP resolution through the DHT, joins, the ring's correctness, the leases
- * held, and the flows that earned a shortcut. The simulator's thread.
+ * held, and the flows that earned a shortcut. The coordinator's thread, except where a probe
+ * arrives and is answered: on the workers' threads, synchronized.
  */
 final class SimMeasures
 {
@@ -83,7 +84,10 @@ final class SimMeasures
     private void probe(final SimNode from, final SimNode to, final int attempt)
     {
         final ProbeKey key = new ProbeKey(from.node.value(), from.node.probe(to.node.address()));
-        probeHopsByToken.put(key, 0);
+        synchronized (this)
+        {
+            probeHopsByToken.put(key, 0);
+        }
         if (attempt < PROBE_ATTEMPTS - 1)
         {
             sim.schedule(sim.now() + RETRY_MS, () ->
@@ -119,12 +123,12 @@ final class SimMeasures
     }
 
     /** A probe reached its destination after so many hops. */
-    void probeArrived(final BigInteger source, final int token, final int hops)
+    synchronized void probeArrived(final BigInteger source, final int token, final int hops)
     {
         probeHopsByToken.computeIfPresent(new ProbeKey(source, token), (k, v) -> hops);
     }
 
-    void probeAnswered(final SimNode node, final int token)
+    synchronized void probeAnswered(final SimNode node, final int token)
     {
         final Integer hops = probeHopsByToken.remove(new ProbeKey(node.node.value(), token));
         if (hops != null)

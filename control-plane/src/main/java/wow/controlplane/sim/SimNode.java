@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
 import wow.controlplane.EventLog;
 import wow.controlplane.FibChanges;
 import wow.controlplane.OverlayStack;
@@ -19,7 +20,8 @@ import wow.controlplane.overlay.shortcut.ShortcutPolicy;
  * One simulated node: the same {@link OverlayStack} a real node's conductor drives (overlay,
  * resolution, virtual-IP lease and registration, shortcuts), with the simulator's network as its
  * transport and, for the flows it sends, traffic the shortcut policy sees as the data plane's
- * samples and link counters would show it. The simulator's thread.
+ * samples and link counters would show it. Run by its {@link SimWorker}'s thread (node index
+ * modulo the number of workers), or by the coordinator's between windows.
  */
 final class SimNode implements OverlayTransport
 {
@@ -28,6 +30,7 @@ final class SimNode implements OverlayTransport
     static final int SAMPLE_PACKETS = 64;
     private static final int TTL = 30;
     private static final int PORT = 4000;
+    private static final long TICK_MS = 250;
 
     final int index;
     final long endpoint;
@@ -43,7 +46,14 @@ final class SimNode implements OverlayTransport
     final LeaseSigner signer;
     /** Flows this node sends: destination ring value &rarr; when the flow started. */
     final Map<BigInteger, Long> flows = new HashMap<>();
+    /** The worker that runs this node's events. */
+    final SimWorker worker;
+    /** The network's draws for what this node sends (loss, delay) and what it lies about. */
+    final SplittableRandom network;
+    /** Events this node's code has scheduled: with its index, the key that orders them. */
+    long sequence;
     private final Simulator sim;
+    private final SimNetwork net;
 
     /**
      * @param virtualIp  the node's fixed virtual IP, or 0 to lease one from {@code subnet}.
@@ -51,15 +61,19 @@ final class SimNode implements OverlayTransport
      * @param shortcuts  the shortcut policy, or null for none.
      */
     SimNode(final Simulator sim, final int index, final byte[] address, final int virtualIp, final int subnet, final int prefix,
-        final LeaseSigner signer, final OverlayConfig config, final ShortcutPolicy shortcuts, final Random random)
+        final LeaseSigner signer, final OverlayConfig config, final ShortcutPolicy shortcuts, final Random random,
+        final SimWorker worker, final SplittableRandom network)
     {
         this.sim = sim;
+        this.net = sim.network();
+        this.worker = worker;
+        this.network = network;
         this.index = index;
         this.signer = signer;
         this.endpoint = endpointOf(index);
         this.stack = new OverlayStack(new OverlayStack.Setup(address, virtualIp, prefix, subnet, prefix, signer,
-            sim.leaseAuthority(), new long[] {endpoint}, config, shortcuts, random, null), this, FibChanges.NONE, EventLog.NONE,
-            sim::now, token -> sim.probeAnswered(this, token));
+            worker.authority, new long[] {endpoint}, config, shortcuts, random, null), this, FibChanges.NONE, EventLog.NONE,
+            () -> worker.now, token -> sim.measures().probeAnswered(this, token));
         this.node = stack.node();
     }
 
@@ -67,14 +81,14 @@ final class SimNode implements OverlayTransport
     public void sendDirect(final long to, final int remoteLinkId, final byte[] message)
     {
         final byte[] said = liar ? sim.liars().rewrite(this, message) : message;
-        sim.transmit(endpoint, to, new Simulator.Direct(endpoint, remoteLinkId, said));
+        net.transmit(this, to, new SimNetwork.Direct(endpoint, remoteLinkId, said));
     }
 
     @Override
     public void sendRouted(final long firstHop, final int relayLinkId, final byte[] destination, final int delivery,
         final boolean excludeSource, final byte[] message)
     {
-        sim.transmit(endpoint, firstHop, new Simulator.Routed(node.value(), Ring.value(destination), destination, delivery,
+        net.transmit(this, firstHop, new SimNetwork.Routed(node.value(), Ring.value(destination), destination, delivery,
             excludeSource, TTL, 1, liar ? sim.liars().rewrite(this, message) : message, relayLinkId));
     }
 
@@ -86,27 +100,47 @@ final class SimNode implements OverlayTransport
     @Override
     public void selfQueued()
     {
-        sim.schedule(sim.now(), () ->
+        net.post(this, this, worker.now, () ->
         {
             if (alive)
             {
-                node.deliverQueued(sim.now());
+                node.deliverQueued(worker.now);
             }
         });
     }
 
-    /** The node's timers, as its conductor runs them every 250 ms (the resolution cache's once a second). */
-    void tick(final long nowMs, final boolean everySecond)
+    /**
+     * Runs the node's timers as its conductor does, every 250 ms (the resolution cache's once a
+     * second), from {@code firstMs} on while it is alive. A node that finds its address is another
+     * live node's stops, as {@code wow node} does; the coordinator then starts another in its place,
+     * as its operator would, which leases another address.
+     */
+    void startTicks(final long firstMs)
     {
-        stack.tick(nowMs, this::txPackets);
-        if (everySecond)
+        net.post(this, this, firstMs, () -> tickLoop(0));
+    }
+
+    private void tickLoop(final int ticks)
+    {
+        if (!alive)
         {
-            stack.maintain(nowMs);
+            return;
         }
-        if (liar && nowMs % SimLiar.CLAIM_EVERY_MS < 250)
+        final long now = worker.now;
+        stack.tick(now, this::txPackets);
+        if (ticks % 4 == 0)
         {
-            sim.liars().claim(this);
+            stack.maintain(now);
         }
+        if (stack.fatal() != null)
+        {
+            worker.conflicts++;
+            worker.stoppedOnConflict++;
+            stack.leave(now);
+            alive = false;
+            return;
+        }
+        net.post(this, this, now + TICK_MS, () -> tickLoop(ticks + 1));
     }
 
     /** @return what a flow sent over the link with this id since the flow started, -1 if none of this node's flows uses it. */
@@ -114,7 +148,7 @@ final class SimNode implements OverlayTransport
     {
         final Connection c = node.connectionByLocalId(localId);
         final Long started = c == null ? null : flows.get(c.value());
-        return started == null ? -1 : (sim.now() - started) * FLOW_PPS / 1000;
+        return started == null ? -1 : (worker.now - started) * FLOW_PPS / 1000;
     }
 
     /** One sample of each flow that still goes over the overlay (no link to its destination yet). */

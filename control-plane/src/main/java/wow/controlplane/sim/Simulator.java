@@ -1,28 +1,28 @@
 package wow.controlplane.sim;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.SplittableRandom;
 import wow.controlplane.overlay.lease.LeaseSigner;
-import wow.controlplane.overlay.Connection;
 import wow.controlplane.overlay.OverlayConfig;
-import wow.controlplane.overlay.OverlayNode;
 import wow.controlplane.overlay.ring.Ring;
 import wow.controlplane.overlay.shortcut.ShortcutPolicy;
-import wow.controlplane.overlay.wire.Messages;
-import wow.controlplane.overlay.wire.OverlayMessage;
 
 /**
  * Runs the real control-plane code of many nodes — each an {@link wow.controlplane.OverlayStack},
  * as a conductor drives it: overlay, virtual-IP registration and resolution, leases, shortcuts —
  * on a simulated network and a virtual clock: one-way latency with a little jitter, optional
  * message loss, churn (graceful leaves, crashes and new joins), optional leasing of addresses
- * from a subnet and optional flows that earn shortcuts. Routed messages are forwarded hop by hop
- * with the same greedy decision the data plane's transit path makes. Deterministic: one thread,
- * one seeded random source, events ordered by (time, sequence). Used by {@code wow sim} and the
- * tests.
+ * from a subnet and optional flows that earn shortcuts ({@link SimNetwork}). The nodes' events run
+ * on several workers at once ({@link SimWorker}, {@link SimCrew}), in windows no longer than the
+ * network's shortest delay; this class is the coordinator, which runs its own events (joins,
+ * churn, checks, probes) between windows, from one seeded random source. Deterministic: the same
+ * seed gives the same run with any number of workers. Used by {@code wow sim} and the tests; its
+ * methods are called by the coordinator's thread, except {@link #byEndpoint} and
+ * {@link #measures}, which workers call too.
  */
 public final class Simulator
 {
@@ -137,17 +137,6 @@ public final class Simulator
         }
     }
 
-    /** A message sent to an endpoint. */
-    record Direct(long from, int linkId, byte[] message)
-    {
-    }
-
-    /** A routed message on its way. */
-    record Routed(BigInteger source, BigInteger destination, byte[] destinationBytes, int delivery, boolean excludeSource,
-        int ttl, int hops, byte[] message, int relayLinkId)
-    {
-    }
-
     /** Seeds a joining node is given, as an operator would list several. */
     private static final int SEEDS_PER_JOIN = 3;
     private static final long TICK_MS = 250;
@@ -158,21 +147,25 @@ public final class Simulator
     private final Options options;
     private final Random random;
     private final OverlayConfig config = OverlayConfig.defaults();
-    private final SimEventQueue events = new SimEventQueue();
+    /** The simulator's own events, by (time, order of scheduling). */
+    private final PriorityQueue<SimEventQueue.Event> events = new PriorityQueue<>(SimEventQueue.ORDER);
+    private long eventSequence;
+    private final SimNetwork network;
+    private final SimWorker[] workers;
     /** Every node started, in order: the i-th has the endpoint {@link SimNode#endpointOf}(i). */
     private final List<SimNode> all = new ArrayList<>();
     /** The nodes started and not yet found routable, in the order they started (a subsequence of all). */
     private final List<SimNode> joining = new ArrayList<>();
     private final SimLeaseAuthority leaseAuthority = new SimLeaseAuthority();
-    private SimLiar liars;
+    private final SimLiar liars;
+    /** The liars started, in order. */
+    private final List<SimNode> liarNodes = new ArrayList<>();
     private final List<Long> joinTimes = new ArrayList<>();
     private final SimMeasures measures;
     private final int leasePrefix;
+    /** The coordinator's now: the time the last window ended. */
     private long now;
-    private long transmissions;
     private int nextIndex;
-    private int leaseConflicts;
-    private boolean partitioned;
     /** After a partition: how long until every node's near neighbours were the true ones again (-1: not by the end). */
     private long healMs = -1;
     private long convergeMs = -1;
@@ -197,18 +190,32 @@ public final class Simulator
         return null;
     }
 
-    /** @return the lease checks every simulated node shares (one memory of the signatures verified). */
-    SimLeaseAuthority leaseAuthority()
-    {
-        return leaseAuthority;
-    }
-
+    /** A simulator with one worker per core (up to 8). */
     public Simulator(final Options options)
     {
+        this(options, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * @param workers threads that run the nodes' events; the output does not depend on it (with a
+     *                latency under half a millisecond there is no lookahead, and one is used).
+     */
+    public Simulator(final Options options, final int workers)
+    {
+        if (workers < 1)
+        {
+            throw new IllegalArgumentException("workers >= 1");
+        }
         this.options = options;
         this.random = new Random(options.seed());
         this.measures = new SimMeasures(this, random, config);
-        this.liars = new SimLiar(this, new Random(options.seed() * 31 + 7)); // its own draws: the others' stay as they were
+        this.liars = new SimLiar(this);
+        this.network = new SimNetwork(this, options.latencyMs(), options.loss());
+        this.workers = new SimWorker[network.lookaheadMs() >= 1 ? workers : 1];
+        for (int i = 0; i < this.workers.length; i++)
+        {
+            this.workers[i] = new SimWorker(i, this.workers.length, leaseAuthority.sharingBindings());
+        }
         int prefix = 30;
         while (prefix > 8 && (1L << (32 - prefix)) - 2 < 4L * options.nodes())
         {
@@ -222,138 +229,32 @@ public final class Simulator
         return now;
     }
 
+    /** Schedules one of the simulator's own events (joins, churn, checks, probes): run between windows, in order. */
     void schedule(final long time, final Runnable action)
     {
-        events.add(action, time);
-    }
-
-    void transmit(final long from, final long to, final Object payload)
-    {
-        transmissions++;
-        if (options.loss() > 0 && random.nextDouble() < options.loss())
+        if (network.inWindow)
         {
-            return;
+            throw new IllegalStateException("the simulator's own events are scheduled between windows only");
         }
-        if (partitioned && side(from) != side(to))
-        {
-            return; // the cut
-        }
-        final long delay = Math.round(options.latencyMs() * (1 + 0.1 * random.nextDouble()));
-        schedule(now + delay, () -> arrive(to, payload));
+        events.add(new SimEventQueue.Event(action, time, now, -1, eventSequence++));
     }
 
-    /** A node's probe was answered. */
-    void probeAnswered(final SimNode node, final int token)
+    /** @return the network between the nodes. */
+    SimNetwork network()
     {
-        measures.probeAnswered(node, token);
+        return network;
     }
 
-    private boolean side(final long endpoint)
+    /** @return what the simulator measures. */
+    SimMeasures measures()
     {
-        final SimNode n = byEndpoint(endpoint);
-        return n != null && n.cutOff;
+        return measures;
     }
 
     SimNode byEndpoint(final long endpoint)
     {
         final int index = SimNode.indexOf(endpoint);
         return index >= 0 && index < all.size() ? all.get(index) : null;
-    }
-
-    private void arrive(final long to, final Object payload)
-    {
-        final SimNode target = byEndpoint(to);
-        if (target == null || !target.alive)
-        {
-            return;
-        }
-        if (payload instanceof Direct d)
-        {
-            target.node.onDirect(d.from(), d.linkId(), d.message(), 0, d.message().length, now);
-            return;
-        }
-        final Routed r = (Routed)payload;
-        final OverlayNode node = target.node;
-        if (r.relayLinkId() != 0)
-        {
-            // as a relay: only over the named link, then an ordinary routed message again
-            final Connection next = node.connectionByLocalId(r.relayLinkId());
-            if (next != null && next.via() == null)
-            {
-                transmit(target.endpoint, next.endpoint(), new Routed(r.source(), r.destination(), r.destinationBytes(),
-                    r.delivery(),
-                    r.excludeSource(), r.ttl() - 1, r.hops() + 1, r.message(), 0));
-            }
-            return;
-        }
-        if (r.delivery() == OverlayNode.EXACT && node.value().equals(r.destination()))
-        {
-            deliverRouted(target, r);
-            return;
-        }
-        // as the data plane: the destination's own link first, relayed packets only to it
-        Connection hop = node.connection(r.destination());
-        if (hop == null || (r.excludeSource() && hop.value().equals(r.source())))
-        {
-            hop = node.nextHop(r.destination(), r.excludeSource() ? r.source() : null);
-        }
-        if (hop == null)
-        {
-            if (r.delivery() == OverlayNode.CLOSEST && !(r.excludeSource() && node.value().equals(r.source())))
-            {
-                deliverRouted(target, r);
-            }
-            return;
-        }
-        if (r.ttl() <= 1)
-        {
-            return;
-        }
-        long next = hop.endpoint();
-        int relayLinkId = 0;
-        if (hop.via() != null)
-        {
-            final Connection relay = node.connection(Ring.value(hop.via()));
-            if (relay == null)
-            {
-                return;
-            }
-            next = relay.endpoint();
-            relayLinkId = hop.relayId();
-        }
-        transmit(target.endpoint, next, new Routed(r.source(), r.destination(), r.destinationBytes(), r.delivery(),
-            r.excludeSource(),
-            r.ttl() - 1, r.hops() + 1, r.message(), relayLinkId));
-    }
-
-    private void deliverRouted(final SimNode target, final Routed r)
-    {
-        if (Messages.decode(r.message(), 0, r.message().length) instanceof OverlayMessage.Probe probe &&
-            probe.type() == Messages.PROBE)
-        {
-            measures.probeArrived(r.source(), probe.token(), r.hops());
-        }
-        target.node.onRouted(Ring.address(r.source()), r.message(), 0, r.message().length, now);
-    }
-
-    private void tickLoop(final SimNode n, final int ticks)
-    {
-        if (!n.alive)
-        {
-            return;
-        }
-        n.tick(now, ticks % 4 == 0);
-        if (n.stack.fatal() != null)
-        {
-            // its address is another live node's: it stops, as wow node does, and its operator starts
-            // it again, which leases another address
-            leaseConflicts++;
-            n.stack.leave(now);
-            n.alive = false;
-            startNode(false);
-            return;
-        }
-        schedule(now + TICK_MS, () -> tickLoop(n, ticks + 1));
     }
 
     /** Starts a node that joins through up to three random routable nodes (none: it starts the ring). */
@@ -377,13 +278,17 @@ public final class Simulator
         final ShortcutPolicy shortcuts = options.flows() > 0 ? new ShortcutPolicy(100, 16, 30_000, SimNode.SAMPLE_PACKETS) : null;
         final SimNode n = new SimNode(this, index, address, leases ? 0 : 0x0A800000 + index, leases ? LEASE_SUBNET : 0,
             leases ? leasePrefix : 9, LeaseSigner.ofPrivateKey(recordKey, new byte[0]), config, shortcuts,
-            new Random(random.nextLong()));
-        n.cutOff = partitioned && random.nextDouble() * 100 < options.partition().percent();
+            new Random(random.nextLong()), workers[index % workers.length], new SplittableRandom(random.nextLong()));
+        n.cutOff = network.partitioned && random.nextDouble() * 100 < options.partition().percent();
         n.liar = options.liarsPct() > 0 && random.nextDouble() * 100 < options.liarsPct();
         // what its certificate would say: its record key holds its ring address and its address (or the pool)
         leaseAuthority.bind(n.signer.publicKey(), address, leases ? LEASE_SUBNET : 0x0A800000 + index, leases ? leasePrefix : 32);
         all.add(n);
         joining.add(n);
+        if (n.liar)
+        {
+            liarNodes.add(n);
+        }
         n.joinStartMs = now;
         n.stack.start(seeds.stream().mapToLong(s -> s.endpoint).toArray(), now);
         n.routable = seeds.isEmpty();
@@ -391,7 +296,7 @@ public final class Simulator
         {
             joinTimes.add(0L);
         }
-        schedule(now + random.nextInt((int)TICK_MS), () -> tickLoop(n, 0));
+        n.startTicks(now + random.nextInt((int)TICK_MS));
         return n;
     }
 
@@ -455,6 +360,10 @@ public final class Simulator
         {
             scheduleChurn(joinWindow + 5_000, churnEnd);
         }
+        if (options.liarsPct() > 0)
+        {
+            scheduleClaims(SimLiar.CLAIM_EVERY_MS);
+        }
         if (options.flows() > 0)
         {
             schedule(duration / 2, () -> measures.startFlows(options.flows()));
@@ -464,7 +373,7 @@ public final class Simulator
             final Partition p = options.partition();
             schedule(Math.round(p.startS() * 1000), () ->
             {
-                partitioned = true;
+                network.partitioned = true;
                 for (final SimNode n : all)
                 {
                     n.cutOff = random.nextDouble() * 100 < p.percent();
@@ -473,13 +382,24 @@ public final class Simulator
             final long healedAt = Math.round((p.startS() + p.durationS()) * 1000);
             schedule(healedAt, () ->
             {
-                partitioned = false;
+                network.partitioned = false;
                 watchRing(healedAt, ms -> healMs = ms);
             });
         }
-        runUntil(duration);
-        final SimMeasures.Probes probes = measures.startProbes();
-        runUntil(duration + SimMeasures.PROBE_WINDOW_MS);
+        final SimMeasures.Probes probes;
+        try (SimCrew crew = new SimCrew(workers))
+        {
+            runUntil(duration, crew);
+            probes = measures.startProbes();
+            runUntil(duration + SimMeasures.PROBE_WINDOW_MS, crew);
+        }
+        long transmissions = 0;
+        int leaseConflicts = 0;
+        for (final SimWorker w : workers)
+        {
+            transmissions += w.transmissions;
+            leaseConflicts += w.conflicts;
+        }
         final List<SimNode> alive = new ArrayList<>();
         for (final SimNode n : all)
         {
@@ -517,14 +437,72 @@ public final class Simulator
         schedule(now + 1_000, () -> watchRing(since, done));
     }
 
-    private void runUntil(final long time)
+    /**
+     * Runs every event before {@code limit}: the simulator's own events due at the start of a
+     * window, then the nodes' events of the window on every worker at once. A window ends at the
+     * next of the simulator's own events and lasts at most the network's lookahead (the shortest
+     * delay), so nothing one node does within it can reach another node before it ends; windows do
+     * not depend on the number of workers, and neither does the run.
+     */
+    private void runUntil(final long limit, final SimCrew crew)
     {
-        for (SimEventQueue.Event e = events.poll(time); e != null; e = events.poll(time))
+        final long lookahead = network.lookaheadMs();
+        while (true)
         {
-            now = e.time;
-            e.action.run();
+            for (final SimWorker w : workers)
+            {
+                w.now = now;
+            }
+            for (SimEventQueue.Event e = events.peek(); e != null && e.time <= now; e = events.peek())
+            {
+                events.poll().action.run();
+            }
+            restartStopped();
+            if (now >= limit)
+            {
+                return;
+            }
+            long end = events.isEmpty() ? limit : Math.min(limit, events.peek().time);
+            if (lookahead >= 1)
+            {
+                end = Math.min(end, now + lookahead);
+            }
+            network.inWindow = true;
+            crew.runBefore(end);
+            network.inWindow = false;
+            now = end;
         }
-        now = time;
+    }
+
+    /** Starts a node for each that stopped on finding its address was another's, as its operator would. */
+    private void restartStopped()
+    {
+        int stopped = 0;
+        for (final SimWorker w : workers)
+        {
+            stopped += w.stoppedOnConflict;
+            w.stoppedOnConflict = 0;
+        }
+        for (int i = 0; i < stopped; i++)
+        {
+            startNode(false);
+        }
+    }
+
+    /** Every 10 s, each live liar claims a random honest node's address. */
+    private void scheduleClaims(final long at)
+    {
+        schedule(at, () ->
+        {
+            for (final SimNode liar : liarNodes)
+            {
+                if (liar.alive)
+                {
+                    liars.claim(liar);
+                }
+            }
+            scheduleClaims(now + SimLiar.CLAIM_EVERY_MS);
+        });
     }
 
     private void scheduleChurn(final long from, final long until)

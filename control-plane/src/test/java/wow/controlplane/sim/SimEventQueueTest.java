@@ -12,25 +12,28 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The wheel of events gives them back in exactly the order of a heap keyed by (time, order of
- * scheduling): events at one time, events far beyond the wheel's span that move into it later,
- * events scheduled while others are taken, limits that stop between them.
+ * The wheel of events gives them back in exactly the order of a heap keyed by (time, time
+ * scheduled, origin, sequence): events at one time from many origins, events far beyond the wheel's span that move
+ * into it later, events scheduled while others are taken (at the very time being taken, too),
+ * limits that stop between them.
  */
 class SimEventQueueTest
 {
-    /** What the reference heap holds: an event's time, scheduling order and id. */
-    private record Scheduled(long time, long sequence, int id) implements Comparable<Scheduled>
+    /** What the reference heap holds: an event's key and id. */
+    private record Scheduled(long time, long scheduledAt, int origin, long sequence, int id) implements Comparable<Scheduled>
     {
         @Override
         public int compareTo(final Scheduled o)
         {
-            return time != o.time ? Long.compare(time, o.time) : Long.compare(sequence, o.sequence);
+            return time != o.time ? Long.compare(time, o.time) : scheduledAt != o.scheduledAt ?
+                Long.compare(scheduledAt, o.scheduledAt) : origin != o.origin ? Integer.compare(origin, o.origin) :
+                Long.compare(sequence, o.sequence);
         }
     }
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5})
-    void eventsComeOutInTimeThenSchedulingOrder(final long seed)
+    void eventsComeOutInTheOrderOfTheirKeys(final long seed)
     {
         final Random random = new Random(seed);
         final SimEventQueue queue = new SimEventQueue();
@@ -53,24 +56,27 @@ class SimEventQueueTest
                     default -> random.nextInt(300);
                 };
                 final int mine = id++;
-                queue.add(() -> got.add(mine), at);
-                reference.add(new Scheduled(at, sequence++, mine));
+                final int origin = random.nextInt(8) - 1;
+                queue.add(new SimEventQueue.Event(() -> got.add(mine), at, now, origin, sequence));
+                reference.add(new Scheduled(at, now, origin, sequence++, mine));
             }
             final long limit = now + random.nextInt(random.nextBoolean() ? 50 : 2 * SimEventQueue.WHEEL_MS);
             for (SimEventQueue.Event e = queue.poll(limit); e != null; e = queue.poll(limit))
             {
                 e.action.run();
                 now = e.time;
+                while (!reference.isEmpty() && reference.peek().time() <= now && want.size() < got.size())
+                {
+                    want.add(reference.poll().id());
+                }
                 if (random.nextInt(10) == 0) // an event that schedules another, at once or soon
                 {
                     final int mine = id++;
                     final long at = now + random.nextInt(3);
-                    queue.add(() -> got.add(mine), at);
-                    reference.add(new Scheduled(at, sequence++, mine));
-                }
-                while (!reference.isEmpty() && reference.peek().time() <= now && want.size() < got.size())
-                {
-                    want.add(reference.poll().id());
+                    final int origin = random.nextInt(8) - 1; // may sort before events already waiting at this time
+                    final long from = now - random.nextInt(2); // another worker's event, sent in the last window
+                    queue.add(new SimEventQueue.Event(() -> got.add(mine), at, from, origin, sequence));
+                    reference.add(new Scheduled(at, from, origin, sequence++, mine));
                 }
             }
             while (!reference.isEmpty() && reference.peek().time() <= limit)

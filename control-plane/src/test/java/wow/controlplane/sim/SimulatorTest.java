@@ -60,6 +60,21 @@ class SimulatorTest
     }
 
     @Test
+    void theOutputDoesNotDependOnTheNumberOfWorkers()
+    {
+        // everything at once: leases (conflicts restart nodes between windows), loss and churn,
+        // flows, a partition and liars (their lies drawn on the worker, their claims between windows)
+        final Simulator.Options o = new Simulator.Options(240, 12, 20, 0.02, 20, 60, true, 4, new Simulator.Partition(20, 20, 10),
+            5, 20);
+        final String one = new Simulator(o, 1).run().toJson().replaceAll("\"wall_s\":[0-9.]+", "");
+        for (final int workers : new int[] {2, 3})
+        {
+            assertEquals(one, new Simulator(o, workers).run().toJson().replaceAll("\"wall_s\":[0-9.]+", ""),
+                workers + " workers");
+        }
+    }
+
+    @Test
     void theSameStackAsANodeRunsResolutionLeasesAndShortcuts()
     {
         final Simulator.Result r = new Simulator(new Simulator.Options(120, 11, 20, 0, 0, 60, true, 10, null)).run();

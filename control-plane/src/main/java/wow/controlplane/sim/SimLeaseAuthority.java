@@ -13,11 +13,11 @@ import wow.controlplane.overlay.wire.Messages;
  * The simulated network's lease authority: what a secure network's certificates decide, without the
  * certificates — each node's record key is bound (as its certificate would bind it) to its ring
  * address and to its virtual IP or lease pool, and an operation counts only for those — with one
- * memory of the signatures verified shared by every simulated node. A node checks each operation
- * as a real one does; the simulator only spares itself verifying the same bytes again for the
- * next node (the answer cannot differ), which is most of its CPU with thousands of nodes. Each
- * worker has its own (its own memory of signatures, checked by its thread); the bindings are one
- * map, which the coordinator writes only between windows.
+ * memory of the signatures verified shared by the simulated nodes of one worker. A node checks
+ * each operation as a real one does; the simulator only spares itself verifying the same bytes
+ * again for the next node (the answer cannot differ), which is most of its CPU with thousands of
+ * nodes. Each worker has its own, used by its thread; the bindings are one map, which the
+ * coordinator writes only between windows.
  */
 final class SimLeaseAuthority implements LeaseAuthority
 {

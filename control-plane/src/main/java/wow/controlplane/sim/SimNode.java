@@ -30,7 +30,8 @@ final class SimNode implements OverlayTransport
     static final int SAMPLE_PACKETS = 64;
     private static final int TTL = 30;
     private static final int PORT = 4000;
-    private static final long TICK_MS = 250;
+    /** How often a conductor runs a node's timers. */
+    static final long TICK_MS = 250;
 
     final int index;
     final long endpoint;

@@ -139,7 +139,6 @@ public final class Simulator
 
     /** Seeds a joining node is given, as an operator would list several. */
     private static final int SEEDS_PER_JOIN = 3;
-    private static final long TICK_MS = 250;
     private static final long SETTLE_AFTER_CHURN_MS = 30_000;
     /** Leased addresses come from a subnet of 10.128.0.0 with room for four times the nodes. */
     private static final int LEASE_SUBNET = 0x0A800000;
@@ -296,7 +295,7 @@ public final class Simulator
         {
             joinTimes.add(0L);
         }
-        n.startTicks(now + random.nextInt((int)TICK_MS));
+        n.startTicks(now + random.nextInt((int)SimNode.TICK_MS));
         return n;
     }
 

@@ -4,6 +4,7 @@ import wow.controlplane.overlay.ring.Ring;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,7 +33,7 @@ final class ConnectionTable
      * table's addresses (null: to be worked out). Walking an array costs less than walking the tree.
      */
     private List<Connection> ordered;
-    /** The same connections in an array, and the first 64 bits of each one's address, for binary searches. */
+    /** The array {@code ordered} is a read-only view of, and the first 64 bits of each address, for binary searches. */
     private Connection[] sorted;
     private long[] prefixes;
     private List<Connection> right;
@@ -56,8 +57,8 @@ final class ConnectionTable
     {
         if (ordered == null)
         {
-            ordered = List.copyOf(connections.values());
-            sorted = ordered.toArray(new Connection[0]);
+            sorted = connections.values().toArray(new Connection[0]);
+            ordered = Collections.unmodifiableList(Arrays.asList(sorted));
             prefixes = new long[sorted.length];
             for (int i = 0; i < sorted.length; i++)
             {

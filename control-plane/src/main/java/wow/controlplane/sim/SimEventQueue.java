@@ -62,7 +62,6 @@ final class SimEventQueue
 
     private final Slot[] slots = new Slot[WHEEL_MS];
     private final PriorityQueue<Event> later = new PriorityQueue<>(ORDER);
-    private long sequence;
     /** The slot taken from next: every event before it was taken; the wheel holds [cursor, cursor + WHEEL_MS). */
     private long cursor;
     /** The next event of the cursor's slot to take. */
@@ -77,12 +76,6 @@ final class SimEventQueue
         {
             slots[i] = new Slot();
         }
-    }
-
-    /** Schedules {@code action} at {@code time} as the simulator's own (origin -1, in the order of these calls). */
-    void add(final Runnable action, final long time)
-    {
-        add(new Event(action, time, 0, -1, sequence++));
     }
 
     /** Schedules {@code e}, whose time must not be before the last event taken. */

@@ -136,7 +136,6 @@ final class SimNode implements OverlayTransport
         if (stack.fatal() != null)
         {
             worker.conflicts++;
-            worker.stoppedOnConflict++;
             stack.leave(now);
             alive = false;
             return;

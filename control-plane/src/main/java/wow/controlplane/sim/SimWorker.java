@@ -16,8 +16,7 @@ final class SimWorker
     /** Simulated now for the nodes of this worker: the time of the event being run. */
     long now;
     long transmissions;
-    /** Nodes that found their address was another's and stopped since the last barrier (their operator restarts them). */
-    int stoppedOnConflict;
+    /** Nodes of this worker that found their address was another's and stopped (their operator restarts them). */
     int conflicts;
     /** What this worker's nodes check leases with (their verification memory is this worker's own). */
     final SimLeaseAuthority authority;

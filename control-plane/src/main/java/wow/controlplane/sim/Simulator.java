@@ -165,6 +165,8 @@ public final class Simulator
     /** The coordinator's now: the time the last window ended. */
     private long now;
     private int nextIndex;
+    /** Nodes started in place of those that stopped on an address conflict. */
+    private int restarted;
     /** After a partition: how long until every node's near neighbours were the true ones again (-1: not by the end). */
     private long healMs = -1;
     private long convergeMs = -1;
@@ -479,10 +481,9 @@ public final class Simulator
         int stopped = 0;
         for (final SimWorker w : workers)
         {
-            stopped += w.stoppedOnConflict;
-            w.stoppedOnConflict = 0;
+            stopped += w.conflicts;
         }
-        for (int i = 0; i < stopped; i++)
+        for (; restarted < stopped; restarted++)
         {
             startNode(false);
         }

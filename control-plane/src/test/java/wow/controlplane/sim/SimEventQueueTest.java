@@ -94,9 +94,10 @@ class SimEventQueueTest
     void anEventInThePastIsRefused(final int gap)
     {
         final SimEventQueue queue = new SimEventQueue();
-        queue.add(() -> { }, 100);
+        queue.add(new SimEventQueue.Event(() -> { }, 100, 0, 1, 0));
         assertEquals(100, queue.poll(1_000).time);
         assertNull(queue.poll(1_000));
-        assertThrows(IllegalArgumentException.class, () -> queue.add(() -> { }, 99 - gap)); // before the last event taken
+        assertThrows(IllegalArgumentException.class, () -> queue.add(new SimEventQueue.Event(() -> { }, 99 - gap, 0, 1, 1)),
+            "before the last event taken");
     }
 }

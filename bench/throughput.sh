@@ -3,8 +3,9 @@
 # mode, after the same warm-up (2 s of TCP, 3,000 pings 1 ms apart): ping (PINGS x 10 ms: average
 # and 99th percentile), then iperf3 TCP with 1 and with 4 streams (DUR s each), side by side in
 # one run, with absolute figures, each daemon's CPU per tunnel packet (its CPU time in the
-# one-stream run over the bytes iperf3 moved in 1,400-byte packets) and ratios to raw veth and
-# kernel VXLAN.
+# one-stream run over the bytes iperf3 moved in 1,400-byte packets), each daemon's CPU per ping
+# (all its threads' CPU time during the pings, from /proc/PID/task/*/schedstat, over the pings: the
+# packet path plus whatever else the daemon does in those 10 ms) and ratios to raw veth and kernel VXLAN.
 # Only addresses inside the namespaces it creates are used; every namespace and process it
 # starts is removed on exit, Ctrl-C or failure.
 #
@@ -153,6 +154,9 @@ mode_nebula() {
   INNER_B=10.250.5.2
 }
 
+cpu_ns() { # CPU time of all threads of a pid in ns, from the scheduler's own accounting (0 if none)
+  [ -n "${1:-}" ] && cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f\n", s+0}' || echo 0
+}
 cpu_ticks() { # utime+stime of a pid (0 if none)
   [ -n "${1:-}" ] && awk '{sub(/^.*\) /,""); print $12+$13}' /proc/$1/stat 2>/dev/null || echo 0
 }
@@ -169,16 +173,18 @@ measure() { # measure MODE
   [ $ok = 1 ] || { echo "$mode: $INNER_B unreachable" >&2; cat "$WORK"/*.log >&2 2>/dev/null; RESULT[$mode]="unreachable"; stop_all; return; }
   ip netns exec "$NSB" iperf3 -s -B "$INNER_B" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
   sleep 0.5
-  local rtt p99 t1 t4 r1 hz ca0 cb0 ca1 cb1 bytes
+  local rtt p99 t1 t4 r1 hz ca0 cb0 ca1 cb1 bytes pa0 pb0 ppa ppb
   # the same warm-up for every mode, so that a JIT-compiled peer is measured warm on both paths:
   # 2 s of TCP, then 3,000 pings 1 ms apart (bulk traffic alone leaves the small-packet path to the
   # interpreter: the first pings after it run code the JIT compiled for the other branch)
   ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t 2 >/dev/null 2>&1
   ip netns exec "$NSA" ping -q -c 3000 -i 0.001 "$INNER_B" >/dev/null 2>&1
   sleep 0.5
+  pa0=$(cpu_ns "$PEER_A"); pb0=$(cpu_ns "$PEER_B")
   read -r rtt p99 < <(ip netns exec "$NSA" ping -c "$PINGS" -i 0.01 "$INNER_B" |
     sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g |
     awk '{v[NR]=$1; s+=$1} END{if (NR==0) print "nan nan"; else {i=int(NR*0.99+0.999); if(i>NR)i=NR; printf "%.3f %.3f\n", s/NR, v[i]}}')
+  ppa=$(( ($(cpu_ns "$PEER_A") - pa0) / PINGS / 1000 )); ppb=$(( ($(cpu_ns "$PEER_B") - pb0) / PINGS / 1000 ))
   hz=$(getconf CLK_TCK); ca0=$(cpu_ticks "$PEER_A"); cb0=$(cpu_ticks "$PEER_B")
   ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -J >"$WORK/$mode-1.json" 2>&1
   ca1=$(cpu_ticks "$PEER_A"); cb1=$(cpu_ticks "$PEER_B")
@@ -192,9 +198,9 @@ measure() { # measure MODE
   cpu=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v hz="$hz" -v d="$DUR" 'BEGIN{printf "%.0f/%.0f", a/hz/d*100, b/hz/d*100}')
   per=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v hz="$hz" -v n="$bytes" \
     'BEGIN{p=n/1400; if (p<=0) print "n/a"; else printf "%.2f/%.2f", a/hz/p*1e6, b/hz/p*1e6}')
-  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per"
+  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $ppa/$ppb"
   echo "$mode: tcp1 ${t1} Gbit/s (retransmits $r1), tcp4 ${t4} Gbit/s, ping avg ${rtt} p99 ${p99} ms," \
-    "daemon CPU% A/B $cpu, us/packet A/B $per" >&2
+    "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $ppa/$ppb" >&2
   stop_all
 }
 
@@ -203,18 +209,19 @@ for m in "${MODES[@]}"; do measure "$m"; done
 echo
 echo "underlay: veth pair between two namespaces; iperf3 ${DUR}s; ping $PINGS x 10 ms; $(nproc) cores;" \
   "kernel $(uname -r); $(date -u +%F)"
-printf '| %-12s | %11s | %11s | %8s | %8s | %9s | %9s | %11s | %8s | %8s | %7s |\n' mode "tcp1 Gbit/s" "tcp4 Gbit/s" \
-  "RTT avg" "RTT p99" "tcp1 retr" "CPU% A/B" "us/pkt A/B" "tcp1/vx" "tcp4/vx" "RTT/raw"
-printf '|%s|\n' "--------------|-------------|-------------|----------|----------|-----------|-----------|-------------|----------|----------|---------"
+printf '| %-12s | %11s | %11s | %8s | %8s | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n' mode "tcp1 Gbit/s" "tcp4 Gbit/s" \
+  "RTT avg" "RTT p99" "us/ping A/B" "tcp1 retr" "CPU% A/B" "us/pkt A/B" "tcp1/vx" "tcp4/vx" "RTT/raw"
+printf '|%s|\n' "--------------|-------------|-------------|----------|----------|-------------|-----------|-----------|-------------|----------|----------|---------"
 read -r _ _ RR _ <<<"${RESULT[raw]:-nan nan nan}"
 read -r V1 V4 _ <<<"${RESULT[vxlan]:-nan nan nan}"
 for m in "${MODES[@]}"; do
   case "${RESULT[$m]}" in skip|unreachable) printf '| %-12s | %s |\n' "$m" "${RESULT[$m]}"; continue;; esac
-  read -r t1 t4 rtt p99 r1 cpu per <<<"${RESULT[$m]}"
+  read -r t1 t4 rtt p99 r1 cpu per pp <<<"${RESULT[$m]}"
   kernel=0; [ "$m" = raw ] || [ "$m" = vxlan ] && kernel=1
-  awk -v m="$m" -v t1="$t1" -v t4="$t4" -v rtt="$rtt" -v p99="$p99" -v r1="$r1" -v cpu="$cpu" -v per="$per" -v k=$kernel \
+  awk -v m="$m" -v t1="$t1" -v t4="$t4" -v rtt="$rtt" -v p99="$p99" -v r1="$r1" -v cpu="$cpu" -v per="$per" -v pp="$pp" -v k=$kernel \
     -v V1="$V1" -v V4="$V4" -v RR="$RR" 'BEGIN{
-    printf "| %-12s | %11.2f | %11.2f | %8.3f | %8.3f | %9s | %9s | %11s | %8s | %8s | %7s |\n", m, t1, t4, rtt, p99, r1,
+    printf "| %-12s | %11.2f | %11.2f | %8.3f | %8.3f | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n", m, t1, t4, rtt, p99,
+      k?"kernel":pp, r1,
       k?"kernel":cpu, k?"kernel":per, (V1+0>0)?sprintf("%.2f",t1/V1):"n/a", (V4+0>0)?sprintf("%.2f",t4/V4):"n/a",
       (RR+0>0)?sprintf("%.1fx",rtt/RR):"n/a" }'
 done

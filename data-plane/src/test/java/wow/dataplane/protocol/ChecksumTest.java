@@ -7,6 +7,7 @@ import wow.dataplane.port.Frames;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ChecksumTest
 {
@@ -28,6 +29,31 @@ class ChecksumTest
         }
         assertEquals(~Frames.checksum(bytes, 3, 2999 - 3) & 0xFFFF,
             Checksum.foldLittleEndian(Checksum.sumLittleEndian(buffer, 3, 2999 - 3)));
+    }
+
+    @Test
+    void sumsOffHeapAndWrappedBuffersAlikeAndRefusesARangeOutside()
+    {
+        final Random random = new Random(7);
+        final byte[] bytes = new byte[4096];
+        random.nextBytes(bytes);
+        final UnsafeBuffer direct = new UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(4096, 64));
+        direct.putBytes(0, bytes);
+        final UnsafeBuffer wrapped = new UnsafeBuffer(bytes, 5, 3000); // index 0 is byte 5
+        for (final int length : new int[] {0, 1, 7, 15, 16, 17, 31, 33, 1388, 1399, 2997})
+        {
+            for (int offset = 0; offset < 3; offset++)
+            {
+                final int reference = ~Frames.checksum(bytes, offset, length) & 0xFFFF;
+                assertEquals(reference, Checksum.foldLittleEndian(Checksum.sumLittleEndian(direct, offset, length)),
+                    "direct, length " + length + " offset " + offset);
+                final int shifted = ~Frames.checksum(bytes, 5 + offset, length) & 0xFFFF;
+                assertEquals(shifted, Checksum.foldLittleEndian(Checksum.sumLittleEndian(wrapped, offset, length)),
+                    "wrapped, length " + length + " offset " + offset);
+            }
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> Checksum.sumLittleEndian(wrapped, 2990, 11));
+        assertThrows(IndexOutOfBoundsException.class, () -> Checksum.sumLittleEndian(wrapped, -1, 4));
     }
 
     @Test

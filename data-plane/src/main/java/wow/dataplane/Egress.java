@@ -39,6 +39,7 @@ final class Egress
     private final BatchSender sender;
     private final LinkTally tally;
     private final EndToEndSealer endToEnd;
+    private final PartialChecksums partial;
     private final FrameBatch tapIn;
     private final OutList udpOut = new OutList(QueueAgent.SEND_BATCH);
     private final OutList replies = new OutList(QueueAgent.BATCH);
@@ -48,8 +49,9 @@ final class Egress
 
     Egress(final TapPort tap, final int vnet, final int innerMtu, final QueueCounters counters, final HostResponder host,
         final TsoSegmenter tso, final ResolutionHold hold, final ConductorUplink uplink, final BatchSender sender,
-        final LinkTally tally, final EndToEndSealer endToEnd)
+        final LinkTally tally, final EndToEndSealer endToEnd, final PartialChecksums partial)
     {
+        this.partial = partial;
         this.endToEnd = endToEnd;
         this.tap = tap;
         this.vnet = vnet;
@@ -118,6 +120,7 @@ final class Egress
             counters.drop(DropReason.TAP_TRUNCATED);
             return;
         }
+        int partialHeader = -1;
         if (vnet != 0 && !VirtioNetHeader.isPlain(buffer, frame - vnet))
         {
             final int header = frame - vnet;
@@ -127,16 +130,17 @@ final class Egress
                 onSuperFrame(buffer, frame, length, VirtioNetHeader.gsoSize(buffer, header));
                 return;
             }
-            if (gso != VirtioNetHeader.GSO_NONE || !completeChecksum(buffer, frame, length, header))
+            if (gso != VirtioNetHeader.GSO_NONE || !checksumFits(buffer, frame, length, header))
             {
                 counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
                 return;
             }
+            partialHeader = header;
         }
         final int ethertype = Ethernet.ethertype(buffer, frame);
         if (ethertype == Ethernet.ETHERTYPE_IPV4)
         {
-            onIpv4(buffer, frame + Ethernet.HEADER_LENGTH, length - Ethernet.HEADER_LENGTH);
+            onIpv4(buffer, frame + Ethernet.HEADER_LENGTH, length - Ethernet.HEADER_LENGTH, partialHeader);
         }
         else if (ethertype == Ethernet.ETHERTYPE_ARP)
         {
@@ -148,7 +152,11 @@ final class Egress
         }
     }
 
-    private void onIpv4(final UnsafeBuffer buffer, final int ip, final int available)
+    /**
+     * @param partialHeader the frame's virtio-net header if its checksum is partial (the kernel left
+     *                      it to offload), else -1.
+     */
+    private void onIpv4(final UnsafeBuffer buffer, final int ip, final int available, final int partialHeader)
     {
         final int length = Ipv4.validLength(buffer, ip, available);
         if (length < 0)
@@ -161,6 +169,18 @@ final class Egress
             counters.drop(DropReason.OVERSIZED);
             return;
         }
+        // a partial checksum goes out partial to a peer that takes it, else it is completed here
+        // first (before a DHCP answer or a hold that would keep the packet for later)
+        final boolean leavePartial = partialHeader >= 0 && leavesPartial(buffer, ip, length, partialHeader);
+        if (partialHeader >= 0 && !leavePartial)
+        {
+            if (!checksumFits(buffer, ip - Ethernet.HEADER_LENGTH, length + Ethernet.HEADER_LENGTH, partialHeader))
+            {
+                counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
+                return;
+            }
+            completeChecksum(buffer, ip - Ethernet.HEADER_LENGTH, length + Ethernet.HEADER_LENGTH, partialHeader);
+        }
         if (Dhcp.isRequest(buffer, ip, length))
         {
             host.onDhcp(fib, buffer, ip - Ethernet.HEADER_LENGTH, length + Ethernet.HEADER_LENGTH, replies);
@@ -169,8 +189,31 @@ final class Egress
         final long next = nextHop(Ipv4.destination(buffer, ip), buffer, ip, length);
         if (next >= 0)
         {
-            encapsulate(buffer, ip, length, (int)(next >>> 32), (int)next);
+            encapsulate(buffer, ip, length, (int)(next >>> 32), (int)next, leavePartial);
         }
+    }
+
+    /**
+     * @return true if this packet, whose checksum the kernel left partial at the place a receiver
+     *         expects it, goes straight over a direct link whose peer takes partial checksums.
+     */
+    private boolean leavesPartial(final UnsafeBuffer buffer, final int ip, final int length, final int vnetHeader)
+    {
+        final int field = PartialChecksums.fieldOffset(buffer, ip, length);
+        final int transport = Ethernet.HEADER_LENGTH + Ipv4.headerLength(buffer, ip);
+        if (field < 0 || VirtioNetHeader.checksumStart(buffer, vnetHeader) != transport ||
+            VirtioNetHeader.checksumOffset(buffer, vnetHeader) != field)
+        {
+            return false;
+        }
+        final int route = fib.route(Ipv4.destination(buffer, ip));
+        return route != Fib.NONE && fib.routeDirect(route) && sendsPartial(route, fib.routeNextHop(route));
+    }
+
+    /** @return true if a packet on this route and next hop may go out with its checksum partial. */
+    boolean sendsPartial(final int route, final int hop)
+    {
+        return hop != Fib.NONE && fib.routeDirect(route) && fib.linkRemoteId(hop) != 0 && partial.peerTakes(hop);
     }
 
     /** Splits a TSO super-frame into complete TCP packets and sends them. */
@@ -247,8 +290,19 @@ final class Egress
         return false;
     }
 
-    /** Writes the DATA or ROUTED header in front of the IPv4 packet and queues the datagram. */
+    /** Writes the DATA or ROUTED header in front of the IPv4 packet (checksums complete) and queues the datagram. */
     void encapsulate(final UnsafeBuffer buffer, final int packet, final int packetLength, final int route, final int hop)
+    {
+        encapsulate(buffer, packet, packetLength, route, hop, false);
+    }
+
+    /**
+     * Writes the DATA or ROUTED header in front of the IPv4 packet and queues the datagram.
+     *
+     * @param partialChecksum the packet's checksum is partial and the route {@link #sendsPartial}.
+     */
+    void encapsulate(final UnsafeBuffer buffer, final int packet, final int packetLength, final int route, final int hop,
+        final boolean partialChecksum)
     {
         int ip = packet;
         int length = packetLength;
@@ -256,7 +310,8 @@ final class Egress
         if (fib.routeDirect(route))
         {
             header = ip - WireHeader.DATA_LENGTH;
-            WireHeader.writeLinkHeader(buffer, header, WireHeader.TYPE_DATA, fib.linkRemoteId(hop));
+            WireHeader.writeLinkHeader(buffer, header, WireHeader.TYPE_DATA,
+                partial.dataFlags() | (partialChecksum ? WireHeader.FLAG_CHECKSUM_PARTIAL : 0), fib.linkRemoteId(hop));
         }
         else
         {
@@ -299,25 +354,23 @@ final class Egress
         tally.tx(hop, datagram);
     }
 
-    /**
-     * Completes the checksum the kernel left partial ({@code NEEDS_CSUM}), as a NIC would.
-     *
-     * @return false if the offsets do not fit the frame.
-     */
-    private static boolean completeChecksum(final UnsafeBuffer buffer, final int frame, final int length, final int vnetHeader)
+    /** @return true if the offsets of a partial checksum ({@code NEEDS_CSUM}) fit the frame. */
+    private static boolean checksumFits(final UnsafeBuffer buffer, final int frame, final int length, final int vnetHeader)
+    {
+        final int start = VirtioNetHeader.checksumStart(buffer, vnetHeader);
+        return start >= Ethernet.HEADER_LENGTH && start + VirtioNetHeader.checksumOffset(buffer, vnetHeader) + 2 <= length;
+    }
+
+    /** Completes the checksum the kernel left partial ({@code NEEDS_CSUM}; offsets {@link #checksumFits}), as a NIC would. */
+    private static void completeChecksum(final UnsafeBuffer buffer, final int frame, final int length, final int vnetHeader)
     {
         final int start = VirtioNetHeader.checksumStart(buffer, vnetHeader);
         final int field = VirtioNetHeader.checksumOffset(buffer, vnetHeader);
-        if (start < Ethernet.HEADER_LENGTH || start + field + 2 > length)
-        {
-            return false;
-        }
         Checksum.complete(buffer, frame + start, length - start, field);
         if (field == 6 && buffer.getShort(frame + start + 6) == 0)
         {
             buffer.putShort(frame + start + 6, (short)0xFFFF); // UDP: a computed 0 is sent as all ones
         }
-        return true;
     }
 
     /** @return true if the list of datagrams to send is full (the next one flushes it). */

@@ -39,6 +39,7 @@ final class Ingress
     private final LinkTally tally;
     private final LinkOpener opener;
     private final EndToEndOpener endToEnd;
+    private final PartialChecksums partial;
     private final FrameBatch udpIn = new FrameBatch(QueueAgent.BATCH, QueueAgent.MAX_FRAME);
     private final OutList tapOut = new OutList(QueueAgent.BATCH);
     private final OutList tapCoalesced = new OutList(QueueAgent.BATCH);
@@ -53,8 +54,9 @@ final class Ingress
 
     Ingress(final TapPort tap, final UdpPort udp, final int vnet, final byte[] tapMac, final QueueCounters counters,
         final TransitForwarder transit, final ConductorUplink uplink, final BatchSender sender, final LinkTally tally,
-        final LinkOpener opener, final EndToEndOpener endToEnd)
+        final LinkOpener opener, final EndToEndOpener endToEnd, final PartialChecksums partial)
     {
+        this.partial = partial;
         this.opener = opener;
         this.endToEnd = endToEnd;
         this.tap = tap;
@@ -239,7 +241,10 @@ final class Ingress
             unprovenSource(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH);
             return;
         }
-        if (deliver(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH, expected))
+        final int flags = WireHeader.flags(buffer, offset);
+        partial.received(link, flags);
+        if (deliver(buffer, offset + WireHeader.DATA_LENGTH, length - WireHeader.DATA_LENGTH, expected,
+            (flags & WireHeader.FLAG_CHECKSUM_PARTIAL) != 0))
         {
             tally.rx(link, length);
         }
@@ -281,7 +286,7 @@ final class Ingress
             // the sender's hop to the first node is one, each node on the way counted one more
             // (read first: the rebuilt Ethernet header overwrites the end of the routed one)
             final int overlayHops = WireHeader.hops(buffer, offset) + 1;
-            if (deliver(buffer, offset + WireHeader.ROUTED_LENGTH, length - WireHeader.ROUTED_LENGTH, 0))
+            if (deliver(buffer, offset + WireHeader.ROUTED_LENGTH, length - WireHeader.ROUTED_LENGTH, 0, false))
             {
                 counters.countRoutedDelivered(overlayHops);
             }
@@ -344,7 +349,7 @@ final class Ingress
                 }
                 continue;
             }
-            if (deliver(buffer, ip, length, source))
+            if (deliver(buffer, ip, length, source, false))
             {
                 counters.countRoutedDelivered(endToEnd.hops(k));
             }
@@ -356,9 +361,11 @@ final class Ingress
      * Queues an inner IPv4 packet for the TAP behind a rebuilt Ethernet header.
      *
      * @param expectedSource the link peer's virtual IP, or 0 when the packet came routed.
+     * @param partialChecksum its TCP or UDP checksum is partial ({@link WireHeader#FLAG_CHECKSUM_PARTIAL}).
      * @return true if it was queued.
      */
-    private boolean deliver(final UnsafeBuffer buffer, final int ip, final int available, final int expectedSource)
+    private boolean deliver(final UnsafeBuffer buffer, final int ip, final int available, final int expectedSource,
+        final boolean partialChecksum)
     {
         final int length = Ipv4.validLength(buffer, ip, available);
         if (length < 0)
@@ -381,6 +388,11 @@ final class Ingress
         if (vnet != 0)
         {
             VirtioNetHeader.writePlain(buffer, frame - vnet);
+        }
+        if (partialChecksum && !PartialChecksums.deliverPartial(buffer, ip, length, vnet))
+        {
+            counters.drop(DropReason.BAD_IPV4);
+            return false;
         }
         tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + length, 0);
         return true;

@@ -62,6 +62,7 @@ public final class QueueAgent implements Agent
     private final EndToEndSealer endToEndSealer;
     private final EndToEndOpener endToEndOpener;
     private final SessionPublication sessions;
+    private final PartialChecksums partialChecksums;
     private Fib appliedFib;
     private SessionTable appliedEndToEnd;
     private long egressPausedUntilNs;
@@ -105,6 +106,7 @@ public final class QueueAgent implements Agent
         this.counters = counters;
         this.clock = clock;
         final int vnet = tap == null ? 0 : tap.vnetHeaderLength();
+        this.partialChecksums = new PartialChecksums(vnet);
         final ConductorUplink uplink = new ConductorUplink(queue, controlUp, counters, conductorWakeup);
         this.sealer = sessions == null ? null : new LinkSealer(sessions, counters, SEND_BATCH);
         this.opener = sessions == null ? null : new LinkOpener(sessions, counters, uplink, BATCH);
@@ -116,9 +118,9 @@ public final class QueueAgent implements Agent
         this.hostResponder = new HostResponder(counters, tapMac, innerMtu, vnet);
         this.egress = new Egress(tap, vnet, innerMtu, counters, hostResponder,
             new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally,
-            endToEndSealer);
+            endToEndSealer, partialChecksums);
         this.ingress = new Ingress(tap, udp, vnet, tapMac, counters, new TransitForwarder(counters, tally, uplink), uplink,
-            sender, tally, opener, endToEndOpener);
+            sender, tally, opener, endToEndOpener, partialChecksums);
         this.downlink = new ControlDownlink(controlDown, counters, sender);
     }
 
@@ -192,6 +194,7 @@ public final class QueueAgent implements Agent
             appliedFib = fib;
             counters.fibVersion.setRelease(fib.version());
             tally.ensure(fib.linkCount());
+            partialChecksums.apply(fib.linkCount());
             if (!hold.isEmpty())
             {
                 work += hold.release(fib, egress, nowNs); // a new FIB may know where held packets go: send them first, in order

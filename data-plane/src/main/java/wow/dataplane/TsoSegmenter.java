@@ -13,7 +13,8 @@ import wow.dataplane.protocol.WireHeader;
  * TCP segmentation offload done in user space: a TCP/IPv4 super-frame the kernel handed over is
  * split into segments of the given MSS, each a complete packet with its own IPv4 id, sequence
  * number, flags (FIN and PSH only on the last, CWR only on the first) and both checksums, as a NIC
- * would; each is handed to egress to be encapsulated. Beside {@link TcpCoalescer}, its receive-side
+ * would — the TCP checksum left partial when the link's peer takes it ({@link PartialChecksums});
+ * each is handed to egress to be encapsulated. Beside {@link TcpCoalescer}, its receive-side
  * counterpart. Owned by one queue agent's thread; allocates its segment buffer once.
  */
 final class TsoSegmenter
@@ -70,6 +71,8 @@ final class TsoSegmenter
         final long seq = buffer.getInt(tcp + Tcp.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
         final int flags = buffer.getByte(tcp + Tcp.FLAGS_OFFSET) & 0xFF;
         final UnsafeBuffer out = segments.buffer();
+        // to a peer that takes them, segments go with the partial checksum the kernel left (no sum here)
+        final boolean partial = egress.sendsPartial(route, hop);
         int k = 0;
         for (int off = 0; off < payload; off += mss, k++)
         {
@@ -99,8 +102,11 @@ final class TsoSegmenter
             out.putByte(segTcp + Tcp.FLAGS_OFFSET, (byte)segFlags);
             out.putShort(segTcp + Tcp.CHECKSUM_OFFSET,
                 (short)Checksum.fold(Checksum.ipv4PseudoHeader(out, seg, Tcp.PROTOCOL, tcpHeader + chunk)), ByteOrder.BIG_ENDIAN);
-            Checksum.complete(out, segTcp, tcpHeader + chunk, Tcp.CHECKSUM_OFFSET);
-            egress.encapsulate(out, seg, headers + chunk, route, hop);
+            if (!partial)
+            {
+                Checksum.complete(out, segTcp, tcpHeader + chunk, Tcp.CHECKSUM_OFFSET);
+            }
+            egress.encapsulate(out, seg, headers + chunk, route, hop, partial);
         }
     }
 }

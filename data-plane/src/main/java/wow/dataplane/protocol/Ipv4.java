@@ -28,6 +28,7 @@ public final class Ipv4
     public static final int CHECKSUM_OFFSET = 10;
     public static final int SOURCE_OFFSET = 12;
     public static final int DESTINATION_OFFSET = 16;
+    public static final int PROTOCOL_UDP = 17;
 
     private Ipv4()
     {
@@ -51,6 +52,18 @@ public final class Ipv4
             return -1;
         }
         return total;
+    }
+
+    /** @return the header length in bytes (IHL times 4); meaningful once {@link #validLength} accepted the header. */
+    public static int headerLength(final UnsafeBuffer buffer, final int offset)
+    {
+        return (buffer.getByte(offset) & 0x0F) * 4;
+    }
+
+    /** @return true if the packet is a fragment (more fragments follow, or it is not the first). */
+    public static boolean isFragment(final UnsafeBuffer buffer, final int offset)
+    {
+        return (buffer.getShort(offset + FLAGS_FRAGMENT_OFFSET, java.nio.ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0;
     }
 
     /** @return the source address as a host-order int. */

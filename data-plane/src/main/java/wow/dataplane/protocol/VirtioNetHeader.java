@@ -31,6 +31,19 @@ public final class VirtioNetHeader
         buffer.putShort(offset + 8, (short)0);
     }
 
+    /**
+     * Writes a header for one frame whose transport checksum is partial: the kernel completes it
+     * from {@code csumStart} (from the start of the frame), field at {@code csumOffset} from there.
+     */
+    public static void writeNeedsChecksum(final UnsafeBuffer buffer, final int offset, final int csumStart, final int csumOffset)
+    {
+        buffer.putByte(offset, (byte)FLAG_NEEDS_CSUM);
+        buffer.putByte(offset + 1, (byte)GSO_NONE);
+        buffer.putInt(offset + 2, 0);
+        buffer.putShort(offset + 6, (short)csumStart, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 8, (short)csumOffset, ByteOrder.LITTLE_ENDIAN);
+    }
+
     /** Writes a header for a TCP/IPv4 super-frame the kernel is to treat as segments of {@code gsoSize}. */
     public static void writeTcp4Gso(
         final UnsafeBuffer buffer, final int offset, final int headerLength, final int gsoSize, final int csumStart)

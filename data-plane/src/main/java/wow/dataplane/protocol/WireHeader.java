@@ -17,7 +17,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  |               session / key index (0 = none, reserved)        |
  *  +---------------------------------------------------------------+
  *
- * DATA (type 1), 12 bytes, then one IPv4 packet
+ * DATA (type 1), 12 bytes, then one IPv4 packet; flags {@link #FLAG_CHECKSUM_PARTIAL} (its TCP or
+ * UDP checksum is left to the receiver's kernel) and {@link #FLAG_TAKES_PARTIAL} (the sender takes such)
  *  | common header (8)                                              |
  *  |               link id (the receiver's id for this link)       |
  *
@@ -104,6 +105,15 @@ public final class WireHeader
      */
     public static final int FLAG_RELAY = 2;
 
+    /**
+     * DATA flag: the IPv4 packet's TCP or UDP checksum field holds only the pseudo-header sum (the
+     * sender's kernel left it to offload); the receiver hands the packet on as partial.
+     */
+    public static final int FLAG_CHECKSUM_PARTIAL = 4;
+
+    /** DATA flag: the sender takes DATA with {@link #FLAG_CHECKSUM_PARTIAL} on this link. */
+    public static final int FLAG_TAKES_PARTIAL = 8;
+
     public static final int DELIVERY_EXACT = 1;
     public static final int DELIVERY_CLOSEST = 2;
     public static final int PAYLOAD_IPV4 = 1;
@@ -169,7 +179,14 @@ public final class WireHeader
     /** Writes a DATA or CONTROL header: common header and link id. */
     public static void writeLinkHeader(final UnsafeBuffer buffer, final int offset, final int type, final int linkId)
     {
-        writeCommon(buffer, offset, type, 0);
+        writeLinkHeader(buffer, offset, type, 0, linkId);
+    }
+
+    /** Writes a DATA or CONTROL header with flags: common header and link id. */
+    public static void writeLinkHeader(final UnsafeBuffer buffer, final int offset, final int type, final int flags,
+        final int linkId)
+    {
+        writeCommon(buffer, offset, type, flags);
         buffer.putInt(offset + LINK_ID_OFFSET, linkId, java.nio.ByteOrder.BIG_ENDIAN);
     }
 

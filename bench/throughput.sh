@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput harness: two network namespaces joined by one veth pair (the underlay). For each
 # mode, after the same warm-up (2 s of TCP, 3,000 pings 1 ms apart): ping (PINGS x 10 ms: average
-# and 99th percentile), then iperf3 TCP with 1 and with 4 streams (DUR s each), side by side in
+# and 99th percentile), then iperf3 TCP with 1 and with 4 streams and UDP of 1,200-byte datagrams
+# at UDP_RATE (DUR s each; UDP: what arrived, and the share lost), side by side in
 # one run, with absolute figures, each daemon's CPU per tunnel packet (its CPU time in the
 # one-stream run over the bytes iperf3 moved in 1,400-byte packets), each daemon's CPU per ping
 # (all its threads' CPU time during the pings, from /proc/PID/task/*/schedstat, over the pings: the
@@ -15,12 +16,13 @@
 #         nebula: AES-GCM, certificates from nebula-cert; each skipped where not installed)
 #        (wow: the secure default, certificates from a CA the harness makes, every datagram sealed;
 #         wow-insecure: --insecure, no cryptography)
-#        env: DUR (s, default 10), PINGS (default 200), QUEUES (WOW TAP queues, default 1),
+#        env: DUR (s, default 10), PINGS (default 200), QUEUES (WOW TAP queues, default 1), UDP_RATE (default 1G),
 #             WOW_ARGS (extra node options)
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 WOW="$(dirname "$HERE")/tools/wow"
 DUR=${DUR:-10}
+UDP_RATE=${UDP_RATE:-1G}
 PINGS=${PINGS:-200}
 QUEUES=${QUEUES:-1}
 MODES=("$@")
@@ -194,13 +196,19 @@ measure() { # measure MODE
   sleep 1
   ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -P 4 -J >"$WORK/$mode-4.json" 2>&1
   t4=$(jq -r '.end.sum_received.bits_per_second/1e9' "$WORK/$mode-4.json" 2>/dev/null || echo nan)
+  sleep 1
+  # UDP that the TAP cannot hand over as super-frames: 1,200-byte datagrams at UDP_RATE, what arrives
+  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -u -b "$UDP_RATE" -l 1200 -t "$DUR" -J >"$WORK/$mode-u.json" 2>&1
+  local ur ul
+  ur=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
+  ul=$(jq -r '.end.sum_received.lost_percent' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
   local cpu per
   cpu=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v hz="$hz" -v d="$DUR" 'BEGIN{printf "%.0f/%.0f", a/hz/d*100, b/hz/d*100}')
   per=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v hz="$hz" -v n="$bytes" \
     'BEGIN{p=n/1400; if (p<=0) print "n/a"; else printf "%.2f/%.2f", a/hz/p*1e6, b/hz/p*1e6}')
-  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $ppa/$ppb"
+  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $ppa/$ppb ${ur:-nan} ${ul:-nan}"
   echo "$mode: tcp1 ${t1} Gbit/s (retransmits $r1), tcp4 ${t4} Gbit/s, ping avg ${rtt} p99 ${p99} ms," \
-    "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $ppa/$ppb" >&2
+    "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $ppa/$ppb, udp ${ur} Gbit/s arrived (${ul} % lost)" >&2
   stop_all
 }
 
@@ -209,18 +217,19 @@ for m in "${MODES[@]}"; do measure "$m"; done
 echo
 echo "underlay: veth pair between two namespaces; iperf3 ${DUR}s; ping $PINGS x 10 ms; $(nproc) cores;" \
   "kernel $(uname -r); $(date -u +%F)"
-printf '| %-12s | %11s | %11s | %8s | %8s | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n' mode "tcp1 Gbit/s" "tcp4 Gbit/s" \
-  "RTT avg" "RTT p99" "us/ping A/B" "tcp1 retr" "CPU% A/B" "us/pkt A/B" "tcp1/vx" "tcp4/vx" "RTT/raw"
-printf '|%s|\n' "--------------|-------------|-------------|----------|----------|-------------|-----------|-----------|-------------|----------|----------|---------"
+printf '| %-12s | %11s | %11s | %10s | %8s | %8s | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n' mode "tcp1 Gbit/s" \
+  "tcp4 Gbit/s" "udp Gbit/s" "RTT avg" "RTT p99" "us/ping A/B" "tcp1 retr" "CPU% A/B" "us/pkt A/B" "tcp1/vx" "tcp4/vx" "RTT/raw"
+printf '|%s|\n' "--------------|-------------|-------------|------------|----------|----------|-------------|-----------|-----------|-------------|----------|----------|---------"
 read -r _ _ RR _ <<<"${RESULT[raw]:-nan nan nan}"
 read -r V1 V4 _ <<<"${RESULT[vxlan]:-nan nan nan}"
 for m in "${MODES[@]}"; do
   case "${RESULT[$m]}" in skip|unreachable) printf '| %-12s | %s |\n' "$m" "${RESULT[$m]}"; continue;; esac
-  read -r t1 t4 rtt p99 r1 cpu per pp <<<"${RESULT[$m]}"
+  read -r t1 t4 rtt p99 r1 cpu per pp ur ul <<<"${RESULT[$m]}"
   kernel=0; [ "$m" = raw ] || [ "$m" = vxlan ] && kernel=1
-  awk -v m="$m" -v t1="$t1" -v t4="$t4" -v rtt="$rtt" -v p99="$p99" -v r1="$r1" -v cpu="$cpu" -v per="$per" -v pp="$pp" -v k=$kernel \
+  awk -v m="$m" -v t1="$t1" -v t4="$t4" -v rtt="$rtt" -v p99="$p99" -v r1="$r1" -v cpu="$cpu" -v per="$per" -v pp="$pp" -v ur="$ur" -v ul="$ul" -v k=$kernel \
     -v V1="$V1" -v V4="$V4" -v RR="$RR" 'BEGIN{
-    printf "| %-12s | %11.2f | %11.2f | %8.3f | %8.3f | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n", m, t1, t4, rtt, p99,
+    printf "| %-12s | %11.2f | %11.2f | %10s | %8.3f | %8.3f | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n", m, t1, t4,
+      sprintf("%.2f (%.0f%%)", ur, ul), rtt, p99,
       k?"kernel":pp, r1,
       k?"kernel":cpu, k?"kernel":per, (V1+0>0)?sprintf("%.2f",t1/V1):"n/a", (V4+0>0)?sprintf("%.2f",t4/V4):"n/a",
       (RR+0>0)?sprintf("%.1fx",rtt/RR):"n/a" }'

@@ -161,20 +161,23 @@ int64_t wow_read_batch(int fd, uint8_t *buf, int64_t shape, int32_t *lens, int n
 /*
  * Writes n frames, frame i at base + offs[i] with length lens[i] (base 0: offs are absolute
  * addresses, so one batch may gather frames from several buffers). A frame the kernel
- * refuses (EINVAL, EIO) is skipped; EAGAIN stops the batch.
- * Returns the number of frames consumed (written or refused).
+ * refuses (EINVAL, EIO) is skipped and counted; EAGAIN stops the batch.
+ * Returns the number of frames consumed (written or refused), and in bits 32..63 how many of
+ * them were refused.
  */
-int wow_write_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, int n)
+int64_t wow_write_batch(int fd, uintptr_t base, const int64_t *offs, const int32_t *lens, int n)
 {
     int i = 0;
+    int64_t refused = 0;
     for (; i < n; i++) {
         ssize_t w = write(fd, (void *)(base + (uintptr_t)offs[i]), lens[i]);
         if (w < 0) {
             if (errno == EINTR) { i--; continue; }
             if (errno == EAGAIN) break;
+            refused++;
         }
     }
-    return i;
+    return (int64_t)(uint32_t)i | (refused << 32);
 }
 
 /* Opens a non-blocking UDP socket bound to addr:port (SO_REUSEPORT if asked). */

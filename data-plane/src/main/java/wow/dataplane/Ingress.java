@@ -23,7 +23,7 @@ import wow.dataplane.status.QueueCounters;
  * ({@link LinkOpener}) and only what a session authenticated is read; IPv4 routed to this node
  * must also be sealed end to end ({@link EndToEndOpener}) by the node that sent it, and come from
  * a virtual IP that node holds. TCP segments bound for the TAP are coalesced
- * ({@link TcpCoalescer}) when the TAP takes offloads. Nothing allocates; every discarded datagram
+ * ({@link Coalescer}) when the TAP takes offloads. Nothing allocates; every discarded datagram
  * is counted. Owned by one queue agent's thread.
  */
 final class Ingress
@@ -44,7 +44,7 @@ final class Ingress
     private final OutList tapOut = new OutList(QueueAgent.BATCH);
     private final OutList tapCoalesced = new OutList(QueueAgent.BATCH);
     private final OutList transitOut = new OutList(QueueAgent.BATCH);
-    private final TcpCoalescer coalescer = new TcpCoalescer(QueueAgent.BATCH);
+    private final Coalescer coalescer;
     /** The session of the datagram being handled (a secure node's), whose control rate it counts against. */
     private Keypair from;
     /** The FIB and the clock of this duty cycle. */
@@ -57,6 +57,7 @@ final class Ingress
         final LinkOpener opener, final EndToEndOpener endToEnd, final PartialChecksums partial)
     {
         this.partial = partial;
+        this.coalescer = new Coalescer(QueueAgent.BATCH, tap != null && tap.takesUdpSuperFrames());
         this.opener = opener;
         this.endToEnd = endToEnd;
         this.tap = tap;

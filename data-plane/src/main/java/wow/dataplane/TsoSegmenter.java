@@ -14,7 +14,7 @@ import wow.dataplane.protocol.WireHeader;
  * split into segments of the given MSS, each a complete packet with its own IPv4 id, sequence
  * number, flags (FIN and PSH only on the last, CWR only on the first) and both checksums, as a NIC
  * would — the TCP checksum left partial when the link's peer takes it ({@link PartialChecksums});
- * each is handed to egress to be encapsulated. Beside {@link TcpCoalescer}, its receive-side
+ * each is handed to egress to be encapsulated. Beside {@link Coalescer}, its receive-side
  * counterpart. Owned by one queue agent's thread; allocates its segment buffer once.
  */
 final class TsoSegmenter

@@ -30,7 +30,8 @@ public interface LibWow
     /** @return frames read, and in bits 32..63 the -errno that ended the batch (else 0); shape = stride << 32 | capacity. */
     long wow_read_batch(int fd, long buf, long shape, long lens, int n);
 
-    int wow_write_batch(int fd, long base, long offs, long lens, int n);
+    /** @return frames consumed (written or refused by the kernel), and in bits 32..63 how many were refused. */
+    long wow_write_batch(int fd, long base, long offs, long lens, int n);
 
     int wow_udp_open(int addrBigEndian, int port, int reuseport, int bufSize);
 

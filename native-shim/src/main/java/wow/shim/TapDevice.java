@@ -14,11 +14,18 @@ public final class TapDevice implements AutoCloseable
     /** TUNSETOFFLOAD flags: the device may leave checksums partial and hand over TCP/IPv4 super-frames. */
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
+    /**
+     * TUNSETOFFLOAD flags of Linux 6.2 and later (UDP segmentation, taken only together); older
+     * kernels refuse them, which is how they are probed.
+     */
+    public static final int TUN_F_USO4 = 0x20;
+    public static final int TUN_F_USO6 = 0x40;
 
     private final String name;
     private final int[] fds;
     private final byte[] mac = new byte[6];
     private boolean closed;
+    private boolean udpSuperFrames;
 
     private TapDevice(final String name, final int[] fds)
     {
@@ -64,6 +71,9 @@ public final class TapDevice implements AutoCloseable
         {
             if (offload)
             {
+                // a kernel that knows USO also takes UDP super-frames written to the TAP; what it hands
+                // over stays TCP super-frames only (the flags are set back without USO)
+                tap.udpSuperFrames = lib.wow_tap_set_offload(fds[0], TUN_F_CSUM | TUN_F_TSO4 | TUN_F_USO4 | TUN_F_USO6) == 0;
                 for (final int fd : fds)
                 {
                     Shim.check(lib.wow_tap_set_offload(fd, TUN_F_CSUM | TUN_F_TSO4), "cannot enable TSO on " + name);
@@ -113,6 +123,12 @@ public final class TapDevice implements AutoCloseable
             default:
                 return "cannot create TAP device " + name + ": " + Errno.describe(errno);
         }
+    }
+
+    /** @return true if the kernel takes UDP super-frames (virtio-net {@code GSO_UDP_L4}) written to this offloading device. */
+    public boolean udpSuperFrames()
+    {
+        return udpSuperFrames;
     }
 
     /** @return the interface name. */

@@ -136,7 +136,7 @@ public final class Node implements AutoCloseable
             taps = new ArrayList<>();
             for (int q = 0; q < config.queues(); q++)
             {
-                taps.add(new ShimTapPort(tap.fd(q), config.offload() ? VirtioNetHeader.LENGTH : 0));
+                taps.add(new ShimTapPort(tap.fd(q), config.offload() ? VirtioNetHeader.LENGTH : 0, tap.udpSuperFrames()));
             }
         }
         final List<UdpPort> udps = new ArrayList<>();
@@ -303,6 +303,7 @@ public final class Node implements AutoCloseable
         }
         final String described = config.describe().replace(":" + config.listenPort() + " ", ":" + first.port() + " ");
         log.event("node_started", "address=" + java.util.HexFormat.of().formatHex(ringAddress) + " " + described +
+            (tap != null && config.offload() ? " udp_super_frames=" + (tap.udpSuperFrames() ? "on" : "off") : "") +
             (bundle == null ? "" : " name=" + bundle.certificate().name() + " network=" + bundle.certificate().network() +
                 " aead=" + AeadBatch.implementation()));
     }

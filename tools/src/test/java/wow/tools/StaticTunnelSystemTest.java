@@ -21,8 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * System test (root): two network namespaces joined by veth, {@code tools/wow node} in each with a
- * real two-queue TAP; ping both ways, a 50 MB TCP transfer whose checksum matches, and a clean
- * teardown of every namespace, interface and process, even on failure.
+ * real two-queue TAP; ping both ways, a 50 MB TCP transfer whose checksum matches (partial
+ * checksums across the link), UDP at 300 Mbit/s that the receiver writes as UDP super-frames where
+ * its kernel takes them and the kernel refusing no frame, and a clean teardown of every namespace,
+ * interface and process, even on failure.
  */
 @Tag("system")
 class StaticTunnelSystemTest
@@ -78,6 +80,15 @@ class StaticTunnelSystemTest
         throw new AssertionError("'" + text + "' not seen in " + log + ":\n" + (Files.exists(log) ? Files.readString(log) : ""));
     }
 
+    /** @return the node's TAP segments merged into super-frames so far, over its queues. */
+    static long mergedSegments(final Path dir) throws Exception
+    {
+        final String counters = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "counters",
+            "--state-dir", dir.toString());
+        return counters.lines().filter(l -> l.startsWith("tap_tx_merged_segments"))
+            .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     @Test
     @Timeout(180)
     void pingBothWaysAndA50MegabyteTransferWithMatchingChecksum(@TempDir final Path tmp) throws Exception
@@ -118,6 +129,22 @@ class StaticTunnelSystemTest
             assertTrue(server.waitFor(60, TimeUnit.SECONDS), "receiver finished");
             assertEquals(50_000_000L, Files.size(sink));
             assertEquals(Netns.run("sha256sum", source.toString()).split(" ")[0], Netns.run("sha256sum", sink.toString()).split(" ")[0]);
+
+            // UDP that the TAP hands over one datagram at a time: B writes runs of it as UDP super-frames
+            final long mergedBefore = mergedSegments(dirB);
+            final Process udpServer = netns.start(nsB, tmp.resolve("iperf3-server.log"), "iperf3", "-s", "-1", "-B", "10.77.0.2");
+            Thread.sleep(300);
+            final Netns.Result udp = Netns.exec("ip", "netns", "exec", nsA, "iperf3", "-c", "10.77.0.2", "-u", "-b", "300M",
+                "-l", "1200", "-t", "2");
+            assertEquals(0, udp.exit(), udp.output());
+            assertTrue(udpServer.waitFor(30, TimeUnit.SECONDS), "iperf3 server finished");
+            if (Files.readString(dirB.resolve("node.log")).contains("udp_super_frames=on"))
+            {
+                assertTrue(mergedSegments(dirB) > mergedBefore, "datagrams merged into UDP super-frames");
+            }
+            final String countersB = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "counters",
+                "--state-dir", dirB.toString());
+            assertFalse(countersB.contains("tap_write"), "the kernel took every frame written: " + countersB);
 
             final String counters = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "counters",
                 "--state-dir", dirA.toString());

@@ -16,6 +16,7 @@ public final class ShimTapPort implements TapPort
     private final LibWow lib = Shim.lib();
     private final int fd;
     private final int vnetHeaderLength;
+    private final boolean udpSuperFrames;
     private long readErrors;
     private boolean drained = true;
 
@@ -25,8 +26,25 @@ public final class ShimTapPort implements TapPort
      */
     public ShimTapPort(final int fd, final int vnetHeaderLength)
     {
+        this(fd, vnetHeaderLength, false);
+    }
+
+    /**
+     * @param fd               a non-blocking queue fd of a {@link wow.shim.TapDevice}.
+     * @param vnetHeaderLength 10 if the device was opened with a virtio-net header, else 0.
+     * @param udpSuperFrames   the kernel takes UDP super-frames written to it ({@link wow.shim.TapDevice#udpSuperFrames}).
+     */
+    public ShimTapPort(final int fd, final int vnetHeaderLength, final boolean udpSuperFrames)
+    {
         this.fd = fd;
         this.vnetHeaderLength = vnetHeaderLength;
+        this.udpSuperFrames = udpSuperFrames && vnetHeaderLength != 0;
+    }
+
+    @Override
+    public boolean takesUdpSuperFrames()
+    {
+        return udpSuperFrames;
     }
 
     @Override
@@ -65,8 +83,8 @@ public final class ShimTapPort implements TapPort
         {
             return 0;
         }
-        return Math.max(0, lib.wow_write_batch(
-            fd, 0, frames.addressesAddress(), frames.lengthsAddress(), frames.count()));
+        final long result = lib.wow_write_batch(fd, 0, frames.addressesAddress(), frames.lengthsAddress(), frames.count());
+        return Math.max(0, (int)result - (int)(result >>> 32)); // what the kernel refused is not written
     }
 
     @Override

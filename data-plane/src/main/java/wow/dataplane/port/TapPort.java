@@ -17,7 +17,7 @@ public interface TapPort
     /**
      * Writes every frame of the list, without blocking.
      *
-     * @return the number of frames written; the rest were refused.
+     * @return the number of frames written; the rest were refused or did not fit (counted as drops by the caller).
      */
     int write(OutList frames);
 
@@ -29,6 +29,15 @@ public interface TapPort
     default int vnetHeaderLength()
     {
         return 0;
+    }
+
+    /**
+     * @return true if frames written may be UDP/IPv4 super-frames (virtio-net {@code GSO_UDP_L4}) that
+     *         the kernel cuts into datagrams; only with a virtio-net header.
+     */
+    default boolean takesUdpSuperFrames()
+    {
+        return false;
     }
 
     /** @return how many reads failed with an error other than "nothing to read" so far. */

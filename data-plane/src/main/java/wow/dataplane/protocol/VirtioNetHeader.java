@@ -19,6 +19,8 @@ public final class VirtioNetHeader
     public static final int FLAG_NEEDS_CSUM = 1;
     public static final int GSO_NONE = 0;
     public static final int GSO_TCPV4 = 1;
+    /** UDP segmentation (USO): the kernel cuts the payload into datagrams of {@code gso_size}. */
+    public static final int GSO_UDP_L4 = 5;
 
     private VirtioNetHeader()
     {
@@ -54,6 +56,18 @@ public final class VirtioNetHeader
         buffer.putShort(offset + 4, (short)gsoSize, ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(offset + 6, (short)csumStart, ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(offset + 8, (short)16, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Writes a header for a UDP/IPv4 super-frame the kernel is to cut into datagrams with payloads of {@code gsoSize}. */
+    public static void writeUdp4Gso(
+        final UnsafeBuffer buffer, final int offset, final int headerLength, final int gsoSize, final int csumStart)
+    {
+        buffer.putByte(offset, (byte)FLAG_NEEDS_CSUM);
+        buffer.putByte(offset + 1, (byte)GSO_UDP_L4);
+        buffer.putShort(offset + 2, (short)headerLength, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 4, (short)gsoSize, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 6, (short)csumStart, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 8, (short)6, ByteOrder.LITTLE_ENDIAN);
     }
 
     public static int gsoType(final UnsafeBuffer buffer, final int offset)

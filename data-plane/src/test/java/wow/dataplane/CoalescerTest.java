@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class TcpCoalescerTest
+class CoalescerTest
 {
     static final int A = Ipv4.parse("10.2.0.1");
     static final int B = Ipv4.parse("10.2.0.2");
@@ -32,7 +32,7 @@ class TcpCoalescerTest
     final UnsafeBuffer memory = new UnsafeBuffer(BufferUtil.allocateDirectAligned(1 << 20, 64));
     final OutList in = new OutList(64);
     final OutList out = new OutList(64);
-    final TcpCoalescer coalescer = new TcpCoalescer(64);
+    final Coalescer coalescer = new Coalescer(64, true);
     int used;
 
     static byte[] payload(final int length, final int seed)
@@ -211,6 +211,104 @@ class TcpCoalescerTest
         assertEquals(10 + 14 + 20 + 20 + 1400, out.length(0));
     }
 
+    /** A UDP datagram of the one flow the UDP tests use, with {@code length} payload bytes. */
+    static byte[] datagram(final int length, final int sequence)
+    {
+        final byte[] d = Frames.ipv4(A, B, 28 + length, sequence);
+        for (int i = 32; i < d.length; i++)
+        {
+            d[i] = (byte)(i * 13 + sequence); // the payload after the sequence number differs per datagram
+        }
+        return d;
+    }
+
+    @Test
+    void mergesARunOfDatagramsIntoOneUdpSuperFrameTheKernelCutsBack()
+    {
+        final List<byte[]> datagrams = new ArrayList<>();
+        for (int i = 0; i < 5; i++)
+        {
+            datagrams.add(datagram(i < 4 ? 1200 : 333, i));
+            add(datagrams.get(i));
+        }
+        coalescer.coalesce(in, out);
+        assertEquals(1, out.count());
+        assertEquals(4, coalescer.merged());
+
+        final ByteBuffer f = ByteBuffer.wrap(entry(0));
+        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, f.get(0));
+        assertEquals(VirtioNetHeader.GSO_UDP_L4, f.get(1));
+        f.order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(14 + 20 + 8, f.getShort(2), "hdr_len");
+        assertEquals(1200, f.getShort(4), "gso_size: the first datagram's payload");
+        assertEquals(14 + 20, f.getShort(6), "csum_start");
+        assertEquals(6, f.getShort(8), "csum_offset");
+        final byte[] packet = Arrays.copyOfRange(f.array(), VirtioNetHeader.LENGTH + 14, f.capacity());
+        final ByteBuffer p = ByteBuffer.wrap(packet);
+        final int udpLength = 8 + 4 * 1200 + 333;
+        assertEquals(20 + udpLength, p.getShort(2) & 0xFFFF);
+        assertEquals(0, p.getShort(4) & 0xFFFF, "the first datagram's IPv4 id");
+        assertEquals(0, Frames.checksum(packet, 0, 20), "IPv4 header checksum verifies");
+        assertEquals(udpLength, p.getShort(24) & 0xFFFF, "the UDP length covers the whole payload");
+        final UnsafeBuffer u = new UnsafeBuffer(packet);
+        assertEquals(wow.dataplane.protocol.Checksum.fold(wow.dataplane.protocol.Checksum.ipv4PseudoHeader(u, 0, 17, udpLength)),
+            p.getShort(26) & 0xFFFF, "the pseudo-header sum over that length, which the kernel adjusts per datagram");
+
+        // cut as the kernel does: every gso_size bytes of payload behind the same headers
+        int at = 28;
+        for (final byte[] d : datagrams)
+        {
+            final int length = d.length - 28;
+            assertArrayEquals(Arrays.copyOfRange(d, 28, d.length), Arrays.copyOfRange(packet, at, at + length));
+            assertArrayEquals(Arrays.copyOfRange(d, 12, 24), Arrays.copyOfRange(packet, 12, 24), "addresses and ports");
+            at += length;
+        }
+        assertEquals(packet.length, at);
+    }
+
+    @Test
+    void datagramsMergeOnlyInOneFlowOfEqualSizesAndOnlyWhereTheTapTakesThem()
+    {
+        add(datagram(1000, 1));
+        add(datagram(1000, 2));                 // merges with the first
+        add(datagram(1001, 3));                 // longer: a new run
+        add(changed(datagram(1001, 4), 21, 9)); // another source port
+        add(changed(datagram(1001, 5), 8, 3));  // another TTL
+        add(changed(datagram(1001, 6), 6, 0x20)); // a fragment
+        add(datagram(1001, 7));
+        add(changed(datagram(1001, 8), 25, 9)); // a UDP length that is not the packet's
+        add(datagram(0, 9));                    // no payload
+        add(datagram(0, 10));
+        add(Frames.tcp(A, B, 1, 2, 0, ACK, payload(1000, 1), 0));
+        add(Frames.tcp(A, B, 1, 2, 1000, ACK, payload(1000, 2), 0)); // TCP runs still merge
+        coalescer.coalesce(in, out);
+        assertEquals(10, out.count());
+        assertEquals(2, coalescer.merged());
+        assertEquals(VirtioNetHeader.GSO_UDP_L4, entry(0)[1]);
+        assertEquals(VirtioNetHeader.GSO_TCPV4, entry(9)[1]);
+
+        final Coalescer tcpOnly = new Coalescer(64, false);
+        in.reset();
+        used = 0;
+        add(datagram(1000, 1));
+        add(datagram(1000, 2));
+        tcpOnly.coalesce(in, out);
+        assertEquals(2, out.count(), "a TAP that does not take UDP super-frames gets every datagram alone");
+    }
+
+    @Test
+    void aShorterDatagramEndsTheRun()
+    {
+        add(datagram(1000, 1));
+        add(datagram(400, 2));
+        add(datagram(1000, 3));
+        add(datagram(1000, 4));
+        coalescer.coalesce(in, out);
+        assertEquals(2, out.count());
+        assertEquals(10 + 14 + 28 + 1400, out.length(0));
+        assertEquals(10 + 14 + 28 + 2000, out.length(1));
+    }
+
     @Test
     void randomInputNeverThrows()
     {
@@ -221,7 +319,8 @@ class TcpCoalescerTest
             used = 0;
             for (int i = 0; i < 1 + random.nextInt(20); i++)
             {
-                final byte[] p = Frames.tcp(A, B, 1, 2, random.nextInt(3) * 100L, ACK, payload(100, i), 0);
+                final byte[] p = random.nextBoolean() ? Frames.tcp(A, B, 1, 2, random.nextInt(3) * 100L, ACK, payload(100, i), 0) :
+                    datagram(random.nextInt(3) * 50, i);
                 if (random.nextBoolean())
                 {
                     p[random.nextInt(p.length)] = (byte)random.nextInt();

@@ -14,8 +14,10 @@ import java.nio.ByteOrder;
  * Receive-side coalescing (GRO in user space): consecutive in-order TCP/IPv4 segments of one flow
  * in a batch bound for the TAP are merged into one super-frame, handed to the kernel with a
  * virtio-net GSO header and a partial checksum, so its TCP stack handles one large packet instead
- * of dozens. Everything else passes through untouched. Used by one queue agent; allocates only
- * its buffer, once.
+ * of dozens; where the kernel takes UDP super-frames (USO, Linux 6.2 and later), consecutive
+ * UDP/IPv4 datagrams of one flow likewise, which the kernel cuts back into the same datagrams —
+ * one TAP write for a run instead of one per datagram. Everything else passes through untouched.
+ * Used by one queue agent; allocates only its buffer, once.
  *
  * <p>Entries are {@code [virtio_net_hdr][Ethernet][IPv4][TCP][payload]}. Segments merge when:
  * IPv4 without options or fragmentation, same addresses, TOS, TTL and DF; TCP with only ACK (PSH
@@ -23,24 +25,38 @@ import java.nio.ByteOrder;
  * continuing the previous one, and every payload the size of the first except a shorter last.
  * The IPv4 checksum of a super-frame is recomputed; the TCP checksum is left to the kernel
  * (pseudo-header sum in place, {@code NEEDS_CSUM}), as for a frame from a virtio NIC.
+ *
+ * <p>UDP datagrams merge when: IPv4 without options or fragmentation, same addresses, TOS, TTL and
+ * DF, same ports, and every payload the size of the first (at least one byte) except a shorter
+ * last. The super-frame keeps the first datagram's IPv4 id (the kernel numbers the datagrams it
+ * cuts from there), its UDP length covers the whole payload and its checksum is left partial: the
+ * kernel gives each datagram its own length and checksum.
  */
-public final class TcpCoalescer
+public final class Coalescer
 {
     private static final int MAX_SUPER_FRAME = 65_535 - 64;
     private static final int MAX_SEGMENTS = 64;
     private static final int IP = VirtioNetHeader.LENGTH + Ethernet.HEADER_LENGTH;
     /** The TCP header: coalesced segments have an IPv4 header without options. */
     private static final int TCP = IP + Ipv4.MIN_HEADER_LENGTH;
+    /** The UDP header, likewise. */
+    private static final int UDP = TCP;
+    private static final int UDP_HEADER_LENGTH = 8;
 
+    private final boolean udp;
     private final UnsafeBuffer out;
     private final UnsafeBuffer a = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer b = new UnsafeBuffer(0, 0);
     private int used;
     private long merged;
 
-    /** @param batch largest number of entries in one list (bounds the buffer). */
-    public TcpCoalescer(final int batch)
+    /**
+     * @param batch largest number of entries in one list (bounds the buffer).
+     * @param udp   whether UDP runs are merged too (the TAP takes UDP super-frames).
+     */
+    public Coalescer(final int batch, final boolean udp)
     {
+        this.udp = udp;
         out = new UnsafeBuffer(BufferUtil.allocateDirectAligned(batch * 2048 + 4096, 64));
     }
 
@@ -88,9 +104,18 @@ public final class TcpCoalescer
                     open = p == payload && (flags(b) & Tcp.PSH) == 0;
                 }
             }
-            if (end - i >= 2)
+            final int datagram = payload > 0 ? 0 : datagramPayload(in, i);
+            if (datagram > 0)
+            {
+                end = udpRunEnd(in, i, datagram);
+            }
+            if (end - i >= 2 && payload > 0)
             {
                 merge(in, i, end, payload, result);
+            }
+            else if (end - i >= 2)
+            {
+                mergeDatagrams(in, i, end, datagram, result);
             }
             else
             {
@@ -189,11 +214,101 @@ public final class TcpCoalescer
         out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
         out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)0);
         out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
-        out.putShort(start + TCP + Tcp.CHECKSUM_OFFSET, (short)pseudoHeaderSum(out, start + IP,
+        out.putShort(start + TCP + Tcp.CHECKSUM_OFFSET, (short)pseudoHeaderSum(out, start + IP, Tcp.PROTOCOL,
             ipTotal - Ipv4.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
         VirtioNetHeader.writeTcp4Gso(out, start, Ethernet.HEADER_LENGTH + 20 + tcpHeader, gsoSize,
             Ethernet.HEADER_LENGTH + 20);
         result.add(out, start, frameLength, 0);
+        used = (at + 63) & ~63;
+        merged += to - from - 1;
+    }
+
+    /** @return the payload length of a UDP datagram that can take part in a run, or 0 if it cannot. */
+    private int datagramPayload(final OutList list, final int i)
+    {
+        final int length = list.length(i);
+        if (!udp || length <= UDP + UDP_HEADER_LENGTH)
+        {
+            return 0;
+        }
+        b.wrap(list.address(i), length);
+        if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
+            b.getByte(IP) != 0x45 || (b.getByte(IP + Ipv4.PROTOCOL_OFFSET) & 0xFF) != Ipv4.PROTOCOL_UDP ||
+            (b.getShort(IP + Ipv4.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0)
+        {
+            return 0;
+        }
+        final int ipTotal = b.getShort(IP + Ipv4.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int udpLength = b.getShort(UDP + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        if (ipTotal != length - IP || udpLength != ipTotal - Ipv4.MIN_HEADER_LENGTH)
+        {
+            return 0;
+        }
+        return udpLength - UDP_HEADER_LENGTH;
+    }
+
+    /** @return the end of the run of one flow's datagrams starting at {@code from}, whose payloads are {@code size}. */
+    private int udpRunEnd(final OutList in, final int from, final int size)
+    {
+        a.wrap(in.address(from), in.length(from));
+        int total = in.length(from);
+        int end = from + 1;
+        while (end < in.count() && end - from < MAX_SEGMENTS)
+        {
+            final int p = datagramPayload(in, end);
+            if (p <= 0 || p > size)
+            {
+                break;
+            }
+            b.wrap(in.address(end), in.length(end));
+            if (!sameDatagramFlow(a, b) || total + p > MAX_SUPER_FRAME)
+            {
+                break;
+            }
+            total += p;
+            end++;
+            if (p < size)
+            {
+                break; // a shorter datagram ends the run
+            }
+        }
+        return end;
+    }
+
+    private static boolean sameDatagramFlow(final UnsafeBuffer x, final UnsafeBuffer y)
+    {
+        return x.getByte(IP + Ipv4.TOS_OFFSET) == y.getByte(IP + Ipv4.TOS_OFFSET) &&
+            x.getByte(IP + Ipv4.TTL_OFFSET) == y.getByte(IP + Ipv4.TTL_OFFSET) &&
+            (x.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) == (y.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) &&
+            x.getLong(IP + Ipv4.SOURCE_OFFSET) == y.getLong(IP + Ipv4.SOURCE_OFFSET) &&
+            x.getInt(UDP) == y.getInt(UDP);
+    }
+
+    private void mergeDatagrams(final OutList in, final int from, final int to, final int gsoSize, final OutList result)
+    {
+        final int headers = UDP + UDP_HEADER_LENGTH;
+        a.wrap(in.address(from), in.length(from));
+        final int start = used;
+        out.putBytes(start, a, 0, headers);
+        int at = start + headers;
+        for (int i = from; i < to; i++)
+        {
+            b.wrap(in.address(i), in.length(i));
+            final int payload = in.length(i) - headers;
+            out.putBytes(at, b, headers, payload);
+            at += payload;
+        }
+        final int ipTotal = at - start - IP;
+        final int udpLength = ipTotal - Ipv4.MIN_HEADER_LENGTH;
+        out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
+        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)0);
+        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
+        out.putShort(start + UDP + 4, (short)udpLength, ByteOrder.BIG_ENDIAN);
+        out.putShort(start + UDP + 6, (short)pseudoHeaderSum(out, start + IP, Ipv4.PROTOCOL_UDP, udpLength),
+            ByteOrder.BIG_ENDIAN);
+        VirtioNetHeader.writeUdp4Gso(out, start, Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + UDP_HEADER_LENGTH, gsoSize,
+            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH);
+        result.add(out, start, at - start, 0);
         used = (at + 63) & ~63;
         merged += to - from - 1;
     }
@@ -209,15 +324,15 @@ public final class TcpCoalescer
         return ~fold(sum) & 0xFFFF;
     }
 
-    /** @return the folded, not inverted, TCP pseudo-header sum: what a partial checksum field holds. */
-    static int pseudoHeaderSum(final UnsafeBuffer buffer, final int ip, final int tcpLength)
+    /** @return the folded, not inverted, pseudo-header sum: what a partial checksum field holds. */
+    static int pseudoHeaderSum(final UnsafeBuffer buffer, final int ip, final int protocol, final int transportLength)
     {
         long sum = 0;
         for (int k = 12; k < 20; k += 2)
         {
             sum += buffer.getShort(ip + k, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         }
-        sum += 6 + tcpLength;
+        sum += protocol + transportLength;
         return fold(sum);
     }
 

@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -16,6 +17,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import wow.dataplane.QueueAgent;
 import wow.dataplane.port.Frames;
+import wow.dataplane.port.OutList;
+import wow.dataplane.port.UdpPort;
 import wow.dataplane.protocol.Checksum;
 import wow.dataplane.protocol.WireHeader;
 
@@ -26,7 +29,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Per-segment cost of the offload paths, in the agent, without syscalls:
  * {@code tsoEgress} splits 64 KiB TCP super-frames from the TAP into 1368-byte segments with
- * their checksums and encapsulates them (4 super-frames, 192 segments, per invocation);
+ * their checksums and encapsulates them (4 super-frames, 192 segments, per invocation) — to a peer
+ * that never said it takes partial checksums ({@code complete}: both checksums computed) or to one
+ * that did ({@code partial}: the TCP checksum left to the receiver's kernel);
  * {@code coalescingIngress} takes 64 DATA datagrams of one TCP flow in order, checks them and
  * merges them into GSO super-frames for the TAP (per invocation: 64 segments).
  */
@@ -45,6 +50,9 @@ public class OffloadBenchmark
     @State(Scope.Thread)
     public static class Tso
     {
+        @Param({"complete", "partial"})
+        public String checksum;
+
         QueueAgent agent;
         ReplayTapPort tap;
         WirePair.End sink;
@@ -59,8 +67,23 @@ public class OffloadBenchmark
             final byte[] vnet = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).put((byte)1).put((byte)1)
                 .putShort((short)(14 + 52)).putShort((short)MSS).putShort((short)34).putShort((short)16).array();
             tap = new ReplayTapPort(Frames.ethernet(packet), vnet, SUPER_FRAMES);
-            sink = WirePair.sink(BenchNodes.EP_A);
+            final WirePair wire = new WirePair(BenchNodes.EP_A, BenchNodes.EP_B);
+            sink = wire.a;
             agent = BenchNodes.agent(true, tap, sink);
+            if (checksum.equals("partial"))
+            {
+                // the peer's DATA says it takes partial checksums: A learns it on its next duty cycle
+                final byte[] ip = Frames.ipv4(BenchNodes.IP_B, BenchNodes.IP_A, 100, 1);
+                final UnsafeBuffer d = new UnsafeBuffer(new byte[WireHeader.DATA_LENGTH + ip.length]);
+                WireHeader.writeLinkHeader(d, 0, WireHeader.TYPE_DATA, WireHeader.FLAG_TAKES_PARTIAL, BenchNodes.ID_AT_A);
+                d.putBytes(WireHeader.DATA_LENGTH, ip);
+                final OutList one = new OutList(1);
+                one.add(d, 0, d.capacity(), BenchNodes.EP_A);
+                wire.b.send(one, 0, new UdpPort.SendResult());
+                agent.doWork();
+                sink.sent = 0;
+                tap.reads = 0;
+            }
         }
 
         @TearDown(Level.Iteration)

@@ -1,5 +1,6 @@
 package wow.bench;
 
+import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -74,11 +75,11 @@ public class OffloadBenchmark
             {
                 // the peer's DATA says it takes partial checksums: A learns it on its next duty cycle
                 final byte[] ip = Frames.ipv4(BenchNodes.IP_B, BenchNodes.IP_A, 100, 1);
-                final UnsafeBuffer d = new UnsafeBuffer(new byte[WireHeader.DATA_LENGTH + ip.length]);
+                final UnsafeBuffer d = new UnsafeBuffer(BufferUtil.allocateDirectAligned(WireHeader.DATA_LENGTH + ip.length, 64));
                 WireHeader.writeLinkHeader(d, 0, WireHeader.TYPE_DATA, WireHeader.FLAG_TAKES_PARTIAL, BenchNodes.ID_AT_A);
                 d.putBytes(WireHeader.DATA_LENGTH, ip);
                 final OutList one = new OutList(1);
-                one.add(d, 0, d.capacity(), BenchNodes.EP_A);
+                one.add(d, 0, d.capacity(), BenchNodes.EP_A); // OutList holds addresses: off-heap only
                 wire.b.send(one, 0, new UdpPort.SendResult());
                 agent.doWork();
                 sink.sent = 0;

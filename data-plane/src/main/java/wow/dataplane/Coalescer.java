@@ -3,6 +3,7 @@ package wow.dataplane;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import wow.dataplane.port.OutList;
+import wow.dataplane.protocol.Checksum;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.Tcp;
@@ -212,12 +213,11 @@ public final class Coalescer
         final int ipTotal = frameLength - IP;
         out.putByte(start + TCP + Tcp.FLAGS_OFFSET, (byte)lastFlags);
         out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
-        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)0);
-        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
+        Checksum.writeIpv4Header(out, start + IP);
         out.putShort(start + TCP + Tcp.CHECKSUM_OFFSET, (short)pseudoHeaderSum(out, start + IP, Tcp.PROTOCOL,
             ipTotal - Ipv4.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
-        VirtioNetHeader.writeTcp4Gso(out, start, Ethernet.HEADER_LENGTH + 20 + tcpHeader, gsoSize,
-            Ethernet.HEADER_LENGTH + 20);
+        VirtioNetHeader.writePartial(out, start, VirtioNetHeader.GSO_TCPV4, Ethernet.HEADER_LENGTH + 20 + tcpHeader, gsoSize,
+            Ethernet.HEADER_LENGTH + 20, Tcp.CHECKSUM_OFFSET);
         result.add(out, start, frameLength, 0);
         used = (at + 63) & ~63;
         merged += to - from - 1;
@@ -301,48 +301,21 @@ public final class Coalescer
         final int ipTotal = at - start - IP;
         final int udpLength = ipTotal - Ipv4.MIN_HEADER_LENGTH;
         out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
-        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)0);
-        out.putShort(start + IP + Ipv4.CHECKSUM_OFFSET, (short)ipv4HeaderChecksum(out, start + IP), ByteOrder.BIG_ENDIAN);
+        Checksum.writeIpv4Header(out, start + IP);
         out.putShort(start + UDP + 4, (short)udpLength, ByteOrder.BIG_ENDIAN);
         out.putShort(start + UDP + 6, (short)pseudoHeaderSum(out, start + IP, Ipv4.PROTOCOL_UDP, udpLength),
             ByteOrder.BIG_ENDIAN);
-        VirtioNetHeader.writeUdp4Gso(out, start, Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + UDP_HEADER_LENGTH, gsoSize,
-            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH);
+        VirtioNetHeader.writePartial(out, start, VirtioNetHeader.GSO_UDP_L4,
+            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + UDP_HEADER_LENGTH, gsoSize,
+            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH, 6);
         result.add(out, start, at - start, 0);
         used = (at + 63) & ~63;
         merged += to - from - 1;
     }
 
-    /** @return the IPv4 header checksum of a 20-byte header whose checksum field is zero. */
-    static int ipv4HeaderChecksum(final UnsafeBuffer buffer, final int ip)
-    {
-        long sum = 0;
-        for (int k = 0; k < 20; k += 2)
-        {
-            sum += buffer.getShort(ip + k, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        }
-        return ~fold(sum) & 0xFFFF;
-    }
-
     /** @return the folded, not inverted, pseudo-header sum: what a partial checksum field holds. */
-    static int pseudoHeaderSum(final UnsafeBuffer buffer, final int ip, final int protocol, final int transportLength)
+    private static int pseudoHeaderSum(final UnsafeBuffer buffer, final int ip, final int protocol, final int transportLength)
     {
-        long sum = 0;
-        for (int k = 12; k < 20; k += 2)
-        {
-            sum += buffer.getShort(ip + k, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        }
-        sum += protocol + transportLength;
-        return fold(sum);
-    }
-
-    private static int fold(final long value)
-    {
-        long sum = value;
-        while ((sum >>> 16) != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        return (int)sum;
+        return Checksum.fold(Checksum.ipv4PseudoHeader(buffer, ip, protocol, transportLength));
     }
 }

@@ -106,7 +106,7 @@ final class PartialChecksums
             }
             return true;
         }
-        VirtioNetHeader.writeNeedsChecksum(buffer, ip - Ethernet.HEADER_LENGTH - vnet,
+        VirtioNetHeader.writePartial(buffer, ip - Ethernet.HEADER_LENGTH - vnet, VirtioNetHeader.GSO_NONE, 0, 0,
             Ethernet.HEADER_LENGTH + (transport - ip), field);
         return true;
     }

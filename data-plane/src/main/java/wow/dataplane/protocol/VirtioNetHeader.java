@@ -34,40 +34,21 @@ public final class VirtioNetHeader
     }
 
     /**
-     * Writes a header for one frame whose transport checksum is partial: the kernel completes it
-     * from {@code csumStart} (from the start of the frame), field at {@code csumOffset} from there.
+     * Writes a header for a frame whose transport checksum is partial (the kernel completes it from
+     * {@code csumStart}, counted from the start of the frame, into the field at {@code csumOffset}
+     * from there: TCP 16, UDP 6), and which the kernel cuts into segments with payloads of
+     * {@code gsoSize} behind {@code headerLength} bytes of headers ({@link #GSO_TCPV4},
+     * {@link #GSO_UDP_L4}) or takes as one packet ({@link #GSO_NONE}, sizes 0).
      */
-    public static void writeNeedsChecksum(final UnsafeBuffer buffer, final int offset, final int csumStart, final int csumOffset)
+    public static void writePartial(final UnsafeBuffer buffer, final int offset, final int gsoType, final int headerLength,
+        final int gsoSize, final int csumStart, final int csumOffset)
     {
         buffer.putByte(offset, (byte)FLAG_NEEDS_CSUM);
-        buffer.putByte(offset + 1, (byte)GSO_NONE);
-        buffer.putInt(offset + 2, 0);
+        buffer.putByte(offset + 1, (byte)gsoType);
+        buffer.putShort(offset + 2, (short)headerLength, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(offset + 4, (short)gsoSize, ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(offset + 6, (short)csumStart, ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(offset + 8, (short)csumOffset, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** Writes a header for a TCP/IPv4 super-frame the kernel is to treat as segments of {@code gsoSize}. */
-    public static void writeTcp4Gso(
-        final UnsafeBuffer buffer, final int offset, final int headerLength, final int gsoSize, final int csumStart)
-    {
-        buffer.putByte(offset, (byte)FLAG_NEEDS_CSUM);
-        buffer.putByte(offset + 1, (byte)GSO_TCPV4);
-        buffer.putShort(offset + 2, (short)headerLength, ByteOrder.LITTLE_ENDIAN);
-        buffer.putShort(offset + 4, (short)gsoSize, ByteOrder.LITTLE_ENDIAN);
-        buffer.putShort(offset + 6, (short)csumStart, ByteOrder.LITTLE_ENDIAN);
-        buffer.putShort(offset + 8, (short)16, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** Writes a header for a UDP/IPv4 super-frame the kernel is to cut into datagrams with payloads of {@code gsoSize}. */
-    public static void writeUdp4Gso(
-        final UnsafeBuffer buffer, final int offset, final int headerLength, final int gsoSize, final int csumStart)
-    {
-        buffer.putByte(offset, (byte)FLAG_NEEDS_CSUM);
-        buffer.putByte(offset + 1, (byte)GSO_UDP_L4);
-        buffer.putShort(offset + 2, (short)headerLength, ByteOrder.LITTLE_ENDIAN);
-        buffer.putShort(offset + 4, (short)gsoSize, ByteOrder.LITTLE_ENDIAN);
-        buffer.putShort(offset + 6, (short)csumStart, ByteOrder.LITTLE_ENDIAN);
-        buffer.putShort(offset + 8, (short)6, ByteOrder.LITTLE_ENDIAN);
     }
 
     public static int gsoType(final UnsafeBuffer buffer, final int offset)

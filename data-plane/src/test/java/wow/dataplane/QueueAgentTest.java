@@ -736,6 +736,25 @@ class QueueAgentTest extends QueueAgentFixture
         assertEquals(Ethernet.ETHERTYPE_ARP, ByteBuffer.wrap(reply).getShort(10 + 12) & 0xFFFF);
     }
 
+    @Test
+    void withAVirtioHeaderWritesARunOfDatagramsAsOneUdpSuperFrame()
+    {
+        final MemoryTapPort vnetTap = new MemoryTapPort(10);
+        agent = new QueueAgent(0, vnetTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
+        for (int i = 0; i < 3; i++)
+        {
+            udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.ipv4(PEER_IP, LOCAL_IP, 1028, i)));
+        }
+        agent.doWork();
+        final List<byte[]> written = vnetTap.drainWritten();
+        assertEquals(1, written.size());
+        assertEquals(1, written.get(0)[0], "NEEDS_CSUM");
+        assertEquals(5, written.get(0)[1], "GSO UDP_L4");
+        assertEquals(10 + 14 + 28 + 3 * 1000, written.get(0).length);
+        assertEquals(2, counters.tapMergedSegments.get());
+        assertEquals(3, linkCounter(CounterTypes.LINK_RX_PACKETS));
+    }
+
     @ParameterizedTest(name = "{0} B in segments of {1} (TCP options: {2}, first sequence {3}, flags {4})")
     @CsvSource({
         "10000, 1368, true, 4294963200, 25",   // sequence wraps; PSH and FIN only on the last segment

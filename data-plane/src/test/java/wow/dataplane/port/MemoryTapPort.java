@@ -24,13 +24,19 @@ public final class MemoryTapPort implements TapPort
     }
 
     /**
-     * @param vnetHeaderLength 10 to act as a device opened with {@code IFF_VNET_HDR}: frames read get a
-     *                         plain header in front, frames written must carry one (kept in what
-     *                         {@link #drainWritten} returns).
+     * @param vnetHeaderLength 10 to act as a device opened with {@code IFF_VNET_HDR} on a kernel that
+     *                         takes UDP super-frames: frames read get a plain header in front, frames
+     *                         written must carry one (kept in what {@link #drainWritten} returns).
      */
     public MemoryTapPort(final int vnetHeaderLength)
     {
         this.vnetHeaderLength = vnetHeaderLength;
+    }
+
+    @Override
+    public boolean takesUdpSuperFrames()
+    {
+        return vnetHeaderLength != 0;
     }
 
     private record Injected(byte[] header, byte[] frame)

@@ -19,8 +19,8 @@ import wow.dataplane.status.QueueCounters;
 /**
  * The egress path of one queue, TAP to UDP: read a batch of frames; answer ARP and DHCP
  * ({@link HostResponder}); look up each IPv4 packet's route; write the DATA or ROUTED header in
- * the headroom in front of it and queue the datagram; split TSO super-frames
- * ({@link TsoSegmenter}) and complete partial checksums first; hold a few packets whose
+ * the headroom in front of it and queue the datagram; split TCP and UDP super-frames
+ * ({@link Segmenter}) and complete partial checksums first (unless the link's peer takes them partial); hold a few packets whose
  * destination is being resolved ({@link ResolutionHold}); on a secure node, seal what is routed
  * over other nodes end to end ({@link EndToEndSealer}), holding a few packets to a node while its
  * session is set up; send the batch with one sendmmsg.
@@ -33,7 +33,7 @@ final class Egress
     private final int innerMtu;
     private final QueueCounters counters;
     private final HostResponder host;
-    private final TsoSegmenter tso;
+    private final Segmenter segmenter;
     private final ResolutionHold hold;
     private final ConductorUplink uplink;
     private final BatchSender sender;
@@ -48,7 +48,7 @@ final class Egress
     private long nowNs;
 
     Egress(final TapPort tap, final int vnet, final int innerMtu, final QueueCounters counters, final HostResponder host,
-        final TsoSegmenter tso, final ResolutionHold hold, final ConductorUplink uplink, final BatchSender sender,
+        final Segmenter segmenter, final ResolutionHold hold, final ConductorUplink uplink, final BatchSender sender,
         final LinkTally tally, final EndToEndSealer endToEnd, final PartialChecksums partial)
     {
         this.partial = partial;
@@ -58,7 +58,7 @@ final class Egress
         this.innerMtu = innerMtu;
         this.counters = counters;
         this.host = host;
-        this.tso = tso;
+        this.segmenter = segmenter;
         this.hold = hold;
         this.uplink = uplink;
         this.sender = sender;
@@ -125,9 +125,9 @@ final class Egress
         {
             final int header = frame - vnet;
             final int gso = VirtioNetHeader.gsoType(buffer, header);
-            if (gso == VirtioNetHeader.GSO_TCPV4)
+            if (gso == VirtioNetHeader.GSO_TCPV4 || gso == VirtioNetHeader.GSO_UDP_L4)
             {
-                onSuperFrame(buffer, frame, length, VirtioNetHeader.gsoSize(buffer, header));
+                onSuperFrame(buffer, frame, length, gso, VirtioNetHeader.gsoSize(buffer, header));
                 return;
             }
             if (gso != VirtioNetHeader.GSO_NONE || !checksumFits(buffer, frame, length, header))
@@ -216,10 +216,10 @@ final class Egress
         return hop != Fib.NONE && fib.routeDirect(route) && fib.linkRemoteId(hop) != 0 && partial.peerTakes(hop);
     }
 
-    /** Splits a TSO super-frame into complete TCP packets and sends them. */
-    private void onSuperFrame(final UnsafeBuffer buffer, final int frame, final int length, final int mss)
+    /** Splits a TCP (TSO) or UDP (USO) super-frame into complete packets and sends them. */
+    private void onSuperFrame(final UnsafeBuffer buffer, final int frame, final int length, final int gsoType, final int size)
     {
-        final int headers = tso.headers(buffer, frame, length, mss);
+        final int headers = segmenter.headers(buffer, frame, length, gsoType, size);
         if (headers < 0)
         {
             counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
@@ -228,7 +228,7 @@ final class Egress
         final long next = nextHop(Ipv4.destination(buffer, frame + Ethernet.HEADER_LENGTH), null, 0, 0);
         if (next >= 0)
         {
-            tso.split(buffer, frame, length, mss, headers, this, (int)(next >>> 32), (int)next);
+            segmenter.split(buffer, frame, length, size, headers, this, (int)(next >>> 32), (int)next);
         }
     }
 
@@ -391,7 +391,7 @@ final class Egress
             sender.sendAll(udpOut);
         }
         udpOut.reset();
-        tso.reset();
+        segmenter.reset();
     }
 
     /** Sends what is queued and adds the batch's link counts. */

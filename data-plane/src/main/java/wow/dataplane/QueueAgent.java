@@ -14,7 +14,7 @@ import wow.dataplane.status.QueueCounters;
 /**
  * Moves the packets of one TAP queue and its UDP socket; every method runs on this agent's
  * thread. It is composed of parts: the {@link Egress} path (with the {@link HostResponder}, the
- * {@link TsoSegmenter} and the {@link ResolutionHold}), the {@link Ingress} path (with the
+ * {@link Segmenter} and the {@link ResolutionHold}), the {@link Ingress} path (with the
  * {@link TransitForwarder}), the {@link ConductorUplink} and {@link ControlDownlink}, and the
  * {@link BatchSender}. One duty cycle:
  * <ol>
@@ -117,7 +117,7 @@ public final class QueueAgent implements Agent
         this.hold = new ResolutionHold(counters, MAX_FRAME);
         this.hostResponder = new HostResponder(counters, tapMac, innerMtu, vnet);
         this.egress = new Egress(tap, vnet, innerMtu, counters, hostResponder,
-            new TsoSegmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally,
+            new Segmenter(vnet != 0 ? SEND_BATCH : 1, innerMtu), hold, uplink, sender, tally,
             endToEndSealer, partialChecksums);
         this.ingress = new Ingress(tap, udp, vnet, tapMac, counters, new TransitForwarder(counters, tally, uplink), uplink,
             sender, tally, opener, endToEndOpener, partialChecksums);

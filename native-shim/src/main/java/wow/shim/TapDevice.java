@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  */
 public final class TapDevice implements AutoCloseable
 {
-    /** TUNSETOFFLOAD flags: the device may leave checksums partial and hand over TCP/IPv4 super-frames. */
+    /** TUNSETOFFLOAD flags: the device may leave checksums partial and hand over TCP/IPv4 super-frames (and UDP ones: USO). */
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
     /**
@@ -71,12 +71,13 @@ public final class TapDevice implements AutoCloseable
         {
             if (offload)
             {
-                // a kernel that knows USO also takes UDP super-frames written to the TAP; what it hands
-                // over stays TCP super-frames only (the flags are set back without USO)
+                // a kernel that knows USO hands over UDP super-frames of applications that send with
+                // UDP_SEGMENT and takes the ones written to the TAP; an older one refuses the flags
                 tap.udpSuperFrames = lib.wow_tap_set_offload(fds[0], TUN_F_CSUM | TUN_F_TSO4 | TUN_F_USO4 | TUN_F_USO6) == 0;
+                final int flags = TUN_F_CSUM | TUN_F_TSO4 | (tap.udpSuperFrames ? TUN_F_USO4 | TUN_F_USO6 : 0);
                 for (final int fd : fds)
                 {
-                    Shim.check(lib.wow_tap_set_offload(fd, TUN_F_CSUM | TUN_F_TSO4), "cannot enable TSO on " + name);
+                    Shim.check(lib.wow_tap_set_offload(fd, flags), "cannot enable TSO on " + name);
                 }
             }
             final int up = lib.wow_if_up(name, mtu);
@@ -125,7 +126,10 @@ public final class TapDevice implements AutoCloseable
         }
     }
 
-    /** @return true if the kernel takes UDP super-frames (virtio-net {@code GSO_UDP_L4}) written to this offloading device. */
+    /**
+     * @return true if the kernel takes UDP super-frames (virtio-net {@code GSO_UDP_L4}) written to this
+     *         offloading device, and hands over those of applications that send with {@code UDP_SEGMENT}.
+     */
     public boolean udpSuperFrames()
     {
         return udpSuperFrames;

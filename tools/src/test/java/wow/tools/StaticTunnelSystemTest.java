@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * System test (root): two network namespaces joined by veth, {@code tools/wow node} in each with a
  * real two-queue TAP; ping both ways, a 50 MB TCP transfer whose checksum matches (partial
  * checksums across the link), UDP at 300 Mbit/s that the receiver writes as UDP super-frames where
- * its kernel takes them and the kernel refusing no frame, and a clean teardown of every namespace,
- * interface and process, even on failure.
+ * its kernel takes them and the kernel refusing no frame, an application's UDP super-sends
+ * ({@code UDP_SEGMENT}) handed over whole by the sender's TAP and cut by WOW, and a clean teardown of
+ * every namespace, interface and process, even on failure.
  */
 @Tag("system")
 class StaticTunnelSystemTest
@@ -80,14 +81,38 @@ class StaticTunnelSystemTest
         throw new AssertionError("'" + text + "' not seen in " + log + ":\n" + (Files.exists(log) ? Files.readString(log) : ""));
     }
 
-    /** @return the node's TAP segments merged into super-frames so far, over its queues. */
-    static long mergedSegments(final Path dir) throws Exception
+    /** @return a per-queue counter of the node, summed over its queues. */
+    static long counter(final Path dir, final String name) throws Exception
     {
         final String counters = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "counters",
             "--state-dir", dir.toString());
-        return counters.lines().filter(l -> l.startsWith("tap_tx_merged_segments"))
+        return counters.lines().filter(l -> l.startsWith(name + " q"))
             .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
+
+    /** A sender of UDP super-sends ({@code UDP_SEGMENT}): COUNT sends of 10 datagrams of 1,200 bytes; exit 3 without UDP GSO. */
+    static final String GSO_SENDER = """
+        #include <arpa/inet.h>
+        #include <netinet/in.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <sys/socket.h>
+        #include <time.h>
+        int main(int argc, char **argv) {
+            int s = socket(AF_INET, SOCK_DGRAM, 0), seg = 1200;
+            struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
+            inet_pton(AF_INET, argv[1], &to.sin_addr);
+            if (setsockopt(s, IPPROTO_UDP, 103 /* UDP_SEGMENT */, &seg, sizeof seg) < 0) return 3;
+            static char payload[12000];
+            struct timespec pause = {0, 1000000};
+            for (int i = 0; i < atoi(argv[3]); i++) {
+                memset(payload, 'a' + i % 26, sizeof payload);
+                if (sendto(s, payload, sizeof payload, 0, (struct sockaddr *)&to, sizeof to) != sizeof payload) return 1;
+                nanosleep(&pause, 0);
+            }
+            return 0;
+        }
+        """;
 
     @Test
     @Timeout(180)
@@ -131,7 +156,7 @@ class StaticTunnelSystemTest
             assertEquals(Netns.run("sha256sum", source.toString()).split(" ")[0], Netns.run("sha256sum", sink.toString()).split(" ")[0]);
 
             // UDP that the TAP hands over one datagram at a time: B writes runs of it as UDP super-frames
-            final long mergedBefore = mergedSegments(dirB);
+            final long mergedBefore = counter(dirB, "tap_tx_merged_segments");
             final Process udpServer = netns.start(nsB, tmp.resolve("iperf3-server.log"), "iperf3", "-s", "-1", "-B", "10.77.0.2");
             Thread.sleep(300);
             final Netns.Result udp = Netns.exec("ip", "netns", "exec", nsA, "iperf3", "-c", "10.77.0.2", "-u", "-b", "300M",
@@ -140,7 +165,26 @@ class StaticTunnelSystemTest
             assertTrue(udpServer.waitFor(30, TimeUnit.SECONDS), "iperf3 server finished");
             if (Files.readString(dirB.resolve("node.log")).contains("udp_super_frames=on"))
             {
-                assertTrue(mergedSegments(dirB) > mergedBefore, "datagrams merged into UDP super-frames");
+                assertTrue(counter(dirB, "tap_tx_merged_segments") > mergedBefore, "datagrams merged into UDP super-frames");
+
+                // an application that sends UDP super-frames: A's TAP hands them over whole and A cuts them
+                final Path sender = tmp.resolve("gso-sender");
+                Files.writeString(tmp.resolve("gso-sender.c"), GSO_SENDER);
+                Netns.run("gcc", "-O2", "-o", sender.toString(), tmp.resolve("gso-sender.c").toString());
+                final Path udpSink = tmp.resolve("udp-sink.bin");
+                final Process udpReceiver = netns.start(nsB, tmp.resolve("nc-udp.log"), "sh", "-c", "nc -u -l 10.77.0.2 45001 > " + udpSink);
+                Thread.sleep(300);
+                final long framesBefore = counter(dirA, "tap_rx_frames");
+                final long sentBefore = counter(dirA, "udp_tx_datagrams");
+                final Netns.Result gso = Netns.exec("ip", "netns", "exec", nsA, sender.toString(), "10.77.0.2", "45001", "200");
+                Thread.sleep(500);
+                Netns.stop(udpReceiver);
+                assertEquals(0, gso.exit(), "the kernel took UDP_SEGMENT sends: " + gso.output());
+                final long frames = counter(dirA, "tap_rx_frames") - framesBefore;
+                final long datagrams = counter(dirA, "udp_tx_datagrams") - sentBefore;
+                assertTrue(datagrams >= 2000 && frames <= 400, "2,000 datagrams from ~200 TAP frames: " + frames + " frames, " +
+                    datagrams + " datagrams");
+                assertTrue(Files.size(udpSink) > 0, "datagrams arrived");
             }
             final String countersB = Netns.run("env", "WOW_JAR=" + System.getProperty("wow.jar"), launcher, "counters",
                 "--state-dir", dirB.toString());

@@ -53,7 +53,7 @@ final class NodeCommand
         "  --threading MODE       dedicated (a thread per queue, default) or shared (one thread)",
         "  --keepalive-ms N       keepalive interval on a link (default 5000 static, 3000 overlay; keep it",
         "                         below the NAT's UDP mapping timeout, often 30 s)",
-        "  --offload on|off       TSO and coalescing on the TAP, UDP GSO/GRO on the sockets (default on)",
+        "  --offload on|off       TSO, USO and coalescing on the TAP, UDP GSO/GRO on the sockets (default on)",
         "                         (virtio-net header on the TAP; default on)",
         "  --cpus LIST            pin queue threads to these CPUs, e.g. 0 or 2,3 or 4-7 (queue q on the",
         "                         q-th, round robin; default: the scheduler places them)",

@@ -159,9 +159,6 @@ mode_nebula() {
 cpu_ns() { # CPU time of all threads of a pid in ns, from the scheduler's own accounting (0 if none)
   [ -n "${1:-}" ] && cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f\n", s+0}' || echo 0
 }
-cpu_ticks() { # utime+stime of a pid (0 if none)
-  [ -n "${1:-}" ] && awk '{sub(/^.*\) /,""); print $12+$13}' /proc/$1/stat 2>/dev/null || echo 0
-}
 
 declare -A RESULT
 measure() { # measure MODE
@@ -175,7 +172,7 @@ measure() { # measure MODE
   [ $ok = 1 ] || { echo "$mode: $INNER_B unreachable" >&2; cat "$WORK"/*.log >&2 2>/dev/null; RESULT[$mode]="unreachable"; stop_all; return; }
   ip netns exec "$NSB" iperf3 -s -B "$INNER_B" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
   sleep 0.5
-  local rtt p99 t1 t4 r1 hz ca0 cb0 ca1 cb1 bytes pa0 pb0 ppa ppb
+  local rtt p99 t1 t4 r1 ca0 cb0 ca1 cb1 bytes pa0 pb0 ppa ppb
   # the same warm-up for every mode, so that a JIT-compiled peer is measured warm on both paths:
   # 2 s of TCP, then 3,000 pings 1 ms apart (bulk traffic alone leaves the small-packet path to the
   # interpreter: the first pings after it run code the JIT compiled for the other branch)
@@ -187,9 +184,9 @@ measure() { # measure MODE
     sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g |
     awk '{v[NR]=$1; s+=$1} END{if (NR==0) print "nan nan"; else {i=int(NR*0.99+0.999); if(i>NR)i=NR; printf "%.3f %.3f\n", s/NR, v[i]}}')
   ppa=$(( ($(cpu_ns "$PEER_A") - pa0) / PINGS / 1000 )); ppb=$(( ($(cpu_ns "$PEER_B") - pb0) / PINGS / 1000 ))
-  hz=$(getconf CLK_TCK); ca0=$(cpu_ticks "$PEER_A"); cb0=$(cpu_ticks "$PEER_B")
+  ca0=$(cpu_ns "$PEER_A"); cb0=$(cpu_ns "$PEER_B")
   ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -J >"$WORK/$mode-1.json" 2>&1
-  ca1=$(cpu_ticks "$PEER_A"); cb1=$(cpu_ticks "$PEER_B")
+  ca1=$(cpu_ns "$PEER_A"); cb1=$(cpu_ns "$PEER_B")
   t1=$(jq -r '.end.sum_received.bits_per_second/1e9' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
   r1=$(jq -r '.end.sum_sent.retransmits' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
   bytes=$(jq -r '.end.sum_received.bytes' "$WORK/$mode-1.json" 2>/dev/null || echo 0)
@@ -203,9 +200,9 @@ measure() { # measure MODE
   ur=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
   ul=$(jq -r '.end.sum_received.lost_percent' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
   local cpu per
-  cpu=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v hz="$hz" -v d="$DUR" 'BEGIN{printf "%.0f/%.0f", a/hz/d*100, b/hz/d*100}')
-  per=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v hz="$hz" -v n="$bytes" \
-    'BEGIN{p=n/1400; if (p<=0) print "n/a"; else printf "%.2f/%.2f", a/hz/p*1e6, b/hz/p*1e6}')
+  cpu=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v d="$DUR" 'BEGIN{printf "%.0f/%.0f", a/1e9/d*100, b/1e9/d*100}')
+  per=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v n="$bytes" \
+    'BEGIN{p=n/1400; if (p<=0) print "n/a"; else printf "%.2f/%.2f", a/1e3/p, b/1e3/p}')
   RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $ppa/$ppb ${ur:-nan} ${ul:-nan}"
   echo "$mode: tcp1 ${t1} Gbit/s (retransmits $r1), tcp4 ${t4} Gbit/s, ping avg ${rtt} p99 ${p99} ms," \
     "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $ppa/$ppb, udp ${ur} Gbit/s arrived (${ul} % lost)" >&2

@@ -79,44 +79,12 @@ public final class Coalescer
         final int n = in.count();
         while (i < n)
         {
-            int end = i + 1;
-            final int payload = segmentPayload(in, i);
-            if (payload > 0)
+            final int segment = segmentPayload(in, i);
+            final int datagram = segment > 0 ? 0 : datagramPayload(in, i);
+            final int end = segment > 0 ? tcpRunEnd(in, i, segment) : datagram > 0 ? udpRunEnd(in, i, datagram) : i + 1;
+            if (end - i >= 2)
             {
-                a.wrap(in.address(i), in.length(i));
-                long nextSeq = seq(a) + payload;
-                int total = in.length(i);
-                boolean open = (flags(a) & Tcp.PSH) == 0;
-                while (open && end < n && end - i < MAX_SEGMENTS)
-                {
-                    final int p = segmentPayload(in, end);
-                    if (p <= 0 || p > payload)
-                    {
-                        break;
-                    }
-                    b.wrap(in.address(end), in.length(end));
-                    if (!sameFlow(a, b) || seq(b) != nextSeq || total + p > MAX_SUPER_FRAME)
-                    {
-                        break;
-                    }
-                    total += p;
-                    nextSeq += p;
-                    end++;
-                    open = p == payload && (flags(b) & Tcp.PSH) == 0;
-                }
-            }
-            final int datagram = payload > 0 ? 0 : datagramPayload(in, i);
-            if (datagram > 0)
-            {
-                end = udpRunEnd(in, i, datagram);
-            }
-            if (end - i >= 2 && payload > 0)
-            {
-                merge(in, i, end, payload, result);
-            }
-            else if (end - i >= 2)
-            {
-                mergeDatagrams(in, i, end, datagram, result);
+                merge(in, i, end, segment > 0, segment > 0 ? segment : datagram, result);
             }
             else
             {
@@ -124,6 +92,34 @@ public final class Coalescer
             }
             i = end;
         }
+    }
+
+    /** @return the end of the in-order run of one flow's segments starting at {@code from}, whose payloads are {@code size}. */
+    private int tcpRunEnd(final OutList in, final int from, final int size)
+    {
+        a.wrap(in.address(from), in.length(from));
+        long nextSeq = seq(a) + size;
+        int total = in.length(from);
+        boolean open = (flags(a) & Tcp.PSH) == 0;
+        int end = from + 1;
+        while (open && end < in.count() && end - from < MAX_SEGMENTS)
+        {
+            final int p = segmentPayload(in, end);
+            if (p <= 0 || p > size)
+            {
+                break;
+            }
+            b.wrap(in.address(end), in.length(end));
+            if (!sameFlow(a, b) || seq(b) != nextSeq || total + p > MAX_SUPER_FRAME)
+            {
+                break;
+            }
+            total += p;
+            nextSeq += p;
+            end++;
+            open = p == size && (flags(b) & Tcp.PSH) == 0; // PSH or a shorter segment ends the run
+        }
+        return end;
     }
 
     private UnsafeBuffer view(final OutList list, final int i)
@@ -142,8 +138,7 @@ public final class Coalescer
         }
         b.wrap(list.address(i), length);
         if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
-            b.getByte(IP) != 0x45 || b.getByte(IP + Ipv4.PROTOCOL_OFFSET) != Tcp.PROTOCOL ||
-            (b.getShort(IP + Ipv4.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0)
+            b.getByte(IP) != 0x45 || b.getByte(IP + Ipv4.PROTOCOL_OFFSET) != Tcp.PROTOCOL || Ipv4.isFragment(b, IP))
         {
             return 0;
         }
@@ -171,12 +166,8 @@ public final class Coalescer
     private static boolean sameFlow(final UnsafeBuffer x, final UnsafeBuffer y)
     {
         final int tcpHeader = Tcp.headerLength(x, TCP);
-        if (x.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) != y.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) || // TCP header length
-            x.getByte(IP + Ipv4.TOS_OFFSET) != y.getByte(IP + Ipv4.TOS_OFFSET) ||                         // TOS
-            x.getByte(IP + Ipv4.TTL_OFFSET) != y.getByte(IP + Ipv4.TTL_OFFSET) ||                         // TTL
-            (x.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) != (y.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) || // DF
-            x.getLong(IP + Ipv4.SOURCE_OFFSET) != y.getLong(IP + Ipv4.SOURCE_OFFSET) ||                       // addresses
-            x.getInt(TCP + Tcp.PORTS_OFFSET) != y.getInt(TCP + Tcp.PORTS_OFFSET) ||                         // ports
+        if (!samePath(x, y) ||
+            x.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) != y.getByte(TCP + Tcp.DATA_OFFSET_OFFSET) || // TCP header length
             x.getInt(TCP + Tcp.ACK_OFFSET) != y.getInt(TCP + Tcp.ACK_OFFSET) ||                         // ack
             x.getShort(TCP + Tcp.WINDOW_OFFSET) != y.getShort(TCP + Tcp.WINDOW_OFFSET))                       // window
         {
@@ -192,33 +183,48 @@ public final class Coalescer
         return true;
     }
 
-    private void merge(final OutList in, final int from, final int to, final int gsoSize, final OutList result)
+    /**
+     * Writes the run {@code [from, to)} as one super-frame: the first entry's headers, every entry's
+     * payload, the IPv4 length and checksum, the UDP length, the last segment's TCP flags, the
+     * transport checksum partial and a GSO header that cuts it back into payloads of {@code gsoSize}.
+     */
+    private void merge(final OutList in, final int from, final int to, final boolean tcp, final int gsoSize,
+        final OutList result)
     {
         a.wrap(in.address(from), in.length(from));
-        final int tcpHeader = Tcp.headerLength(a, TCP);
-        final int headers = TCP + tcpHeader;
+        final int transportHeader = tcp ? Tcp.headerLength(a, TCP) : UDP_HEADER_LENGTH;
+        final int headers = TCP + transportHeader;
         final int start = used;
         out.putBytes(start, a, 0, headers);
         int at = start + headers;
-        int lastFlags = 0;
         for (int i = from; i < to; i++)
         {
             b.wrap(in.address(i), in.length(i));
             final int payload = in.length(i) - headers;
             out.putBytes(at, b, headers, payload);
             at += payload;
-            lastFlags = b.getByte(TCP + Tcp.FLAGS_OFFSET);
         }
-        final int frameLength = at - start;
-        final int ipTotal = frameLength - IP;
-        out.putByte(start + TCP + Tcp.FLAGS_OFFSET, (byte)lastFlags);
-        out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
+        final int transportLength = at - start - TCP;
+        out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)(Ipv4.MIN_HEADER_LENGTH + transportLength),
+            ByteOrder.BIG_ENDIAN);
         Checksum.writeIpv4Header(out, start + IP);
-        out.putShort(start + TCP + Tcp.CHECKSUM_OFFSET, (short)pseudoHeaderSum(out, start + IP, Tcp.PROTOCOL,
-            ipTotal - Ipv4.MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
-        VirtioNetHeader.writePartial(out, start, VirtioNetHeader.GSO_TCPV4, Ethernet.HEADER_LENGTH + 20 + tcpHeader, gsoSize,
-            Ethernet.HEADER_LENGTH + 20, Tcp.CHECKSUM_OFFSET);
-        result.add(out, start, frameLength, 0);
+        final int field;
+        if (tcp)
+        {
+            out.putByte(start + TCP + Tcp.FLAGS_OFFSET, b.getByte(TCP + Tcp.FLAGS_OFFSET)); // the last segment's (b: the last)
+            field = Tcp.CHECKSUM_OFFSET;
+        }
+        else
+        {
+            out.putShort(start + UDP + 4, (short)transportLength, ByteOrder.BIG_ENDIAN);
+            field = Checksum.UDP_CHECKSUM_OFFSET;
+        }
+        out.putShort(start + TCP + field, (short)Checksum.fold(Checksum.ipv4PseudoHeader(out, start + IP,
+            tcp ? Tcp.PROTOCOL : Ipv4.PROTOCOL_UDP, transportLength)), ByteOrder.BIG_ENDIAN);
+        VirtioNetHeader.writePartial(out, start, tcp ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_UDP_L4,
+            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + transportHeader, gsoSize,
+            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH, field);
+        result.add(out, start, at - start, 0);
         used = (at + 63) & ~63;
         merged += to - from - 1;
     }
@@ -234,7 +240,7 @@ public final class Coalescer
         b.wrap(list.address(i), length);
         if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
             b.getByte(IP) != 0x45 || (b.getByte(IP + Ipv4.PROTOCOL_OFFSET) & 0xFF) != Ipv4.PROTOCOL_UDP ||
-            (b.getShort(IP + Ipv4.FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0x3FFF) != 0)
+            Ipv4.isFragment(b, IP))
         {
             return 0;
         }
@@ -261,7 +267,7 @@ public final class Coalescer
                 break;
             }
             b.wrap(in.address(end), in.length(end));
-            if (!sameDatagramFlow(a, b) || total + p > MAX_SUPER_FRAME)
+            if (!samePath(a, b) || total + p > MAX_SUPER_FRAME)
             {
                 break;
             }
@@ -275,47 +281,13 @@ public final class Coalescer
         return end;
     }
 
-    private static boolean sameDatagramFlow(final UnsafeBuffer x, final UnsafeBuffer y)
+    /** @return true if two TCP or UDP packets share TOS, TTL, DF, addresses and ports (at the same offset in both). */
+    private static boolean samePath(final UnsafeBuffer x, final UnsafeBuffer y)
     {
         return x.getByte(IP + Ipv4.TOS_OFFSET) == y.getByte(IP + Ipv4.TOS_OFFSET) &&
             x.getByte(IP + Ipv4.TTL_OFFSET) == y.getByte(IP + Ipv4.TTL_OFFSET) &&
             (x.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) == (y.getByte(IP + Ipv4.FLAGS_FRAGMENT_OFFSET) & 0x40) &&
             x.getLong(IP + Ipv4.SOURCE_OFFSET) == y.getLong(IP + Ipv4.SOURCE_OFFSET) &&
-            x.getInt(UDP) == y.getInt(UDP);
-    }
-
-    private void mergeDatagrams(final OutList in, final int from, final int to, final int gsoSize, final OutList result)
-    {
-        final int headers = UDP + UDP_HEADER_LENGTH;
-        a.wrap(in.address(from), in.length(from));
-        final int start = used;
-        out.putBytes(start, a, 0, headers);
-        int at = start + headers;
-        for (int i = from; i < to; i++)
-        {
-            b.wrap(in.address(i), in.length(i));
-            final int payload = in.length(i) - headers;
-            out.putBytes(at, b, headers, payload);
-            at += payload;
-        }
-        final int ipTotal = at - start - IP;
-        final int udpLength = ipTotal - Ipv4.MIN_HEADER_LENGTH;
-        out.putShort(start + IP + Ipv4.TOTAL_LENGTH_OFFSET, (short)ipTotal, ByteOrder.BIG_ENDIAN);
-        Checksum.writeIpv4Header(out, start + IP);
-        out.putShort(start + UDP + 4, (short)udpLength, ByteOrder.BIG_ENDIAN);
-        out.putShort(start + UDP + 6, (short)pseudoHeaderSum(out, start + IP, Ipv4.PROTOCOL_UDP, udpLength),
-            ByteOrder.BIG_ENDIAN);
-        VirtioNetHeader.writePartial(out, start, VirtioNetHeader.GSO_UDP_L4,
-            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + UDP_HEADER_LENGTH, gsoSize,
-            Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH, 6);
-        result.add(out, start, at - start, 0);
-        used = (at + 63) & ~63;
-        merged += to - from - 1;
-    }
-
-    /** @return the folded, not inverted, pseudo-header sum: what a partial checksum field holds. */
-    private static int pseudoHeaderSum(final UnsafeBuffer buffer, final int ip, final int protocol, final int transportLength)
-    {
-        return Checksum.fold(Checksum.ipv4PseudoHeader(buffer, ip, protocol, transportLength));
+            x.getInt(TCP + Tcp.PORTS_OFFSET) == y.getInt(TCP + Tcp.PORTS_OFFSET);
     }
 }

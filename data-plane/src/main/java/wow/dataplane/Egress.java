@@ -130,7 +130,7 @@ final class Egress
                 onSuperFrame(buffer, frame, length, gso, VirtioNetHeader.gsoSize(buffer, header));
                 return;
             }
-            if (gso != VirtioNetHeader.GSO_NONE || !checksumFits(buffer, frame, length, header))
+            if (gso != VirtioNetHeader.GSO_NONE)
             {
                 counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
                 return;
@@ -171,7 +171,9 @@ final class Egress
         }
         // a partial checksum goes out partial to a peer that takes it, else it is completed here
         // first (before a DHCP answer or a hold that would keep the packet for later)
-        final boolean leavePartial = partialHeader >= 0 && leavesPartial(buffer, ip, length, partialHeader);
+        final int destination = Ipv4.destination(buffer, ip);
+        final int route = fib.route(destination);
+        final boolean leavePartial = partialHeader >= 0 && leavesPartial(buffer, ip, length, partialHeader, route);
         if (partialHeader >= 0 && !leavePartial)
         {
             if (!checksumFits(buffer, ip - Ethernet.HEADER_LENGTH, length + Ethernet.HEADER_LENGTH, partialHeader))
@@ -186,7 +188,7 @@ final class Egress
             host.onDhcp(fib, buffer, ip - Ethernet.HEADER_LENGTH, length + Ethernet.HEADER_LENGTH, replies);
             return;
         }
-        final long next = nextHop(Ipv4.destination(buffer, ip), buffer, ip, length);
+        final long next = nextHop(destination, route, buffer, ip, length);
         if (next >= 0)
         {
             encapsulate(buffer, ip, length, (int)(next >>> 32), (int)next, leavePartial);
@@ -197,7 +199,8 @@ final class Egress
      * @return true if this packet, whose checksum the kernel left partial at the place a receiver
      *         expects it, goes straight over a direct link whose peer takes partial checksums.
      */
-    private boolean leavesPartial(final UnsafeBuffer buffer, final int ip, final int length, final int vnetHeader)
+    private boolean leavesPartial(final UnsafeBuffer buffer, final int ip, final int length, final int vnetHeader,
+        final int route)
     {
         final int field = PartialChecksums.fieldOffset(buffer, ip, length);
         final int transport = Ethernet.HEADER_LENGTH + Ipv4.headerLength(buffer, ip);
@@ -206,8 +209,7 @@ final class Egress
         {
             return false;
         }
-        final int route = fib.route(Ipv4.destination(buffer, ip));
-        return route != Fib.NONE && fib.routeDirect(route) && sendsPartial(route, fib.routeNextHop(route));
+        return route != Fib.NONE && sendsPartial(route, fib.routeNextHop(route));
     }
 
     /** @return true if a packet on this route and next hop may go out with its checksum partial. */
@@ -225,7 +227,8 @@ final class Egress
             counters.drop(DropReason.TAP_OFFLOAD_UNEXPECTED);
             return;
         }
-        final long next = nextHop(Ipv4.destination(buffer, frame + Ethernet.HEADER_LENGTH), null, 0, 0);
+        final int destination = Ipv4.destination(buffer, frame + Ethernet.HEADER_LENGTH);
+        final long next = nextHop(destination, fib.route(destination), null, 0, 0);
         if (next >= 0)
         {
             segmenter.split(buffer, frame, length, size, headers, this, (int)(next >>> 32), (int)next);
@@ -233,19 +236,18 @@ final class Egress
     }
 
     /**
-     * Finds the route and next hop for a destination. A packet ({@code buffer} not null) to a subnet
+     * Finds the next hop for a destination and its FIB route. A packet ({@code buffer} not null) to a subnet
      * address without a route asks for its resolution and may be held meanwhile.
      *
      * @return the route in the high and the next-hop link in the low 32 bits, or -1 after counting the drop.
      */
-    private long nextHop(final int destination, final UnsafeBuffer buffer, final int ip, final int length)
+    private long nextHop(final int destination, final int route, final UnsafeBuffer buffer, final int ip, final int length)
     {
         if ((destination >>> 28) == 0xE || destination == -1 || fib.isSubnetBroadcast(destination))
         {
             counters.drop(DropReason.NOT_UNICAST);
             return -1;
         }
-        final int route = fib.route(destination);
         final int hop = route == Fib.NONE ? Fib.NONE : fib.routeNextHop(route);
         if (hop == Fib.NONE)
         {
@@ -367,10 +369,6 @@ final class Egress
         final int start = VirtioNetHeader.checksumStart(buffer, vnetHeader);
         final int field = VirtioNetHeader.checksumOffset(buffer, vnetHeader);
         Checksum.complete(buffer, frame + start, length - start, field);
-        if (field == 6 && buffer.getShort(frame + start + 6) == 0)
-        {
-            buffer.putShort(frame + start + 6, (short)0xFFFF); // UDP: a computed 0 is sent as all ones
-        }
     }
 
     /** @return true if the list of datagrams to send is full (the next one flushes it). */

@@ -75,7 +75,7 @@ final class PartialChecksums
     {
         final int headerLength = Ipv4.headerLength(buffer, ip);
         final int protocol = buffer.getByte(ip + Ipv4.PROTOCOL_OFFSET) & 0xFF;
-        final int field = protocol == Tcp.PROTOCOL ? 16 : protocol == Ipv4.PROTOCOL_UDP ? 6 : -1;
+        final int field = protocol == Tcp.PROTOCOL ? 16 : protocol == Ipv4.PROTOCOL_UDP ? Checksum.UDP_CHECKSUM_OFFSET : -1;
         if (field < 0 || headerLength + field + 2 > length || Ipv4.isFragment(buffer, ip))
         {
             return -1;
@@ -100,10 +100,6 @@ final class PartialChecksums
         if (vnet == 0)
         {
             Checksum.complete(buffer, transport, length - (transport - ip), field);
-            if (field == 6 && buffer.getShort(transport + 6) == 0)
-            {
-                buffer.putShort(transport + 6, (short)0xFFFF); // UDP: a computed 0 is sent as all ones
-            }
             return true;
         }
         VirtioNetHeader.writePartial(buffer, ip - Ethernet.HEADER_LENGTH - vnet, VirtioNetHeader.GSO_NONE, 0, 0,

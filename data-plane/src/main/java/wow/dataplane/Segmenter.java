@@ -95,7 +95,7 @@ final class Segmenter
         final int transportHeader = headers - Ipv4.MIN_HEADER_LENGTH;
         final int protocol = buffer.getByte(ip + Ipv4.PROTOCOL_OFFSET) & 0xFF;
         final boolean tcp = protocol == Tcp.PROTOCOL;
-        final int field = tcp ? Tcp.CHECKSUM_OFFSET : 6;
+        final int field = tcp ? Tcp.CHECKSUM_OFFSET : Checksum.UDP_CHECKSUM_OFFSET;
         final int payload = length - Ethernet.HEADER_LENGTH - headers;
         final int id = buffer.getShort(ip + Ipv4.ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final long seq = tcp ? buffer.getInt(transport + Tcp.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL : 0;
@@ -142,10 +142,6 @@ final class Segmenter
             if (!partial)
             {
                 Checksum.complete(out, segTransport, transportHeader + chunk, field);
-                if (!tcp && out.getShort(segTransport + field) == 0)
-                {
-                    out.putShort(segTransport + field, (short)0xFFFF); // UDP: a computed 0 is sent as all ones
-                }
             }
             egress.encapsulate(out, seg, headers + chunk, route, hop, partial);
         }

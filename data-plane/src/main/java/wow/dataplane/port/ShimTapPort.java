@@ -23,15 +23,6 @@ public final class ShimTapPort implements TapPort
     /**
      * @param fd               a non-blocking queue fd of a {@link wow.shim.TapDevice}.
      * @param vnetHeaderLength 10 if the device was opened with a virtio-net header, else 0.
-     */
-    public ShimTapPort(final int fd, final int vnetHeaderLength)
-    {
-        this(fd, vnetHeaderLength, false);
-    }
-
-    /**
-     * @param fd               a non-blocking queue fd of a {@link wow.shim.TapDevice}.
-     * @param vnetHeaderLength 10 if the device was opened with a virtio-net header, else 0.
      * @param udpSuperFrames   the kernel takes UDP super-frames written to it ({@link wow.shim.TapDevice#udpSuperFrames}).
      */
     public ShimTapPort(final int fd, final int vnetHeaderLength, final boolean udpSuperFrames)

@@ -12,6 +12,8 @@ import java.nio.ByteOrder;
  */
 public final class Checksum
 {
+    /** Where the checksum field of a UDP header is. */
+    public static final int UDP_CHECKSUM_OFFSET = 6;
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private Checksum()
@@ -123,11 +125,14 @@ public final class Checksum
     /**
      * Completes a checksum the way a NIC does for {@code CHECKSUM_PARTIAL}: sums from {@code start}
      * to the end (the field at {@code start + fieldOffset} already holds the pseudo-header sum) and
-     * stores the inverted result in the field.
+     * stores the inverted result in the field. A field at UDP's offset (6) that comes out 0 is
+     * stored as all ones: 0 means "no checksum" in UDP (RFC 768).
      */
     public static void complete(final UnsafeBuffer buffer, final int start, final int length, final int fieldOffset)
     {
         final int sum = foldLittleEndian(sumLittleEndian(buffer, start, length));
-        buffer.putShort(start + fieldOffset, (short)~sum, ByteOrder.BIG_ENDIAN);
+        final int value = ~sum & 0xFFFF;
+        buffer.putShort(start + fieldOffset, (short)(value == 0 && fieldOffset == UDP_CHECKSUM_OFFSET ? 0xFFFF : value),
+            ByteOrder.BIG_ENDIAN);
     }
 }

@@ -25,7 +25,7 @@ class ShimTapPortReadTest
         assertTrue(fd >= 0, "eventfd: " + fd);
         try
         {
-            final ShimTapPort tap = new ShimTapPort(fd, 0);
+            final ShimTapPort tap = new ShimTapPort(fd, 0, false);
             final FrameBatch batch = new FrameBatch(8, 2048);
             assertTrue(tap.drained(), "a new port has nothing known to read");
             assertEquals(0, lib.wow_eventfd_signal(fd));

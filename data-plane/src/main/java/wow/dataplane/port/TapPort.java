@@ -47,8 +47,9 @@ public interface TapPort
     }
 
     /**
-     * @return true if the last read found the queue empty, so that only its {@link #pollFd}
-     *         becoming readable can say more came; false where that is not known (read again).
+     * @return true if the agent should let poll say whether more came before it reads again: the
+     *         last read found the queue empty, or took the lone frame that woke the thread; false
+     *         where that is not known (read again).
      */
     default boolean drained()
     {

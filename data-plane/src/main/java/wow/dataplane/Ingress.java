@@ -50,7 +50,7 @@ final class Ingress
     /** The FIB and the clock of this duty cycle. */
     private Fib fib;
     private long nowNs;
-    private boolean wroteTap;
+    private boolean answerMayFollow;
 
     Ingress(final TapPort tap, final UdpPort udp, final int vnet, final byte[] tapMac, final QueueCounters counters,
         final TransitForwarder transit, final ConductorUplink uplink, final BatchSender sender, final LinkTally tally,
@@ -78,16 +78,19 @@ final class Ingress
         this.nowNs = now;
     }
 
-    /** @return true if the last {@link #poll} wrote frames to the TAP (a local answer may follow at once). */
-    boolean wroteTap()
+    /**
+     * @return true if the last {@link #poll} wrote the TAP a packet its kernel may answer within the
+     *         write ({@link Ipv4#kernelMayAnswer}), so that the TAP is worth reading before poll.
+     */
+    boolean answerMayFollow()
     {
-        return wroteTap;
+        return answerMayFollow;
     }
 
     /** Receives and handles one batch of datagrams. @return datagrams received. */
     int poll()
     {
-        wroteTap = false;
+        answerMayFollow = false;
         final int n = udp.receive(udpIn);
         if (n == 0)
         {
@@ -129,8 +132,7 @@ final class Ingress
         {
             deliverEndToEnd(buffer);
         }
-        wroteTap = tapOut.count() > 0;
-        if (wroteTap)
+        if (tapOut.count() > 0)
         {
             if (vnet != 0)
             {
@@ -396,6 +398,7 @@ final class Ingress
             return false;
         }
         tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + length, 0);
+        answerMayFollow |= Ipv4.kernelMayAnswer(buffer, ip, length);
         return true;
     }
 }

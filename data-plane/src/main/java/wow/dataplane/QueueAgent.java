@@ -224,7 +224,7 @@ public final class QueueAgent implements Agent
         {
             work += ingress.poll();
             udpReady = !tracked || udp.pollFd() < 0 || !udp.drained();
-            tapReady |= ingress.wroteTap();
+            tapReady |= ingress.answerMayFollow(); // the kernel may have answered within the write
         }
         work += downlink.drain();
         return work;

@@ -29,6 +29,9 @@ public final class Ipv4
     public static final int SOURCE_OFFSET = 12;
     public static final int DESTINATION_OFFSET = 16;
     public static final int PROTOCOL_UDP = 17;
+    public static final int PROTOCOL_ICMP = 1;
+    private static final int ICMP_ECHO_REQUEST = 8;
+    private static final int ICMP_TIMESTAMP_REQUEST = 13;
 
     private Ipv4()
     {
@@ -58,6 +61,33 @@ public final class Ipv4
     public static int headerLength(final UnsafeBuffer buffer, final int offset)
     {
         return (buffer.getByte(offset) & 0x0F) * 4;
+    }
+
+    /**
+     * Whether the receiving host's kernel may answer this packet within the call that hands it over
+     * (an echo reply to an echo request, an ACK or more data for TCP), so that a reader should look
+     * for the answer at once rather than wait for poll: false for UDP (a process answers, later) and
+     * for ICMP other than the requests the kernel itself answers; true for everything else.
+     * Meaningful once {@link #validLength} accepted the header ({@code length} is its answer).
+     */
+    public static boolean kernelMayAnswer(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        final int protocol = buffer.getByte(offset + PROTOCOL_OFFSET) & 0xFF;
+        if (protocol == PROTOCOL_UDP)
+        {
+            return false;
+        }
+        if (protocol != PROTOCOL_ICMP || isFragment(buffer, offset))
+        {
+            return true;
+        }
+        final int header = headerLength(buffer, offset);
+        if (length <= header)
+        {
+            return false;
+        }
+        final int type = buffer.getByte(offset + header) & 0xFF;
+        return type == ICMP_ECHO_REQUEST || type == ICMP_TIMESTAMP_REQUEST;
     }
 
     /** @return true if the packet is a fragment (more fragments follow, or it is not the first). */

@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Test;
 import wow.dataplane.port.Frames;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Ipv4Test
 {
@@ -38,5 +40,32 @@ class Ipv4Test
         assertEquals(-1, Ipv4.validLength(b, 0, 60), "total length below the header");
         assertEquals(1, Ipv4.source(new UnsafeBuffer(Frames.ipv4(1, 2, 28, 0)), 0));
         assertEquals(2, Ipv4.destination(new UnsafeBuffer(Frames.ipv4(1, 2, 28, 0)), 0));
+    }
+
+    @Test
+    void saysWhichPacketsTheKernelMayAnswerWithinTheWrite()
+    {
+        assertFalse(answerable(17, 0, 0), "UDP: a process answers, later");
+        assertTrue(answerable(6, 0, 0), "TCP: an ACK or more data may follow at once");
+        assertTrue(answerable(1, 8, 0), "an ICMP echo request is answered by the kernel");
+        assertTrue(answerable(1, 13, 0), "so is a timestamp request");
+        assertFalse(answerable(1, 0, 0), "an echo reply is not answered");
+        assertFalse(answerable(1, 3, 0), "nor an error");
+        assertTrue(answerable(1, 0, 0x2000), "a fragment's type is not known: look");
+        assertTrue(answerable(47, 0, 0), "other protocols: look");
+        final byte[] bare = Frames.ipv4(1, 2, 28, 0);
+        bare[9] = 1;
+        bare[20] = 8;
+        assertFalse(Ipv4.kernelMayAnswer(new UnsafeBuffer(bare), 0, 20), "an ICMP packet that ends with its IPv4 header");
+    }
+
+    private static boolean answerable(final int protocol, final int icmpType, final int fragmentBits)
+    {
+        final byte[] p = Frames.ipv4(1, 2, 28, 0);
+        p[9] = (byte)protocol;
+        p[20] = (byte)icmpType;
+        p[6] = (byte)(fragmentBits >> 8);
+        p[7] = (byte)fragmentBits;
+        return Ipv4.kernelMayAnswer(new UnsafeBuffer(p), 0, 28);
     }
 }

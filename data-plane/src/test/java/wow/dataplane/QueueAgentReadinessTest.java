@@ -18,8 +18,8 @@ import wow.dataplane.status.QueueCounters;
 
 /**
  * Once poll reports which of its fds are readable, a queue agent reads only those, and a port a
- * read found empty is not read again until poll says so (or frames were just written to the TAP,
- * whose answer is often there at once): an idle wake-up costs no reads that find nothing.
+ * read found empty is not read again until poll says so (or packets the TAP's kernel may answer
+ * within the write were just delivered): an idle wake-up costs no reads that find nothing.
  */
 class QueueAgentReadinessTest
 {
@@ -165,20 +165,41 @@ class QueueAgentReadinessTest
     }
 
     @Test
-    void readsTheTapOnceAfterWritingToIt()
+    void readsTheTapOnceAfterDeliveringWhatItsKernelMayAnswerAtOnce()
     {
         agent.ready(0);
         agent.doWork();
         agent.doWork();
         reads(1, 1);
-        base.udp.inject(QueueAgentTest.PEER_EP, QueueAgentTest.data(QueueAgentTest.LOCAL_LINK_ID,
-            Frames.ipv4(QueueAgentTest.PEER_IP, QueueAgentTest.LOCAL_IP, 200, 5)));
+        deliver(Frames.ipv4(QueueAgentTest.PEER_IP, QueueAgentTest.LOCAL_IP, 200, 5));
+        reads(1, 2); // UDP: a process answers later, if at all, and poll will say so
+        deliver(icmp(0));
+        reads(1, 3); // nor does anyone answer an echo reply
+        deliver(icmp(8));
+        reads(2, 4); // an echo request's reply may be waiting: one read, then poll decides again
+        final byte[] tcp = Frames.ipv4(QueueAgentTest.PEER_IP, QueueAgentTest.LOCAL_IP, 200, 6);
+        tcp[9] = 6;
+        deliver(tcp);
+        reads(3, 5); // so may an ACK or more data
+    }
+
+    /** Hands the agent one DATA datagram from the peer, as poll reports it, and lets it run. */
+    private void deliver(final byte[] packet)
+    {
+        base.udp.inject(QueueAgentTest.PEER_EP, QueueAgentTest.data(QueueAgentTest.LOCAL_LINK_ID, packet));
         agent.ready(0b10);
         agent.doWork();
         assertEquals(1, tap.port.drainWritten().size());
-        reads(1, 2);
         agent.doWork();
         agent.doWork();
-        reads(2, 2); // an echo reply or an ACK may be waiting: one read, then poll decides again
+    }
+
+    /** An ICMP packet of the given type from the peer to this node. */
+    private static byte[] icmp(final int type)
+    {
+        final byte[] p = Frames.ipv4(QueueAgentTest.PEER_IP, QueueAgentTest.LOCAL_IP, 64, 3);
+        p[9] = 1;
+        p[20] = (byte)type;
+        return p;
     }
 }

@@ -179,46 +179,6 @@ class QueueAgentTest extends QueueAgentFixture
     }
 
     @Test
-    void readsTheTapBeforePollOnlyAfterDeliveringWhatItsKernelMayAnswerAtOnce()
-    {
-        final MemoryTapPort polledTap = MemoryTapPort.polled();
-        agent = new QueueAgent(0, polledTap, udp, fibs, counters, TAP_MAC, 1420, up, down, () -> { }, () -> nowNs[0], null);
-        agent.ready(0);
-        agent.doWork(); // the first duty cycle reads the TAP once and finds it empty
-        final int settled = polledTap.reads();
-        final long socketReadable = 2; // poll's mask: bit 0 the TAP, bit 1 the socket
-
-        agent.ready(socketReadable);
-        udp.inject(PEER_EP, data(LOCAL_LINK_ID, icmp(0)));
-        agent.doWork();
-        agent.doWork();
-        assertEquals(1, polledTap.drainWritten().size());
-        assertEquals(settled, polledTap.reads(), "an echo reply is not answered: the TAP is left to poll");
-
-        agent.ready(socketReadable);
-        udp.inject(PEER_EP, data(LOCAL_LINK_ID, Frames.ipv4(PEER_IP, LOCAL_IP, 100, 1)));
-        agent.doWork();
-        agent.doWork();
-        assertEquals(settled, polledTap.reads(), "nor is UDP, at once");
-
-        agent.ready(socketReadable);
-        udp.inject(PEER_EP, data(LOCAL_LINK_ID, icmp(8)));
-        agent.doWork(); // delivers the request
-        agent.doWork(); // the duty cycle after it, before any poll
-        assertEquals(2, polledTap.drainWritten().size());
-        assertEquals(settled + 1, polledTap.reads(), "an echo request is: its reply is read before poll");
-    }
-
-    /** An ICMP packet of the given type from the peer to this node. */
-    private static byte[] icmp(final int type)
-    {
-        final byte[] p = Frames.ipv4(PEER_IP, LOCAL_IP, 64, 3);
-        p[9] = 1;
-        p[20] = (byte)type;
-        return p;
-    }
-
-    @Test
     void deliversDataToTheTapBehindAnEthernetHeader()
     {
         final byte[] packet = Frames.ipv4(PEER_IP, LOCAL_IP, 200, 5);

@@ -16,9 +16,6 @@ public final class MemoryTapPort implements TapPort
     private final Queue<byte[]> fromAgent = new ConcurrentLinkedQueue<>();
     private volatile int refuseWrites;
     private final int vnetHeaderLength;
-    private final boolean polled;
-    private volatile int reads;
-    private volatile boolean drained = true;
 
     /** A TAP queue without a virtio-net header. */
     public MemoryTapPort()
@@ -33,40 +30,7 @@ public final class MemoryTapPort implements TapPort
      */
     public MemoryTapPort(final int vnetHeaderLength)
     {
-        this(vnetHeaderLength, false);
-    }
-
-    private MemoryTapPort(final int vnetHeaderLength, final boolean polled)
-    {
         this.vnetHeaderLength = vnetHeaderLength;
-        this.polled = polled;
-    }
-
-    /**
-     * A queue that acts as one the agent polls (a stand-in fd; the test reports poll's findings
-     * through the agent's {@code ready}): it says when a read found it empty, and counts reads.
-     */
-    public static MemoryTapPort polled()
-    {
-        return new MemoryTapPort(0, true);
-    }
-
-    /** @return how many times the agent read this queue. */
-    public int reads()
-    {
-        return reads;
-    }
-
-    @Override
-    public int pollFd()
-    {
-        return polled ? Integer.MAX_VALUE : -1;
-    }
-
-    @Override
-    public boolean drained()
-    {
-        return polled && drained;
     }
 
     @Override
@@ -116,7 +80,6 @@ public final class MemoryTapPort implements TapPort
     @Override
     public int read(final FrameBatch batch)
     {
-        reads++;
         int n = 0;
         Injected f;
         while (n < batch.slots() && (f = toAgent.poll()) != null)
@@ -128,7 +91,6 @@ public final class MemoryTapPort implements TapPort
             n++;
         }
         batch.count(n);
-        drained = toAgent.isEmpty();
         return n;
     }
 

@@ -181,7 +181,7 @@ public final class DataPlane implements AutoCloseable
                         errors, agents[q]));
             }
             runners.add(new AgentRunner(new PollIdleStrategy(new int[0], conductorWakeup.fd(), CONDUCTOR_POLL_TIMEOUT_MS, 0,
-                mask -> { }),
+                null),
                 this::onError, errors, conductor));
         }
         else

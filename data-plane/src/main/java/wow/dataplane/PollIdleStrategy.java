@@ -35,7 +35,9 @@ public final class PollIdleStrategy implements IdleStrategy
      * @param eventFd   eventfd others signal to wake this thread ({@link Wakeup}), or -1.
      * @param timeoutMs longest block, so that timers run.
      * @param spinNs    how long to keep spinning after the last work before blocking (0: block at once).
-     * @param ready     told the mask of the fds found readable after each poll ({@code -1}: any may be).
+     * @param ready     told the mask of the fds found readable after each poll ({@code -1}: any may be);
+     *                  null for a thread that polls no fds of its own (the conductor), so that the
+     *                  JIT sees one kind of listener at this call site, not a second one now and then.
      */
     public PollIdleStrategy(final int[] fds, final int eventFd, final int timeoutMs, final long spinNs,
         final LongConsumer ready)
@@ -78,7 +80,10 @@ public final class PollIdleStrategy implements IdleStrategy
             if (now - lastWorkNs < spinNs)
             {
                 Thread.onSpinWait();
-                ready.accept(-1L);
+                if (ready != null)
+                {
+                    ready.accept(-1L);
+                }
                 return;
             }
         }
@@ -91,7 +96,7 @@ public final class PollIdleStrategy implements IdleStrategy
         {
             PacketTrace.event(PacketTrace.WAKE, (int)mask);
         }
-        if (mask != 0)
+        if (mask != 0 && ready != null)
         {
             ready.accept(mask < 0 ? -1L : mask);
         }

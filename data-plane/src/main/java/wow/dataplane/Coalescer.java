@@ -7,6 +7,7 @@ import wow.dataplane.protocol.Checksum;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.Tcp;
+import wow.dataplane.protocol.Udp;
 import wow.dataplane.protocol.VirtioNetHeader;
 
 import java.nio.ByteOrder;
@@ -42,7 +43,6 @@ public final class Coalescer
     private static final int TCP = IP + Ipv4.MIN_HEADER_LENGTH;
     /** The UDP header, likewise. */
     private static final int UDP = TCP;
-    private static final int UDP_HEADER_LENGTH = 8;
 
     private final boolean udp;
     private final UnsafeBuffer out;
@@ -131,26 +131,40 @@ public final class Coalescer
     /** @return the TCP payload length of a mergeable segment, or 0 if it cannot take part. */
     private int segmentPayload(final OutList list, final int i)
     {
-        final int length = list.length(i);
-        if (length < TCP + Tcp.MIN_HEADER_LENGTH)
+        if (list.length(i) < TCP + Tcp.MIN_HEADER_LENGTH)
         {
             return 0;
         }
-        b.wrap(list.address(i), length);
-        if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
-            b.getByte(IP) != 0x45 || b.getByte(IP + Ipv4.PROTOCOL_OFFSET) != Tcp.PROTOCOL || Ipv4.isFragment(b, IP))
+        final int ipTotal = ipv4Total(list, i, Tcp.PROTOCOL);
+        if (ipTotal < 0)
         {
             return 0;
         }
-        final int ipTotal = b.getShort(IP + Ipv4.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final int tcpHeader = Tcp.headerLength(b, TCP);
         final int tcpFlags = b.getByte(TCP + Tcp.FLAGS_OFFSET) & 0xFF;
-        if (ipTotal != length - IP || tcpHeader < 20 || 20 + tcpHeader >= ipTotal ||
+        if (tcpHeader < Tcp.MIN_HEADER_LENGTH || Ipv4.MIN_HEADER_LENGTH + tcpHeader >= ipTotal ||
             (tcpFlags & ~(Tcp.ACK | Tcp.PSH)) != 0 || (tcpFlags & Tcp.ACK) == 0)
         {
             return 0;
         }
-        return ipTotal - 20 - tcpHeader;
+        return ipTotal - Ipv4.MIN_HEADER_LENGTH - tcpHeader;
+    }
+
+    /**
+     * Wraps entry i in {@code b}. @return its IPv4 total length if it is an IPv4 packet of
+     * {@code protocol} without options, not a fragment, that fills the entry; else -1.
+     */
+    private int ipv4Total(final OutList list, final int i, final int protocol)
+    {
+        final int length = list.length(i);
+        b.wrap(list.address(i), length);
+        if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
+            b.getByte(IP) != 0x45 || (b.getByte(IP + Ipv4.PROTOCOL_OFFSET) & 0xFF) != protocol || Ipv4.isFragment(b, IP))
+        {
+            return -1;
+        }
+        final int ipTotal = b.getShort(IP + Ipv4.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return ipTotal == length - IP ? ipTotal : -1;
     }
 
     private static long seq(final UnsafeBuffer frame)
@@ -192,7 +206,7 @@ public final class Coalescer
         final OutList result)
     {
         a.wrap(in.address(from), in.length(from));
-        final int transportHeader = tcp ? Tcp.headerLength(a, TCP) : UDP_HEADER_LENGTH;
+        final int transportHeader = tcp ? Tcp.headerLength(a, TCP) : Udp.HEADER_LENGTH;
         final int headers = TCP + transportHeader;
         final int start = used;
         out.putBytes(start, a, 0, headers);
@@ -216,11 +230,11 @@ public final class Coalescer
         }
         else
         {
-            out.putShort(start + UDP + 4, (short)transportLength, ByteOrder.BIG_ENDIAN);
-            field = Checksum.UDP_CHECKSUM_OFFSET;
+            out.putShort(start + UDP + Udp.LENGTH_OFFSET, (short)transportLength, ByteOrder.BIG_ENDIAN);
+            field = Udp.CHECKSUM_OFFSET;
         }
         out.putShort(start + TCP + field, (short)Checksum.fold(Checksum.ipv4PseudoHeader(out, start + IP,
-            tcp ? Tcp.PROTOCOL : Ipv4.PROTOCOL_UDP, transportLength)), ByteOrder.BIG_ENDIAN);
+            tcp ? Tcp.PROTOCOL : Udp.PROTOCOL, transportLength)), ByteOrder.BIG_ENDIAN);
         VirtioNetHeader.writePartial(out, start, tcp ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_UDP_L4,
             Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + transportHeader, gsoSize,
             Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH, field);
@@ -232,25 +246,17 @@ public final class Coalescer
     /** @return the payload length of a UDP datagram that can take part in a run, or 0 if it cannot. */
     private int datagramPayload(final OutList list, final int i)
     {
-        final int length = list.length(i);
-        if (!udp || length <= UDP + UDP_HEADER_LENGTH)
+        if (!udp || list.length(i) <= UDP + Udp.HEADER_LENGTH)
         {
             return 0;
         }
-        b.wrap(list.address(i), length);
-        if (b.getShort(VirtioNetHeader.LENGTH + Ethernet.ETHERTYPE_OFFSET, ByteOrder.BIG_ENDIAN) != Ethernet.ETHERTYPE_IPV4 ||
-            b.getByte(IP) != 0x45 || (b.getByte(IP + Ipv4.PROTOCOL_OFFSET) & 0xFF) != Ipv4.PROTOCOL_UDP ||
-            Ipv4.isFragment(b, IP))
+        final int ipTotal = ipv4Total(list, i, Udp.PROTOCOL);
+        final int udpLength = ipTotal - Ipv4.MIN_HEADER_LENGTH;
+        if (ipTotal < 0 || (b.getShort(UDP + Udp.LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) != udpLength)
         {
             return 0;
         }
-        final int ipTotal = b.getShort(IP + Ipv4.TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int udpLength = b.getShort(UDP + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        if (ipTotal != length - IP || udpLength != ipTotal - Ipv4.MIN_HEADER_LENGTH)
-        {
-            return 0;
-        }
-        return udpLength - UDP_HEADER_LENGTH;
+        return udpLength - Udp.HEADER_LENGTH;
     }
 
     /** @return the end of the run of one flow's datagrams starting at {@code from}, whose payloads are {@code size}. */

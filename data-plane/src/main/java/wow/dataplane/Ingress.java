@@ -398,7 +398,7 @@ final class Ingress
             return false;
         }
         tapOut.add(buffer, frame - vnet, vnet + Ethernet.HEADER_LENGTH + length, 0);
-        answerMayFollow |= Ipv4.kernelMayAnswer(buffer, ip, length);
+        answerMayFollow = answerMayFollow || Ipv4.kernelMayAnswer(buffer, ip, length); // one is enough
         return true;
     }
 }

@@ -6,6 +6,7 @@ import wow.dataplane.protocol.Checksum;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.Tcp;
+import wow.dataplane.protocol.Udp;
 import wow.dataplane.protocol.VirtioNetHeader;
 import wow.dataplane.protocol.WireHeader;
 
@@ -75,7 +76,7 @@ final class PartialChecksums
     {
         final int headerLength = Ipv4.headerLength(buffer, ip);
         final int protocol = buffer.getByte(ip + Ipv4.PROTOCOL_OFFSET) & 0xFF;
-        final int field = protocol == Tcp.PROTOCOL ? 16 : protocol == Ipv4.PROTOCOL_UDP ? Checksum.UDP_CHECKSUM_OFFSET : -1;
+        final int field = protocol == Tcp.PROTOCOL ? Tcp.CHECKSUM_OFFSET : protocol == Udp.PROTOCOL ? Udp.CHECKSUM_OFFSET : -1;
         if (field < 0 || headerLength + field + 2 > length || Ipv4.isFragment(buffer, ip))
         {
             return -1;

@@ -7,6 +7,7 @@ import wow.dataplane.protocol.Checksum;
 import wow.dataplane.protocol.Ethernet;
 import wow.dataplane.protocol.Ipv4;
 import wow.dataplane.protocol.Tcp;
+import wow.dataplane.protocol.Udp;
 import wow.dataplane.protocol.VirtioNetHeader;
 import wow.dataplane.protocol.WireHeader;
 
@@ -22,7 +23,6 @@ import wow.dataplane.protocol.WireHeader;
  */
 final class Segmenter
 {
-    private static final int UDP_HEADER_LENGTH = 8;
     private final FrameBatch segments;
     private final int innerMtu;
     private int used;
@@ -44,7 +44,7 @@ final class Segmenter
     int headers(final UnsafeBuffer buffer, final int frame, final int length, final int gsoType, final int size)
     {
         final int ip = frame + Ethernet.HEADER_LENGTH;
-        if (length < Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + UDP_HEADER_LENGTH ||
+        if (length < Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + Udp.HEADER_LENGTH ||
             Ethernet.ethertype(buffer, frame) != Ethernet.ETHERTYPE_IPV4 || buffer.getByte(ip) != 0x45 ||
             Ipv4.isFragment(buffer, ip))
         {
@@ -61,9 +61,9 @@ final class Segmenter
                 return -1;
             }
         }
-        else if (gsoType == VirtioNetHeader.GSO_UDP_L4 && protocol == Ipv4.PROTOCOL_UDP)
+        else if (gsoType == VirtioNetHeader.GSO_UDP_L4 && protocol == Udp.PROTOCOL)
         {
-            transportHeader = UDP_HEADER_LENGTH;
+            transportHeader = Udp.HEADER_LENGTH;
         }
         else
         {
@@ -95,7 +95,7 @@ final class Segmenter
         final int transportHeader = headers - Ipv4.MIN_HEADER_LENGTH;
         final int protocol = buffer.getByte(ip + Ipv4.PROTOCOL_OFFSET) & 0xFF;
         final boolean tcp = protocol == Tcp.PROTOCOL;
-        final int field = tcp ? Tcp.CHECKSUM_OFFSET : Checksum.UDP_CHECKSUM_OFFSET;
+        final int field = tcp ? Tcp.CHECKSUM_OFFSET : Udp.CHECKSUM_OFFSET;
         final int payload = length - Ethernet.HEADER_LENGTH - headers;
         final int id = buffer.getShort(ip + Ipv4.ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         final long seq = tcp ? buffer.getInt(transport + Tcp.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL : 0;
@@ -135,7 +135,7 @@ final class Segmenter
             }
             else
             {
-                out.putShort(segTransport + 4, (short)(UDP_HEADER_LENGTH + chunk), ByteOrder.BIG_ENDIAN);
+                out.putShort(segTransport + Udp.LENGTH_OFFSET, (short)(Udp.HEADER_LENGTH + chunk), ByteOrder.BIG_ENDIAN);
             }
             final int pseudo = Checksum.fold(Checksum.ipv4PseudoHeader(out, seg, protocol, transportHeader + chunk));
             out.putShort(segTransport + field, (short)pseudo, ByteOrder.BIG_ENDIAN);

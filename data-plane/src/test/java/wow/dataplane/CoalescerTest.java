@@ -62,6 +62,23 @@ class CoalescerTest
         return bytes;
     }
 
+    /**
+     * Checks the virtio-net header in front of a super-frame: checksum partial from the transport
+     * header (after Ethernet and a 20-byte IPv4 header), the GSO type, header and segment sizes.
+     */
+    private static void assertGsoHeader(final ByteBuffer f, final int gsoType, final int headerLength, final int gsoSize,
+        final int csumOffset)
+    {
+        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, f.get(0));
+        assertEquals(gsoType, f.get(1));
+        f.order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(headerLength, f.getShort(2), "hdr_len");
+        assertEquals(gsoSize, f.getShort(4), "gso_size");
+        assertEquals(14 + 20, f.getShort(6), "csum_start");
+        assertEquals(csumOffset, f.getShort(8), "csum_offset");
+        f.order(ByteOrder.BIG_ENDIAN);
+    }
+
     @Test
     void mergesAnInOrderRunIntoOneSuperFrameTheKernelCanFinish()
     {
@@ -79,14 +96,7 @@ class CoalescerTest
         assertEquals(4, coalescer.merged());
 
         final ByteBuffer f = ByteBuffer.wrap(entry(0));
-        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, f.get(0));
-        assertEquals(VirtioNetHeader.GSO_TCPV4, f.get(1));
-        f.order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(14 + 20 + 32, f.getShort(2), "hdr_len");
-        assertEquals(1368, f.getShort(4), "gso_size");
-        assertEquals(14 + 20, f.getShort(6), "csum_start");
-        assertEquals(16, f.getShort(8), "csum_offset");
-        f.order(ByteOrder.BIG_ENDIAN);
+        assertGsoHeader(f, VirtioNetHeader.GSO_TCPV4, 14 + 20 + 32, 1368, 16);
 
         final byte[] packet = Arrays.copyOfRange(f.array(), VirtioNetHeader.LENGTH + 14, f.capacity());
         final int total = 20 + 32 + 4 * 1368 + 500;
@@ -236,13 +246,7 @@ class CoalescerTest
         assertEquals(4, coalescer.merged());
 
         final ByteBuffer f = ByteBuffer.wrap(entry(0));
-        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, f.get(0));
-        assertEquals(VirtioNetHeader.GSO_UDP_L4, f.get(1));
-        f.order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(14 + 20 + 8, f.getShort(2), "hdr_len");
-        assertEquals(1200, f.getShort(4), "gso_size: the first datagram's payload");
-        assertEquals(14 + 20, f.getShort(6), "csum_start");
-        assertEquals(6, f.getShort(8), "csum_offset");
+        assertGsoHeader(f, VirtioNetHeader.GSO_UDP_L4, 14 + 20 + 8, 1200, 6); // gso_size: the first datagram's payload
         final byte[] packet = Arrays.copyOfRange(f.array(), VirtioNetHeader.LENGTH + 14, f.capacity());
         final ByteBuffer p = ByteBuffer.wrap(packet);
         final int udpLength = 8 + 4 * 1200 + 333;

@@ -43,6 +43,23 @@ class PartialChecksumsTest extends QueueAgentFixture
         return copy;
     }
 
+    /**
+     * Checks the DATA datagrams a node sent to a peer that takes partial checksums: {@code count} of
+     * them, each flagged partial, its IPv4 header checksum computed, and the transport checksum (at
+     * {@code field} from the IPv4 header) holding the pseudo-header sum only.
+     */
+    static void assertSentPartial(final List<byte[]> sent, final int count, final int field)
+    {
+        assertEquals(count, sent.size());
+        for (final byte[] d : sent)
+        {
+            assertEquals(WireHeader.FLAG_TAKES_PARTIAL | WireHeader.FLAG_CHECKSUM_PARTIAL, d[WireHeader.FLAGS_OFFSET]);
+            final byte[] ip = Arrays.copyOfRange(d, WireHeader.DATA_LENGTH, d.length);
+            assertEquals(pseudoHeaderSum(ip), ByteBuffer.wrap(ip).getShort(field) & 0xFFFF, "the pseudo-header sum only");
+            assertEquals(0, Frames.checksum(ip, 0, 20), "the IPv4 header checksum is still computed");
+        }
+    }
+
     static int pseudoHeaderSum(final byte[] ipv4)
     {
         final UnsafeBuffer b = new UnsafeBuffer(ipv4);
@@ -98,15 +115,7 @@ class PartialChecksumsTest extends QueueAgentFixture
         peerSends(WireHeader.FLAG_TAKES_PARTIAL);
         vnetTap.inject(vnet(1, 1, 1368, 34, 16), Frames.ethernet(superFrame(4000, 7)));
         agent.doWork();
-        final List<byte[]> sent = received(peer);
-        assertEquals(3, sent.size());
-        for (final byte[] d : sent)
-        {
-            assertEquals(WireHeader.FLAG_TAKES_PARTIAL | WireHeader.FLAG_CHECKSUM_PARTIAL, d[WireHeader.FLAGS_OFFSET]);
-            final byte[] ip = Arrays.copyOfRange(d, WireHeader.DATA_LENGTH, d.length);
-            assertEquals(pseudoHeaderSum(ip), ByteBuffer.wrap(ip).getShort(36) & 0xFFFF, "the segment's pseudo-header sum only");
-            assertEquals(0, Frames.checksum(ip, 0, 20), "the IPv4 header checksum is still computed");
-        }
+        assertSentPartial(received(peer), 3, 20 + 16);
 
         fibs.publish(fib(2, PEER_LINK_ID)); // the link's index may now name another peer
         vnetTap.inject(vnet(1, 1, 1368, 34, 16), Frames.ethernet(superFrame(4000, 7)));

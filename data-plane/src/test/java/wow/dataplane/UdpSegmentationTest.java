@@ -82,14 +82,7 @@ class UdpSegmentationTest extends QueueAgentFixture
 
         vnetTap.inject(vnet(1, 5, 1200, 34, 6), Frames.ethernet(superFrame(2400, 3)));
         agent.doWork();
-        final List<byte[]> sent = received(peer);
-        assertEquals(2, sent.size());
-        for (final byte[] datagram : sent)
-        {
-            assertEquals(WireHeader.FLAG_TAKES_PARTIAL | WireHeader.FLAG_CHECKSUM_PARTIAL, datagram[WireHeader.FLAGS_OFFSET]);
-            final byte[] ip = Arrays.copyOfRange(datagram, WireHeader.DATA_LENGTH, datagram.length);
-            assertEquals(PartialChecksumsTest.pseudoHeaderSum(ip), ByteBuffer.wrap(ip).getShort(26) & 0xFFFF);
-        }
+        PartialChecksumsTest.assertSentPartial(received(peer), 2, 20 + 6);
     }
 
     @Test

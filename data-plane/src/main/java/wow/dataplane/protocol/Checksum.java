@@ -12,8 +12,6 @@ import java.nio.ByteOrder;
  */
 public final class Checksum
 {
-    /** Where the checksum field of a UDP header is. */
-    public static final int UDP_CHECKSUM_OFFSET = 6;
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private Checksum()
@@ -132,7 +130,7 @@ public final class Checksum
     {
         final int sum = foldLittleEndian(sumLittleEndian(buffer, start, length));
         final int value = ~sum & 0xFFFF;
-        buffer.putShort(start + fieldOffset, (short)(value == 0 && fieldOffset == UDP_CHECKSUM_OFFSET ? 0xFFFF : value),
+        buffer.putShort(start + fieldOffset, (short)(value == 0 && fieldOffset == Udp.CHECKSUM_OFFSET ? 0xFFFF : value),
             ByteOrder.BIG_ENDIAN);
     }
 }

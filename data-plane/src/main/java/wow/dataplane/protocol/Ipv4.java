@@ -28,8 +28,7 @@ public final class Ipv4
     public static final int CHECKSUM_OFFSET = 10;
     public static final int SOURCE_OFFSET = 12;
     public static final int DESTINATION_OFFSET = 16;
-    public static final int PROTOCOL_UDP = 17;
-    public static final int PROTOCOL_ICMP = 1;
+    private static final int PROTOCOL_ICMP = 1;
     private static final int ICMP_ECHO_REQUEST = 8;
     private static final int ICMP_TIMESTAMP_REQUEST = 13;
 
@@ -73,7 +72,7 @@ public final class Ipv4
     public static boolean kernelMayAnswer(final UnsafeBuffer buffer, final int offset, final int length)
     {
         final int protocol = buffer.getByte(offset + PROTOCOL_OFFSET) & 0xFF;
-        if (protocol == PROTOCOL_UDP)
+        if (protocol == Udp.PROTOCOL)
         {
             return false;
         }

@@ -17,7 +17,8 @@
 #        (wow: the secure default, certificates from a CA the harness makes, every datagram sealed;
 #         wow-insecure: --insecure, no cryptography)
 #        env: DUR (s, default 10), PINGS (default 200), QUEUES (WOW TAP queues, default 1), UDP_RATE (default 1G),
-#             WOW_ARGS (extra node options)
+#             WOW_ARGS (extra node options), HOSTS (2: each side on its own CPU, as on two hosts: the daemon,
+#             iperf3 and ping of ns-a on CPU 0, those of ns-b on CPU 1; default: the scheduler places them)
 set -uo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 WOW="$(dirname "$HERE")/tools/wow"
@@ -33,8 +34,17 @@ die() { echo "throughput: $*" >&2; exit 1; }
 for t in ip iperf3 ping jq; do command -v $t >/dev/null || die "needs $t"; done
 "$WOW" --help >/dev/null 2>&1 || die "cannot build or run tools/wow"
 
+PIN_A=() PIN_B=()
+if [ "${HOSTS:-1}" = 2 ]; then
+  [ "$(nproc)" -ge 2 ] || die "HOSTS=2 needs 2 CPUs"
+  command -v taskset >/dev/null || die "needs taskset (util-linux) for HOSTS=2"
+  PIN_A=(taskset -c 0) PIN_B=(taskset -c 1)
+fi
+
 ID=$$
 NSA="wowtp-a-$ID" NSB="wowtp-b-$ID"
+# run a command in ns-a / ns-b (pinned with HOSTS=2); each execs the next, so $! is the command's own PID
+IN_A=(ip netns exec "$NSA" "${PIN_A[@]}") IN_B=(ip netns exec "$NSB" "${PIN_B[@]}")
 UA=192.168.250.1 UB=192.168.250.2
 WORK=$(mktemp -d /tmp/wow-throughput.XXXXXX)
 PIDS=()
@@ -81,10 +91,10 @@ wow_nodes() { # wow_nodes secure|insecure EXTRA_ARGS...
   if [ "$1" = secure ]; then wow_certs; sa=(--cert "$WORK/a.bundle"); sb=(--cert "$WORK/b.bundle"); fi
   shift
   rm -rf "$WORK/a" "$WORK/b"
-  ip netns exec "$NSA" "$WOW" node --listen $UA:51820 --ip 10.250.2.1/24 --peer 10.250.2.2=$UB:51820 "${sa[@]}" \
+  "${IN_A[@]}" "$WOW" node --listen $UA:51820 --ip 10.250.2.1/24 --peer 10.250.2.2=$UB:51820 "${sa[@]}" \
     --queues "$QUEUES" --state-dir "$WORK/a" ${WOW_ARGS:-} "$@" >"$WORK/wow-a.log" 2>&1 &
   PIDS+=($!); PEER_A=$!
-  ip netns exec "$NSB" "$WOW" node --listen $UB:51820 --ip 10.250.2.2/24 --peer 10.250.2.1=$UA:51820 "${sb[@]}" \
+  "${IN_B[@]}" "$WOW" node --listen $UB:51820 --ip 10.250.2.2/24 --peer 10.250.2.1=$UA:51820 "${sb[@]}" \
     --queues "$QUEUES" --state-dir "$WORK/b" ${WOW_ARGS:-} "$@" >"$WORK/wow-b.log" 2>&1 &
   PIDS+=($!); PEER_B=$!
   INNER_B=10.250.2.2
@@ -96,11 +106,11 @@ mode_wow_pinned() { wow_nodes secure --cpus 0; }   # both nodes' queue threads o
 mode_wireguard_go() {
   command -v wireguard-go >/dev/null && command -v wg >/dev/null || { SKIP="wireguard-go or wg not installed"; return 1; }
   local ka kb; ka=$(wg genkey); kb=$(wg genkey)
-  WG_PROCESS_FOREGROUND=1 ip netns exec "$NSA" wireguard-go wgtpa >"$WORK/wg-a.log" 2>&1 & PIDS+=($!); PEER_A=$!
-  WG_PROCESS_FOREGROUND=1 ip netns exec "$NSB" wireguard-go wgtpb >"$WORK/wg-b.log" 2>&1 & PIDS+=($!); PEER_B=$!
+  WG_PROCESS_FOREGROUND=1 "${IN_A[@]}" wireguard-go wgtpa >"$WORK/wg-a.log" 2>&1 & PIDS+=($!); PEER_A=$!
+  WG_PROCESS_FOREGROUND=1 "${IN_B[@]}" wireguard-go wgtpb >"$WORK/wg-b.log" 2>&1 & PIDS+=($!); PEER_B=$!
   for _ in $(seq 1 50); do [ -S /var/run/wireguard/wgtpa.sock ] && [ -S /var/run/wireguard/wgtpb.sock ] && break; sleep 0.1; done
-  ip netns exec "$NSA" wg set wgtpa listen-port 51821 private-key <(echo "$ka") peer "$(echo "$kb" | wg pubkey)" endpoint $UB:51821 allowed-ips 10.250.3.2/32
-  ip netns exec "$NSB" wg set wgtpb listen-port 51821 private-key <(echo "$kb") peer "$(echo "$ka" | wg pubkey)" endpoint $UA:51821 allowed-ips 10.250.3.1/32
+  "${IN_A[@]}" wg set wgtpa listen-port 51821 private-key <(echo "$ka") peer "$(echo "$kb" | wg pubkey)" endpoint $UB:51821 allowed-ips 10.250.3.2/32
+  "${IN_B[@]}" wg set wgtpb listen-port 51821 private-key <(echo "$kb") peer "$(echo "$ka" | wg pubkey)" endpoint $UA:51821 allowed-ips 10.250.3.1/32
   ip -n "$NSA" addr add 10.250.3.1/24 dev wgtpa; ip -n "$NSA" link set wgtpa mtu 1420 up
   ip -n "$NSB" addr add 10.250.3.2/24 dev wgtpb; ip -n "$NSB" link set wgtpb mtu 1420 up
   INNER_B=10.250.3.2
@@ -123,8 +133,8 @@ mode_tinc_with() { # mode_tinc_with CIPHER
   rm -rf "$a" "$b"
   tinc_host "$a" a $UA 10.250.4.1 "$1"; tinc_host "$b" b $UB 10.250.4.2 "$1"
   cp "$a/hosts/a" "$b/hosts/a"; cp "$b/hosts/b" "$a/hosts/b"
-  ip netns exec "$NSA" tincd -c "$a" -D --pidfile="$a/pid" >"$WORK/tinc-a.log" 2>&1 & PIDS+=($!); PEER_A=$!
-  ip netns exec "$NSB" tincd -c "$b" -D --pidfile="$b/pid" >"$WORK/tinc-b.log" 2>&1 & PIDS+=($!); PEER_B=$!
+  "${IN_A[@]}" tincd -c "$a" -D --pidfile="$a/pid" >"$WORK/tinc-a.log" 2>&1 & PIDS+=($!); PEER_A=$!
+  "${IN_B[@]}" tincd -c "$b" -D --pidfile="$b/pid" >"$WORK/tinc-b.log" 2>&1 & PIDS+=($!); PEER_B=$!
   INNER_B=10.250.4.2
 }
 mode_tinc() { mode_tinc_with default; }
@@ -151,8 +161,8 @@ mode_nebula() {
   nebula-cert ca -name throughput -out-crt "$WORK/nebula/ca.crt" -out-key "$WORK/nebula/ca.key" &&
     nebula_host a 10.250.5.1 $UA 10.250.5.2 $UB && nebula_host b 10.250.5.2 $UB 10.250.5.1 $UA ||
     { SKIP="nebula-cert failed"; return 1; }
-  ip netns exec "$NSA" nebula -config "$WORK/nebula/a.yaml" >"$WORK/nebula-a.log" 2>&1 & PIDS+=($!); PEER_A=$!
-  ip netns exec "$NSB" nebula -config "$WORK/nebula/b.yaml" >"$WORK/nebula-b.log" 2>&1 & PIDS+=($!); PEER_B=$!
+  "${IN_A[@]}" nebula -config "$WORK/nebula/a.yaml" >"$WORK/nebula-a.log" 2>&1 & PIDS+=($!); PEER_A=$!
+  "${IN_B[@]}" nebula -config "$WORK/nebula/b.yaml" >"$WORK/nebula-b.log" 2>&1 & PIDS+=($!); PEER_B=$!
   INNER_B=10.250.5.2
 }
 
@@ -168,34 +178,34 @@ measure() { # measure MODE
   INNER_B= SKIP= PEER_A= PEER_B=
   if ! $fn; then echo "$mode: skipped ($SKIP)" >&2; RESULT[$mode]="skip"; stop_all; return; fi
   local ok=0
-  for _ in $(seq 1 100); do ip netns exec "$NSA" ping -c1 -W1 -q "$INNER_B" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.1; done
+  for _ in $(seq 1 100); do "${IN_A[@]}" ping -c1 -W1 -q "$INNER_B" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.1; done
   [ $ok = 1 ] || { echo "$mode: $INNER_B unreachable" >&2; cat "$WORK"/*.log >&2 2>/dev/null; RESULT[$mode]="unreachable"; stop_all; return; }
-  ip netns exec "$NSB" iperf3 -s -B "$INNER_B" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
+  "${IN_B[@]}" iperf3 -s -B "$INNER_B" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
   sleep 0.5
   local rtt p99 t1 t4 r1 ca0 cb0 ca1 cb1 bytes pa0 pb0 ppa ppb
   # the same warm-up for every mode, so that a JIT-compiled peer is measured warm on both paths:
   # 2 s of TCP, then 3,000 pings 1 ms apart (bulk traffic alone leaves the small-packet path to the
   # interpreter: the first pings after it run code the JIT compiled for the other branch)
-  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t 2 >/dev/null 2>&1
-  ip netns exec "$NSA" ping -q -c 3000 -i 0.001 "$INNER_B" >/dev/null 2>&1
+  "${IN_A[@]}" iperf3 -c "$INNER_B" -p 5201 -t 2 >/dev/null 2>&1
+  "${IN_A[@]}" ping -q -c 3000 -i 0.001 "$INNER_B" >/dev/null 2>&1
   sleep 0.5
   pa0=$(cpu_ns "$PEER_A"); pb0=$(cpu_ns "$PEER_B")
-  read -r rtt p99 < <(ip netns exec "$NSA" ping -c "$PINGS" -i 0.01 "$INNER_B" |
+  read -r rtt p99 < <("${IN_A[@]}" ping -c "$PINGS" -i 0.01 "$INNER_B" |
     sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g |
     awk '{v[NR]=$1; s+=$1} END{if (NR==0) print "nan nan"; else {i=int(NR*0.99+0.999); if(i>NR)i=NR; printf "%.3f %.3f\n", s/NR, v[i]}}')
   ppa=$(( ($(cpu_ns "$PEER_A") - pa0) / PINGS / 1000 )); ppb=$(( ($(cpu_ns "$PEER_B") - pb0) / PINGS / 1000 ))
   ca0=$(cpu_ns "$PEER_A"); cb0=$(cpu_ns "$PEER_B")
-  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -J >"$WORK/$mode-1.json" 2>&1
+  "${IN_A[@]}" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -J >"$WORK/$mode-1.json" 2>&1
   ca1=$(cpu_ns "$PEER_A"); cb1=$(cpu_ns "$PEER_B")
   t1=$(jq -r '.end.sum_received.bits_per_second/1e9' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
   r1=$(jq -r '.end.sum_sent.retransmits' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
   bytes=$(jq -r '.end.sum_received.bytes' "$WORK/$mode-1.json" 2>/dev/null || echo 0)
   sleep 1
-  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -P 4 -J >"$WORK/$mode-4.json" 2>&1
+  "${IN_A[@]}" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -P 4 -J >"$WORK/$mode-4.json" 2>&1
   t4=$(jq -r '.end.sum_received.bits_per_second/1e9' "$WORK/$mode-4.json" 2>/dev/null || echo nan)
   sleep 1
   # UDP that the TAP cannot hand over as super-frames: 1,200-byte datagrams at UDP_RATE, what arrives
-  ip netns exec "$NSA" iperf3 -c "$INNER_B" -p 5201 -u -b "$UDP_RATE" -l 1200 -t "$DUR" -J >"$WORK/$mode-u.json" 2>&1
+  "${IN_A[@]}" iperf3 -c "$INNER_B" -p 5201 -u -b "$UDP_RATE" -l 1200 -t "$DUR" -J >"$WORK/$mode-u.json" 2>&1
   local ur ul
   ur=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
   ul=$(jq -r '.end.sum_received.lost_percent' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
@@ -212,7 +222,7 @@ measure() { # measure MODE
 for m in "${MODES[@]}"; do measure "$m"; done
 
 echo
-echo "underlay: veth pair between two namespaces; iperf3 ${DUR}s; ping $PINGS x 10 ms; $(nproc) cores;" \
+echo "underlay: veth pair between two namespaces$([ ${#PIN_A[@]} -gt 0 ] && echo ", each on its own CPU (HOSTS=2)"); iperf3 ${DUR}s; ping $PINGS x 10 ms; $(nproc) cores;" \
   "kernel $(uname -r); $(date -u +%F)"
 printf '| %-12s | %11s | %11s | %10s | %8s | %8s | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n' mode "tcp1 Gbit/s" \
   "tcp4 Gbit/s" "udp Gbit/s" "RTT avg" "RTT p99" "us/ping A/B" "tcp1 retr" "CPU% A/B" "us/pkt A/B" "tcp1/vx" "tcp4/vx" "RTT/raw"

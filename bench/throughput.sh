@@ -35,6 +35,7 @@ for t in ip iperf3 ping jq; do command -v $t >/dev/null || die "needs $t"; done
 "$WOW" --help >/dev/null 2>&1 || die "cannot build or run tools/wow"
 
 PIN_A=() PIN_B=()
+case "${HOSTS:-1}" in 1|2) ;; *) die "HOSTS must be 1 or 2, not '${HOSTS}'";; esac
 if [ "${HOSTS:-1}" = 2 ]; then
   [ "$(nproc)" -ge 2 ] || die "HOSTS=2 needs 2 CPUs"
   command -v taskset >/dev/null || die "needs taskset (util-linux) for HOSTS=2"

@@ -6,7 +6,8 @@
 # one run, with absolute figures, each daemon's CPU per tunnel packet (its CPU time in the
 # one-stream run over the bytes iperf3 moved in 1,400-byte packets), each daemon's CPU per ping
 # (all its threads' CPU time during the pings, from /proc/PID/task/*/schedstat, over the pings: the
-# packet path plus whatever else the daemon does in those 10 ms) and ratios to raw veth and kernel VXLAN.
+# packet path plus whatever else the daemon does in those 10 ms), each daemon's idle CPU (% of one core
+# over IDLE s without traffic, 2 s after the last run) and ratios to raw veth and kernel VXLAN.
 # Only addresses inside the namespaces it creates are used; every namespace and process it
 # starts is removed on exit, Ctrl-C or failure.
 #
@@ -16,7 +17,7 @@
 #         nebula: AES-GCM, certificates from nebula-cert; each skipped where not installed)
 #        (wow: the secure default, certificates from a CA the harness makes, every datagram sealed;
 #         wow-insecure: --insecure, no cryptography)
-#        env: DUR (s, default 10), PINGS (default 200), QUEUES (WOW TAP queues, default 1), UDP_RATE (default 1G),
+#        env: DUR (s, default 10), PINGS (default 200), IDLE (s, default 5), QUEUES (WOW TAP queues, default 1), UDP_RATE (default 1G),
 #             WOW_ARGS (extra node options), HOSTS (2: each side on its own CPU, as on two hosts: the daemon,
 #             iperf3 and ping of ns-a on CPU 0, those of ns-b on CPU 1; default: the scheduler places them)
 set -uo pipefail
@@ -25,6 +26,7 @@ WOW="$(dirname "$HERE")/tools/wow"
 DUR=${DUR:-10}
 UDP_RATE=${UDP_RATE:-1G}
 PINGS=${PINGS:-200}
+IDLE=${IDLE:-5}
 QUEUES=${QUEUES:-1}
 MODES=("$@")
 [ ${#MODES[@]} -gt 0 ] || MODES=(raw vxlan wow)
@@ -210,13 +212,20 @@ measure() { # measure MODE
   local ur ul
   ur=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
   ul=$(jq -r '.end.sum_received.lost_percent' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
+  # idle: what each daemon costs with no traffic, once the runs are over
+  sleep 2
+  local ia ib idle
+  ia=$(cpu_ns "$PEER_A"); ib=$(cpu_ns "$PEER_B")
+  sleep "$IDLE"
+  idle=$(awk -v a=$(( $(cpu_ns "$PEER_A") - ia )) -v b=$(( $(cpu_ns "$PEER_B") - ib )) -v d="$IDLE" \
+    'BEGIN{printf "%.2f/%.2f", a/1e7/d, b/1e7/d}')
   local cpu per
   cpu=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v d="$DUR" 'BEGIN{printf "%.0f/%.0f", a/1e9/d*100, b/1e9/d*100}')
   per=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v n="$bytes" \
     'BEGIN{p=n/1400; if (p<=0) print "n/a"; else printf "%.2f/%.2f", a/1e3/p, b/1e3/p}')
-  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $ppa/$ppb ${ur:-nan} ${ul:-nan}"
+  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $ppa/$ppb ${ur:-nan} ${ul:-nan} $idle"
   echo "$mode: tcp1 ${t1} Gbit/s (retransmits $r1), tcp4 ${t4} Gbit/s, ping avg ${rtt} p99 ${p99} ms," \
-    "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $ppa/$ppb, udp ${ur} Gbit/s arrived (${ul} % lost)" >&2
+    "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $ppa/$ppb, udp ${ur} Gbit/s arrived (${ul} % lost), idle CPU% A/B $idle" >&2
   stop_all
 }
 
@@ -225,20 +234,21 @@ for m in "${MODES[@]}"; do measure "$m"; done
 echo
 echo "underlay: veth pair between two namespaces$([ ${#PIN_A[@]} -gt 0 ] && echo ", each on its own CPU (HOSTS=2)"); iperf3 ${DUR}s; ping $PINGS x 10 ms; $(nproc) cores;" \
   "kernel $(uname -r); $(date -u +%F)"
-printf '| %-12s | %11s | %11s | %10s | %8s | %8s | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n' mode "tcp1 Gbit/s" \
-  "tcp4 Gbit/s" "udp Gbit/s" "RTT avg" "RTT p99" "us/ping A/B" "tcp1 retr" "CPU% A/B" "us/pkt A/B" "tcp1/vx" "tcp4/vx" "RTT/raw"
-printf '|%s|\n' "--------------|-------------|-------------|------------|----------|----------|-------------|-----------|-----------|-------------|----------|----------|---------"
+printf '| %-12s | %11s | %11s | %10s | %8s | %8s | %11s | %9s | %9s | %11s | %9s | %8s | %8s | %7s |\n' mode "tcp1 Gbit/s" \
+  "tcp4 Gbit/s" "udp Gbit/s" "RTT avg" "RTT p99" "us/ping A/B" "tcp1 retr" "CPU% A/B" "us/pkt A/B" "idle% A/B" "tcp1/vx" \
+  "tcp4/vx" "RTT/raw"
+printf '|%s|\n' "--------------|-------------|-------------|------------|----------|----------|-------------|-----------|-----------|-------------|-----------|----------|----------|---------"
 read -r _ _ RR _ <<<"${RESULT[raw]:-nan nan nan}"
 read -r V1 V4 _ <<<"${RESULT[vxlan]:-nan nan nan}"
 for m in "${MODES[@]}"; do
   case "${RESULT[$m]}" in skip|unreachable) printf '| %-12s | %s |\n' "$m" "${RESULT[$m]}"; continue;; esac
-  read -r t1 t4 rtt p99 r1 cpu per pp ur ul <<<"${RESULT[$m]}"
+  read -r t1 t4 rtt p99 r1 cpu per pp ur ul idle <<<"${RESULT[$m]}"
   kernel=0; [ "$m" = raw ] || [ "$m" = vxlan ] && kernel=1
-  awk -v m="$m" -v t1="$t1" -v t4="$t4" -v rtt="$rtt" -v p99="$p99" -v r1="$r1" -v cpu="$cpu" -v per="$per" -v pp="$pp" -v ur="$ur" -v ul="$ul" -v k=$kernel \
+  awk -v m="$m" -v t1="$t1" -v t4="$t4" -v rtt="$rtt" -v p99="$p99" -v r1="$r1" -v cpu="$cpu" -v per="$per" -v pp="$pp" -v ur="$ur" -v ul="$ul" -v idle="$idle" -v k=$kernel \
     -v V1="$V1" -v V4="$V4" -v RR="$RR" 'BEGIN{
-    printf "| %-12s | %11.2f | %11.2f | %10s | %8.3f | %8.3f | %11s | %9s | %9s | %11s | %8s | %8s | %7s |\n", m, t1, t4,
+    printf "| %-12s | %11.2f | %11.2f | %10s | %8.3f | %8.3f | %11s | %9s | %9s | %11s | %9s | %8s | %8s | %7s |\n", m, t1, t4,
       sprintf("%.2f (%.0f%%)", ur, ul), rtt, p99,
       k?"kernel":pp, r1,
-      k?"kernel":cpu, k?"kernel":per, (V1+0>0)?sprintf("%.2f",t1/V1):"n/a", (V4+0>0)?sprintf("%.2f",t4/V4):"n/a",
+      k?"kernel":cpu, k?"kernel":per, k?"kernel":idle, (V1+0>0)?sprintf("%.2f",t1/V1):"n/a", (V4+0>0)?sprintf("%.2f",t4/V4):"n/a",
       (RR+0>0)?sprintf("%.1fx",rtt/RR):"n/a" }'
 done

@@ -38,6 +38,7 @@ for t in ip iperf3 ping jq; do command -v $t >/dev/null || die "needs $t"; done
 
 PIN_A=() PIN_B=()
 case "${HOSTS:-1}" in 1|2) ;; *) die "HOSTS must be 1 or 2, not '${HOSTS}'";; esac
+[[ "$IDLE" =~ ^[1-9][0-9]*$ ]] || die "IDLE must be a whole number of seconds above 0, not '$IDLE'"
 if [ "${HOSTS:-1}" = 2 ]; then
   [ "$(nproc)" -ge 2 ] || die "HOSTS=2 needs 2 CPUs"
   command -v taskset >/dev/null || die "needs taskset (util-linux) for HOSTS=2"

@@ -38,7 +38,10 @@ for t in ip iperf3 ping jq; do command -v $t >/dev/null || die "needs $t"; done
 
 PIN_A=() PIN_B=()
 case "${HOSTS:-1}" in 1|2) ;; *) die "HOSTS must be 1 or 2, not '${HOSTS}'";; esac
-[[ "$IDLE" =~ ^[1-9][0-9]*$ ]] || die "IDLE must be a whole number of seconds above 0, not '$IDLE'"
+for v in DUR PINGS IDLE QUEUES; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a whole number above 0, not '${!v}'"
+done
+[[ "$UDP_RATE" =~ ^[0-9]+(\.[0-9]+)?[KMG]?$ ]] || die "UDP_RATE must be a rate like 500M or 1G, not '$UDP_RATE'"
 if [ "${HOSTS:-1}" = 2 ]; then
   [ "$(nproc)" -ge 2 ] || die "HOSTS=2 needs 2 CPUs"
   command -v taskset >/dev/null || die "needs taskset (util-linux) for HOSTS=2"

@@ -176,6 +176,10 @@ mode_nebula() {
 cpu_ns() { # CPU time of all threads of a pid in ns, from the scheduler's own accounting (0 if none)
   [ -n "${1:-}" ] && cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f\n", s+0}' || echo 0
 }
+cpu_pair() { echo "$(cpu_ns "$PEER_A") $(cpu_ns "$PEER_B")"; } # both daemons' CPU time in ns: "A B"
+core_share() { # core_share A_NS B_NS SECONDS DECIMALS: each daemon's CPU over SECONDS in % of one core, "A/B"
+  awk -v a="$1" -v b="$2" -v d="$3" -v f="%.$4f/%.$4f" 'BEGIN{printf f, a/1e7/d, b/1e7/d}'
+}
 
 declare -A RESULT
 measure() { # measure MODE
@@ -189,21 +193,20 @@ measure() { # measure MODE
   [ $ok = 1 ] || { echo "$mode: $INNER_B unreachable" >&2; cat "$WORK"/*.log >&2 2>/dev/null; RESULT[$mode]="unreachable"; stop_all; return; }
   "${IN_B[@]}" iperf3 -s -B "$INNER_B" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
   sleep 0.5
-  local rtt p99 t1 t4 r1 ca0 cb0 ca1 cb1 bytes pa0 pb0 ppa ppb
+  local rtt p99 t1 t4 r1 ca0 cb0 ca1 cb1 bytes pa0 pb0
   # the same warm-up for every mode, so that a JIT-compiled peer is measured warm on both paths:
   # 2 s of TCP, then 3,000 pings 1 ms apart (bulk traffic alone leaves the small-packet path to the
   # interpreter: the first pings after it run code the JIT compiled for the other branch)
   "${IN_A[@]}" iperf3 -c "$INNER_B" -p 5201 -t 2 >/dev/null 2>&1
   "${IN_A[@]}" ping -q -c 3000 -i 0.001 "$INNER_B" >/dev/null 2>&1
   sleep 0.5
-  pa0=$(cpu_ns "$PEER_A"); pb0=$(cpu_ns "$PEER_B")
+  read -r pa0 pb0 < <(cpu_pair)
   read -r rtt p99 < <("${IN_A[@]}" ping -c "$PINGS" -i 0.01 "$INNER_B" |
     sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -g |
     awk '{v[NR]=$1; s+=$1} END{if (NR==0) print "nan nan"; else {i=int(NR*0.99+0.999); if(i>NR)i=NR; printf "%.3f %.3f\n", s/NR, v[i]}}')
-  ppa=$(( ($(cpu_ns "$PEER_A") - pa0) / PINGS / 1000 )); ppb=$(( ($(cpu_ns "$PEER_B") - pb0) / PINGS / 1000 ))
-  ca0=$(cpu_ns "$PEER_A"); cb0=$(cpu_ns "$PEER_B")
+  read -r ca0 cb0 < <(cpu_pair) # the pings' end and the one-stream run's start
   "${IN_A[@]}" iperf3 -c "$INNER_B" -p 5201 -t "$DUR" -J >"$WORK/$mode-1.json" 2>&1
-  ca1=$(cpu_ns "$PEER_A"); cb1=$(cpu_ns "$PEER_B")
+  read -r ca1 cb1 < <(cpu_pair)
   t1=$(jq -r '.end.sum_received.bits_per_second/1e9' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
   r1=$(jq -r '.end.sum_sent.retransmits' "$WORK/$mode-1.json" 2>/dev/null || echo nan)
   bytes=$(jq -r '.end.sum_received.bytes' "$WORK/$mode-1.json" 2>/dev/null || echo 0)
@@ -218,18 +221,18 @@ measure() { # measure MODE
   ul=$(jq -r '.end.sum_received.lost_percent' "$WORK/$mode-u.json" 2>/dev/null || echo nan)
   # idle: what each daemon costs with no traffic, once the runs are over
   sleep 2
-  local ia ib idle
-  ia=$(cpu_ns "$PEER_A"); ib=$(cpu_ns "$PEER_B")
+  local ia0 ib0 ia1 ib1 cpu per
+  read -r ia0 ib0 < <(cpu_pair)
   sleep "$IDLE"
-  idle=$(awk -v a=$(( $(cpu_ns "$PEER_A") - ia )) -v b=$(( $(cpu_ns "$PEER_B") - ib )) -v d="$IDLE" \
-    'BEGIN{printf "%.2f/%.2f", a/1e7/d, b/1e7/d}')
-  local cpu per
-  cpu=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v d="$DUR" 'BEGIN{printf "%.0f/%.0f", a/1e9/d*100, b/1e9/d*100}')
+  read -r ia1 ib1 < <(cpu_pair)
+  cpu=$(core_share $((ca1 - ca0)) $((cb1 - cb0)) "$DUR" 0)
   per=$(awk -v a=$((ca1-ca0)) -v b=$((cb1-cb0)) -v n="$bytes" \
     'BEGIN{p=n/1400; if (p<=0) print "n/a"; else printf "%.2f/%.2f", a/1e3/p, b/1e3/p}')
-  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $ppa/$ppb ${ur:-nan} ${ul:-nan} $idle"
+  local pp="$(( (ca0 - pa0) / PINGS / 1000 ))/$(( (cb0 - pb0) / PINGS / 1000 ))" idle
+  idle=$(core_share $((ia1 - ia0)) $((ib1 - ib0)) "$IDLE" 2)
+  RESULT[$mode]="$t1 $t4 ${rtt:-nan} ${p99:-nan} $r1 $cpu $per $pp ${ur:-nan} ${ul:-nan} $idle"
   echo "$mode: tcp1 ${t1} Gbit/s (retransmits $r1), tcp4 ${t4} Gbit/s, ping avg ${rtt} p99 ${p99} ms," \
-    "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $ppa/$ppb, udp ${ur} Gbit/s arrived (${ul} % lost), idle CPU% A/B $idle" >&2
+    "daemon CPU% A/B $cpu, us/packet A/B $per, us/ping A/B $pp, udp ${ur} Gbit/s arrived (${ul} % lost), idle CPU% A/B $idle" >&2
   stop_all
 }
 
